@@ -1,0 +1,41 @@
+# Everything starts from a fresh machine with only Python 3.11: `make test`, `make demo`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEPS   := $(VENV)/.deps-installed
+PKG    := $(VENV)/.package-installed
+SOURCES := $(shell find stacker_ecs -name '*.py') setup.py stacker_ecs_py311.pth
+
+.PHONY: install test lint demo bench clean
+
+install: $(PKG)
+
+# Third-party packages: stacker without its stale pins, then everything else at tested versions.
+$(DEPS): requirements.txt requirements-stacker.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --no-deps -r requirements-stacker.txt
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+# This package, as a regular (non-editable) install so the .pth compatibility hook lands in
+# site-packages; re-run whenever a source file changes.
+$(PKG): $(DEPS) $(SOURCES)
+	$(BIN)/pip install -q --no-deps --no-build-isolation --force-reinstall .
+	rm -rf build *.egg-info
+	touch $@
+
+test: $(PKG)
+	$(BIN)/ruff check stacker_ecs tests scripts
+	$(BIN)/pytest
+
+lint: $(PKG)
+	$(BIN)/ruff check stacker_ecs tests scripts
+
+demo: $(PKG)
+	$(BIN)/python scripts/demo.py
+
+bench: $(PKG)
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .demo

@@ -1,0 +1,95 @@
+"""Run ``moto_server`` on a free 127.0.0.1 port, stopped again by its own PID."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+REGION = "us-east-1"
+CLIENT_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "STACKER_STACK_POLL_TIME": "1",
+}
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on at 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def stop_pid_file(pid_file: Path) -> None:
+    """Stop a server left running by an interrupted run (its PID is in ``pid_file``)."""
+    if not pid_file.exists():
+        return
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+    except (ValueError, ProcessLookupError, PermissionError):
+        pass
+    pid_file.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def moto_server(pid_file: Path | None = None, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start ``moto_server`` on 127.0.0.1, yield its URL, and stop it by PID afterwards."""
+    if pid_file:
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        stop_pid_file(pid_file)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    executable = Path(sys.executable).with_name("moto_server")
+    env = {**os.environ, **CLIENT_ENV, **(extra_env or {})}
+    process = subprocess.Popen(  # noqa: S603 - our own venv's moto_server, on loopback
+        [str(executable), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    if pid_file:
+        pid_file.write_text(str(process.pid))
+    try:
+        _wait_until_ready(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if pid_file:
+            pid_file.unlink(missing_ok=True)
+
+
+def _wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_seconds: float = 30) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"moto_server exited with {process.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):  # noqa: S310 - loopback only
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"moto_server did not answer on {url} within {timeout_seconds}s")
+
+
+def client_env(url: str) -> dict[str, str]:
+    """Return the environment a client (boto3, the stacker CLI) needs to talk to the server."""
+    return {**CLIENT_ENV, "AWS_ENDPOINT_URL": url}

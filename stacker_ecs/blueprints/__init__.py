@@ -1,0 +1,1 @@
+"""stacker blueprints: parse variables into a spec, call one builder."""

@@ -1,0 +1,61 @@
+"""The base of every input model, and the one translation of pydantic errors into ours."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_pascal
+
+from stacker_ecs.core.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Spec(BaseModel):
+    """Blueprint settings: PascalCase names (as in stacker ``variables``), typos are errors."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_pascal,
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+    )
+
+
+class Args(BaseModel):
+    """Hook, lookup and CLI arguments: snake_case names, typos are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not str(p).startswith("function-")]
+    return ".".join(parts) or "(input)"
+
+
+def describe_error(error: dict[str, Any], known: list[str]) -> str:
+    """Return one ``field: what is wrong; how to fix it`` line for a pydantic error."""
+    where = _location(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{where}: unknown name; check the spelling or remove it (known: {', '.join(known)})"
+    if kind == "missing":
+        return f"{where}: required but not given; set it"
+    message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind.startswith("value_error") or kind.startswith("assertion_error"):
+        return f"{where}: {message}"
+    message = message.replace("Input should be", "it should be", 1)
+    return f"{where}: {error.get('input')!r} is not accepted; {message}"
+
+
+def parse(model: type[M], data: Any, *, where: str) -> M:
+    """Validate ``data`` into ``model`` or raise one :class:`ConfigError` listing every problem."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        known = sorted(
+            (field.alias or name) for name, field in model.model_fields.items()
+        )
+        raise ConfigError([describe_error(e, known) for e in exc.errors()], where=where) from None

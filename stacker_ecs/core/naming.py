@@ -1,0 +1,133 @@
+"""Every stack, service, export, tag, host and logical-ID name, in one place.
+
+The three stacks of one environment (a stacker namespace) are named::
+
+    <namespace>-cluster                     the ECS cluster
+    <namespace>-app-<app>                   the application stack (ALB, listeners, DNS)
+    <namespace>-app-<app>-<version>         one stack per build of <app>
+
+Lookups and hooks find everything from these names, the application listener's rules and the
+version host names, never by scanning the account. A stack name alone cannot tell app ``web``
+version ``admin-3`` from app ``web-admin`` version ``3``, so whatever lists stacks by prefix
+(cleanup) also checks the stack's own ``App`` output or description. No name may contain
+``--``: AWS refuses it in the load balancer and target group names CloudFormation derives
+from stack names.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Logical IDs are a public contract: renaming one replaces the resource in every user's stack.
+CLUSTER = "Cluster"
+CLUSTER_LOG_GROUP = "LogGroup"
+CONTAINER_SECURITY_GROUP = "ContainerSecurityGroup"
+INSTANCE_ROLE = "InstanceRole"
+INSTANCE_PROFILE = "InstanceProfile"
+LAUNCH_TEMPLATE = "LaunchTemplate"
+AUTO_SCALING_GROUP = "AutoScalingGroup"
+CAPACITY_PROVIDER = "CapacityProvider"
+CAPACITY_PROVIDER_ASSOCIATIONS = "CapacityProviderAssociations"
+
+LOAD_BALANCER = "LoadBalancer"
+LOAD_BALANCER_SECURITY_GROUP = "LoadBalancerSecurityGroup"
+CONTAINER_INGRESS = "ContainerIngressFromLoadBalancer"
+HTTPS_LISTENER = "HttpsListener"
+HTTP_LISTENER = "HttpRedirectListener"
+APP_RECORD = "AppRecord"
+WILDCARD_RECORD = "VersionWildcardRecord"
+
+TASK_DEFINITION = "TaskDefinition"
+TASK_ROLE = "TaskRole"
+EXECUTION_ROLE = "ExecutionRole"
+SERVICE = "Service"
+TARGET_GROUP = "TargetGroup"
+LISTENER_RULE = "HostRule"
+VERSION_RECORD = "VersionRecord"
+SCALABLE_TARGET = "ScalableTarget"
+SCALING_POLICY = "CpuTargetTracking"
+
+# Tags every version resource carries.
+TAG_APP = "stacker-ecs:app"
+TAG_VERSION = "stacker-ecs:version"
+TAG_ENVIRONMENT = "stacker-ecs:environment"
+TAG_AUTOSCALING = "stacker-ecs:autoscaling"
+
+# Stack name parts.
+CLUSTER_SUFFIX = "cluster"
+APP_PREFIX = "app"
+VERSION_SEPARATOR = "-"
+FORBIDDEN = "--"
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+VERSION_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_STACK_NAME = 128
+MAX_HOST_LABEL = 63
+
+
+def cluster_stack(namespace: str) -> str:
+    """Return the CloudFormation name of an environment's cluster stack."""
+    return f"{namespace}-{CLUSTER_SUFFIX}"
+
+
+def application_stack(namespace: str, app: str) -> str:
+    """Return the CloudFormation name of an app's application stack."""
+    return f"{namespace}-{APP_PREFIX}-{app}"
+
+
+def version_stack(namespace: str, app: str, version: str) -> str:
+    """Return the CloudFormation name of one version's stack."""
+    return f"{application_stack(namespace, app)}{VERSION_SEPARATOR}{version}"
+
+
+def version_stack_prefix(namespace: str, app: str) -> str:
+    """Return the prefix every version stack of ``app`` starts with."""
+    return f"{application_stack(namespace, app)}{VERSION_SEPARATOR}"
+
+
+def version_from_stack(namespace: str, app: str, stack_name: str) -> str | None:
+    """Return the version a stack name belongs to, or None if it is not a version of ``app``."""
+    prefix = version_stack_prefix(namespace, app)
+    if not stack_name.startswith(prefix):
+        return None
+    version = stack_name[len(prefix):]
+    return version if VERSION_RE.match(version) and FORBIDDEN not in version else None
+
+
+def service_name(app: str, version: str) -> str:
+    """Return the ECS service name of a version (unique within the environment's cluster)."""
+    return f"{app}{VERSION_SEPARATOR}{version}"
+
+
+def version_host(app: str, version: str, domain: str) -> str:
+    """Return the host name a version answers on before and after it is live."""
+    return f"{version_host_label(app, version)}.{domain.rstrip('.')}"
+
+
+def version_host_label(app: str, version: str) -> str:
+    """Return the first DNS label of a version's host name."""
+    return f"{app}-{version}"
+
+
+def version_from_host(app: str, host: str) -> str | None:
+    """Return the version a host-header value names, or None if it is not one of ``app``'s."""
+    label = host.split(".", 1)[0]
+    prefix = f"{app}-"
+    if not label.startswith(prefix) or label == prefix:
+        return None
+    return label[len(prefix):]
+
+
+def app_host(app: str, domain: str) -> str:
+    """Return the host name the live version of ``app`` answers on."""
+    return f"{app}.{domain.rstrip('.')}"
+
+
+def export_name(stack_name: str, output: str) -> str:
+    """Return the CloudFormation export name of a stack output, for tools outside stacker."""
+    return f"{stack_name}-{output}"
+
+
+def log_stream_prefix(app: str, version: str) -> str:
+    """Return the awslogs stream prefix of a version's containers."""
+    return f"{app}/{version}"

@@ -1,0 +1,179 @@
+"""The application stack: one per app and environment; the ALB whose listener picks the live version.
+
+Resources: ``LoadBalancerSecurityGroup``, ``ContainerIngressFromLoadBalancer`` (on the cluster's
+container security group), ``LoadBalancer``, ``HttpsListener`` (default action: a fixed 503
+"no live version" until the first cutover), ``HttpRedirectListener`` (HTTP -> HTTPS); with a
+hosted zone also ``AppRecord`` (``<app>.<domain>``) and ``VersionWildcardRecord``
+(``*.<domain>``, for the per-version hosts ``<app>-<version>.<domain>``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+from troposphere import GetAtt, Ref, Template, ec2, route53
+from troposphere import elasticloadbalancingv2 as elb
+
+from stacker_ecs.core import naming
+from stacker_ecs.core.model import Spec
+from stacker_ecs.core.templates.common import add_output, base_tags, split_list, tags
+from stacker_ecs.core.validation import check_name
+
+NO_LIVE_VERSION_BODY = "no live version: this app has not been cut over to any version yet"
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+class ApplicationSpec(Spec):
+    """Settings of an application stack (the stacker ``variables`` of ``Application``)."""
+
+    app: str
+    """App name: lower-case letters, digits and single '-'; part of stack and host names."""
+    environment: str
+    """Environment name, e.g. ``dev``; used in tags."""
+    cluster_name: str
+    """Cluster the app's versions run in (``${output cluster::ClusterName}``)."""
+    vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]+$")
+    """VPC of the load balancer (``${output cluster::VpcId}``)."""
+    subnets: list[str] = Field(min_length=2)
+    """Load balancer subnets in at least two availability zones (a list, or ``a,b``)."""
+    container_security_group_id: str
+    """The cluster's container security group (``${output cluster::ContainerSecurityGroupId}``);
+    the stack lets this load balancer, and only it, reach containers."""
+    certificate_arn: str = Field(pattern=r"^arn:aws[a-z-]*:acm:")
+    """ACM certificate of the HTTPS listener; it must cover ``<app>.<domain>`` and ``*.<domain>``."""
+    domain: str
+    """DNS domain of the app, e.g. ``dev.example.com``: the app answers on ``<app>.<domain>`` and
+    each version on ``<app>-<version>.<domain>``."""
+    scheme: Literal["internet-facing", "internal"] = "internet-facing"
+    """Default: ``internet-facing``; ``internal`` keeps the load balancer inside the VPC."""
+    ingress_cidrs: list[str] = Field(default=["0.0.0.0/0"], min_length=1)
+    """Default: everyone; the networks allowed to reach the load balancer on 80 and 443."""
+    ssl_policy: str = TLS_POLICY
+    """Default: TLS 1.3 with TLS 1.2 fallback."""
+    hosted_zone_id: str | None = None
+    """Default: none, no DNS records; with a Route 53 zone id the stack creates ``<app>.<domain>``
+    and ``*.<domain>`` alias records."""
+    wildcard_record: bool = True
+    """Default: on (with a hosted zone); turn off when several apps share one domain's zone and
+    per-version names are managed elsewhere."""
+    idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
+    """Default: 60; connections idle longer are closed by the load balancer."""
+    container_ports: tuple[int, int] = (1024, 65535)
+    """Default: 1024-65535 (dynamic host ports and awsvpc task ports); the port range the load
+    balancer may reach on containers."""
+    access_logs_bucket: str | None = None
+    """Default: none; an S3 bucket name turns on load balancer access logs."""
+    deletion_protection: bool = False
+    """Default: off; on stops the load balancer being deleted with the stack."""
+    tags: dict[str, str] = {}
+    """Extra tags for every resource."""
+
+    _check_app = field_validator("app")(lambda v: check_name("app", v))
+    _coerce_lists = field_validator("subnets", "ingress_cidrs", mode="before")(lambda v: split_list(v))
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        value = value.rstrip(".")
+        if "." not in value or value.startswith("*"):
+            raise ValueError(f"{value!r} is not a DNS domain; give one such as 'dev.example.com'")
+        return value.lower()
+
+
+def build_application(spec: ApplicationSpec) -> Template:
+    """Return the application template for ``spec``."""
+    template = Template(Description=f"stacker_ecs application {spec.app} ({spec.environment})")
+    common = base_tags(spec.environment, spec.app, extra=spec.tags)
+    security_group = template.add_resource(ec2.SecurityGroup(
+        naming.LOAD_BALANCER_SECURITY_GROUP,
+        GroupDescription=f"Load balancer of {spec.app}: HTTPS in, containers out",
+        VpcId=spec.vpc_id,
+        SecurityGroupIngress=[
+            ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=port, ToPort=port, CidrIp=cidr,
+                                  Description=f"{'HTTPS' if port == 443 else 'HTTP, redirected'} from {cidr}")
+            for cidr in spec.ingress_cidrs for port in (80, 443)
+        ],
+        SecurityGroupEgress=[ec2.SecurityGroupRule(
+            IpProtocol="tcp", FromPort=spec.container_ports[0], ToPort=spec.container_ports[1],
+            DestinationSecurityGroupId=spec.container_security_group_id,
+            Description="To containers only")],
+        Tags=tags({**common, "Name": f"{spec.environment}-{spec.app}-alb"}),
+    ))
+    template.add_resource(ec2.SecurityGroupIngress(
+        naming.CONTAINER_INGRESS,
+        GroupId=spec.container_security_group_id,
+        IpProtocol="tcp", FromPort=spec.container_ports[0], ToPort=spec.container_ports[1],
+        SourceSecurityGroupId=Ref(security_group),
+        Description=f"From the load balancer of {spec.app}",
+    ))
+    load_balancer = template.add_resource(elb.LoadBalancer(
+        naming.LOAD_BALANCER,
+        Type="application",
+        Scheme=spec.scheme,
+        Subnets=spec.subnets,
+        SecurityGroups=[Ref(security_group)],
+        LoadBalancerAttributes=_load_balancer_attributes(spec),
+        Tags=tags(common),
+    ))
+    listener = template.add_resource(elb.Listener(
+        naming.HTTPS_LISTENER,
+        LoadBalancerArn=Ref(load_balancer),
+        Port=443, Protocol="HTTPS", SslPolicy=spec.ssl_policy,
+        Certificates=[elb.Certificate(CertificateArn=spec.certificate_arn)],
+        DefaultActions=[elb.Action(Type="fixed-response", FixedResponseConfig=elb.FixedResponseConfig(
+            StatusCode="503", ContentType="text/plain", MessageBody=NO_LIVE_VERSION_BODY))],
+    ))
+    template.add_resource(elb.Listener(
+        naming.HTTP_LISTENER,
+        LoadBalancerArn=Ref(load_balancer),
+        Port=80, Protocol="HTTP",
+        DefaultActions=[elb.Action(Type="redirect", RedirectConfig=elb.RedirectConfig(
+            Protocol="HTTPS", Port="443", StatusCode="HTTP_301"))],
+    ))
+    if spec.hosted_zone_id:
+        _add_records(template, spec, load_balancer)
+    _add_outputs(template, spec, load_balancer, listener, security_group)
+    return template
+
+
+def _load_balancer_attributes(spec: ApplicationSpec) -> list[elb.LoadBalancerAttributes]:
+    values = {
+        "idle_timeout.timeout_seconds": str(spec.idle_timeout_seconds),
+        "routing.http.drop_invalid_header_fields.enabled": "true",
+        "deletion_protection.enabled": str(spec.deletion_protection).lower(),
+        "access_logs.s3.enabled": str(bool(spec.access_logs_bucket)).lower(),
+    }
+    if spec.access_logs_bucket:
+        values["access_logs.s3.bucket"] = spec.access_logs_bucket
+        values["access_logs.s3.prefix"] = f"{spec.environment}/{spec.app}"
+    return [elb.LoadBalancerAttributes(Key=k, Value=v) for k, v in values.items()]
+
+
+def _add_records(template: Template, spec: ApplicationSpec, load_balancer: elb.LoadBalancer) -> None:
+    alias = route53.AliasTarget(
+        HostedZoneId=GetAtt(load_balancer, "CanonicalHostedZoneID"),
+        DNSName=GetAtt(load_balancer, "DNSName"),
+        EvaluateTargetHealth=False,
+    )
+    template.add_resource(route53.RecordSetType(
+        naming.APP_RECORD, HostedZoneId=spec.hosted_zone_id,
+        Name=naming.app_host(spec.app, spec.domain) + ".", Type="A", AliasTarget=alias))
+    if spec.wildcard_record:
+        template.add_resource(route53.RecordSetType(
+            naming.WILDCARD_RECORD, HostedZoneId=spec.hosted_zone_id,
+            Name=f"*.{spec.domain}.", Type="A", AliasTarget=alias))
+
+
+def _add_outputs(template: Template, spec: ApplicationSpec, load_balancer: elb.LoadBalancer,
+                 listener: elb.Listener, security_group: ec2.SecurityGroup) -> None:
+    add_output(template, "ListenerArn", Ref(listener), "HTTPS listener; its default action is the live version")
+    add_output(template, "LoadBalancerArn", Ref(load_balancer), "Application load balancer ARN")
+    add_output(template, "LoadBalancerDnsName", GetAtt(load_balancer, "DNSName"), "Load balancer DNS name")
+    add_output(template, "LoadBalancerHostedZoneId", GetAtt(load_balancer, "CanonicalHostedZoneID"),
+               "Route 53 zone of the load balancer, for alias records")
+    add_output(template, "LoadBalancerSecurityGroupId", Ref(security_group), "Load balancer security group")
+    add_output(template, "App", spec.app, "App name")
+    add_output(template, "Domain", spec.domain, "Domain of the app and version host names")
+    add_output(template, "ClusterName", spec.cluster_name, "Cluster the app's versions run in")
+    add_output(template, "Url", f"https://{naming.app_host(spec.app, spec.domain)}", "URL of the live version")

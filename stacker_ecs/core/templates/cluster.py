@@ -1,0 +1,214 @@
+"""The cluster stack: one ECS cluster per environment, with its capacity, roles and log group.
+
+Resources (logical IDs from :mod:`stacker_ecs.core.naming`): ``Cluster``, ``LogGroup``,
+``ContainerSecurityGroup``, ``CapacityProviderAssociations``; with EC2 capacity also
+``InstanceRole``, ``InstanceProfile``, ``LaunchTemplate``, ``AutoScalingGroup`` and
+``CapacityProvider`` (managed scaling: the modern form of "autoscaling on reservation").
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from awacs import logs as logs_actions
+from awacs.aws import Allow, PolicyDocument, Principal, Statement
+from awacs.sts import AssumeRole
+from pydantic import Field, field_validator
+from troposphere import Base64, GetAtt, Join, Parameter, Ref, Sub, Template, autoscaling, ec2, ecs, iam, logs
+
+from stacker_ecs.core import naming
+from stacker_ecs.core.model import Spec
+from stacker_ecs.core.templates.common import add_output, base_tags, split_list, tags
+
+ECS_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+AMI_PARAMETER = "EcsAmiId"
+
+
+class ClusterSpec(Spec):
+    """Settings of the cluster stack (the stacker ``variables`` of ``Cluster``)."""
+
+    environment: str = Field(pattern=naming.NAME_RE.pattern, max_length=32)
+    """Environment name, e.g. ``dev``: used in tags and resource names."""
+    vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]+$")
+    """VPC the container instances and tasks run in."""
+    subnets: list[str] = Field(min_length=1)
+    """Private subnets for container instances and Fargate tasks (a list, or ``a,b``)."""
+    capacity: Literal["ec2", "fargate"] = "ec2"
+    """Default: ``ec2``; an Auto Scaling group of spot and on-demand instances behind a capacity
+    provider. ``fargate`` creates no instances and uses FARGATE/FARGATE_SPOT."""
+    instance_types: list[str] = Field(default=["t3.medium", "t3a.medium", "m5.large"], min_length=1)
+    """Default: three similar types, so spot capacity is found in more pools."""
+    min_size: int = Field(default=0, ge=0)
+    """Default: 0; managed scaling adds instances when tasks need them."""
+    max_size: int = Field(default=10, ge=1)
+    """Default: 10 instances at most."""
+    on_demand_base_capacity: int = Field(default=1, ge=0)
+    """Default: 1; the first instance is on-demand, so one is always there."""
+    on_demand_percentage_above_base: int = Field(default=0, ge=0, le=100)
+    """Default: 0; everything above the base is spot."""
+    target_capacity_percent: int = Field(default=100, ge=1, le=100)
+    """Default: 100; managed scaling keeps instances fully reserved, without spare."""
+    image_id: str = ECS_AMI_PARAMETER
+    """Default: the public SSM parameter of the ECS-optimised Amazon Linux 2023 AMI; an
+    ``ami-...`` id pins an image instead."""
+    root_volume_size_gib: int = Field(default=30, ge=30, le=16384)
+    """Default: 30 GiB, encrypted."""
+    log_retention_days: int = 30
+    """Default: 30 days of container logs in the cluster's log group."""
+    container_insights: bool = True
+    """Default: on; CloudWatch Container Insights metrics for the cluster."""
+
+    _coerce_subnets = field_validator("subnets", "instance_types", mode="before")(
+        lambda v: split_list(v)
+    )
+
+    @field_validator("image_id")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        if not (value.startswith("ami-") or value.startswith("/")):
+            raise ValueError(f"{value!r} is neither an AMI id nor an SSM parameter path; "
+                             f"give 'ami-...' or a path such as {ECS_AMI_PARAMETER}")
+        return value
+
+    @property
+    def launch_type(self) -> str:
+        """Return the ECS launch type version stacks must use on this cluster."""
+        return "FARGATE" if self.capacity == "fargate" else "EC2"
+
+
+def build_cluster(spec: ClusterSpec) -> Template:
+    """Return the cluster template for ``spec``."""
+    template = Template(Description=f"stacker_ecs cluster of environment {spec.environment}")
+    common = base_tags(spec.environment)
+    cluster = template.add_resource(ecs.Cluster(
+        naming.CLUSTER,
+        ClusterSettings=[ecs.ClusterSetting(
+            Name="containerInsights", Value="enabled" if spec.container_insights else "disabled")],
+        Tags=tags(common),
+    ))
+    log_group = template.add_resource(logs.LogGroup(
+        naming.CLUSTER_LOG_GROUP,
+        LogGroupName=Sub("/ecs/${AWS::StackName}"),
+        RetentionInDays=spec.log_retention_days,
+    ))
+    security_group = template.add_resource(ec2.SecurityGroup(
+        naming.CONTAINER_SECURITY_GROUP,
+        GroupDescription="Container instances and tasks; ingress only from application load balancers",
+        VpcId=spec.vpc_id,
+        Tags=tags({**common, "Name": f"{spec.environment}-containers"}),
+    ))
+    if spec.capacity == "ec2":
+        provider = _add_ec2_capacity(template, spec, cluster, security_group)
+        strategy = [ecs.CapacityProviderStrategy(CapacityProvider=Ref(provider), Base=0, Weight=1)]
+        providers = [Ref(provider)]
+    else:
+        strategy = [
+            ecs.CapacityProviderStrategy(CapacityProvider="FARGATE", Base=1, Weight=1),
+            ecs.CapacityProviderStrategy(CapacityProvider="FARGATE_SPOT", Weight=3),
+        ]
+        providers = ["FARGATE", "FARGATE_SPOT"]
+    template.add_resource(ecs.ClusterCapacityProviderAssociations(
+        naming.CAPACITY_PROVIDER_ASSOCIATIONS,
+        Cluster=Ref(cluster),
+        CapacityProviders=providers,
+        DefaultCapacityProviderStrategy=strategy,
+    ))
+    _add_outputs(template, spec, cluster, log_group, security_group)
+    return template
+
+
+def _add_ec2_capacity(template: Template, spec: ClusterSpec, cluster: ecs.Cluster,
+                      security_group: ec2.SecurityGroup) -> ecs.CapacityProvider:
+    role = template.add_resource(iam.Role(
+        naming.INSTANCE_ROLE,
+        AssumeRolePolicyDocument=PolicyDocument(Statement=[Statement(
+            Effect=Allow, Action=[AssumeRole], Principal=Principal("Service", "ec2.amazonaws.com"))]),
+        ManagedPolicyArns=[
+            Sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"),
+            Sub("arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"),
+        ],
+        Policies=[iam.Policy(PolicyName="logs", PolicyDocument=PolicyDocument(Statement=[Statement(
+            Effect=Allow,
+            Action=[logs_actions.CreateLogStream, logs_actions.PutLogEvents],
+            Resource=[GetAtt(naming.CLUSTER_LOG_GROUP, "Arn")],
+        )]))],
+    ))
+    profile = template.add_resource(iam.InstanceProfile(naming.INSTANCE_PROFILE, Roles=[Ref(role)]))
+    image = spec.image_id
+    if image.startswith("/"):
+        parameter = template.add_parameter(Parameter(
+            AMI_PARAMETER, Type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", Default=image,
+            Description="ECS-optimised AMI, read from this public SSM parameter at deploy time"))
+        image = Ref(parameter)
+    user_data = Join("", [
+        "#!/bin/bash\n",
+        "cat >> /etc/ecs/ecs.config <<'EOF'\n",
+        "ECS_CLUSTER=", Ref(cluster), "\n",
+        "ECS_ENABLE_SPOT_INSTANCE_DRAINING=true\n",
+        "ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM=ec2_instance\n",
+        "EOF\n",
+    ])
+    launch_template = template.add_resource(ec2.LaunchTemplate(
+        naming.LAUNCH_TEMPLATE,
+        LaunchTemplateData=ec2.LaunchTemplateData(
+            ImageId=image,
+            IamInstanceProfile=ec2.IamInstanceProfile(Arn=GetAtt(profile, "Arn")),
+            SecurityGroupIds=[Ref(security_group)],
+            MetadataOptions=ec2.MetadataOptions(
+                HttpTokens="required", HttpEndpoint="enabled", HttpPutResponseHopLimit=2),
+            BlockDeviceMappings=[ec2.LaunchTemplateBlockDeviceMapping(
+                DeviceName="/dev/xvda",
+                Ebs=ec2.EBSBlockDevice(VolumeSize=spec.root_volume_size_gib, VolumeType="gp3",
+                                       Encrypted=True, DeleteOnTermination=True))],
+            Monitoring=ec2.Monitoring(Enabled=True),
+            UserData=Base64(user_data),
+        ),
+    ))
+    group = template.add_resource(autoscaling.AutoScalingGroup(
+        naming.AUTO_SCALING_GROUP,
+        MinSize=str(spec.min_size),
+        MaxSize=str(spec.max_size),
+        VPCZoneIdentifier=spec.subnets,
+        NewInstancesProtectedFromScaleIn=True,
+        MixedInstancesPolicy=autoscaling.MixedInstancesPolicy(
+            InstancesDistribution=autoscaling.InstancesDistribution(
+                OnDemandBaseCapacity=spec.on_demand_base_capacity,
+                OnDemandPercentageAboveBaseCapacity=spec.on_demand_percentage_above_base,
+                SpotAllocationStrategy="price-capacity-optimized",
+            ),
+            LaunchTemplate=autoscaling.LaunchTemplate(
+                LaunchTemplateSpecification=autoscaling.LaunchTemplateSpecification(
+                    LaunchTemplateId=Ref(launch_template),
+                    Version=GetAtt(launch_template, "LatestVersionNumber"),
+                ),
+                Overrides=[autoscaling.LaunchTemplateOverrides(InstanceType=t) for t in spec.instance_types],
+            ),
+        ),
+        Tags=[autoscaling.Tag(k, v, True) for k, v in sorted(
+            {**base_tags(spec.environment), "Name": f"{spec.environment}-ecs"}.items())],
+    ))
+    return template.add_resource(ecs.CapacityProvider(
+        naming.CAPACITY_PROVIDER,
+        AutoScalingGroupProvider=ecs.AutoScalingGroupProvider(
+            AutoScalingGroupArn=Ref(group),
+            ManagedScaling=ecs.ManagedScaling(Status="ENABLED", TargetCapacity=spec.target_capacity_percent),
+            ManagedTerminationProtection="ENABLED",
+            ManagedDraining="ENABLED",
+        ),
+    ))
+
+
+def _add_outputs(template: Template, spec: ClusterSpec, cluster: ecs.Cluster, log_group: logs.LogGroup,
+                 security_group: ec2.SecurityGroup) -> None:
+    # Outputs reference only what every engine (and the emulator) resolves: never the capacity
+    # provider or other skipped resources.
+    add_output(template, "ClusterName", Ref(cluster), "ECS cluster name")
+    add_output(template, "ClusterArn", GetAtt(cluster, "Arn"), "ECS cluster ARN")
+    add_output(template, "LaunchType", spec.launch_type, "Launch type of version stacks (EC2 or FARGATE)")
+    add_output(template, "VpcId", spec.vpc_id, "VPC of the cluster")
+    add_output(template, "Subnets", Join(",", spec.subnets), "Subnets of instances and tasks")
+    add_output(template, "ContainerSecurityGroupId", Ref(security_group),
+               "Security group of container instances and tasks")
+    add_output(template, "LogGroupName", Ref(log_group), "Log group for container logs")
+    add_output(template, "Environment", spec.environment, "Environment name")
+
