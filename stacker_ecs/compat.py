@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections
 import collections.abc
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import inspect
 import sys
@@ -61,7 +62,8 @@ def patch_troposphere_template(module: object) -> None:
 class _AfterImport(importlib.abc.MetaPathFinder):
     """Run a patch right after ``troposphere`` is imported, so start-up stays cheap."""
 
-    def find_spec(self, fullname, path, target=None):  # noqa: ANN001, ANN201
+    def find_spec(self, fullname: str, path: object, target: object = None) -> importlib.machinery.ModuleSpec | None:
+        """Find troposphere the normal way, and patch it once it has loaded."""
         if fullname != "troposphere":
             return None
         sys.meta_path.remove(self)
@@ -70,7 +72,7 @@ class _AfterImport(importlib.abc.MetaPathFinder):
             return spec
         exec_module = spec.loader.exec_module
 
-        def exec_and_patch(module) -> None:  # noqa: ANN001
+        def exec_and_patch(module: object) -> None:
             exec_module(module)
             patch_troposphere_template(module)
 

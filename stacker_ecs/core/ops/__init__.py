@@ -1,0 +1,1 @@
+"""One module per lifecycle operation: health, cutover, rollback, cleanup, status."""

@@ -1,0 +1,1 @@
+"""Pure builders: a validated spec in, a troposphere template out."""

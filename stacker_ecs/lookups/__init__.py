@@ -1,0 +1,72 @@
+"""stacker lookups that read live state. Register them in the config::
+
+    lookups:
+      ecs_live_version: stacker_ecs.lookups.LiveVersionLookup
+      alb_listener: stacker_ecs.lookups.ListenerLookup
+      alb_rule_priority: stacker_ecs.lookups.RulePriorityLookup
+      ecs_live_desired_count: stacker_ecs.lookups.LiveDesiredCountLookup
+
+Each handler parses its query, calls one read in :mod:`stacker_ecs.core.ops.reads`, and returns a
+string (what CloudFormation parameters and blueprint variables take). These are plain classes
+(no metaclass), as stacker 1.7 requires.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stacker.lookups.handlers import LookupHandler
+from stacker.session_cache import get_session
+
+from stacker_ecs.core.ops import reads
+from stacker_ecs.core.query import parse_query
+
+
+def _session(provider: Any) -> Any:
+    return get_session(getattr(provider, "region", None))
+
+
+def _namespace(context: Any) -> str | None:
+    return getattr(context, "namespace", None) or None
+
+
+class LiveVersionLookup(LookupHandler):
+    """``${ecs_live_version <app>[::default=<value>]}``: the version the listener forwards to."""
+
+    @classmethod
+    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
+        """Return the live version of the app."""
+        query = parse_query(reads.LiveVersionQuery, value, lookup="ecs_live_version", namespace=_namespace(context))
+        return reads.find_live_version(_session(provider), query)
+
+
+class ListenerLookup(LookupHandler):
+    """``${alb_listener <app>}``: the application's HTTPS listener ARN."""
+
+    @classmethod
+    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
+        """Return the listener ARN."""
+        query = parse_query(reads.AppQuery, value, lookup="alb_listener", namespace=_namespace(context))
+        return reads.find_listener_arn(_session(provider), query)
+
+
+class RulePriorityLookup(LookupHandler):
+    """``${alb_rule_priority <app>::version=<version>}``: a free, stable rule priority."""
+
+    @classmethod
+    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
+        """Return the priority as a string."""
+        query = parse_query(reads.RulePriorityQuery, value, lookup="alb_rule_priority",
+                            namespace=_namespace(context))
+        return str(reads.find_rule_priority(_session(provider), query))
+
+
+class LiveDesiredCountLookup(LookupHandler):
+    """``${ecs_live_desired_count <app>[::default=<n>]}``: how many tasks the live version wants."""
+
+    @classmethod
+    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
+        """Return the desired count as a string."""
+        query = parse_query(reads.LiveDesiredCountQuery, value, lookup="ecs_live_desired_count",
+                            namespace=_namespace(context))
+        return str(reads.find_live_desired_count(_session(provider), query))

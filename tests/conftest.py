@@ -1,0 +1,41 @@
+"""Shared fixtures: fake credentials, an in-process moto world, the repo root on sys.path."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the emulator package lives at the repo root, beside the suite
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(autouse=True)
+def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach AWS: fake credentials, a fixed region, no endpoint or profile."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+
+
+@pytest.fixture
+def session() -> Iterator[boto3.Session]:
+    """A boto3 session against a fresh in-process moto."""
+    with mock_aws():
+        yield boto3.Session(region_name=REGION)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep moto's lazy CloudFormation import out of the first test's time."""
+    os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
