@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +34,3 @@ def session() -> Iterator[boto3.Session]:
     with mock_aws():
         yield boto3.Session(region_name=REGION)
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Keep moto's lazy CloudFormation import out of the first test's time."""
-    os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")

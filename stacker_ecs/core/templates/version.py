@@ -175,6 +175,7 @@ def build_version(spec: VersionSpec, task: dict[str, Any]) -> Template:
     add_output(template, "App", spec.app, "App name")
     add_output(template, "Url", f"https://{spec.host}", "This version's own URL, live or not")
     add_output(template, "ServiceName", GetAtt(service, "Name"), "ECS service name")
+    add_output(template, "ClusterName", spec.cluster_name, "Cluster the service runs in")
     add_output(template, "TargetGroupArn", Ref(target_group), "Target group of this version")
     add_output(template, "TaskDefinitionArn", Ref(task_definition), "Task definition revision")
     add_output(template, "HostRuleArn", Ref(rule), "Host-header rule of this version")

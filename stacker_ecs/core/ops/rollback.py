@@ -1,0 +1,46 @@
+"""Cut back to the version that was live before the current one, with the cutover's checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from pydantic import Field, field_validator
+
+from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.model import Args
+from stacker_ecs.core.ops.cutover import CutoverArgs, switch_to
+from stacker_ecs.core.ops.live import read_listener
+from stacker_ecs.core.ops.wait import Clock
+from stacker_ecs.core.validation import check_name
+
+
+class RollbackArgs(Args):
+    """Arguments of the ``rollback`` hook: only the app; the listener knows the previous version."""
+
+    app: str
+    """The app to roll back."""
+    namespace: str
+    """Default (in stacker): the config's namespace."""
+    timeout_seconds: float = Field(default=600, gt=0)
+    """Default: 600; how long the previous version gets to be healthy at the live size."""
+    force: bool = False
+    """Default: off; on switches back even if the previous version is not healthy."""
+    dry_run: bool = False
+    """Default: off; on reports what would change, and changes nothing."""
+
+    _app = field_validator("app")(lambda v: check_name("app", v))
+
+
+def rollback(session: boto3.Session, args: RollbackArgs, clock: Clock | None = None) -> dict[str, Any]:
+    """Make the previous live version live again; refuse if it is gone or unhealthy."""
+    state = read_listener(session, args.namespace, args.app)
+    previous = state.previous_version
+    if previous is None:
+        stale = [arn for arn, weight in state.forward.items() if weight == 0]
+        why = (f"the previous live target group {stale[0]} belongs to no version any more (its stack was "
+               "deleted)" if stale else "no previous live version is recorded on the listener")
+        raise AwsStateError(f"cannot roll back: {why}; cut over to a version by name instead", app=args.app)
+    cutover_args = CutoverArgs(app=args.app, version=previous, namespace=args.namespace,
+                               timeout_seconds=args.timeout_seconds, force=args.force, dry_run=args.dry_run)
+    return switch_to(session, state, cutover_args, clock or Clock())

@@ -1,0 +1,43 @@
+"""Verify a freshly deployed version: wait until its target group has the healthy targets it needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from pydantic import Field
+
+from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.ops.health import wait_for_healthy
+from stacker_ecs.core.ops.live import describe_service
+from stacker_ecs.core.ops.versions import VersionArgs, describe_version
+from stacker_ecs.core.ops.wait import Clock
+
+
+class VerifyHealthArgs(VersionArgs):
+    """Arguments of the ``verify_health`` hook."""
+
+    expected_count: int | None = Field(default=None, ge=1)
+    """Default: the service's desired count; how many healthy targets make the version healthy."""
+    timeout_seconds: float = Field(default=600, gt=0)
+    """Default: 600; the hook gives up after ten minutes and prints targets, stop reasons and events."""
+    max_failed_tasks: int = Field(default=3, ge=1)
+    """Default: 3; this many stopped tasks mean the version will not start, and the hook fails at once."""
+
+
+def verify_health(session: boto3.Session, args: VerifyHealthArgs, clock: Clock | None = None) -> dict[str, Any]:
+    """Return a summary once the version is healthy; raise :class:`UnhealthyVersionError` if it is not."""
+    clock = clock or Clock()
+    started = clock.now()
+    target = describe_version(session, args.namespace, args.app, args.version)
+    expected = args.expected_count
+    if expected is None:
+        service = describe_service(session, target.cluster, args.app, args.version)
+        if service is None:
+            raise AwsStateError(f"no ECS service {target.service} in cluster {target.cluster}",
+                                app=args.app, version=args.version)
+        expected = max(int(service["desiredCount"]), 1)
+    report = wait_for_healthy(session, target, expected, timeout_seconds=args.timeout_seconds, clock=clock,
+                              max_failed_tasks=args.max_failed_tasks)
+    return {"app": args.app, "version": args.version, "healthy": report.healthy, "expected": expected,
+            "waited_seconds": round(clock.now() - started, 1), "target_group_arn": target.target_group_arn}

@@ -1,0 +1,66 @@
+"""List an app's version stacks, failed ones included, for cleanup and status."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import boto3
+
+from stacker_ecs.core import naming
+from stacker_ecs.core.aws import aws_call, client
+
+# The version template's description; for stacks whose outputs are gone (failed creates).
+DESCRIPTION = re.compile(r"^stacker_ecs version (?P<version>\S+) of (?P<app>\S+) \(")
+
+
+@dataclass(frozen=True)
+class VersionStack:
+    """One version stack as ``DescribeStacks`` shows it."""
+
+    version: str
+    name: str
+    stack_id: str
+    status: str
+    created: datetime
+    termination_protection: bool
+    outputs: dict[str, str]
+
+    @property
+    def target_group_arn(self) -> str | None:
+        """Return the version's target group, if the stack still has its outputs."""
+        return self.outputs.get("TargetGroupArn")
+
+
+def list_version_stacks(session: boto3.Session, namespace: str, app: str) -> list[VersionStack]:
+    """Return every existing version stack of ``app`` (one ``DescribeStacks`` page per 100 stacks).
+
+    A name match is not enough (``web`` + ``admin-3`` vs ``web-admin`` + ``3``): the stack's
+    ``App`` output, or for a failed stack its description, must name ``app``.
+    """
+    found = []
+    with aws_call("DescribeStacks", f"version stacks of {app}"):
+        pages = client(session, "cloudformation").get_paginator("describe_stacks").paginate()
+        stacks = [s for page in pages for s in page["Stacks"]]
+    for stack in stacks:
+        version = naming.version_from_stack(namespace, app, stack["StackName"])
+        if version and stack["StackStatus"] != "DELETE_COMPLETE" and _owned_by(stack, app, version):
+            found.append(_version_stack(stack, version))
+    return found
+
+
+def _owned_by(stack: dict[str, Any], app: str, version: str) -> bool:
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    if "App" in outputs:
+        return outputs["App"] == app and outputs.get("Version", version) == version
+    match = DESCRIPTION.match(stack.get("Description") or "")
+    return bool(match and match["app"] == app and match["version"] == version)
+
+
+def _version_stack(stack: dict[str, Any], version: str) -> VersionStack:
+    return VersionStack(
+        version=version, name=stack["StackName"], stack_id=stack["StackId"], status=stack["StackStatus"],
+        created=stack["CreationTime"], termination_protection=bool(stack.get("EnableTerminationProtection")),
+        outputs={o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])})

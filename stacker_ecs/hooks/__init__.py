@@ -1,0 +1,75 @@
+"""stacker hooks that run the deployment lifecycle: ``path: stacker_ecs.hooks.<name>``.
+
+Each hook parses its ``args`` into a model (a typo is an error), calls one core operation with a
+boto3 session for the provider's region, and returns a dict (for ``data_key``). A failure raises,
+so a ``required`` hook fails ``stacker build``. Example (see config/stacker-Dev.yml)::
+
+    post_build:
+      - path: stacker_ecs.hooks.verify_health
+        enabled: ${verify}
+        data_key: health
+        args: {app: web, version: "${web_version}", timeout_seconds: 600}
+      - path: stacker_ecs.hooks.cutover
+        enabled: ${cutover}
+        args: {app: web, version: "${web_version}"}
+      - path: stacker_ecs.hooks.rollback
+        enabled: ${rollback}
+        args: {app: web}
+      - path: stacker_ecs.hooks.cleanup
+        enabled: ${cleanup}
+        args: {app: web, keep_last: 2, older_than_hours: 24, exclude: ["release-*"]}
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from stacker.session_cache import get_session
+
+from stacker_ecs.core.model import Args, parse
+from stacker_ecs.core.ops.cleanup import CleanupArgs
+from stacker_ecs.core.ops.cleanup import cleanup as _cleanup
+from stacker_ecs.core.ops.cutover import CutoverArgs
+from stacker_ecs.core.ops.cutover import cutover as _cutover
+from stacker_ecs.core.ops.rollback import RollbackArgs
+from stacker_ecs.core.ops.rollback import rollback as _rollback
+from stacker_ecs.core.ops.verify import VerifyHealthArgs
+from stacker_ecs.core.ops.verify import verify_health as _verify_health
+
+A = TypeVar("A", bound=Args)
+
+
+def _args(model: type[A], hook: str, context: Any, kwargs: dict[str, Any]) -> A:
+    data = dict(kwargs)
+    namespace = getattr(context, "namespace", None)
+    if namespace and "namespace" not in data:
+        data["namespace"] = namespace
+    return parse(model, data, where=f"hook stacker_ecs.hooks.{hook} args")
+
+
+def _session(provider: Any) -> Any:
+    return get_session(getattr(provider, "region", None))
+
+
+def verify_health(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
+    """Wait until the version has its healthy targets; fail fast, and say why, when it will not."""
+    args = _args(VerifyHealthArgs, "verify_health", context, kwargs)
+    return _verify_health(_session(provider), args)
+
+
+def cutover(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
+    """Make a version live: scale to the live size, verify, switch the listener once."""
+    args = _args(CutoverArgs, "cutover", context, kwargs)
+    return _cutover(_session(provider), args)
+
+
+def rollback(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
+    """Make the previous live version live again."""
+    args = _args(RollbackArgs, "rollback", context, kwargs)
+    return _rollback(_session(provider), args)
+
+
+def cleanup(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
+    """Delete version stacks that are not live."""
+    args = _args(CleanupArgs, "cleanup", context, kwargs)
+    return _cleanup(_session(provider), args)
