@@ -77,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``stacker-ecs`` command."""
     options = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    for noisy in ("botocore", "boto3", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         print(run(options, boto3.Session(region_name=options.region)))
     except (StackerEcsError, ValueError) as exc:

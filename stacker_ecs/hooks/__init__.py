@@ -1,8 +1,11 @@
 """stacker hooks that run the deployment lifecycle: ``path: stacker_ecs.hooks.<name>``.
 
 Each hook parses its ``args`` into a model (a typo is an error), calls one core operation with a
-boto3 session for the provider's region, and returns a dict (for ``data_key``). A failure raises,
-so a ``required`` hook fails ``stacker build``. Example (see config/stacker-Dev.yml)::
+boto3 session for the provider's region, and returns a dict (for ``data_key``). When the operation
+refuses or fails (a :class:`StackerEcsError`), the hook logs its message once and returns False:
+stacker then ends a ``required`` hook's build with exit status 1 and no traceback (a raised
+exception would be printed twice, with two tracebacks, by stacker 1.7). Anything else (a bug)
+propagates. Example (see config/stacker-Dev.yml)::
 
     post_build:
       - path: stacker_ecs.hooks.verify_health
@@ -22,10 +25,14 @@ so a ``required`` hook fails ``stacker build``. Example (see config/stacker-Dev.
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from stacker.session_cache import get_session
 
+from stacker_ecs.core.errors import StackerEcsError
 from stacker_ecs.core.model import Args, parse
 from stacker_ecs.core.ops.cleanup import CleanupArgs
 from stacker_ecs.core.ops.cleanup import cleanup as _cleanup
@@ -37,6 +44,22 @@ from stacker_ecs.core.ops.verify import VerifyHealthArgs
 from stacker_ecs.core.ops.verify import verify_health as _verify_health
 
 A = TypeVar("A", bound=Args)
+LOGGER = logging.getLogger(__name__)
+Hook = Callable[..., dict[str, Any]]
+
+
+def _stacker_hook(hook: Hook) -> Callable[..., dict[str, Any] | bool]:
+    """Turn our failures into stacker's: one logged message and a falsy result."""
+
+    @functools.wraps(hook)
+    def run(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] | bool:
+        try:
+            return hook(provider, context, **kwargs)
+        except StackerEcsError as exc:
+            LOGGER.error("%s failed: %s", hook.__name__, exc)
+            return False
+
+    return run
 
 
 def _args(model: type[A], hook: str, context: Any, kwargs: dict[str, Any]) -> A:
@@ -51,24 +74,28 @@ def _session(provider: Any) -> Any:
     return get_session(getattr(provider, "region", None))
 
 
+@_stacker_hook
 def verify_health(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
     """Wait until the version has its healthy targets; fail fast, and say why, when it will not."""
     args = _args(VerifyHealthArgs, "verify_health", context, kwargs)
     return _verify_health(_session(provider), args)
 
 
+@_stacker_hook
 def cutover(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
     """Make a version live: scale to the live size, verify, switch the listener once."""
     args = _args(CutoverArgs, "cutover", context, kwargs)
     return _cutover(_session(provider), args)
 
 
+@_stacker_hook
 def rollback(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
     """Make the previous live version live again."""
     args = _args(RollbackArgs, "rollback", context, kwargs)
     return _rollback(_session(provider), args)
 
 
+@_stacker_hook
 def cleanup(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
     """Delete version stacks that are not live."""
     args = _args(CleanupArgs, "cleanup", context, kwargs)

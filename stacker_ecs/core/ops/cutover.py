@@ -16,7 +16,7 @@ from pydantic import Field
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import aws_call, client
-from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
 from stacker_ecs.core.ops.health import VersionTarget, wait_for_healthy
 from stacker_ecs.core.ops.live import ListenerState, describe_services, read_listener
 from stacker_ecs.core.ops.versions import VersionArgs
@@ -77,8 +77,12 @@ def switch_to(session: boto3.Session, state: ListenerState, args: CutoverArgs, c
     if args.force:
         LOGGER.warning("%s/%s: force is on; switching without checking health", app, version)
     else:
-        report = wait_for_healthy(session, target, needed, timeout_seconds=args.timeout_seconds, clock=clock,
-                                  max_failed_tasks=args.max_failed_tasks)
+        try:
+            report = wait_for_healthy(session, target, needed, timeout_seconds=args.timeout_seconds, clock=clock,
+                                      max_failed_tasks=args.max_failed_tasks)
+        except UnhealthyVersionError as exc:
+            raise type(exc)(app=app, version=version, details=exc.details,
+                            cause=f"cutover refused, {live or 'nothing'} stays live: {exc.cause}") from None
         result["healthy"] = report.healthy
     set_live(session, state, rule.target_group_arn)
     LOGGER.info("%s/%s: live (was %s)", app, version, live or "no version")

@@ -1,0 +1,36 @@
+"""Count the AWS calls a boto3 session makes (botocore's ``before-call`` event: once per API call)."""
+
+from __future__ import annotations
+
+import collections
+import threading
+from typing import Any
+
+import boto3
+
+
+class CallCounter:
+    """Counts every API call made by clients of one session, by ``service.Operation``."""
+
+    def __init__(self, session: boto3.Session) -> None:
+        self.calls: collections.Counter[str] = collections.Counter()
+        self._lock = threading.Lock()
+        session.events.register("before-call.*.*", self._count)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
+
+    @property
+    def total(self) -> int:
+        """Return the number of calls so far."""
+        return sum(self.calls.values())
+
+    def reset(self) -> None:
+        """Start counting from zero."""
+        with self._lock:
+            self.calls.clear()
+
+    def mutating(self) -> list[str]:
+        """Return the calls that change something (anything not Describe/List/Get)."""
+        return sorted(k for k in self.calls if not k.split(".", 1)[1].startswith(("Describe", "List", "Get")))
