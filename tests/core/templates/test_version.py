@@ -467,12 +467,12 @@ def test_version_execution_role_reads_only_the_ssm_parameters_secrets_point_to()
 
 
 def test_version_execution_role_reads_a_secrets_manager_secret_whatever_json_key_is_named():
-    secret = "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:dev/web/db-AbCdEf"
-    container = web(secrets=[{"name": "DB_PASSWORD", "valueFrom": f"{secret}:password::"}])
+    db_credentials_arn = "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:dev/web/db-AbCdEf"
+    container = web(secrets=[{"name": "DB_PASSWORD", "valueFrom": f"{db_credentials_arn}:password::"}])
 
     statements = execution_statements(render(TaskDefinition=task(container)))
 
-    assert statement_with(statements, "secretsmanager:GetSecretValue")["Resource"] == [f"{secret}*"]
+    assert statement_with(statements, "secretsmanager:GetSecretValue")["Resource"] == [f"{db_credentials_arn}*"]
     assert not [s for s in statements if "ssm:GetParameters" in s["Action"]]
 
 

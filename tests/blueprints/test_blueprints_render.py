@@ -1,0 +1,304 @@
+"""The stacker blueprints, rendered through stacker's own Context, Stack and Blueprint machinery (no AWS)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic_core import PydanticUndefined
+from stacker.config import Config, render_parse_load
+from stacker.context import Context
+from stacker.environment import parse_environment
+from stacker.exceptions import MissingVariable
+from stacker.stack import Stack
+from stacker.variables import Variable
+
+from stacker_ecs.blueprints.application import Application
+from stacker_ecs.blueprints.base import SpecBlueprint
+from stacker_ecs.blueprints.cluster import Cluster
+from stacker_ecs.blueprints.version import Version
+from stacker_ecs.core import naming
+from stacker_ecs.core.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMESPACE = "ecs-dev"
+VPC_ID = "vpc-0a1b2c3d4e5f60718"
+CONTAINER_SG = "sg-0a1b2c3d4e5f60718"
+LISTENER_ARN = ("arn:aws:elasticloadbalancing:ap-southeast-2:123456789012:listener/app/"
+                "ecs-de-LoadB-1A2B3C4D5E6F/50dc6c495c0c9188/f2f7dc8efc522ab2")
+CLUSTER_VARIABLES = {"Environment": "dev", "VpcId": VPC_ID,
+                     "Subnets": "subnet-0a1b2c3d4e5f60711,subnet-0a1b2c3d4e5f60712", "Capacity": "ec2"}
+APPLICATION_VARIABLES = {
+    "App": "web", "Environment": "dev", "ClusterName": "ecs-dev-cluster-Cluster-1A2B3C4D5E6F", "VpcId": VPC_ID,
+    "ContainerSecurityGroupId": CONTAINER_SG, "Subnets": "subnet-0a1b2c3d4e5f60721,subnet-0a1b2c3d4e5f60722",
+    "CertificateArn": "arn:aws:acm:ap-southeast-2:123456789012:certificate/4013c1bc-a532-4fcc-9f90-742d90031060",
+    "Domain": "dev.example.com", "HostedZoneId": "Z0123456789ABCDEFGHIJ",
+}
+VERSION_VARIABLES = {
+    "App": "web", "Version": "v1", "Environment": "dev", "ClusterName": "ecs-dev-cluster-Cluster-1A2B3C4D5E6F",
+    "LaunchType": "EC2", "VpcId": VPC_ID, "LogGroupName": "/ecs/ecs-dev-cluster", "ListenerArn": LISTENER_ARN,
+    "Domain": "dev.example.com", "RulePriority": "3", "DesiredCount": "2",
+    "TaskDefinitionFile": str(ROOT / "config" / "apps" / "web" / "ecs.json"), "HealthCheckPath": "/health",
+}
+CLASS_PATHS = {
+    Cluster: "stacker_ecs.blueprints.cluster.Cluster",
+    Application: "stacker_ecs.blueprints.application.Application",
+    Version: "stacker_ecs.blueprints.version.Version",
+}
+# What the example config's ${output ...} and stacker_ecs lookups would return for config/dev.env.
+RESOLVED_LOOKUPS = {
+    "ClusterName": "ecs-dev-cluster-Cluster-1A2B3C4D5E6F",
+    "LaunchType": "EC2",
+    "VpcId": VPC_ID,
+    "Subnets": "subnet-0a1b2c3d4e5f60711,subnet-0a1b2c3d4e5f60712",
+    "ContainerSecurityGroupId": CONTAINER_SG,
+    "LogGroupName": "/ecs/ecs-dev-cluster",
+    "ListenerArn": LISTENER_ARN,
+    "Domain": "dev.example.com",
+    "RulePriority": "1",
+    "DesiredCount": "1",
+}
+
+
+def stack_definition(name: str, blueprint: type[SpecBlueprint], variables: dict[str, Any],
+                     **extra: Any) -> dict[str, Any]:
+    """Return one ``stacks:`` entry of a stacker config."""
+    return {"name": name, "class_path": CLASS_PATHS[blueprint], "variables": variables, **extra}
+
+
+def stacker_stack(definition: dict[str, Any], namespace: str = NAMESPACE) -> Stack:
+    """Return the stacker Stack of ``definition`` in a config holding only it."""
+    config = Config({"namespace": namespace, "stacker_bucket": "", "stacks": [definition]})
+    context = Context(environment={"namespace": namespace, "environment": "dev"}, config=config)
+    return Stack(config.stacks[0], context)
+
+
+def render(definition: dict[str, Any], namespace: str = NAMESPACE) -> dict[str, Any]:
+    """Resolve the stack's variables and render its blueprint, as ``stacker build`` does; return the template."""
+    stack = stacker_stack(definition, namespace)
+    stack.blueprint.resolve_variables(stack.variables)
+    _version, rendered = stack.blueprint.render_template()
+    return json.loads(rendered)
+
+
+def types_of(template: dict[str, Any]) -> dict[str, str]:
+    """Return logical ID -> resource type."""
+    return {logical_id: r["Type"] for logical_id, r in template["Resources"].items()}
+
+
+# ---- rendering ---------------------------------------------------------------------------------
+
+def test_blueprint_cluster_renders_ec2_capacity_through_stacker():
+    template = render(stack_definition("cluster", Cluster, CLUSTER_VARIABLES))
+
+    assert types_of(template) == {
+        naming.CLUSTER: "AWS::ECS::Cluster",
+        naming.CLUSTER_LOG_GROUP: "AWS::Logs::LogGroup",
+        naming.CONTAINER_SECURITY_GROUP: "AWS::EC2::SecurityGroup",
+        naming.INSTANCE_ROLE: "AWS::IAM::Role",
+        naming.INSTANCE_PROFILE: "AWS::IAM::InstanceProfile",
+        naming.LAUNCH_TEMPLATE: "AWS::EC2::LaunchTemplate",
+        naming.AUTO_SCALING_GROUP: "AWS::AutoScaling::AutoScalingGroup",
+        naming.CAPACITY_PROVIDER: "AWS::ECS::CapacityProvider",
+        naming.CAPACITY_PROVIDER_ASSOCIATIONS: "AWS::ECS::ClusterCapacityProviderAssociations",
+    }
+    assert template["Outputs"]["LaunchType"]["Value"] == "EC2"
+
+
+def test_blueprint_cluster_renders_fargate_without_instances():
+    template = render(stack_definition("cluster", Cluster, {**CLUSTER_VARIABLES, "Capacity": "fargate"}))
+
+    assert set(types_of(template)) == {naming.CLUSTER, naming.CLUSTER_LOG_GROUP, naming.CONTAINER_SECURITY_GROUP,
+                                       naming.CAPACITY_PROVIDER_ASSOCIATIONS}
+    assert template["Outputs"]["LaunchType"]["Value"] == "FARGATE"
+
+
+def test_blueprint_application_renders_load_balancer_listeners_and_dns():
+    template = render(stack_definition("app-web", Application, APPLICATION_VARIABLES))
+
+    assert types_of(template) == {
+        naming.LOAD_BALANCER_SECURITY_GROUP: "AWS::EC2::SecurityGroup",
+        naming.CONTAINER_INGRESS: "AWS::EC2::SecurityGroupIngress",
+        naming.LOAD_BALANCER: "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        naming.HTTPS_LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
+        naming.HTTP_LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
+        naming.APP_RECORD: "AWS::Route53::RecordSet",
+        naming.WILDCARD_RECORD: "AWS::Route53::RecordSet",
+    }
+
+
+def test_blueprint_version_renders_task_service_and_host_rule_from_lookup_strings():
+    # given RulePriority and DesiredCount as the strings lookups return
+    template = render(stack_definition("app-web-v1", Version, VERSION_VARIABLES))
+
+    assert types_of(template) == {
+        naming.TASK_DEFINITION: "AWS::ECS::TaskDefinition",
+        naming.EXECUTION_ROLE: "AWS::IAM::Role",
+        naming.TASK_ROLE: "AWS::IAM::Role",
+        naming.TARGET_GROUP: "AWS::ElasticLoadBalancingV2::TargetGroup",
+        naming.LISTENER_RULE: "AWS::ElasticLoadBalancingV2::ListenerRule",
+        naming.SERVICE: "AWS::ECS::Service",
+    }
+    assert template["Resources"][naming.LISTENER_RULE]["Properties"]["Priority"] == 3
+    assert template["Resources"][naming.SERVICE]["Properties"]["DesiredCount"] == 2
+
+
+def test_blueprint_version_with_autoscaling_adds_the_scaling_resources():
+    template = render(stack_definition("app-web-v1", Version, {**VERSION_VARIABLES, "Autoscaling": True}))
+
+    assert types_of(template)[naming.SCALABLE_TARGET] == "AWS::ApplicationAutoScaling::ScalableTarget"
+    assert types_of(template)[naming.SCALING_POLICY] == "AWS::ApplicationAutoScaling::ScalingPolicy"
+
+
+def test_blueprint_stack_name_set_with_stack_name_is_accepted():
+    template = render(stack_definition("web", Version, VERSION_VARIABLES, stack_name="app-web-v1"))
+
+    assert naming.SERVICE in template["Resources"]
+
+
+def test_blueprint_example_config_renders_every_stack_once_lookups_are_resolved(monkeypatch: pytest.MonkeyPatch):
+    # given config/stacker-Dev.yml with config/dev.env, run from the repository root as the README says
+    monkeypatch.chdir(ROOT)
+    environment = parse_environment((ROOT / "config" / "dev.env").read_text())
+    config = render_parse_load((ROOT / "config" / "stacker-Dev.yml").read_text(), environment)
+    context = Context(environment=environment, config=config)
+
+    # when every ${output ...} and stacker_ecs lookup is replaced by what it would return
+    rendered = {}
+    for stack in context.get_stacks():
+        variables = [v if v.resolved else Variable(v.name, RESOLVED_LOOKUPS[v.name]) for v in stack.variables]
+        stack.blueprint.resolve_variables(variables)
+        rendered[stack.fqn] = json.loads(stack.blueprint.render_template()[1])
+
+    # then the stacks carry the names hooks and lookups look for, and each renders its resources
+    assert list(rendered) == [naming.cluster_stack(NAMESPACE), naming.application_stack(NAMESPACE, "web"),
+                              naming.version_stack(NAMESPACE, "web", "v1")]
+    assert naming.CAPACITY_PROVIDER in rendered["ecs-dev-cluster"]["Resources"]
+    assert naming.APP_RECORD in rendered["ecs-dev-app-web"]["Resources"]
+    rule = rendered["ecs-dev-app-web-v1"]["Resources"][naming.LISTENER_RULE]["Properties"]
+    assert rule["Conditions"][0]["HostHeaderConfig"]["Values"] == ["web-v1.dev.example.com"]
+
+
+# ---- refusals ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("blueprint", "variables", "typo"), [
+    (Cluster, CLUSTER_VARIABLES, "Capacityy"),
+    (Application, APPLICATION_VARIABLES, "HostedZone"),
+    (Version, VERSION_VARIABLES, "HealthCheckPth"),
+], ids=["cluster", "application", "version"])
+def test_blueprint_unknown_variable_is_refused_naming_it(blueprint: type[SpecBlueprint], variables: dict[str, Any],
+                                                        typo: str):
+    # given a variable stacker itself would silently drop
+    stack = stacker_stack(stack_definition("any", blueprint, {**variables, typo: "x"}))
+
+    # when
+    with pytest.raises(ConfigError) as caught:
+        stack.blueprint.resolve_variables(stack.variables)
+
+    # then
+    message = str(caught.value)
+    assert f"{typo}: unknown variable" in message
+    assert "check the spelling" in message
+    assert f"({blueprint.__name__} blueprint)" in message
+
+
+def test_blueprint_missing_required_variable_is_refused_by_stacker_naming_it():
+    variables = {k: v for k, v in VERSION_VARIABLES.items() if k != "ListenerArn"}
+    stack = stacker_stack(stack_definition("app-web-v1", Version, variables))
+
+    with pytest.raises(MissingVariable, match="ListenerArn"):
+        stack.blueprint.resolve_variables(stack.variables)
+
+
+def test_blueprint_invalid_value_is_refused_when_rendering_with_the_stack_named():
+    stack = stacker_stack(stack_definition("app-web-12_b4c", Version, {**VERSION_VARIABLES, "Version": "12_b4c"}))
+    stack.blueprint.resolve_variables(stack.variables)
+
+    with pytest.raises(ConfigError) as caught:
+        stack.blueprint.render_template()
+
+    assert str(caught.value).startswith("stack 'app-web-12_b4c' (Version blueprint): Version: '12_b4c' has '_'")
+
+
+@pytest.mark.parametrize(("name", "blueprint", "variables", "expected"), [
+    ("web-v1", Version, VERSION_VARIABLES, "app-web-v1"),
+    ("app-web-v2", Version, VERSION_VARIABLES, "app-web-v1"),
+    ("web", Application, APPLICATION_VARIABLES, "app-web"),
+    ("ecs-cluster", Cluster, CLUSTER_VARIABLES, "cluster"),
+], ids=["version-without-app-prefix", "version-name-of-another-version", "application", "cluster"])
+def test_blueprint_stack_named_otherwise_is_refused_with_the_name_to_use(
+        name: str, blueprint: type[SpecBlueprint], variables: dict[str, Any], expected: str):
+    # given a stack whose CloudFormation name hooks and lookups would not find
+    stack = stacker_stack(stack_definition(name, blueprint, variables))
+    stack.blueprint.resolve_variables(stack.variables)
+
+    # when
+    with pytest.raises(ConfigError) as caught:
+        stack.blueprint.render_template()
+
+    # then
+    message = str(caught.value)
+    assert f"deployed as '{NAMESPACE}-{name}'" in message
+    assert f"find this stack as '{NAMESPACE}-{expected}'" in message
+    assert f"name the stack '{expected}' in the config" in message
+
+
+def test_blueprint_without_namespace_is_refused_saying_to_set_it():
+    stack = stacker_stack(stack_definition("cluster", Cluster, CLUSTER_VARIABLES), namespace="")
+    stack.blueprint.resolve_variables(stack.variables)
+
+    with pytest.raises(ConfigError, match=r"namespace: empty; .* set 'namespace' in the config"):
+        stack.blueprint.render_template()
+
+
+# ---- VARIABLES ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("blueprint", [Cluster, Application, Version])
+def test_blueprint_variables_are_one_per_spec_field_described_and_defaulted_by_the_spec(
+        blueprint: type[SpecBlueprint]):
+    fields = {(f.alias or name): f for name, f in blueprint.SPEC.model_fields.items()}
+
+    assert set(blueprint.VARIABLES) == set(fields)
+    for name, definition in blueprint.VARIABLES.items():
+        field = fields[name]
+        assert definition["type"] is object, name
+        assert definition["description"].strip(), name
+        assert definition["description"] == field.description, name
+        if field.is_required():
+            assert "default" not in definition, f"{name} is required, so stacker must not default it"
+        else:
+            default = field.get_default(call_default_factory=True)
+            assert definition["default"] == (None if default is PydanticUndefined else default), name
+
+
+@pytest.mark.parametrize(("blueprint", "name", "default"), [
+    (Cluster, "Capacity", "ec2"),
+    (Cluster, "InstanceTypes", ["t3.medium", "t3a.medium", "m5.large"]),
+    (Application, "Scheme", "internet-facing"),
+    (Application, "SslPolicy", "ELBSecurityPolicy-TLS13-1-2-2021-06"),
+    (Application, "HostedZoneId", None),
+    (Version, "LaunchType", "EC2"),
+    (Version, "HealthCheckPath", "/"),
+    (Version, "DeregistrationDelaySeconds", 30),
+    (Version, "Autoscaling", False),
+    (Version, "CircuitBreaker", True),
+])
+def test_blueprint_optional_variable_defaults_to_what_its_description_promises(
+        blueprint: type[SpecBlueprint], name: str, default: Any):
+    definition = blueprint.VARIABLES[name]
+
+    assert definition["default"] == default
+    assert definition["description"].startswith("Default:")
+
+
+@pytest.mark.parametrize(("blueprint", "required"), [
+    (Cluster, {"Environment", "VpcId", "Subnets"}),
+    (Application, {"App", "Environment", "ClusterName", "VpcId", "Subnets", "ContainerSecurityGroupId",
+                   "CertificateArn", "Domain"}),
+    (Version, {"App", "Version", "Environment", "ClusterName", "VpcId", "LogGroupName", "ListenerArn",
+               "Domain", "RulePriority"}),
+])
+def test_blueprint_required_variables_have_no_default(blueprint: type[SpecBlueprint], required: set[str]):
+    assert {name for name, d in blueprint.VARIABLES.items() if "default" not in d} == required

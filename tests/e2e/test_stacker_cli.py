@@ -1,0 +1,94 @@
+"""The real stacker CLI, as a subprocess, against moto_server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import pytest
+
+from stacker_ecs.core import naming
+from stacker_ecs.core.ops.live import read_listener
+
+pytestmark = pytest.mark.e2e
+NAMESPACE = "ecs-dev"
+
+
+def _stack(emulator, name: str) -> dict:
+    return emulator.session.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+
+
+def _live(emulator) -> str | None:
+    return read_listener(emulator.session, NAMESPACE, "web").live_version
+
+
+def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
+    # when
+    result = emulator.stacker("web_version=v1")
+    # then
+    assert result.returncode == 0, result.stderr
+    cluster = _stack(emulator, naming.cluster_stack(NAMESPACE))
+    app = _stack(emulator, naming.application_stack(NAMESPACE, "web"))
+    version = _stack(emulator, naming.version_stack(NAMESPACE, "web", "v1"))
+    assert cluster["Description"] == "ECS cluster of the dev environment (stacker_ecs)"
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in version["Outputs"]}
+    assert outputs["Version"] == "v1"
+    assert outputs["Url"] == "https://web-v1.dev.example.com"
+    app_outputs = {o["OutputKey"]: o["OutputValue"] for o in app["Outputs"]}
+    ecs = emulator.session.client("ecs")
+    assert ecs.describe_clusters(clusters=[app_outputs["ClusterName"]])["clusters"][0]["status"] == "ACTIVE"
+    service = ecs.describe_services(cluster=app_outputs["ClusterName"], services=["web-v1"])["services"][0]
+    assert service["desiredCount"] == 1
+    elbv2 = emulator.session.client("elbv2")
+    listener = elbv2.describe_listeners(ListenerArns=[app_outputs["ListenerArn"]])["Listeners"][0]
+    assert listener["Port"] == 443
+    assert listener["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "503"
+    rules = elbv2.describe_rules(ListenerArn=app_outputs["ListenerArn"])["Rules"]
+    hosts = [c["HostHeaderConfig"]["Values"] for r in rules for c in r["Conditions"]]
+    assert ["web-v1.dev.example.com"] in hosts
+    assert elbv2.describe_target_groups(TargetGroupArns=[outputs["TargetGroupArn"]])["TargetGroups"]
+    # and stacker info prints the outputs
+    info = emulator.stacker("web_version=v1", command="info")
+    assert info.returncode == 0
+    assert "Url: https://web-v1.dev.example.com" in info.stderr + info.stdout
+
+
+def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
+    # deploy, verify and cut over v1, then v2
+    assert emulator.stacker("web_version=v1", "verify=true", "cutover=true").returncode == 0
+    assert _live(emulator) == "v1"
+    result = emulator.stacker("web_version=v2", "verify=true", "cutover=true")
+    assert result.returncode == 0, result.stderr
+    assert _live(emulator) == "v2"
+    # roll back: v1 again, v2 recorded as previous
+    assert emulator.stacker("web_version=v2", "rollback=true").returncode == 0
+    state = read_listener(emulator.session, NAMESPACE, "web")
+    assert (state.live_version, state.previous_version) == ("v1", "v2")
+    # a broken v3 fails verification with the cause, exit 1, and v1 stays live
+    broken = emulator.stacker("web_version=v3", "verify=true", "health_timeout_seconds=60")
+    assert broken.returncode == 1
+    assert "web/v3" in broken.stderr
+    assert "CannotPullContainerError" in broken.stderr
+    assert "Traceback" not in broken.stderr
+    assert _live(emulator) == "v1"
+    # cleanup deletes v3, keeps live v1 and previous v2
+    assert emulator.stacker("web_version=v1", "cleanup=true", "cleanup_keep_last=0").returncode == 0
+    names = {s["StackName"] for s in emulator.session.client("cloudformation").describe_stacks()["Stacks"]}
+    assert naming.version_stack(NAMESPACE, "web", "v3") not in names
+    assert {naming.version_stack(NAMESPACE, "web", v) for v in ("v1", "v2")} <= names
+    # and the status table says so
+    status = emulator.stacker_ecs("status", "web", "--namespace", NAMESPACE)
+    assert status.returncode == 0, status.stderr
+    live_row = next(line for line in status.stdout.splitlines() if line.startswith("v1 "))
+    assert "*" in live_row
+
+
+def test_bad_version_is_refused_at_render_time_before_the_version_stack_exists(emulator):
+    # given the cluster and app exist
+    assert emulator.stacker("web_version=v1").returncode == 0
+    # when a version with a character not allowed in host names is deployed
+    result = emulator.stacker("web_version=v2_x")
+    # then stacker fails, naming the variable and the fix, and nothing was created for it
+    assert result.returncode != 0
+    # (the rule-priority lookup, resolved before the blueprint renders, is the first to refuse it)
+    assert "version: 'v2_x' has '_'" in result.stderr
+    assert "use lower-case letters, digits and '-'" in result.stderr
+    names = {s["StackName"] for s in emulator.session.client("cloudformation").describe_stacks()["Stacks"]}
+    assert not any("v2" in name for name in names)
