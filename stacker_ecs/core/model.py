@@ -32,7 +32,7 @@ class Args(BaseModel):
 
 def _location(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if not str(p).startswith("function-")]
-    return ".".join(parts) or "(input)"
+    return ".".join(parts)
 
 
 def describe_error(error: dict[str, Any], known: list[str]) -> str:
@@ -44,8 +44,8 @@ def describe_error(error: dict[str, Any], known: list[str]) -> str:
     if kind == "missing":
         return f"{where}: required but not given; set it"
     message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if kind.startswith("value_error") or kind.startswith("assertion_error"):
-        return f"{where}: {message}"
+    if kind.startswith(("value_error", "assertion_error")):
+        return f"{where}: {message}" if where else message
     message = message.replace("Input should be", "it should be", 1)
     return f"{where}: {error.get('input')!r} is not accepted; {message}"
 

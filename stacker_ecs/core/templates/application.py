@@ -9,6 +9,7 @@ hosted zone also ``AppRecord`` (``<app>.<domain>``) and ``VersionWildcardRecord`
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -40,7 +41,7 @@ class ApplicationSpec(Spec):
     container_security_group_id: str
     """The cluster's container security group (``${output cluster::ContainerSecurityGroupId}``);
     the stack lets this load balancer, and only it, reach containers."""
-    certificate_arn: str = Field(pattern=r"^arn:aws[a-z-]*:acm:")
+    certificate_arn: str
     """ACM certificate of the HTTPS listener; it must cover ``<app>.<domain>`` and ``*.<domain>``."""
     domain: str
     """DNS domain of the app, e.g. ``dev.example.com``: the app answers on ``<app>.<domain>`` and
@@ -59,9 +60,9 @@ class ApplicationSpec(Spec):
     per-version names are managed elsewhere."""
     idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
     """Default: 60; connections idle longer are closed by the load balancer."""
-    container_ports: tuple[int, int] = (1024, 65535)
-    """Default: 1024-65535 (dynamic host ports and awsvpc task ports); the port range the load
-    balancer may reach on containers."""
+    container_ports: tuple[int, int] = (1, 65535)
+    """Default: every port (dynamic host ports on EC2, any container port on Fargate); the ports the
+    load balancer may reach on containers. Only the load balancer's security group gets in."""
     access_logs_bucket: str | None = None
     """Default: none; an S3 bucket name turns on load balancer access logs."""
     deletion_protection: bool = False
@@ -70,7 +71,16 @@ class ApplicationSpec(Spec):
     """Extra tags for every resource."""
 
     _check_app = field_validator("app")(lambda v: check_name("app", v))
+    _check_environment = field_validator("environment")(lambda v: check_name("environment", v))
     _coerce_lists = field_validator("subnets", "ingress_cidrs", mode="before")(lambda v: split_list(v))
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate(cls, value: str) -> str:
+        if not re.match(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/", value):
+            raise ValueError(f"{value!r} is not an ACM certificate ARN; give one such as "
+                             "arn:aws:acm:<region>:<account>:certificate/<id> (aws acm list-certificates)")
+        return value
 
     @field_validator("domain")
     @classmethod

@@ -19,6 +19,7 @@ from troposphere import Base64, GetAtt, Join, Parameter, Ref, Sub, Template, aut
 from stacker_ecs.core import naming
 from stacker_ecs.core.model import Spec
 from stacker_ecs.core.templates.common import add_output, base_tags, split_list, tags
+from stacker_ecs.core.validation import check_name
 
 ECS_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
 AMI_PARAMETER = "EcsAmiId"
@@ -27,7 +28,7 @@ AMI_PARAMETER = "EcsAmiId"
 class ClusterSpec(Spec):
     """Settings of the cluster stack (the stacker ``variables`` of ``Cluster``)."""
 
-    environment: str = Field(pattern=naming.NAME_RE.pattern, max_length=32)
+    environment: str
     """Environment name, e.g. ``dev``: used in tags and resource names."""
     vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]+$")
     """VPC the container instances and tasks run in."""
@@ -58,6 +59,7 @@ class ClusterSpec(Spec):
     container_insights: bool = True
     """Default: on; CloudWatch Container Insights metrics for the cluster."""
 
+    _check_environment = field_validator("environment")(lambda v: check_name("environment", v))
     _coerce_subnets = field_validator("subnets", "instance_types", mode="before")(
         lambda v: split_list(v)
     )
@@ -189,6 +191,9 @@ def _add_ec2_capacity(template: Template, spec: ClusterSpec, cluster: ecs.Cluste
     ))
     return template.add_resource(ecs.CapacityProvider(
         naming.CAPACITY_PROVIDER,
+        # ECS refuses names starting with "aws", "ecs" or "fargate", which a generated name
+        # (from a stack such as "ecs-dev-cluster") would.
+        Name=Sub("cp-${AWS::StackName}"),
         AutoScalingGroupProvider=ecs.AutoScalingGroupProvider(
             AutoScalingGroupArn=Ref(group),
             ManagedScaling=ecs.ManagedScaling(Status="ENABLED", TargetCapacity=spec.target_capacity_percent),

@@ -15,6 +15,13 @@ from typing import Any
 
 from troposphere import ecs
 
+# ECS API names whose CloudFormation spelling is not just the first letter upper-cased.
+CFN_NAMES = {
+    "efsVolumeConfiguration": "EFSVolumeConfiguration",
+    "fileSystemId": "FilesystemId",
+    "iam": "IAM",
+    "fsxWindowsFileServerVolumeConfiguration": "FSxWindowsFileServerVolumeConfiguration",
+}
 # Maps whose keys are the user's own (docker labels, log driver options): copied as they are.
 FREE_FORM_KEYS = frozenset({"options", "dockerLabels", "labels", "driverOpts"})
 TASK_KEYS = frozenset({"containerDefinitions", "family", "cpu", "memory", "volumes"})
@@ -63,6 +70,15 @@ def check_task_shape(task: dict[str, Any]) -> None:
     for index, container in enumerate(containers):
         if not isinstance(container, dict) or not container.get("name") or not container.get("image"):
             raise ValueError(f"containerDefinitions[{index}] needs at least 'name' and 'image'")
+        for mapping in container.get("portMappings") or []:
+            if not isinstance(mapping, dict) or not isinstance(mapping.get("containerPort"), int):
+                raise ValueError(f"container {container['name']!r} has a port mapping without a numeric "
+                                 f"'containerPort' ({mapping!r}); add one, e.g. {{\"containerPort\": 8080}}")
+        for item in container.get("secrets") or []:
+            if not isinstance(item, dict) or not item.get("name") or not item.get("valueFrom"):
+                raise ValueError(f"container {container['name']!r} has a secret without 'name' and "
+                                 f"'valueFrom' ({item!r}); add both, valueFrom being an SSM parameter "
+                                 "or Secrets Manager ARN")
 
 
 def to_cfn(value: Any, key: str | None = None) -> Any:
@@ -70,7 +86,7 @@ def to_cfn(value: Any, key: str | None = None) -> Any:
     if isinstance(value, dict):
         if key in FREE_FORM_KEYS:
             return dict(value)
-        return {k[:1].upper() + k[1:]: to_cfn(v, k) for k, v in value.items()}
+        return {CFN_NAMES.get(k, k[:1].upper() + k[1:]): to_cfn(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [to_cfn(item, key) for item in value]
     return value
@@ -196,7 +212,12 @@ def prepare(containers: list[dict[str, Any]], *, image: str | None, target: str,
 def build_container_definitions(containers: list[dict[str, Any]]) -> list[ecs.ContainerDefinition]:
     """Return troposphere container definitions; an unknown property is refused by name."""
     definitions = []
+    known = ecs.ContainerDefinition.props
     for container in containers:
+        unknown = sorted(k for k in container if CFN_NAMES.get(k, k[:1].upper() + k[1:]) not in known)
+        if unknown:
+            raise ValueError(f"container {container.get('name')!r} has unknown properties {', '.join(unknown)}; "
+                             "use the ECS API's property names, as in ecs.json")
         try:
             definitions.append(ecs.ContainerDefinition.from_dict(None, to_cfn(container)))
         except (AttributeError, TypeError, ValueError) as exc:

@@ -39,9 +39,9 @@ class VersionSpec(Spec):
     vpc_id: str
     """VPC of the target group (``${output cluster::VpcId}``)."""
     subnets: list[str] = []
-    """Subnets of Fargate tasks (``${output cluster::Subnets}``); unused on EC2."""
+    """Default: none (EC2). Subnets of Fargate tasks (``${output cluster::Subnets}``); unused on EC2."""
     container_security_group_id: str = ""
-    """Security group of Fargate tasks (``${output cluster::ContainerSecurityGroupId}``)."""
+    """Default: none (EC2). Security group of Fargate tasks (``${output cluster::ContainerSecurityGroupId}``)."""
     log_group_name: str
     """Log group of the containers (``${output cluster::LogGroupName}``)."""
     listener_arn: str
@@ -91,11 +91,12 @@ class VersionSpec(Spec):
     circuit_breaker: bool = True
     """Default: on; ECS stops a deployment whose tasks keep failing and CloudFormation reports it."""
     task_role_policy_arns: list[str] = []
-    """Managed policies for the containers' own AWS access (the task role has none otherwise)."""
+    """Default: none. Managed policies for the containers' own AWS access (the task role has none otherwise)."""
     tags: dict[str, str] = {}
-    """Extra tags for every resource."""
+    """Default: none. Extra tags for every resource."""
 
     _check_app = field_validator("app")(lambda v: check_name("app", v))
+    _check_environment = field_validator("environment")(lambda v: check_name("environment", v))
     _check_version = field_validator("version", mode="before")(lambda v: check_version(str(v)))
     _coerce_lists = field_validator("subnets", "task_role_policy_arns", mode="before")(lambda v: split_list(v))
 
@@ -110,7 +111,7 @@ class VersionSpec(Spec):
     def _consistent(self) -> VersionSpec:
         label = naming.version_host_label(self.app, self.version)
         if len(label) > naming.MAX_HOST_LABEL:
-            raise ValueError(f"version: host label {label!r} is {len(label)} characters, above DNS's "
+            raise ValueError(f"Version: host label {label!r} is {len(label)} characters, above DNS's "
                              f"{naming.MAX_HOST_LABEL}; shorten the version")
         if (self.task_definition is None) == (self.task_definition_file is None):
             raise ValueError("TaskDefinition/TaskDefinitionFile: give exactly one of them")
@@ -146,9 +147,15 @@ def resolve_task(spec: VersionSpec, *, where: str) -> dict[str, Any]:
         ctr.check_task_shape(task)
         ctr.check_sizes(task, spec.launch_type)
         ctr.check_environment(task["containerDefinitions"])
-        ctr.pick_target(task["containerDefinitions"], spec.container_name, spec.container_port)
+        ctr.build_container_definitions(task["containerDefinitions"])
+        ctr.build_volumes(task.get("volumes") or [])
     except ValueError as exc:
         raise ConfigError(f"{source}: {exc}", where=where) from None
+    try:
+        ctr.pick_target(task["containerDefinitions"], spec.container_name, spec.container_port)
+    except ValueError as exc:
+        field = "ContainerName" if spec.container_name else "ContainerPort" if spec.container_port else source
+        raise ConfigError(f"{field}: {exc}", where=where) from None
     return task
 
 

@@ -63,8 +63,8 @@ def _ecr_repositories(containers: list[dict[str, Any]]) -> list[Any]:
     for container in containers:
         match = ECR_IMAGE.match(str(container.get("image", "")))
         if match:
-            arns.add(f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['repo']}")
-    return sorted(arns)
+            arns.add(f"{match['region']}:{match['account']}:repository/{match['repo']}")
+    return [Sub("arn:${AWS::Partition}:ecr:" + arn) for arn in sorted(arns)]
 
 
 def _secret_resources(sources: list[str]) -> tuple[list[Any], list[Any]]:

@@ -158,7 +158,7 @@ def test_application_lets_only_its_load_balancer_into_the_container_security_gro
 
     assert ingress["GroupId"] == CONTAINER_SG
     assert ingress["SourceSecurityGroupId"] == {"Ref": naming.LOAD_BALANCER_SECURITY_GROUP}
-    assert (ingress["IpProtocol"], ingress["FromPort"], ingress["ToPort"]) == ("tcp", 1024, 65535)
+    assert (ingress["IpProtocol"], ingress["FromPort"], ingress["ToPort"]) == ("tcp", 1, 65535)
     assert "CidrIp" not in ingress
 
 
@@ -171,7 +171,7 @@ def test_application_load_balancer_security_group_admits_80_and_443_and_reaches_
     ]
     (egress,) = group["SecurityGroupEgress"]
     assert egress["DestinationSecurityGroupId"] == CONTAINER_SG
-    assert (egress["FromPort"], egress["ToPort"]) == (1024, 65535)
+    assert (egress["FromPort"], egress["ToPort"]) == (1, 65535)
 
 
 # ---- DNS ---------------------------------------------------------------------------------------

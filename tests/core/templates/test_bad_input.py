@@ -101,10 +101,6 @@ class Bad:
     marks: tuple[Any, ...] = field(default=())
 
 
-def xfail_bug(reason: str) -> Any:
-    """Mark a row whose promise the source does not keep yet (see the reason)."""
-    return pytest.mark.xfail(strict=True, reason=f"source bug: {reason}")
-
 
 CASES = [
     # ---- names that end up in stack, service and host names
@@ -123,9 +119,7 @@ CASES = [
     Bad("app-starting-with-digit-in-version-stack", check_version({"App": "1web"}),
         ("App",), "start it with a letter"),
     Bad("host-label-over-63-characters", check_version({"App": "b" * 30, "Version": "a" * 40}),
-        ("Version", "71 characters"), "shorten the version",
-        (xfail_bug("version.py VersionSpec._consistent names the field 'version' (lower case) and parse() "
-                   "prefixes '(input): ', instead of the variable name 'Version'"),)),
+        ("Version", "71 characters"), "shorten the version"),
     # ---- health check, priority
     Bad("health-check-path-without-slash", check_version({"HealthCheckPath": "health"}),
         ("HealthCheckPath",), "write it as '/health'"),
@@ -167,26 +161,18 @@ CASES = [
     Bad("container-without-port-mapping", check_version({"TaskDefinition": task_with(portMappings=[])}),
         ("TaskDefinition", "port mapping"), "add a portMappings entry with containerPort"),
     Bad("container-name-not-in-task", check_version({"ContainerName": "api"}),
-        ("ContainerName", "'api'"), "web",
-        (xfail_bug("version.py resolve_task reports pick_target's error under 'TaskDefinition'; the message "
-                   "never names the variable at fault, ContainerName"),)),
+        ("ContainerName", "'api'"), "web"),
     Bad("plain-env-var-db-password",
         check_version({"TaskDefinition": task_with(environment=[{"name": "DB_PASSWORD", "value": "hunter2"}])}),
         ("TaskDefinition", "DB_PASSWORD"), "move it to 'secrets'"),
     Bad("unknown-container-property-imagee", check_version({"TaskDefinition": task_with(imagee="nginx:1.27")}),
-        ("TaskDefinition", "imagee"), "ECS API's property names",
-        (xfail_bug("version.py resolve_task never converts the containers, so an unknown property passes it; "
-                   "build_version then raises a bare ValueError naming 'Imagee' instead of a ConfigError"),)),
+        ("TaskDefinition", "imagee"), "ECS API's property names"),
     Bad("port-mapping-without-container-port",
         check_version({"TaskDefinition": task_with(portMappings=[{"hostPort": 8080}])}),
-        ("TaskDefinition", "containerPort"), "add",
-        (xfail_bug("containers.py pick_target calls int(None) and raises TypeError for a mapping without "
-                   "containerPort"),)),
+        ("TaskDefinition", "containerPort"), "add"),
     Bad("secret-without-value-from",
         check_version({"TaskDefinition": task_with(secrets=[{"name": "DB_PASSWORD"}])}),
-        ("TaskDefinition", "valueFrom"), "add",
-        (xfail_bug("resolve_task does not check secrets; containers.secret_sources later raises "
-                   "KeyError('valueFrom') from build_version"),)),
+        ("TaskDefinition", "valueFrom"), "add"),
     # ---- application and cluster
     Bad("domain-without-dot", check_application({"Domain": "localhost"}),
         ("Domain", "not a DNS domain"), "'dev.example.com'"),

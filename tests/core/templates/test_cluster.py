@@ -140,10 +140,6 @@ def test_cluster_ec2_capacity_provider_scales_the_group_with_managed_scaling():
         {"CapacityProvider": {"Ref": naming.CAPACITY_PROVIDER}, "Base": 0, "Weight": 1}]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "source bug: cluster.py _add_ec2_capacity sets no Name on the CapacityProvider, so CloudFormation "
-    "derives it from the stack name; the example namespace 'ecs-dev' gives 'ecs-dev-cluster-...', and "
-    "ECS refuses capacity provider names starting with aws/ecs/fargate"))
 def test_cluster_ec2_capacity_provider_name_never_starts_with_a_prefix_ecs_reserves():
     provider = props_of(render(), "AWS::ECS::CapacityProvider")
 

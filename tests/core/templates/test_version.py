@@ -374,10 +374,6 @@ def test_version_task_volumes_turn_ecs_camel_case_into_cloudformation_pascal_cas
     assert containers_of(template)["web"]["MountPoints"] == [{"SourceVolume": "scratch", "ContainerPath": "/data"}]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "source bug: containers.to_cfn capitalises only the first letter, so the ECS API's "
-    "efsVolumeConfiguration/fileSystemId/authorizationConfig.iam become EfsVolumeConfiguration/FileSystemId/Iam, "
-    "not CloudFormation's EFSVolumeConfiguration/FilesystemId/IAM; build_volumes refuses the volume"))
 def test_version_efs_volumes_in_ecs_api_shape_are_accepted():
     volume = {"name": "shared", "efsVolumeConfiguration": {
         "fileSystemId": "fs-0a1b2c3d", "transitEncryption": "ENABLED", "authorizationConfig": {"iam": "ENABLED"}}}
@@ -436,7 +432,7 @@ def test_version_execution_role_pulls_only_from_the_repository_of_an_ecr_image()
 
     pull = statement_with(statements, "ecr:BatchGetImage")
     assert pull["Action"] == ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
-    assert pull["Resource"] == ["arn:aws:ecr:ap-southeast-2:123456789012:repository/web"]
+    assert pull["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:ecr:ap-southeast-2:123456789012:repository/web"}]
     # GetAuthorizationToken has no resource-level permissions; it is the one "*".
     assert statement_with(statements, "ecr:GetAuthorizationToken")["Resource"] == ["*"]
 

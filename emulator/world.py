@@ -1,0 +1,84 @@
+"""Deploy an example world straight through CloudFormation (no stacker): for tests and the benchmark.
+
+The templates are the suite's own builders; the stack names come from :mod:`stacker_ecs.core.naming`,
+so every lookup and hook finds them exactly as it finds stacks stacker deployed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from emulator.seed import World, seed
+from stacker_ecs.core import naming
+from stacker_ecs.core.model import parse
+from stacker_ecs.core.ops.reads import RulePriorityQuery, find_rule_priority
+from stacker_ecs.core.templates.application import ApplicationSpec, build_application
+from stacker_ecs.core.templates.cluster import ClusterSpec, build_cluster
+from stacker_ecs.core.templates.version import VersionSpec, build_version, resolve_task
+
+NAMESPACE = "ecs-dev"
+TASK = {"containerDefinitions": [{"name": "web", "image": "nginx:1", "memory": 256,
+                                  "portMappings": [{"containerPort": 80}]}]}
+
+
+def create_stack(session: boto3.Session, name: str, body: str, **kwargs: Any) -> dict[str, str]:
+    """Create a stack and return its outputs."""
+    cfn = session.client("cloudformation")
+    cfn.create_stack(StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"], **kwargs)
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+@dataclass
+class ExampleWorld:
+    """A seeded account with a cluster; apps and versions are added on demand."""
+
+    session: boto3.Session
+    namespace: str = NAMESPACE
+    seeded: World | None = None
+    cluster: dict[str, str] = field(default_factory=dict)
+    apps: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, session: boto3.Session, namespace: str = NAMESPACE) -> ExampleWorld:
+        """Seed the account and deploy the cluster stack."""
+        world = cls(session=session, namespace=namespace, seeded=seed(session))
+        spec = parse(ClusterSpec, {"Environment": "dev", "VpcId": world.seeded.vpc_id,
+                                   "Subnets": world.seeded.private_subnets}, where="cluster")
+        world.cluster = create_stack(session, naming.cluster_stack(namespace), build_cluster(spec).to_json())
+        return world
+
+    def add_app(self, app: str = "web") -> dict[str, str]:
+        """Deploy an application stack and return its outputs."""
+        assert self.seeded is not None  # noqa: S101 - set by create()
+        spec = parse(ApplicationSpec, {
+            "App": app, "Environment": "dev", "ClusterName": self.cluster["ClusterName"],
+            "VpcId": self.seeded.vpc_id, "Subnets": self.seeded.public_subnets,
+            "ContainerSecurityGroupId": self.cluster["ContainerSecurityGroupId"],
+            "CertificateArn": self.seeded.certificate_arn, "Domain": self.seeded.domain}, where=app)
+        self.apps[app] = create_stack(self.session, naming.application_stack(self.namespace, app),
+                                      build_application(spec).to_json())
+        return self.apps[app]
+
+    def add_version(self, version: str, app: str = "web", desired_count: int = 1,
+                    **variables: Any) -> dict[str, str]:
+        """Deploy a version stack (rule priority from the lookup's own read) and return its outputs."""
+        outputs = self.apps[app]
+        priority = find_rule_priority(self.session, RulePriorityQuery(app=app, namespace=self.namespace,
+                                                                      version=version))
+        spec = parse(VersionSpec, {
+            "App": app, "Version": version, "Environment": "dev", "ClusterName": self.cluster["ClusterName"],
+            "VpcId": self.cluster["VpcId"], "LogGroupName": self.cluster["LogGroupName"],
+            "ListenerArn": outputs["ListenerArn"], "Domain": outputs["Domain"], "RulePriority": priority,
+            "DesiredCount": desired_count, "TaskDefinition": TASK, **variables}, where=version)
+        template = build_version(spec, resolve_task(spec, where=version))
+        return create_stack(self.session, naming.version_stack(self.namespace, app, version), template.to_json())
+
+    def add_filler_stacks(self, count: int, prefix: str = "other") -> None:
+        """Add ``count`` small unrelated stacks, as a busy account has."""
+        body = '{"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}'
+        for index in range(count):
+            create_stack(self.session, f"{prefix}-{index}", body)
