@@ -123,6 +123,12 @@ class EcsAgent:
             Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["SecurityGroups"][0]
         return subnet["SubnetId"], group["GroupId"]
 
+    def follow(self, session: boto3.Session) -> None:
+        """Sync right after ``session`` creates stacks or changes a service: ECS starting tasks at once."""
+        for event in ("after-call.cloudformation.CreateStack", "after-call.cloudformation.UpdateStack",
+                      "after-call.ecs.UpdateService"):
+            session.events.register(event, lambda **_: self.sync())
+
     @contextlib.contextmanager
     def running(self, interval_seconds: float = 0.3) -> Iterator[EcsAgent]:
         """Run :meth:`sync` every ``interval_seconds`` in a background thread while the block runs."""
