@@ -13,6 +13,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
+
 REGION = "us-east-1"
 CLIENT_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -65,6 +67,7 @@ def moto_server(pid_file: Path | None = None, extra_env: dict[str, str] | None =
         pid_file.write_text(str(process.pid))
     try:
         _wait_until_ready(url, process)
+        warm_up(url)
         yield url
     finally:
         process.terminate()
@@ -88,6 +91,32 @@ def _wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_second
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"moto_server did not answer on {url} within {timeout_seconds}s")
+
+
+def warm_up(url: str) -> None:
+    """Load every backend the suite uses before anyone else calls the server.
+
+    moto_server imports a service's code on its first request (CloudFormation's takes about
+    1.5 s and imports some 40 modules). Two first requests at once, say the ECS agent's and
+    stacker's, race that import and one of them can fail; one warm-up call each avoids that.
+    """
+    session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    for service, call in (("cloudformation", "list_stacks"), ("ecs", "list_clusters"),
+                          ("elbv2", "describe_load_balancers"), ("ec2", "describe_vpcs"),
+                          ("acm", "list_certificates"), ("route53", "list_hosted_zones"),
+                          ("ssm", "describe_parameters"), ("application-autoscaling", None),
+                          ("iam", "list_roles"), ("logs", "describe_log_groups")):
+        client = session.client(service, endpoint_url=url)
+        if call:
+            getattr(client, call)()
+        else:
+            client.describe_scalable_targets(ServiceNamespace="ecs")
+    cfn = session.client("cloudformation", endpoint_url=url)
+    cfn.create_stack(StackName="emulator-warm-up", TemplateBody=WARM_UP_TEMPLATE)
+    cfn.delete_stack(StackName="emulator-warm-up")
+
+
+WARM_UP_TEMPLATE = '{"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}'
 
 
 def client_env(url: str) -> dict[str, str]:

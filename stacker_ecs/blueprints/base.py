@@ -58,8 +58,8 @@ class SpecBlueprint(Blueprint):
 
     def check_stack_name(self, expected: str) -> None:
         """Refuse a stack whose CloudFormation name is not the one hooks and lookups look for."""
-        actual = self.context.get_stack(self.name).fqn if self.context.get_stack(self.name) else \
-            self.context.get_fqn(self.name)
+        stack = self.context.get_stack(self.name)
+        actual = stack.fqn if stack else self.context.get_fqn(self.name)
         if actual != expected:
             prefix = f"{self.context.namespace}-" if self.context.namespace else ""
             raise ConfigError(

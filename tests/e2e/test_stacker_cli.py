@@ -52,13 +52,15 @@ def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
 
 def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
     # deploy, verify and cut over v1, then v2
-    assert emulator.stacker("web_version=v1", "verify=true", "cutover=true").returncode == 0
+    first = emulator.stacker("web_version=v1", "verify=true", "cutover=true")
+    assert first.returncode == 0, first.stderr
     assert _live(emulator) == "v1"
     result = emulator.stacker("web_version=v2", "verify=true", "cutover=true")
     assert result.returncode == 0, result.stderr
     assert _live(emulator) == "v2"
     # roll back: v1 again, v2 recorded as previous
-    assert emulator.stacker("web_version=v2", "rollback=true").returncode == 0
+    back = emulator.stacker("web_version=v2", "rollback=true")
+    assert back.returncode == 0, back.stderr
     state = read_listener(emulator.session, NAMESPACE, "web")
     assert (state.live_version, state.previous_version) == ("v1", "v2")
     # a broken v3 fails verification with the cause, exit 1, and v1 stays live
@@ -69,7 +71,8 @@ def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
     assert "Traceback" not in broken.stderr
     assert _live(emulator) == "v1"
     # cleanup deletes v3, keeps live v1 and previous v2
-    assert emulator.stacker("web_version=v1", "cleanup=true", "cleanup_keep_last=0").returncode == 0
+    clean = emulator.stacker("web_version=v1", "cleanup=true", "cleanup_keep_last=0")
+    assert clean.returncode == 0, clean.stderr
     names = {s["StackName"] for s in emulator.session.client("cloudformation").describe_stacks()["Stacks"]}
     assert naming.version_stack(NAMESPACE, "web", "v3") not in names
     assert {naming.version_stack(NAMESPACE, "web", v) for v in ("v1", "v2")} <= names
@@ -82,7 +85,8 @@ def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
 
 def test_bad_version_is_refused_at_render_time_before_the_version_stack_exists(emulator):
     # given the cluster and app exist
-    assert emulator.stacker("web_version=v1").returncode == 0
+    setup = emulator.stacker("web_version=v1")
+    assert setup.returncode == 0, setup.stderr
     # when a version with a character not allowed in host names is deployed
     result = emulator.stacker("web_version=v2_x")
     # then stacker fails, naming the variable and the fix, and nothing was created for it
