@@ -100,7 +100,8 @@ def warm_up(url: str) -> None:
     1.5 s and imports some 40 modules). Two first requests at once, say the ECS agent's and
     stacker's, race that import and one of them can fail; one warm-up call each avoids that.
     """
-    session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    session = boto3.Session(region_name=REGION, aws_access_key_id=CLIENT_ENV["AWS_ACCESS_KEY_ID"],
+                            aws_secret_access_key=CLIENT_ENV["AWS_SECRET_ACCESS_KEY"])
     for service, call in (("cloudformation", "list_stacks"), ("ecs", "list_clusters"),
                           ("elbv2", "describe_load_balancers"), ("ec2", "describe_vpcs"),
                           ("acm", "list_certificates"), ("route53", "list_hosted_zones"),
