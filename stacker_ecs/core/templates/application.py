@@ -18,7 +18,7 @@ from troposphere import elasticloadbalancingv2 as elb
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.model import Spec
-from stacker_ecs.core.templates.common import add_output, base_tags, split_list, tags
+from stacker_ecs.core.templates.common import add_output, base_tags, skip_checks, split_list, tags
 from stacker_ecs.core.validation import check_name
 
 NO_LIVE_VERSION_BODY = "no live version: this app has not been cut over to any version yet"
@@ -95,7 +95,7 @@ def build_application(spec: ApplicationSpec) -> Template:
     """Return the application template for ``spec``."""
     template = Template(Description=f"stacker_ecs application {spec.app} ({spec.environment})")
     common = base_tags(spec.environment, spec.app, extra=spec.tags)
-    security_group = template.add_resource(ec2.SecurityGroup(
+    security_group = template.add_resource(skip_checks(ec2.SecurityGroup(
         naming.LOAD_BALANCER_SECURITY_GROUP,
         GroupDescription=f"Load balancer of {spec.app}: HTTPS in, containers out",
         VpcId=spec.vpc_id,
@@ -109,7 +109,7 @@ def build_application(spec: ApplicationSpec) -> Template:
             DestinationSecurityGroupId=spec.container_security_group_id,
             Description="To containers only")],
         Tags=tags({**common, "Name": f"{spec.environment}-{spec.app}-alb"}),
-    ))
+    ), {"CKV_AWS_260": "port 80 only answers with a redirect to HTTPS"} if "0.0.0.0/0" in spec.ingress_cidrs else {}))
     template.add_resource(ec2.SecurityGroupIngress(
         naming.CONTAINER_INGRESS,
         GroupId=spec.container_security_group_id,
@@ -117,7 +117,7 @@ def build_application(spec: ApplicationSpec) -> Template:
         SourceSecurityGroupId=Ref(security_group),
         Description=f"From the load balancer of {spec.app}",
     ))
-    load_balancer = template.add_resource(elb.LoadBalancer(
+    load_balancer = template.add_resource(skip_checks(elb.LoadBalancer(
         naming.LOAD_BALANCER,
         Type="application",
         Scheme=spec.scheme,
@@ -125,7 +125,8 @@ def build_application(spec: ApplicationSpec) -> Template:
         SecurityGroups=[Ref(security_group)],
         LoadBalancerAttributes=_load_balancer_attributes(spec),
         Tags=tags(common),
-    ))
+    ), {} if spec.access_logs_bucket else {
+        "CKV_AWS_91": "access logs need an S3 bucket; set AccessLogsBucket to turn them on"}))
     listener = template.add_resource(elb.Listener(
         naming.HTTPS_LISTENER,
         LoadBalancerArn=Ref(load_balancer),

@@ -18,7 +18,7 @@ from troposphere import Base64, GetAtt, Join, Parameter, Ref, Sub, Template, aut
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.model import Spec
-from stacker_ecs.core.templates.common import add_output, base_tags, split_list, tags
+from stacker_ecs.core.templates.common import add_output, base_tags, skip_checks, split_list, tags
 from stacker_ecs.core.validation import check_name
 
 ECS_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
@@ -56,6 +56,9 @@ class ClusterSpec(Spec):
     """Default: 30 GiB, encrypted."""
     log_retention_days: int = 30
     """Default: 30 days of container logs in the cluster's log group."""
+    log_kms_key_arn: str | None = None
+    """Default: none; logs are encrypted with CloudWatch Logs' own keys. A KMS key ARN encrypts
+    them with that customer-managed key (its policy must allow the logs service)."""
     container_insights: bool = True
     """Default: on; CloudWatch Container Insights metrics for the cluster."""
 
@@ -88,11 +91,17 @@ def build_cluster(spec: ClusterSpec) -> Template:
             Name="containerInsights", Value="enabled" if spec.container_insights else "disabled")],
         Tags=tags(common),
     ))
-    log_group = template.add_resource(logs.LogGroup(
+    log_group = logs.LogGroup(
         naming.CLUSTER_LOG_GROUP,
         LogGroupName=Sub("/ecs/${AWS::StackName}"),
         RetentionInDays=spec.log_retention_days,
-    ))
+    )
+    if spec.log_kms_key_arn:
+        log_group.KmsKeyId = spec.log_kms_key_arn
+    else:
+        skip_checks(log_group, {"CKV_AWS_158": "encrypted at rest with CloudWatch Logs' own keys; set "
+                                               "LogKmsKeyArn for a customer-managed key"})
+    template.add_resource(log_group)
     security_group = template.add_resource(ec2.SecurityGroup(
         naming.CONTAINER_SECURITY_GROUP,
         GroupDescription="Container instances and tasks; ingress only from application load balancers",

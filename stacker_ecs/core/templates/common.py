@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from troposphere import Export, Output, Sub, Tags, Template
+from troposphere import AWSObject, Export, Output, Sub, Tags, Template
 
 from stacker_ecs.core import naming
 
@@ -34,6 +34,15 @@ def add_output(template: Template, name: str, value: Any, description: str) -> N
         Value=value,
         Export=Export(Sub(naming.export_name("${AWS::StackName}", name))),
     ))
+
+
+def skip_checks(resource: AWSObject, reasons: dict[str, str]) -> AWSObject:
+    """Record in the resource's metadata which checkov checks cannot apply, and why."""
+    if reasons:
+        metadata = dict(getattr(resource, "Metadata", None) or {})
+        metadata["checkov"] = {"skip": [{"id": check, "comment": why} for check, why in sorted(reasons.items())]}
+        resource.Metadata = metadata
+    return resource
 
 
 def split_list(value: Any) -> Any:
