@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 import boto3
+import botocore.handlers
 
 
 class CallCounter:
@@ -34,3 +35,19 @@ class CallCounter:
     def mutating(self) -> list[str]:
         """Return the calls that change something (anything not Describe/List/Get)."""
         return sorted(k for k in self.calls if not k.split(".", 1)[1].startswith(("Describe", "List", "Get")))
+
+
+class EveryCall(CallCounter):
+    """Counts the calls of every boto3 session created while it is active (stacker makes its own)."""
+
+    def __init__(self) -> None:
+        self.calls = collections.Counter()
+        self._lock = threading.Lock()
+        self._entry = ("before-call.*.*", self._count)
+
+    def __enter__(self) -> EveryCall:
+        botocore.handlers.BUILTIN_HANDLERS.append(self._entry)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        botocore.handlers.BUILTIN_HANDLERS.remove(self._entry)

@@ -1,0 +1,26 @@
+"""Put stacks into states moto cannot reach on its own (in-process moto only).
+
+moto never fails a stack: a resource error leaves it CREATE_IN_PROGRESS, and delete always
+succeeds. Real accounts have ROLLBACK_COMPLETE and DELETE_FAILED stacks, and cleanup, cutover and
+the lookups must cope with them, so tests set those states on moto's own record of the stack.
+A version whose create failed has no outputs and no resources left: create it from
+``FAILED_VERSION_TEMPLATE`` (our version description, nothing else) and set ROLLBACK_COMPLETE.
+"""
+
+from __future__ import annotations
+
+from moto.cloudformation.models import cloudformation_backends
+from moto.core import DEFAULT_ACCOUNT_ID
+
+
+FAILED_VERSION_TEMPLATE = (
+    '{"Description": "stacker_ecs version %(version)s of %(app)s (dev)",'
+    ' "Resources": {"Placeholder": {"Type": "AWS::SNS::Topic"}}}'
+)
+
+
+def set_stack_status(stack_name: str, status: str, region: str = "us-east-1") -> None:
+    """Set the status of the live (not deleted) stack called ``stack_name``."""
+    backend = cloudformation_backends[DEFAULT_ACCOUNT_ID][region]
+    stack = next(s for s in backend.stacks.values() if s.name == stack_name and s.status != "DELETE_COMPLETE")
+    stack.status = status
