@@ -12,7 +12,6 @@ from __future__ import annotations
 from moto.cloudformation.models import cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-
 FAILED_VERSION_TEMPLATE = (
     '{"Description": "stacker_ecs version %(version)s of %(app)s (dev)",'
     ' "Resources": {"Placeholder": {"Type": "AWS::SNS::Topic"}}}'
