@@ -46,6 +46,7 @@ class EcsAgent:
         self.healthy_after_seconds = healthy_after_seconds
         """Targets appear this long after the agent first sees a service (a task's start-up time)."""
         self._first_seen: dict[str, float] = {}
+        self._registered: dict[str, int] = {}
         self._failed: set[str] = set()
         self._stop = threading.Event()
 
@@ -61,9 +62,10 @@ class EcsAgent:
 
     def sync(self) -> None:
         """Do one pass: start (or fail) tasks and register targets to match every desired count."""
-        for version in self.versions():
-            services = self.ecs.describe_services(cluster=version.cluster, services=[version.service])["services"]
-            service = next((s for s in services if s["status"] == "ACTIVE"), None)
+        versions = self.versions()
+        services = self._services(versions)
+        for version in versions:
+            service = services.get((version.cluster, version.service))
             if service is None:
                 continue
             first_seen = self._first_seen.setdefault(version.service, time.monotonic())
@@ -71,10 +73,27 @@ class EcsAgent:
                 self._fail_tasks(version, service)
                 continue
             ready = time.monotonic() - first_seen >= self.healthy_after_seconds
-            self._set_targets(version, service["desiredCount"] if ready else 0)
+            wanted = service["desiredCount"] if ready else 0
+            if self._registered.get(version.target_group_arn) != wanted:
+                self._set_targets(version, wanted)
+                self._registered[version.target_group_arn] = wanted
             if service["runningCount"] != service["desiredCount"] and ready:
                 self.ecs.update_service(cluster=version.cluster, service=version.service,
                                         desiredCount=service["desiredCount"])
+
+    def _services(self, versions: list[_Version]) -> dict[tuple[str, str], dict]:
+        """Return (cluster, name) -> active service, ten names per call."""
+        found: dict[tuple[str, str], dict] = {}
+        by_cluster: dict[str, list[str]] = {}
+        for version in versions:
+            by_cluster.setdefault(version.cluster, []).append(version.service)
+        for cluster, names in by_cluster.items():
+            for start in range(0, len(names), 10):
+                answer = self.ecs.describe_services(cluster=cluster, services=names[start:start + 10])
+                for service in answer["services"]:
+                    if service["status"] == "ACTIVE":
+                        found[(cluster, service["serviceName"])] = service
+        return found
 
     def _set_targets(self, version: _Version, count: int) -> None:
         registered = [t["Target"] for t in self.elbv2.describe_target_health(

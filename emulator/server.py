@@ -1,4 +1,8 @@
-"""Run ``moto_server`` on a free 127.0.0.1 port, stopped again by its own PID."""
+"""Run moto's server on a free 127.0.0.1 port, stopped again by its own PID.
+
+The server is moto's own application, started by :mod:`emulator.serve` so that it answers one
+request at a time (see there why); it is otherwise exactly what ``moto_server`` runs.
+"""
 
 from __future__ import annotations
 
@@ -51,16 +55,15 @@ def stop_pid_file(pid_file: Path) -> None:
 
 @contextlib.contextmanager
 def moto_server(pid_file: Path | None = None, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start ``moto_server`` on 127.0.0.1, yield its URL, and stop it by PID afterwards."""
+    """Start moto's server on 127.0.0.1, yield its URL, and stop it by PID afterwards."""
     if pid_file:
         pid_file.parent.mkdir(parents=True, exist_ok=True)
         stop_pid_file(pid_file)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    executable = Path(sys.executable).with_name("moto_server")
     env = {**os.environ, **CLIENT_ENV, **(extra_env or {})}
-    process = subprocess.Popen(  # noqa: S603 - our own venv's moto_server, on loopback
-        [str(executable), "-H", "127.0.0.1", "-p", str(port)],
+    process = subprocess.Popen(  # noqa: S603 - moto's server from our own venv, on loopback
+        [sys.executable, str(Path(__file__).with_name("serve.py")), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )
     if pid_file:
@@ -84,13 +87,13 @@ def _wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_second
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"moto_server exited with {process.returncode} before it was ready")
+            raise RuntimeError(f"the moto server exited with {process.returncode} before it was ready")
         try:
             with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):  # noqa: S310 - loopback only
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"moto_server did not answer on {url} within {timeout_seconds}s")
+    raise RuntimeError(f"the moto server did not answer on {url} within {timeout_seconds}s")
 
 
 def warm_up(url: str) -> None:

@@ -22,9 +22,10 @@ from moto import mock_aws
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from emulator import concurrency
 from emulator.calls import CallCounter
 from emulator.ecs_agent import EcsAgent
-from emulator.server import CLIENT_ENV, REGION
+from emulator.server import CLIENT_ENV, REGION, client_env, moto_server
 from emulator.world import NAMESPACE, ExampleWorld
 from stacker_ecs.core.ops import reads
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
@@ -149,7 +150,11 @@ def main() -> None:
           "(seed: 11.7 s; bar: <= 2 s)")
     print(f"tasks can never start (ECS reports the cause at 30 s): failure reported {health_latency(True):.2f} s "
           "later, with the cause (seed: after 588 s, without it; bar: <= 5 s)")
-
+    print()
+    print("20 deploys across 5 apps at once against one moto server, cutovers and cleanups interleaved:")
+    with moto_server() as url:
+        os.environ.update(client_env(url))  # the in-process worlds above are done: no mock_aws after this
+        print(concurrency.run().summary())
 
 if __name__ == "__main__":
     main()

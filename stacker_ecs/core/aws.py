@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from stacker_ecs.core.errors import AwsCallError
 
@@ -35,7 +36,7 @@ def aws_call(operation: str, subject: str = "") -> Iterator[None]:
             message=str(error.get("Message", exc)),
             subject=subject,
         ) from exc
-    except BotoCoreError as exc:
+    except (BotoCoreError, ResponseParserError) as exc:
         raise AwsCallError(operation=operation, code=type(exc).__name__, message=str(exc),
                            subject=subject) from exc
 

@@ -1,0 +1,136 @@
+"""Many pipelines at once against one moto_server: deploys, cutovers and cleanups interleaved.
+
+Each app starts with a live version and two old ones. Then several pipelines per app each deploy
+their own version (free rule priority from the lookup's read, then the version stack), verify it
+and cut over to it, all at the same moment, while a cleanup loop per app deletes what is neither
+live, previous, nor among the newest ``versions_per_app`` (as a pipeline would set ``keep_last``
+to cover the deploys that may be in flight). Afterwards: no two rules share a priority, every
+deploy succeeded, and every app's live version exists and is healthy.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import boto3
+
+from emulator.ecs_agent import EcsAgent
+from emulator.server import REGION
+from emulator.world import NAMESPACE, ExampleWorld
+from stacker_ecs.core.errors import StackerEcsError
+from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
+from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
+from stacker_ecs.core.ops.health import read_target_health
+from stacker_ecs.core.ops.live import read_listener
+from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
+from stacker_ecs.core.ops.versions import describe_version
+
+
+@dataclass
+class Outcome:
+    """What happened, counted."""
+
+    deploys: int = 0
+    failed_deploys: list[str] = field(default_factory=list)
+    cutovers: int = 0
+    cutovers_refused: list[str] = field(default_factory=list)
+    cleanups: int = 0
+    deleted: int = 0
+    priority_collisions: int = 0
+    live_versions_lost: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """Return the figures, one per line."""
+        return "\n".join([
+            f"deploys: {self.deploys}, failed: {len(self.failed_deploys)} {self.failed_deploys or ''}".rstrip(),
+            f"cutovers: {self.cutovers}, refused: {len(self.cutovers_refused)} (a version cleanup had already "
+            "deleted, or one not healthy yet; the live version stayed)",
+            f"cleanups: {self.cleanups}, version stacks deleted: {self.deleted}",
+            f"rule-priority collisions: {self.priority_collisions}",
+            f"live versions lost: {len(self.live_versions_lost)} {self.live_versions_lost or ''}".rstrip(),
+            f"wall time: {self.seconds:.1f}s",
+        ])
+
+
+def run(apps: int = 5, versions_per_app: int = 4, cleanup_rounds: int = 2) -> Outcome:
+    """Run the scenario against the moto_server the environment points at (AWS_ENDPOINT_URL)."""
+    setup = boto3.Session(region_name=REGION)
+    world = ExampleWorld.create(setup)
+    names = [f"app{i}" for i in range(1, apps + 1)]
+    agent = EcsAgent(boto3.Session(region_name=REGION))
+    outcome = Outcome()
+    lock = threading.Lock()
+    with agent.running(interval_seconds=0.2):
+        for app in names:
+            world.add_app(app)
+            for version in ("old1", "old2", "v0"):
+                world.add_version(version, app=app)
+        for app in names:
+            verify_health(setup, VerifyHealthArgs(app=app, version="v0", namespace=NAMESPACE, timeout_seconds=60))
+            cutover(setup, CutoverArgs(app=app, version="v0", namespace=NAMESPACE, timeout_seconds=60))
+        started = time.monotonic()
+        jobs = [(pipeline, app, f"v{n}") for app in names for n in range(1, versions_per_app + 1)]
+        jobs += [(cleanup_loop, app, f"{cleanup_rounds}:{versions_per_app}") for app in names]
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            for future in [pool.submit(job, world, app, arg, outcome, lock) for job, app, arg in jobs]:
+                future.result()
+        outcome.seconds = time.monotonic() - started
+    _check(setup, names, outcome)
+    return outcome
+
+
+def pipeline(world: ExampleWorld, app: str, version: str, outcome: Outcome, lock: threading.Lock) -> None:
+    """Deploy, verify and cut over one version, as one CI pipeline would."""
+    session = boto3.Session(region_name=REGION)
+    mine = ExampleWorld(session=session, namespace=world.namespace, seeded=world.seeded,
+                        cluster=world.cluster, apps=world.apps)
+    try:
+        mine.add_version(version, app=app)
+        verify_health(session, VerifyHealthArgs(app=app, version=version, namespace=NAMESPACE,
+                                                timeout_seconds=60))
+    except Exception as exc:
+        with lock:
+            outcome.deploys += 1
+            outcome.failed_deploys.append(f"{app}/{version}: {exc}")
+        return
+    with lock:
+        outcome.deploys += 1
+    try:
+        cutover(session, CutoverArgs(app=app, version=version, namespace=NAMESPACE, timeout_seconds=30))
+    except StackerEcsError as exc:
+        with lock:
+            outcome.cutovers_refused.append(f"{app}/{version}: {str(exc).splitlines()[0]}")
+    with lock:
+        outcome.cutovers += 1
+
+
+def cleanup_loop(_: ExampleWorld, app: str, settings: str, outcome: Outcome, lock: threading.Lock) -> None:
+    """Clean the app up a few times (``rounds:keep_last``) while its pipelines run."""
+    session = boto3.Session(region_name=REGION)
+    rounds, keep_last = (int(n) for n in settings.split(":"))
+    for _round in range(rounds):
+        result = cleanup(session, CleanupArgs(app=app, namespace=NAMESPACE, keep_last=keep_last))
+        with lock:
+            outcome.cleanups += 1
+            outcome.deleted += len(result["deleted"])
+        time.sleep(0.3)
+
+
+def _check(session: boto3.Session, apps: list[str], outcome: Outcome) -> None:
+    for app in apps:
+        state = read_listener(session, NAMESPACE, app)
+        taken = Counter(rule.priority for rule in state.rules.values())
+        outcome.priority_collisions += sum(n - 1 for n in taken.values() if n > 1)
+        live = state.live_version
+        try:
+            target = describe_version(session, NAMESPACE, app, live or "")
+            healthy = read_target_health(session, target).healthy
+        except (StackerEcsError, ValueError):
+            healthy = 0
+        if not live or healthy < 1:
+            outcome.live_versions_lost.append(f"{app}: live {live!r}, {healthy} healthy targets")

@@ -1,0 +1,32 @@
+"""moto's server (what ``moto_server`` runs), serving one request at a time.
+
+``moto_server`` serves each request in its own thread, but moto's backends are plain dicts without
+locks: two requests at once (stacker creating a stack while the ECS agent lists stacks, twenty
+pipelines deploying together) can fail with HTTP 500 ("dictionary changed size during
+iteration"). Real AWS has no such limit, so the emulator serialises requests instead of the
+suite working around it. Usage: ``python emulator/serve.py -H 127.0.0.1 -p PORT``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import run_simple
+
+
+def main() -> None:
+    """Serve moto on the given loopback address until SIGTERM."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(args.host, args.port, app, threaded=False, request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    main()
