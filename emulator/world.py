@@ -20,6 +20,7 @@ from stacker_ecs.core.templates.cluster import ClusterSpec, build_cluster
 from stacker_ecs.core.templates.version import VersionSpec, build_version, resolve_task
 
 NAMESPACE = "ecs-dev"
+EXAMPLE_AMI = "ami-0123456789abcdef0"  # the group starts with no instances, so moto never looks it up
 TASK = {"containerDefinitions": [{"name": "web", "image": "nginx:1", "memory": 256,
                                   "portMappings": [{"containerPort": 80}]}]}
 
@@ -45,8 +46,8 @@ class ExampleWorld:
     @classmethod
     def create(cls, session: boto3.Session, namespace: str = NAMESPACE) -> ExampleWorld:
         """Seed the account and deploy the cluster stack."""
-        world = cls(session=session, namespace=namespace, seeded=seed(session))
-        spec = parse(ClusterSpec, {"Environment": "dev", "VpcId": world.seeded.vpc_id,
+        world = cls(session=session, namespace=namespace, seeded=seed(session, ami_parameter=False))
+        spec = parse(ClusterSpec, {"Environment": "dev", "VpcId": world.seeded.vpc_id, "ImageId": EXAMPLE_AMI,
                                    "Subnets": world.seeded.private_subnets}, where="cluster")
         world.cluster = create_stack(session, naming.cluster_stack(namespace), build_cluster(spec).to_json())
         return world

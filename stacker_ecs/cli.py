@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run(options: argparse.Namespace, session: boto3.Session) -> str:
     """Run the chosen operation and return what to print."""
     values: dict[str, Any] = {k: v for k, v in vars(options).items() if k not in ("command", "region")}
-    where = f"stacker-ecs {options.command}"
+    where = ""  # main() names the command
     if options.command == "status":
         return format_status(describe_status(session, options.namespace, check_name("app", options.app)))
     if options.command == "cutover":
@@ -76,9 +76,12 @@ def run(options: argparse.Namespace, session: boto3.Session) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``stacker-ecs`` command."""
     options = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    for noisy in ("botocore", "boto3", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    progress = logging.getLogger("stacker_ecs")
+    if not progress.handlers:  # our progress lines only, on stderr; the libraries' loggers stay quiet
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        progress.addHandler(handler)
+        progress.setLevel(logging.INFO)
     try:
         print(run(options, boto3.Session(region_name=options.region)))
     except (StackerEcsError, ValueError) as exc:

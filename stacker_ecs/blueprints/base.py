@@ -44,12 +44,16 @@ class SpecBlueprint(Blueprint):
         return f"stack {self.name!r} ({type(self).__name__} blueprint)"
 
     def resolve_variables(self, provided_variables: list[Any]) -> None:
-        """Refuse variables the blueprint does not define (stacker would drop them silently)."""
-        unknown = sorted(v.name for v in provided_variables if v.name not in self.VARIABLES)
-        if unknown:
-            known = ", ".join(sorted(self.VARIABLES))
-            raise ConfigError([f"{name}: unknown variable; check the spelling or remove it (known: {known})"
-                               for name in unknown], where=self.where)
+        """Refuse unknown variables (stacker would drop them silently) and missing required ones."""
+        given = {v.name for v in provided_variables}
+        known = ", ".join(sorted(self.VARIABLES))
+        problems = [f"{name}: unknown variable; check the spelling or remove it (known: {known})"
+                    for name in sorted(given - set(self.VARIABLES))]
+        problems += [f"{name}: required but not given; set it in the stack's variables ({definition['description']})"
+                     for name, definition in sorted(self.VARIABLES.items())
+                     if "default" not in definition and name not in given]
+        if problems:
+            raise ConfigError(problems, where=self.where)
         super().resolve_variables(provided_variables)
 
     def spec(self) -> Spec:

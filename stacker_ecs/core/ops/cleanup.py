@@ -37,7 +37,8 @@ class CleanupArgs(Args):
     keep_last: int = Field(default=0, ge=0)
     """Default: 0; also keep this many newest versions besides the live (and previous live) one."""
     keep_previous: bool = True
-    """Default: on; the version live before the current one stays, so rollback is instant."""
+    """Default: on; the version live before the current one stays, so rollback is instant. Off lets
+    cleanup delete it once the listener no longer records it (after the next cutover)."""
     older_than_hours: float = Field(default=0, ge=0)
     """Default: 0, any age; only versions created longer ago than this are deleted."""
     exclude: list[str] = []
@@ -134,12 +135,12 @@ def _delete_unless_live(session: boto3.Session, listener_arn: str, stack: Versio
         LOGGER.warning("%s/%s: became live while cleanup ran; not deleted", args.app, stack.version)
         return "became live while cleanup ran"
     if stack.target_group_arn in weights:
-        # The previous live version, recorded at weight 0: forget it before its target group goes.
-        remaining = [{"TargetGroupArn": arn, "Weight": w} for arn, w in weights.items()
-                     if arn != stack.target_group_arn]
-        with aws_call("ModifyListener", args.app):
-            elbv2.modify_listener(ListenerArn=listener_arn, DefaultActions=[
-                {"Type": "forward", "ForwardConfig": {"TargetGroups": remaining}}])
+        # Recorded at weight 0 as the previous live version: its target group is in use, so deleting
+        # the stack would fail half-way. Cleanup never writes the listener (a write could undo a
+        # cutover landing at the same moment); the next cutover stops recording it.
+        LOGGER.info("%s/%s: still recorded on the listener as the previous live version; not deleted",
+                    args.app, stack.version)
+        return "recorded on the listener as the previous live version; the next cutover releases it"
     LOGGER.info("%s/%s: deleting %s", args.app, stack.version, stack.name)
     with aws_call("DeleteStack", stack.name):
         client(session, "cloudformation").delete_stack(StackName=stack.stack_id)

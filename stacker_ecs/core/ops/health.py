@@ -3,8 +3,8 @@
 Each poll reads target health (one call). While targets are missing it also reads what ECS
 knows (the service's deployments and events, the service's stopped tasks) and fails at once
 when the cause is already clear: the circuit breaker failed the deployment, tasks keep stopping
-(``CannotPullContainerError``, an essential container exiting, ...), or every target failed
-its health checks. On timeout the message carries the events, targets and stop reasons.
+(``CannotPullContainerError``, an essential container exiting, ...) and none has started, or
+every target failed its health checks. On timeout the message carries the events, targets and stop reasons.
 """
 
 from __future__ import annotations
@@ -130,7 +130,9 @@ def failure_cause(report: HealthReport, ecs_state: EcsState, expected: int, max_
         if deployment.get("rolloutState") == "FAILED":
             reason = deployment.get("rolloutStateReason") or "no reason given"
             return f"ECS failed the deployment (circuit breaker): {reason}"
-    if len(ecs_state.failed_tasks) >= max_failed_tasks:
+    # ECS lists stopped tasks for about an hour: once a task is healthy, old failures (an image pushed
+    # late, a dependency that came up) are history, not a cause.
+    if report.healthy == 0 and len(ecs_state.failed_tasks) >= max_failed_tasks:
         reasons = sorted({_task_reason(t) for t in ecs_state.failed_tasks})
         return (f"{len(ecs_state.failed_tasks)} tasks stopped before becoming healthy: {'; '.join(reasons)}; "
                 "fix the image or task definition and deploy a new version")

@@ -56,6 +56,10 @@ def find_live_version(session: boto3.Session, query: LiveVersionQuery) -> str:
         return live
     if query.default is not None:
         return query.default
+    orphan = state.live_target_group
+    if orphan:
+        raise AwsStateError(f"no version is live: the listener forwards to target group {orphan}, which belongs "
+                            "to no version (was its stack deleted?); cut over to a version", app=query.app)
     raise AwsStateError("no version is live yet (the listener's default action forwards to no version); "
                         "cut one over, or give the lookup a default (::default=none)", app=query.app)
 

@@ -1,0 +1,356 @@
+"""A deployed world for the lifecycle operations, built in-process on moto.
+
+``world`` is what ``stacker build`` of the example config leaves behind: the seeded account, the
+cluster stack, the application stack of app ``web`` (namespace ``ecs-dev``), and version stacks
+rendered by the same builders the blueprints call, each with the rule priority the
+``alb_rule_priority`` lookup would give it. ``world.agent`` plays ECS (moto runs no containers);
+it works through its own boto3 session, so a :class:`CallCounter` on ``world.session`` counts only
+what the code under test calls.
+
+``fake_time`` is the clock of every wait: its ``sleep`` moves time forward and lets the agent do
+one pass, so waits end deterministically and no test sleeps.
+
+Other test directories build the same world with :func:`build_world` and :class:`FakeTime`.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.handlers
+import pytest
+from botocore.stub import Stubber
+
+from emulator.ecs_agent import EcsAgent
+from emulator.seed import World as Seeded
+from emulator.seed import seed
+from stacker_ecs.core import naming
+from stacker_ecs.core.model import parse
+from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
+from stacker_ecs.core.ops.live import forward_weights
+from stacker_ecs.core.ops.reads import RulePriorityQuery, find_rule_priority
+from stacker_ecs.core.ops.wait import Clock
+from stacker_ecs.core.templates.application import ApplicationSpec, build_application
+from stacker_ecs.core.templates.cluster import ClusterSpec, build_cluster
+from stacker_ecs.core.templates.version import VersionSpec, build_version, resolve_task
+
+REGION = "us-east-1"
+NAMESPACE = "ecs-dev"
+APP = "web"
+TASK_DEFINITION = {"containerDefinitions": [
+    {"name": "web", "image": "nginx:1", "memory": 256, "portMappings": [{"containerPort": 80}]}]}
+START_TIME = 1_000.0
+
+
+def outputs_of(session: boto3.Session, stack_name: str) -> dict[str, str]:
+    """Return a stack's outputs; fail the test if the stack is not complete."""
+    stack = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", (stack_name, stack["StackStatus"])
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+class FakeTime:
+    """Time that passes only when a wait sleeps; each sleep lets the ECS agent do one pass.
+
+    ``agent_after_seconds`` holds the agent back until that much fake time has passed (tasks
+    that take a while to start); ``agent`` None means ECS never does anything.
+    """
+
+    def __init__(self, agent: EcsAgent | None, agent_after_seconds: float = 0.0) -> None:
+        self.agent = agent
+        self.agent_after_seconds = agent_after_seconds
+        self.start = START_TIME
+        self.current = START_TIME
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        """Return the fake monotonic time."""
+        return self.current
+
+    def sleep(self, seconds: float) -> None:
+        """Move time forward, then let the agent act (as ECS would have meanwhile)."""
+        assert seconds >= 0
+        self.sleeps.append(seconds)
+        self.current += seconds
+        if self.agent is not None and self.waited >= self.agent_after_seconds:
+            self.agent.sync()
+
+    @property
+    def waited(self) -> float:
+        """Return how much fake time has passed."""
+        return self.current - self.start
+
+    @property
+    def clock(self) -> Clock:
+        """Return the clock the operations take."""
+        return Clock(now=self.now, sleep=self.sleep)
+
+
+@dataclass
+class World:
+    """Seeded account, cluster and application stacks of app ``web``; versions deployed on demand."""
+
+    session: boto3.Session
+    seeded: Seeded
+    cluster: dict[str, str]
+    application: dict[str, str]
+    agent: EcsAgent
+    versions: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def listener_arn(self) -> str:
+        """Return the application's HTTPS listener."""
+        return self.application["ListenerArn"]
+
+    @property
+    def cluster_name(self) -> str:
+        """Return the ECS cluster's name."""
+        return self.cluster["ClusterName"]
+
+    def version_spec(self, version: str, desired_count: int = 1, **variables: Any) -> VersionSpec:
+        """Return the spec the Version blueprint would build for ``version`` (priority from the lookup)."""
+        priority = find_rule_priority(self.session, RulePriorityQuery(app=APP, namespace=NAMESPACE, version=version))
+        data = {
+            "App": APP, "Version": version, "Environment": "dev",
+            "ClusterName": self.cluster["ClusterName"], "LaunchType": self.cluster["LaunchType"],
+            "VpcId": self.cluster["VpcId"], "Subnets": self.cluster["Subnets"],
+            "ContainerSecurityGroupId": self.cluster["ContainerSecurityGroupId"],
+            "LogGroupName": self.cluster["LogGroupName"], "ListenerArn": self.listener_arn,
+            "Domain": self.application["Domain"], "RulePriority": priority, "DesiredCount": desired_count,
+            "TaskDefinition": TASK_DEFINITION, "HealthCheckPath": "/health", **variables,
+        }
+        return parse(VersionSpec, data, where=f"test version {version}")
+
+    def deploy_version(self, version: str, desired_count: int = 1, *, termination_protection: bool = False,
+                       **variables: Any) -> dict[str, str]:
+        """Create ``version``'s stack as ``stacker build`` would, and return its outputs."""
+        spec = self.version_spec(version, desired_count, **variables)
+        body = build_version(spec, resolve_task(spec, where=f"test version {version}")).to_json()
+        name = naming.version_stack(NAMESPACE, APP, version)
+        self.session.client("cloudformation").create_stack(
+            StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
+            EnableTerminationProtection=termination_protection)
+        self.versions[version] = outputs_of(self.session, name)
+        return self.versions[version]
+
+    def target_group(self, version: str) -> str:
+        """Return a deployed version's target group ARN."""
+        return self.versions[version]["TargetGroupArn"]
+
+    def sync(self) -> None:
+        """Let ECS (the agent) catch up: targets registered, running counts set, broken tasks stopped."""
+        self.agent.sync()
+
+    def make_live(self, version: str, clock: Clock) -> dict[str, Any]:
+        """Cut over to ``version`` through the real operation (the version must be healthy)."""
+        result = cutover(self.session, CutoverArgs(app=APP, version=version, namespace=NAMESPACE), clock=clock)
+        assert result["changed"], result
+        return result
+
+    def forward(self) -> dict[str, int]:
+        """Return target group -> weight of the listener's default action, read straight from ELB."""
+        listener = self.session.client("elbv2").describe_listeners(ListenerArns=[self.listener_arn])["Listeners"][0]
+        return forward_weights(listener["DefaultActions"])
+
+    def live_version(self) -> str | None:
+        """Return the deployed version the listener sends traffic to (weight > 0), read straight from ELB."""
+        live = [arn for arn, weight in self.forward().items() if weight > 0]
+        return next((v for v, out in self.versions.items() if [out["TargetGroupArn"]] == live), None)
+
+    def service(self, version: str) -> dict[str, Any]:
+        """Return a version's ECS service."""
+        services = self.session.client("ecs").describe_services(
+            cluster=self.cluster_name, services=[naming.service_name(APP, version)], include=["TAGS"])["services"]
+        (service,) = [s for s in services if s["status"] == "ACTIVE"]
+        return service
+
+    def desired_count(self, version: str) -> int:
+        """Return a version's desired count."""
+        return int(self.service(version)["desiredCount"])
+
+    def set_desired_count(self, version: str, count: int) -> None:
+        """Scale a version out of band, as an operator or autoscaling would."""
+        self.session.client("ecs").update_service(
+            cluster=self.cluster_name, service=naming.service_name(APP, version), desiredCount=count)
+
+    def healthy_targets(self, version: str) -> int:
+        """Return how many healthy targets a version's target group has."""
+        targets = self.session.client("elbv2").describe_target_health(
+            TargetGroupArn=self.target_group(version))["TargetHealthDescriptions"]
+        return sum(1 for t in targets if t["TargetHealth"]["State"] == "healthy")
+
+    def stack_names(self) -> set[str]:
+        """Return the names of every stack that is not deleted."""
+        pages = self.session.client("cloudformation").get_paginator("describe_stacks").paginate()
+        return {s["StackName"] for page in pages for s in page["Stacks"] if s["StackStatus"] != "DELETE_COMPLETE"}
+
+    def version_stacks(self) -> set[str]:
+        """Return the versions of ``web`` whose stacks exist."""
+        return {v for name in self.stack_names() if (v := naming.version_from_stack(NAMESPACE, APP, name))}
+
+    def delete_version_out_of_band(self, version: str) -> None:
+        """Delete a version's stack behind the suite's back (console, another tool).
+
+        moto's DeleteStack only forgets the stack; this also deletes what CloudFormation would:
+        the service, the host rule and the target group (which, as in AWS, stays while the
+        listener's default action still uses it).
+        """
+        outputs = self.versions[version]
+        self.session.client("ecs").delete_service(cluster=self.cluster_name, service=outputs["ServiceName"],
+                                                  force=True)
+        elbv2 = self.session.client("elbv2")
+        elbv2.delete_rule(RuleArn=outputs["HostRuleArn"])
+        with contextlib.suppress(elbv2.exceptions.ResourceInUseException):
+            elbv2.delete_target_group(TargetGroupArn=outputs["TargetGroupArn"])
+        self.session.client("cloudformation").delete_stack(StackName=naming.version_stack(NAMESPACE, APP, version))
+        assert version not in self.version_stacks()
+
+
+def build_world(session: boto3.Session, *, broken: set[str] | None = None) -> World:
+    """Seed the account and deploy the cluster and application stacks of ``web``; no versions yet."""
+    seeded = seed(session)
+    cfn = session.client("cloudformation")
+    cluster_spec = parse(ClusterSpec, {"Environment": "dev", "VpcId": seeded.vpc_id,
+                                       "Subnets": seeded.private_subnets, "Capacity": "ec2"}, where="test cluster")
+    cfn.create_stack(StackName=naming.cluster_stack(NAMESPACE), TemplateBody=build_cluster(cluster_spec).to_json(),
+                     Capabilities=["CAPABILITY_IAM"])
+    cluster = outputs_of(session, naming.cluster_stack(NAMESPACE))
+    application_spec = parse(ApplicationSpec, {
+        "App": APP, "Environment": "dev", "ClusterName": cluster["ClusterName"], "VpcId": cluster["VpcId"],
+        "ContainerSecurityGroupId": cluster["ContainerSecurityGroupId"], "Subnets": seeded.public_subnets,
+        "CertificateArn": seeded.certificate_arn, "Domain": seeded.domain}, where="test application")
+    cfn.create_stack(StackName=naming.application_stack(NAMESPACE, APP),
+                     TemplateBody=build_application(application_spec).to_json(), Capabilities=["CAPABILITY_IAM"])
+    application = outputs_of(session, naming.application_stack(NAMESPACE, APP))
+    # The agent has its own session: a CallCounter on ``session`` sees only the code under test.
+    agent = EcsAgent(boto3.Session(region_name=REGION), broken={naming.service_name(APP, v) for v in broken or ()})
+    return World(session=session, seeded=seeded, cluster=cluster, application=application, agent=agent)
+
+
+def deploy_live(world: World, fake_time: FakeTime, *, live: str = "v1", live_count: int = 2,
+                new: str | None = "v2", new_count: int = 1) -> None:
+    """Deploy ``live`` at ``live_count`` and make it live; then deploy ``new`` beside it at ``new_count``."""
+    world.deploy_version(live, live_count)
+    world.sync()
+    world.make_live(live, fake_time.clock)
+    if new:
+        world.deploy_version(new, new_count)
+        world.sync()
+
+
+@pytest.fixture
+def world(session: boto3.Session) -> World:
+    """The account after the cluster and application stacks of ``web`` are deployed; ``web-v3`` is broken."""
+    return build_world(session, broken={"v3"})
+
+
+@pytest.fixture
+def deploy_version(world: World) -> Callable[..., dict[str, str]]:
+    """``deploy_version(version, desired_count=1)``: deploy a version stack, return its outputs."""
+    return world.deploy_version
+
+
+@pytest.fixture
+def fake_time(world: World) -> FakeTime:
+    """Fake time whose sleeps let the world's ECS agent act."""
+    return FakeTime(world.agent)
+
+
+@pytest.fixture
+def clock(fake_time: FakeTime) -> Clock:
+    """The clock the operations take: no real sleeping."""
+    return fake_time.clock
+
+
+@pytest.fixture
+def live_world(world: World, fake_time: FakeTime) -> World:
+    """``v1`` live at 2 tasks (healthy), ``v2`` deployed beside it at 1 task (healthy), nothing else."""
+    deploy_live(world, fake_time)
+    return world
+
+
+class _RoutedClient:
+    """A real client, except that one method answers from a stubbed client."""
+
+    def __init__(self, real: Any, method: str, stubbed: Any) -> None:
+        self._real = real
+        self._method = method
+        self._stubbed = stubbed
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stubbed if name == self._method else self._real, name)
+
+
+class OneCallStubbedSession:
+    """A boto3 session (moto behind it) whose clients answer exactly one operation from a botocore ``Stubber``.
+
+    For states moto cannot produce; every other call still goes to moto.
+    """
+
+    def __init__(self, session: boto3.Session, service: str, method: str) -> None:
+        self._session = session
+        self._service = service
+        self._method = method
+        self.stubbed = session.client(service)
+        self.stubber = Stubber(self.stubbed)
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        real = self._session.client(service, **kwargs)
+        return _RoutedClient(real, self._method, self.stubbed) if service == self._service else real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+@contextlib.contextmanager
+def stub_one_call(session: boto3.Session, service: str, method: str, response: dict[str, Any],
+                  expected_params: dict[str, Any] | None = None, *,
+                  via: str | None = None) -> Iterator[OneCallStubbedSession]:
+    """Yield a session whose ``service.method`` answers ``response`` once (and must be called once).
+
+    ``via="get_paginator"`` stubs a paginated call instead of a direct one.
+    """
+    stubbed = OneCallStubbedSession(session, service, via or method)
+    stubbed.stubber.add_response(method, response, expected_params)
+    with stubbed.stubber:
+        yield stubbed
+        stubbed.stubber.assert_no_pending_responses()
+
+
+class EverySessionCallCounter:
+    """Counts the AWS calls of every boto3 session created while it is installed.
+
+    The stacker adapters make their own session (``stacker.session_cache.get_session``); a
+    :class:`CallCounter` on the test's session cannot see those, so this one rides on botocore's
+    built-in handlers, which every new session registers (as moto's own stub does).
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: collections.Counter[str] = collections.Counter()
+        self._lock = threading.Lock()
+        monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS",
+                            [*botocore.handlers.BUILTIN_HANDLERS, ("before-call.*.*", self._count)])
+
+    def _count(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
+
+    @property
+    def total(self) -> int:
+        """Return the number of calls so far."""
+        return sum(self.calls.values())
+
+    def reset(self) -> None:
+        """Start counting from zero."""
+        with self._lock:
+            self.calls.clear()
+
+    def mutating(self) -> list[str]:
+        """Return the calls that change something (anything not Describe/List/Get)."""
+        return sorted(k for k in self.calls if not k.split(".", 1)[1].startswith(("Describe", "List", "Get")))

@@ -1,0 +1,266 @@
+"""cleanup: delete version stacks that are not live; never the live one, even if a cutover runs meanwhile."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from emulator.calls import CallCounter
+from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup, plan_cleanup, wait_for_deletes
+from stacker_ecs.core.ops.version_stacks import VersionStack, list_version_stacks
+from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World, stub_one_call
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def args(**extra) -> CleanupArgs:
+    """Return the hook's arguments for ``web``."""
+    return CleanupArgs(app=APP, namespace=NAMESPACE, **extra)
+
+
+def deploy(world: World, fake_time: FakeTime, *versions: str, live: tuple[str, ...] = ()) -> None:
+    """Deploy ``versions``, then cut over to each of ``live`` in turn (the last is live, the one before previous)."""
+    for version in versions:
+        world.deploy_version(version)
+    world.sync()
+    for version in live:
+        world.make_live(version, fake_time.clock)
+
+
+def stack(version: str, hours_old: float = 0, *, status: str = "CREATE_COMPLETE", protected: bool = False,
+          now: datetime = T0) -> VersionStack:
+    """Return a version stack as list_version_stacks sees it."""
+    outputs = {} if status == "ROLLBACK_COMPLETE" else {"TargetGroupArn": f"tg-{version}", "Version": version}
+    return VersionStack(version=version, name=f"ecs-dev-app-web-{version}", stack_id=f"id-{version}", status=status,
+                        created=now - timedelta(hours=hours_old), termination_protection=protected, outputs=outputs)
+
+
+def test_cleanup_deletes_versions_that_are_neither_live_nor_previous(world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2", "v4", "v5", live=("v4", "v5"))
+
+    result = cleanup(world.session, args(), clock=fake_time.clock)
+
+    assert sorted(result["deleted"]) == ["v1", "v2"]
+    assert result["kept"] == {"v5": "live", "v4": "previous live version (keep_previous)"}
+    assert result["skipped"] == {}
+    assert world.version_stacks() == {"v4", "v5"}
+    assert world.live_version() == "v5"
+
+
+def test_cleanup_without_keep_previous_never_writes_the_listener_and_skips_the_recorded_previous_version(
+        world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2", live=("v1", "v2"))
+    before = world.forward()
+
+    result = cleanup(world.session, args(keep_previous=False), clock=fake_time.clock)
+
+    assert result["deleted"] == []
+    assert result["skipped"] == {"v1": "recorded on the listener as the previous live version; the next cutover "
+                                       "releases it"}
+    assert world.forward() == before
+    assert world.version_stacks() == {"v1", "v2"}
+
+
+def test_cleanup_without_keep_previous_deletes_a_previous_version_the_listener_no_longer_records(
+        world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2", "v4", live=("v1", "v2", "v4"))  # v1 is no longer recorded
+
+    result = cleanup(world.session, args(keep_previous=False), clock=fake_time.clock)
+
+    assert result["deleted"] == ["v1"]
+    assert "v2" in result["skipped"]
+    assert world.version_stacks() == {"v2", "v4"}
+
+
+def test_cleanup_keeps_the_newest_versions_with_keep_last(world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2", "v4", "v5", "v6", live=("v1",))
+
+    result = cleanup(world.session, args(keep_last=2), clock=fake_time.clock)
+
+    assert sorted(result["deleted"]) == ["v2", "v4"]
+    assert result["kept"]["v6"] == result["kept"]["v5"] == "one of the 2 newest (keep_last)"
+    assert world.version_stacks() == {"v1", "v5", "v6"}
+
+
+def test_cleanup_never_deletes_versions_matching_an_exclude_pattern(world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "release-1", "release-2", "v2", live=("v1",))
+
+    result = cleanup(world.session, args(exclude=["release-*"]), clock=fake_time.clock)
+
+    assert result["deleted"] == ["v2"]
+    assert result["kept"]["release-1"] == "excluded by 'release-*'"
+    assert world.version_stacks() == {"v1", "release-1", "release-2"}
+
+
+def test_cleanup_deletes_only_versions_older_than_older_than_hours(world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2", live=("v1",))
+    created = next(s.created for s in list_version_stacks(world.session, NAMESPACE, APP) if s.version == "v2")
+
+    young = cleanup(world.session, args(older_than_hours=1), clock=fake_time.clock,
+                    now=created + timedelta(minutes=30))
+    assert young["deleted"] == []
+    assert young["kept"]["v2"] == "0.5h old, younger than older_than_hours 1"
+    assert world.version_stacks() == {"v1", "v2"}
+
+    old = cleanup(world.session, args(older_than_hours=1), clock=fake_time.clock, now=created + timedelta(hours=2))
+    assert old["deleted"] == ["v2"]
+    assert world.version_stacks() == {"v1"}
+
+
+def test_cleanup_dry_run_deletes_nothing_and_reports_what_it_would_delete(world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2", "v4", live=("v1",))
+    counter = CallCounter(world.session)
+
+    result = cleanup(world.session, args(dry_run=True), clock=fake_time.clock)
+
+    assert (result["dry_run"], sorted(result["deleted"])) == (True, ["v2", "v4"])
+    assert counter.mutating() == []
+    assert world.version_stacks() == {"v1", "v2", "v4"}
+
+
+def test_cleanup_skips_a_termination_protected_stack_and_reports_why(world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2", live=("v1",))
+    world.deploy_version("v4", termination_protection=True)
+
+    result = cleanup(world.session, args(), clock=fake_time.clock)
+
+    assert result["deleted"] == ["v2"]
+    assert result["kept"]["v4"] == "termination protection is on; turn it off to let cleanup delete it"
+    assert world.version_stacks() == {"v1", "v4"}
+
+
+def test_cleanup_of_web_never_touches_the_stacks_of_an_app_named_web_admin(world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2", live=("v1",))
+    # App "web-admin", version "1": its stack name starts like a version "admin-1" of "web".
+    template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+                "Outputs": {"App": {"Value": "web-admin"}, "Version": {"Value": "1"}}}
+    world.session.client("cloudformation").create_stack(StackName="ecs-dev-app-web-admin-1",
+                                                        TemplateBody=json.dumps(template))
+
+    result = cleanup(world.session, args(), clock=fake_time.clock)
+
+    assert result["deleted"] == ["v2"]
+    assert "ecs-dev-app-web-admin-1" in world.stack_names()
+
+
+def test_cleanup_never_deletes_the_live_version_even_if_cutover_runs_between_list_and_delete(
+        world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2", "v4", "v5", live=("v1",))
+    other_pipeline = boto3.Session(region_name=REGION).client("elbv2")
+    lock, cutovers = threading.Lock(), []
+
+    def cut_over_to_v4_the_first_time_cleanup_rereads_the_listener(**_: object) -> None:
+        with lock:  # the deleting threads wait until the other pipeline's cutover is done
+            if not cutovers:
+                other_pipeline.modify_listener(ListenerArn=world.listener_arn, DefaultActions=[
+                    {"Type": "forward", "ForwardConfig": {"TargetGroups": [
+                        {"TargetGroupArn": world.target_group("v4"), "Weight": 1},
+                        {"TargetGroupArn": world.target_group("v1"), "Weight": 0}]}}])
+                cutovers.append("v4")
+
+    # botocore names the event after elbv2's service id, not "elasticloadbalancing" (that is the classic ELB).
+    world.session.events.register("before-call.elbv2.DescribeListeners",
+                                  cut_over_to_v4_the_first_time_cleanup_rereads_the_listener)
+
+    result = cleanup(world.session, args(), clock=fake_time.clock)
+
+    assert cutovers == ["v4"], "the cutover ran between cleanup's listing and its deletes"
+    assert result["skipped"] == {"v4": "became live while cleanup ran"}
+    assert sorted(result["deleted"]) == ["v2", "v5"]
+    assert world.version_stacks() == {"v1", "v4"}
+    assert world.live_version() == "v4"
+
+
+def test_cleanup_never_writes_the_listener_so_it_cannot_undo_a_concurrent_cutover(world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2", "v4", live=("v1", "v2"))
+    counter = CallCounter(world.session)
+
+    cleanup(world.session, args(keep_previous=False, max_parallel=1), clock=fake_time.clock)
+
+    assert "elbv2.ModifyListener" not in counter.calls
+    assert world.live_version() == "v2"
+
+
+def test_cleanup_of_ten_versions_out_of_twelve_costs_at_most_25_calls(world: World, fake_time: FakeTime):
+    versions = [f"b{i}" for i in range(1, 13)]
+    deploy(world, fake_time, *versions, live=("b11", "b12"))
+    counter = CallCounter(world.session)
+
+    result = cleanup(world.session, args(), clock=fake_time.clock)
+
+    assert sorted(result["deleted"]) == sorted(versions[:10])
+    assert counter.total <= 25, counter.calls
+    assert counter.calls["cloudformation.DeleteStack"] == 10
+    assert counter.calls["elbv2.DescribeListeners"] == 10, "the listener is re-read right before each delete"
+
+
+def test_failed_version_stacks_are_listed_by_their_description(session):
+    # moto cannot leave a stack in ROLLBACK_COMPLETE: the one DescribeStacks page comes from a Stubber.
+    def summary(name: str, status: str, description: str, outputs: dict[str, str] | None = None) -> dict:
+        found = {"StackName": name, "StackId": f"arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/1",
+                 "CreationTime": T0, "StackStatus": status, "Description": description}
+        if outputs:
+            found["Outputs"] = [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()]
+        return found
+
+    page = {"Stacks": [
+        summary("ecs-dev-app-web-v7", "ROLLBACK_COMPLETE", "stacker_ecs version v7 of web (dev)"),
+        summary("ecs-dev-app-web-v8", "CREATE_COMPLETE", "stacker_ecs version v8 of web (dev)",
+                {"App": "web", "Version": "v8", "TargetGroupArn": "tg-v8"}),
+        summary("ecs-dev-app-web-admin-1", "ROLLBACK_COMPLETE", "stacker_ecs version 1 of web-admin (dev)"),
+        summary("ecs-dev-app-web-v9", "DELETE_COMPLETE", "stacker_ecs version v9 of web (dev)"),
+    ]}
+
+    with stub_one_call(session, "cloudformation", "describe_stacks", page, {}, via="get_paginator") as stubbed:
+        stacks = list_version_stacks(stubbed, NAMESPACE, APP)
+
+    assert [(s.version, s.status, s.target_group_arn) for s in stacks] == [
+        ("v7", "ROLLBACK_COMPLETE", None), ("v8", "CREATE_COMPLETE", "tg-v8")]
+
+
+@pytest.mark.parametrize(("stacks", "live", "previous", "extra", "deleted", "kept"), [
+    ([stack("v1", 3), stack("v2", 2), stack("v3", 1)], "v3", "v2", {}, ["v1"],
+     {"v3": "live", "v2": "previous live version (keep_previous)"}),
+    ([stack("v1", 3), stack("v2", 2), stack("v3", 1)], "v3", "v2", {"keep_previous": False}, ["v2", "v1"],
+     {"v3": "live"}),
+    ([stack("v1", 4), stack("v2", 3), stack("v3", 2), stack("v4", 1)], "v1", None, {"keep_last": 2}, ["v2"],
+     {"v1": "live", "v4": "one of the 2 newest (keep_last)", "v3": "one of the 2 newest (keep_last)"}),
+    ([stack("v1", 2), stack("v2", 1)], "v1", None, {"keep_last": 5}, [],
+     {"v1": "live", "v2": "one of the 5 newest (keep_last)"}),
+    ([stack("v1", 3), stack("release-7", 2), stack("v2", 1)], "v1", None, {"exclude": ["release-*", "x"]}, ["v2"],
+     {"v1": "live", "release-7": "excluded by 'release-*'"}),
+    ([stack("v1", 3), stack("v2", 2, protected=True)], "v1", None, {}, [],
+     {"v1": "live", "v2": "termination protection is on; turn it off to let cleanup delete it"}),
+    ([stack("v1", 30), stack("v2", 25), stack("v3", 5)], "v1", None, {"older_than_hours": 24}, ["v2"],
+     {"v1": "live", "v3": "5.0h old, younger than older_than_hours 24"}),
+    ([stack("v1", 3), stack("v2", 2, status="ROLLBACK_COMPLETE")], "v1", None, {}, ["v2"], {"v1": "live"}),
+    ([stack("v1", 3), stack("v2", 2)], None, None, {}, ["v2", "v1"], {}),
+    ([stack("v1", 3), stack("v2", 2)], "v1", "v1", {"exclude": ["v*"], "keep_previous": False}, [],
+     {"v1": "live", "v2": "excluded by 'v*'"}),
+], ids=["live-and-previous", "no-keep-previous", "keep-last", "keep-last-more-than-there-are", "exclude",
+        "termination-protection", "older-than", "failed-stack", "nothing-live", "live-even-if-excluded"])
+def test_plan_cleanup_decides_what_goes_and_why_the_rest_stays(stacks, live, previous, extra, deleted, kept):
+    plan = plan_cleanup(stacks, live=live, previous=previous, args=args(**extra), now=T0)
+
+    assert [s.version for s in plan.delete] == deleted
+    assert plan.keep == kept
+
+
+def test_wait_for_deletes_names_each_stack_that_failed_to_delete_and_why(session):
+    # moto deletes at once and never fails: the one ListStacks page comes from a Stubber.
+    failing, gone = stack("v1"), stack("v2")
+    page = {"StackSummaries": [{"StackId": "id-v1", "StackName": failing.name, "CreationTime": T0,
+                                "StackStatus": "DELETE_FAILED",
+                                "StackStatusReason": "The following resource(s) failed to delete: [TargetGroup]."}]}
+    fake_time = FakeTime(agent=None)
+
+    with stub_one_call(session, "cloudformation", "list_stacks", page,
+                       {"StackStatusFilter": ["DELETE_IN_PROGRESS", "DELETE_FAILED"]}, via="get_paginator") as stubbed:
+        failed = wait_for_deletes(stubbed, [failing, gone], timeout_seconds=60, clock=fake_time.clock)
+
+    assert failed == {"v1": "The following resource(s) failed to delete: [TargetGroup]."}
+    assert fake_time.sleeps == []

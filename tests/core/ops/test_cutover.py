@@ -1,0 +1,213 @@
+"""cutover: scale the new version to the live size, verify it, switch the listener once; never to an unhealthy one."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.calls import CallCounter
+from stacker_ecs.core.errors import AwsStateError, HealthTimeoutError, UnhealthyVersionError
+from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
+from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
+
+
+def args(version: str, **extra) -> CutoverArgs:
+    """Return the hook's arguments for ``version`` of ``web``."""
+    return CutoverArgs(app=APP, version=version, namespace=NAMESPACE, **extra)
+
+
+def ecs_starts_tasks_at_once(world: World) -> None:
+    """Make ECS (the agent) start and register tasks the moment a desired count changes."""
+    world.session.events.register("after-call.ecs.UpdateService", lambda **_: world.sync())
+
+
+def test_cutover_scales_the_new_version_to_the_live_count_verifies_it_and_switches(live_world: World,
+                                                                                    fake_time: FakeTime):
+    result = cutover(live_world.session, args("v2"), clock=fake_time.clock)
+
+    assert result == {"app": APP, "version": "v2", "previous": "v1", "changed": True, "dry_run": False,
+                      "desired_count": 2, "healthy": 2, "message": "v2 is live (was v1)"}
+    assert live_world.live_version() == "v2"
+    assert live_world.forward() == {live_world.target_group("v2"): 1, live_world.target_group("v1"): 0}
+    assert live_world.desired_count("v2") == 2
+    assert live_world.healthy_targets("v2") == 2
+    assert live_world.desired_count("v1") == 2, "the old version keeps running for an instant rollback"
+
+
+def test_cutover_happy_path_costs_at_most_six_calls_when_tasks_start_at_once(live_world: World, fake_time: FakeTime):
+    ecs_starts_tasks_at_once(live_world)
+    counter = CallCounter(live_world.session)
+
+    cutover(live_world.session, args("v2"), clock=fake_time.clock)
+
+    assert counter.total <= 6, counter.calls
+    assert counter.mutating() == ["ecs.UpdateService", "elbv2.ModifyListener"]
+    assert fake_time.sleeps == []
+
+
+def test_cutover_costs_at_most_three_more_calls_per_poll_while_tasks_start(live_world: World, fake_time: FakeTime):
+    counter = CallCounter(live_world.session)
+
+    cutover(live_world.session, args("v2"), clock=fake_time.clock)
+
+    assert len(fake_time.sleeps) >= 1
+    assert counter.total <= 6 + 3 * len(fake_time.sleeps), counter.calls
+
+
+def test_first_cutover_switches_from_the_no_live_version_response(world: World, fake_time: FakeTime):
+    world.deploy_version("v1")
+    world.sync()
+
+    result = cutover(world.session, args("v1"), clock=fake_time.clock)
+
+    assert (result["changed"], result["previous"], result["desired_count"]) == (True, None, 1)
+    assert world.forward() == {world.target_group("v1"): 1}
+
+
+def test_cutover_never_scales_a_bigger_new_version_down(live_world: World, fake_time: FakeTime):
+    live_world.set_desired_count("v2", 3)
+    live_world.sync()
+
+    result = cutover(live_world.session, args("v2"), clock=fake_time.clock)
+
+    assert result["desired_count"] == 2
+    assert live_world.desired_count("v2") == 3
+
+
+def test_rerun_for_the_live_version_is_a_no_op_that_says_already_live(live_world: World, fake_time: FakeTime):
+    cutover(live_world.session, args("v2"), clock=fake_time.clock)
+    counter = CallCounter(live_world.session)
+
+    result = cutover(live_world.session, args("v2"), clock=fake_time.clock)
+
+    assert result["changed"] is False
+    assert result["message"] == "v2 is already live"
+    assert result["previous"] == "v1"
+    assert counter.total <= 2
+    assert counter.mutating() == []
+
+
+def test_unknown_version_is_refused_listing_the_known_ones(live_world: World, fake_time: FakeTime):
+    counter = CallCounter(live_world.session)
+
+    with pytest.raises(AwsStateError) as caught:
+        cutover(live_world.session, args("v9"), clock=fake_time.clock)
+
+    assert str(caught.value) == ("web/v9: unknown version: the listener has no rule for v9 (versions: v1, v2); "
+                                 "deploy it first, or check the spelling")
+    assert counter.mutating() == []
+    assert live_world.live_version() == "v1"
+
+
+def test_version_whose_service_is_gone_is_refused_before_any_change(live_world: World, fake_time: FakeTime):
+    live_world.session.client("ecs").delete_service(cluster=live_world.cluster_name, service="web-v2", force=True)
+    counter = CallCounter(live_world.session)
+
+    with pytest.raises(AwsStateError, match=r"no ECS service web-v2 in cluster .*deploy the version again"):
+        cutover(live_world.session, args("v2"), clock=fake_time.clock)
+
+    assert counter.mutating() == []
+    assert live_world.live_version() == "v1"
+
+
+def test_unknown_app_is_refused_naming_the_application_stack(world: World, fake_time: FakeTime):
+    with pytest.raises(AwsStateError, match="no application stack 'ecs-dev-app-api'"):
+        cutover(world.session, CutoverArgs(app="api", version="v1", namespace=NAMESPACE), clock=fake_time.clock)
+
+
+def test_broken_version_is_refused_and_the_listener_still_forwards_to_the_old_one(live_world: World,
+                                                                                   fake_time: FakeTime):
+    live_world.deploy_version("v3")
+
+    with pytest.raises(UnhealthyVersionError) as caught:
+        cutover(live_world.session, args("v3"), clock=fake_time.clock)
+
+    message = str(caught.value)
+    assert message.startswith("web/v3: cutover refused, v1 stays live: 3 tasks stopped before becoming healthy")
+    assert "CannotPullContainerError" in message
+    assert live_world.live_version() == "v1"
+    assert live_world.forward() == {live_world.target_group("v1"): 1}
+    assert fake_time.waited < 5, "fails fast, not at the timeout"
+
+
+def test_version_that_stays_unhealthy_until_the_timeout_is_refused_and_a_rerun_finishes_the_job(
+        live_world: World):
+    stalled = FakeTime(agent=None)  # ECS starts nothing while the cutover waits
+
+    with pytest.raises(HealthTimeoutError, match="cutover refused, v1 stays live: only 1/2 targets healthy"):
+        cutover(live_world.session, args("v2", timeout_seconds=60), clock=stalled.clock)
+    assert live_world.live_version() == "v1"
+
+    live_world.sync()
+    result = cutover(live_world.session, args("v2", timeout_seconds=60), clock=FakeTime(agent=None).clock)
+    assert result["changed"] is True
+    assert live_world.live_version() == "v2"
+
+
+def test_dry_run_changes_nothing_and_says_what_it_would_do(live_world: World, fake_time: FakeTime):
+    before = live_world.forward()
+    counter = CallCounter(live_world.session)
+
+    result = cutover(live_world.session, args("v2", dry_run=True), clock=fake_time.clock)
+
+    assert result["message"] == "dry run: would make v2 live"
+    assert (result["changed"], result["dry_run"], result["desired_count"]) == (False, True, 2)
+    assert counter.mutating() == []
+    assert live_world.forward() == before
+    assert live_world.desired_count("v2") == 1
+    assert fake_time.sleeps == []
+
+
+def test_force_switches_even_when_the_version_is_not_healthy(live_world: World, fake_time: FakeTime):
+    live_world.deploy_version("v3")
+    counter = CallCounter(live_world.session)
+
+    result = cutover(live_world.session, args("v3", force=True), clock=fake_time.clock)
+
+    assert result["changed"] is True
+    assert "healthy" not in result
+    assert live_world.live_version() == "v3"
+    assert live_world.desired_count("v3") == 2
+    assert "elbv2.DescribeTargetHealth" not in counter.calls
+
+
+def test_autoscaled_version_gets_its_minimum_capacity_raised_so_scaling_does_not_undo_the_scale_up(
+        live_world: World, fake_time: FakeTime):
+    live_world.deploy_version("v4", 1, Autoscaling=True)
+    # moto drops the tags CloudFormation gives an ECS service (and skips the ScalableTarget resource):
+    # tag the very service the stack created, as CloudFormation would have.
+    service_arn = live_world.service("v4")["serviceArn"]
+    live_world.session.client("ecs").tag_resource(
+        resourceArn=service_arn, tags=[{"key": "stacker-ecs:autoscaling", "value": "on"}])
+    live_world.sync()
+    counter = CallCounter(live_world.session)
+
+    cutover(live_world.session, args("v4"), clock=fake_time.clock)
+
+    assert counter.calls["application-autoscaling.RegisterScalableTarget"] == 1
+    (scalable,) = live_world.session.client("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=[f"service/{live_world.cluster_name}/web-v4"])["ScalableTargets"]
+    assert scalable["MinCapacity"] == 2
+    assert live_world.desired_count("v4") == 2
+    assert live_world.live_version() == "v4"
+
+
+def test_version_without_autoscaling_is_scaled_without_touching_application_autoscaling(live_world: World,
+                                                                                         fake_time: FakeTime):
+    counter = CallCounter(live_world.session)
+
+    cutover(live_world.session, args("v2"), clock=fake_time.clock)
+
+    assert not any(call.startswith("application-autoscaling.") for call in counter.calls)
+
+
+def test_cutover_is_not_refused_for_tasks_that_failed_before_the_version_became_healthy(live_world: World,
+                                                                                        fake_time: FakeTime):
+    live_world.deploy_version("v3")
+    live_world.sync()  # the image is not pushed yet: three tasks stop with CannotPullContainerError
+    live_world.agent.broken.clear()  # the image arrives; ECS starts the task
+    live_world.sync()
+    assert live_world.healthy_targets("v3") == 1
+
+    result = cutover(live_world.session, args("v3"), clock=fake_time.clock)
+
+    assert result["changed"] is True

@@ -1,0 +1,108 @@
+"""verify_health: a deployed version has its healthy targets, or the hook fails fast and says why."""
+
+from __future__ import annotations
+
+import pytest
+
+from stacker_ecs.core.errors import AwsStateError, HealthTimeoutError, UnhealthyVersionError
+from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
+from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World, stub_one_call
+
+
+def args(version: str, **extra) -> VerifyHealthArgs:
+    """Return the hook's arguments for ``version`` of ``web``."""
+    return VerifyHealthArgs(app=APP, version=version, namespace=NAMESPACE, **extra)
+
+
+def test_version_that_is_healthy_already_is_verified_without_waiting(world: World, fake_time: FakeTime):
+    world.deploy_version("v1", 2)
+    world.sync()
+
+    result = verify_health(world.session, args("v1"), clock=fake_time.clock)
+
+    assert result == {"app": APP, "version": "v1", "healthy": 2, "expected": 2, "waited_seconds": 0.0,
+                      "target_group_arn": world.target_group("v1")}
+    assert fake_time.sleeps == []
+
+
+def test_version_becomes_healthy_when_the_agent_registers_targets_a_few_polls_later(world: World):
+    world.deploy_version("v1", 2)
+    fake_time = FakeTime(world.agent, agent_after_seconds=1)
+
+    result = verify_health(world.session, args("v1"), clock=fake_time.clock)
+
+    assert result["healthy"] == 2
+    assert len(fake_time.sleeps) == 3
+    assert result["waited_seconds"] == round(fake_time.waited, 1)
+    assert fake_time.waited < 2
+
+
+def test_expected_count_overrides_the_desired_count(world: World, fake_time: FakeTime):
+    world.deploy_version("v1", 3)
+    world.sync()
+
+    assert verify_health(world.session, args("v1", expected_count=2), clock=fake_time.clock)["expected"] == 2
+
+
+def test_broken_version_fails_fast_naming_cannot_pull_container_error(world: World, fake_time: FakeTime):
+    world.deploy_version("v3")
+
+    with pytest.raises(UnhealthyVersionError) as caught:
+        verify_health(world.session, args("v3", timeout_seconds=600), clock=fake_time.clock)
+
+    error = caught.value
+    assert not isinstance(error, HealthTimeoutError)
+    assert "CannotPullContainerError" in str(error)
+    assert "3 tasks stopped before becoming healthy" in error.cause
+    assert (error.app, error.version) == (APP, "v3")
+    assert len(fake_time.sleeps) <= 3
+    assert fake_time.waited < 5
+
+
+def test_timeout_with_no_targets_explains_targets_and_service(world: World):
+    world.deploy_version("v1")
+    fake_time = FakeTime(agent=None)  # ECS never starts a task
+
+    with pytest.raises(HealthTimeoutError) as caught:
+        verify_health(world.session, args("v1", timeout_seconds=30), clock=fake_time.clock)
+
+    message = str(caught.value)
+    assert message.startswith("web/v1: only 0/1 targets healthy after 30s (timeout 30s)")
+    assert "raise timeout_seconds" in message
+    assert "\n  no targets registered in the target group" in message
+    assert "\n  service web-v1: desired 1, running 0, pending " in message
+    assert fake_time.waited == 30
+
+
+def test_unhealthy_targets_fail_at_once_with_their_reason(world: World, fake_time: FakeTime):
+    # moto reports every registered target healthy: the one DescribeTargetHealth answer comes from a Stubber.
+    world.deploy_version("v1")
+    unhealthy = {"TargetHealthDescriptions": [{
+        "Target": {"Id": "10.42.200.1", "Port": 32768},
+        "TargetHealth": {"State": "unhealthy", "Reason": "Target.ResponseCodeMismatch",
+                         "Description": "Health checks failed with these codes: [404]"}}]}
+
+    with stub_one_call(world.session, "elbv2", "describe_target_health", unhealthy,
+                       {"TargetGroupArn": world.target_group("v1")}) as stubbed, \
+            pytest.raises(UnhealthyVersionError) as caught:
+        verify_health(stubbed, args("v1"), clock=fake_time.clock)
+
+    message = str(caught.value)
+    assert "all 1 targets failed their health checks: Target.ResponseCodeMismatch" in message
+    assert "check the health-check path" in message
+    assert "target 10.42.200.1:32768 unhealthy (Target.ResponseCodeMismatch: Health checks failed with these " \
+           "codes: [404])" in message
+    assert fake_time.sleeps == []
+
+
+def test_version_that_was_never_deployed_is_refused_naming_its_stack(world: World, fake_time: FakeTime):
+    with pytest.raises(AwsStateError, match="no version stack 'ecs-dev-app-web-v9'; deploy the version first"):
+        verify_health(world.session, args("v9"), clock=fake_time.clock)
+
+
+def test_version_whose_service_is_gone_is_refused(world: World, fake_time: FakeTime):
+    world.deploy_version("v1")
+    world.session.client("ecs").delete_service(cluster=world.cluster_name, service="web-v1", force=True)
+
+    with pytest.raises(AwsStateError, match="no ECS service web-v1 in cluster"):
+        verify_health(world.session, args("v1"), clock=fake_time.clock)

@@ -1,0 +1,114 @@
+"""The stacker hooks: parse args, run one operation, return a dict; on failure log one message and return False."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from stacker_ecs import hooks
+from tests.core.ops.conftest import APP, World
+
+HOOK_LOGGER = "stacker_ecs.hooks"
+
+
+def errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Return the error messages the hooks logged."""
+    return [r.getMessage() for r in caplog.records if r.name == HOOK_LOGGER and r.levelno >= logging.ERROR]
+
+
+@pytest.fixture
+def v2_ready(live_world: World) -> World:
+    """``v1`` live at 2; ``v2`` already at 2 healthy tasks, so no hook has to wait (hooks use the real clock)."""
+    live_world.set_desired_count("v2", 2)
+    live_world.sync()
+    return live_world
+
+
+def test_cutover_hook_returns_the_operations_result_as_a_dict(v2_ready: World, context, provider, caplog):
+    result = hooks.cutover(provider=provider, context=context, app="web", version="v2", timeout_seconds=1)
+
+    assert result == {"app": APP, "version": "v2", "previous": "v1", "changed": True, "dry_run": False,
+                      "desired_count": 2, "healthy": 2, "message": "v2 is live (was v1)"}
+    assert v2_ready.live_version() == "v2"
+    assert errors_logged(caplog) == []
+
+
+def test_verify_health_hook_returns_a_summary(v2_ready: World, context, provider):
+    result = hooks.verify_health(provider=provider, context=context, app="web", version="v2", timeout_seconds=1)
+
+    assert (result["app"], result["version"], result["healthy"], result["expected"]) == (APP, "v2", 2, 2)
+
+
+def test_rollback_hook_returns_a_dict(v2_ready: World, context, provider):
+    hooks.cutover(provider=provider, context=context, app="web", version="v2", timeout_seconds=1)
+
+    result = hooks.rollback(provider=provider, context=context, app="web", timeout_seconds=1)
+
+    assert (result["version"], result["previous"], result["changed"]) == ("v1", "v2", True)
+    assert v2_ready.live_version() == "v1"
+
+
+def test_cleanup_hook_returns_what_it_deleted_and_kept(v2_ready: World, context, provider):
+    v2_ready.deploy_version("v4")
+
+    result = hooks.cleanup(provider=provider, context=context, app="web", keep_last=1)
+
+    assert result["deleted"] == ["v2"]
+    assert result["kept"] == {"v1": "live", "v4": "one of the 1 newest (keep_last)"}
+    assert v2_ready.version_stacks() == {"v1", "v4"}
+
+
+def test_failed_cutover_returns_false_and_logs_one_error_naming_app_version_and_cause(live_world: World, context,
+                                                                                      provider, caplog):
+    result = hooks.cutover(provider=provider, context=context, app="web", version="v9", timeout_seconds=1)
+
+    assert result is False
+    assert errors_logged(caplog) == [
+        "cutover failed: web/v9: unknown version: the listener has no rule for v9 (versions: v1, v2); deploy it "
+        "first, or check the spelling"]
+    assert live_world.live_version() == "v1"
+
+
+def test_failed_verify_health_logs_one_error_with_the_cause_first(live_world: World, context, provider, caplog):
+    live_world.deploy_version("v3")
+    live_world.sync()  # its tasks stop with CannotPullContainerError
+
+    result = hooks.verify_health(provider=provider, context=context, app="web", version="v3", timeout_seconds=1)
+
+    assert result is False
+    (message,) = errors_logged(caplog)
+    assert message.splitlines()[0].startswith("verify_health failed: web/v3: 3 tasks stopped before becoming "
+                                              "healthy: CannotPullContainerError")
+
+
+def test_argument_typo_returns_false_with_a_message_listing_known_args(context, provider, caplog, adapter_calls):
+    result = hooks.cutover(provider=provider, context=context, app="web", versoin="v2")
+
+    assert result is False
+    (message,) = errors_logged(caplog)
+    assert message.startswith("cutover failed: hook stacker_ecs.hooks.cutover args: 2 problems")
+    assert ("versoin: unknown name; check the spelling or remove it (known: app, dry_run, force, "
+            "max_failed_tasks, namespace, timeout_seconds, version)") in message
+    assert "version: required but not given; set it" in message
+    assert adapter_calls.total == 0
+
+
+@pytest.mark.parametrize(("hook", "kwargs", "problem"), [
+    (hooks.cutover, {"app": "web", "version": "V2"}, "version: 'V2' has 'V'"),
+    (hooks.verify_health, {"app": "web", "version": "v2", "timeout_seconds": 0}, "timeout_seconds: 0 is not accepted"),
+    (hooks.rollback, {"app": "Web"}, "app: 'Web' has 'W'"),
+    (hooks.cleanup, {"app": "web", "keep_last": -1}, "keep_last: -1 is not accepted"),
+    (hooks.cleanup, {"app": "web", "exclude": "release-*"}, "exclude: 'release-*' is not accepted"),
+], ids=["malformed-version", "zero-timeout", "malformed-app", "negative-keep-last", "exclude-not-a-list"])
+def test_bad_args_are_refused_before_any_aws_call(context, provider, caplog, adapter_calls, hook, kwargs, problem):
+    assert hook(provider=provider, context=context, **kwargs) is False
+
+    (message,) = errors_logged(caplog)
+    assert problem in message
+    assert adapter_calls.total == 0
+
+
+def test_hooks_keep_their_names_for_stacker_paths():
+    assert [h.__name__ for h in (hooks.verify_health, hooks.cutover, hooks.rollback, hooks.cleanup)] == [
+        "verify_health", "cutover", "rollback", "cleanup"]

@@ -1,0 +1,160 @@
+"""The stacker-ecs CLI: exit 0 when done, 1 with one message on stderr when refused or failed, 2 for bad arguments."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from stacker_ecs.cli import main
+from tests.core.ops.conftest import FakeTime, World, build_world, deploy_live
+
+NS = ["--namespace", "ecs-dev"]
+
+
+@pytest.fixture
+def world(session: boto3.Session) -> World:
+    """``v1`` live at 2 tasks, ``v2`` beside it at 2 healthy tasks (the CLI waits on the real clock: never needed)."""
+    world = build_world(session, broken={"v3"})
+    deploy_live(world, FakeTime(world.agent), new_count=2)
+    return world
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run ``stacker-ecs argv``; return the exit status, stdout and stderr."""
+    capsys.readouterr()  # forget what building the world printed
+    code = main(["--region", "us-east-1", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_status_prints_the_table_and_exits_0(world: World, capsys):
+    code, out, err = run(capsys, "status", "web", *NS)
+
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["VERSION", "STACK"]
+    assert lines[2].split() == ["v1", "ecs-dev-app-web-v1", "CREATE_COMPLETE", "2/2", "2", "*",
+                                "https://web-v1.dev.example.com"]
+
+
+def test_status_of_a_malformed_app_name_exits_1_saying_what_to_fix(world: World, capsys):
+    code, out, err = run(capsys, "status", "Web", *NS)
+
+    assert (code, out) == (1, "")
+    assert err.startswith("stacker-ecs status: 'Web' has 'W', which is not allowed in stack and host names")
+
+
+def test_cutover_prints_the_result_as_json_and_exits_0(world: World, capsys):
+    code, out, err = run(capsys, "cutover", "web", "v2", *NS, "--timeout-seconds", "1")
+
+    assert code == 0, err
+    assert json.loads(out)["message"] == "v2 is live (was v1)"
+    assert world.live_version() == "v2"
+
+
+def test_cutover_dry_run_exits_0_and_changes_nothing(world: World, capsys):
+    code, out, _ = run(capsys, "cutover", "web", "v2", *NS, "--dry-run")
+
+    assert code == 0
+    assert json.loads(out)["message"] == "dry run: would make v2 live"
+    assert world.live_version() == "v1"
+
+
+def test_cutover_to_an_unknown_version_exits_1_with_one_message_on_stderr(world: World, capsys):
+    code, out, err = run(capsys, "cutover", "web", "v9", *NS)
+
+    assert (code, out) == (1, "")
+    assert err == ("stacker-ecs cutover: web/v9: unknown version: the listener has no rule for v9 (versions: v1, "
+                   "v2); deploy it first, or check the spelling\n")
+
+
+def test_cutover_to_a_broken_version_exits_1_and_v1_stays_live(world: World, capsys):
+    world.deploy_version("v3")
+    world.sync()  # its tasks stop with CannotPullContainerError
+
+    code, _, err = run(capsys, "cutover", "web", "v3", *NS, "--timeout-seconds", "1")
+
+    assert code == 1
+    assert "\nstacker-ecs cutover: web/v3: cutover refused, v1 stays live: 3 tasks stopped" in err  # after progress
+    assert "CannotPullContainerError" in err
+    assert world.live_version() == "v1"
+
+
+def test_cutover_with_a_malformed_version_exits_1_before_any_change(world: World, capsys):
+    code, _, err = run(capsys, "cutover", "web", "v2_1", *NS)
+
+    assert code == 1
+    assert "version: 'v2_1' has '_', which is not allowed in stack and host names" in err
+    assert world.live_version() == "v1"
+
+
+def test_bad_argument_values_are_reported_with_the_command_named_once(world: World, capsys):
+    code, _, err = run(capsys, "cutover", "web", "v2_1", *NS)
+
+    assert code == 1
+    assert err.startswith("stacker-ecs cutover: version: 'v2_1' has '_'")
+
+
+def test_cutover_of_an_unknown_app_exits_1_naming_the_stack(world: World, capsys):
+    code, _, err = run(capsys, "cutover", "api", "v1", *NS)
+
+    assert code == 1
+    assert "no application stack 'ecs-dev-app-api'" in err
+
+
+def test_rollback_exits_0_after_a_cutover_and_1_when_nothing_is_recorded(world: World, capsys):
+    code, _, err = run(capsys, "rollback", "web", *NS)
+    assert code == 1
+    assert err.startswith("stacker-ecs rollback: web: cannot roll back: no previous live version is recorded")
+
+    assert run(capsys, "cutover", "web", "v2", *NS, "--timeout-seconds", "1")[0] == 0
+    code, out, err = run(capsys, "rollback", "web", *NS, "--timeout-seconds", "1")
+
+    assert code == 0, err
+    assert json.loads(out)["message"] == "v1 is live (was v2)"
+    assert world.live_version() == "v1"
+
+
+def test_cleanup_passes_its_options_and_exits_0(world: World, capsys):
+    for version in ("release-1", "v4", "v5"):
+        world.deploy_version(version)
+
+    code, out, err = run(capsys, "cleanup", "web", *NS, "--keep-last", "1", "--exclude", "release-*",
+                         "--exclude", "hotfix-*", "--dry-run")
+
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["dry_run"], sorted(result["deleted"])) == (True, ["v2", "v4"])
+    assert result["kept"] == {"v1": "live", "release-1": "excluded by 'release-*'",
+                              "v5": "one of the 1 newest (keep_last)"}
+    assert world.version_stacks() == {"v1", "v2", "v4", "v5", "release-1"}
+
+
+def test_cleanup_no_keep_previous_reports_the_previous_version_the_listener_still_records(world: World, capsys):
+    assert run(capsys, "cutover", "web", "v2", *NS, "--timeout-seconds", "1")[0] == 0
+
+    code, out, err = run(capsys, "cleanup", "web", *NS, "--no-keep-previous")
+
+    assert code == 0, err
+    assert json.loads(out)["deleted"] == []
+    assert "previous live version" in json.loads(out)["skipped"]["v1"]
+    assert world.version_stacks() == {"v1", "v2"}
+
+
+@pytest.mark.parametrize("argv", [
+    ["status", "web"],
+    ["cutover", "web", *NS],
+    ["deploy", "web", *NS],
+    ["cleanup", "web", *NS, "--keep-last", "two"],
+    ["cutover", "web", "v2", *NS, "--timeout-seconds", "soon"],
+    [],
+], ids=["missing-namespace", "missing-version", "unknown-command", "keep-last-not-a-number", "timeout-not-a-number",
+        "no-command"])
+def test_bad_arguments_exit_2_with_usage(session, capsys, argv):
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+
+    assert caught.value.code == 2
+    assert "usage: stacker-ecs" in capsys.readouterr().err
