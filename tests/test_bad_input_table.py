@@ -46,11 +46,6 @@ PLAIN_PASSWORD_TASK = {"containerDefinitions": [{
     "environment": [{"name": "DB_PASSWORD", "value": "hunter2"}]}]}
 INLINE_TASK = {"containerDefinitions": [{"name": "web", "image": "nginx:1", "memory": 256,
                                          "portMappings": [{"containerPort": 80}]}]}
-MISSING_VARIABLE_BUG = (
-    "stacker's own MissingVariable answers first (the blueprint declares required fields without a default), "
-    "naming the variable but not the fix; stacker_ecs/blueprints/base.py:46 resolve_variables should refuse "
-    "missing required variables itself, as 'ListenerArn: required but not given; set it'")
-
 ENV, VARIABLE, HOOK, LOOKUP, CLI = SURFACES
 
 TABLE: list[Row] = [
@@ -139,7 +134,8 @@ TABLE: list[Row] = [
         "entry with containerPort, or set ContainerName/ContainerP…"),
     Row("variable-missing", VARIABLE, "no `ListenerArn`", stacker_build(remove=("ListenerArn",)),
         ("ListenerArn", "set it"), "stacker build exits 1",
-        "Variable \"ListenerArn\" in blueprint \"app-web-v3\" is missing", bug=MISSING_VARIABLE_BUG),
+        "stack 'app-web-v3' (Version blueprint): ListenerArn: required but not given; set it in the stack's "
+        "variables"),
     # ---- hook arguments (stacker_ecs.hooks.*), as stacker calls them ----
     Row("hook-argument-typo", HOOK, "`verify_health` with `versoin: v2`",
         hook("verify_health", app="web", versoin="v2"),
@@ -236,12 +232,12 @@ TABLE: list[Row] = [
         "[-h] --namespace NAMESPACE app"),
     Row("cli-version-underscore", CLI, "`stacker-ecs cutover web v2_x`", stacker_ecs("cutover", "web", "v2_x", *NS),
         ("version", "'_'", "use lower-case letters, digits and '-'"), "exit 1",
-        "stacker-ecs cutover: stacker-ecs cutover: version: 'v2_x' has '_', which is not allowed in stack and "
+        "stacker-ecs cutover: version: 'v2_x' has '_', which is not allowed in stack and "
         "host names; use lower-case letters, digits and '-'"),
     Row("cli-keep-last-negative", CLI, "`stacker-ecs cleanup web --keep-last -1`",
         stacker_ecs("cleanup", "web", "--keep-last", "-1", *NS),
         ("keep_last", "greater than or equal to 0"), "exit 1",
-        "stacker-ecs cleanup: stacker-ecs cleanup: keep_last: -1 is not accepted; it should be greater than or "
+        "stacker-ecs cleanup: keep_last: -1 is not accepted; it should be greater than or "
         "equal to 0"),
     Row("cli-keep-last-not-a-number", CLI, "`stacker-ecs cleanup web --keep-last two`",
         stacker_ecs("cleanup", "web", "--keep-last", "two", *NS),
@@ -260,7 +256,7 @@ TABLE: list[Row] = [
     Row("cli-timeout-zero", CLI, "`stacker-ecs cutover web v2 --timeout-seconds 0`",
         stacker_ecs("cutover", "web", "v2", "--timeout-seconds", "0", *NS),
         ("timeout_seconds", "greater than 0"), "exit 1",
-        "stacker-ecs cutover: stacker-ecs cutover: timeout_seconds: 0.0 is not accepted; it should be greater "
+        "stacker-ecs cutover: timeout_seconds: 0.0 is not accepted; it should be greater "
         "than 0"),
     Row("cli-unknown-app", CLI, "`stacker-ecs status api` (no such application stack)",
         stacker_ecs("status", "api", *NS),

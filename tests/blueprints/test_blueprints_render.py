@@ -11,7 +11,6 @@ from pydantic_core import PydanticUndefined
 from stacker.config import Config, render_parse_load
 from stacker.context import Context
 from stacker.environment import parse_environment
-from stacker.exceptions import MissingVariable
 from stacker.stack import Stack
 from stacker.variables import Variable
 
@@ -204,11 +203,11 @@ def test_blueprint_unknown_variable_is_refused_naming_it(blueprint: type[SpecBlu
     assert f"({blueprint.__name__} blueprint)" in message
 
 
-def test_blueprint_missing_required_variable_is_refused_by_stacker_naming_it():
+def test_blueprint_missing_required_variable_is_refused_naming_it_and_the_fix():
     variables = {k: v for k, v in VERSION_VARIABLES.items() if k != "ListenerArn"}
     stack = stacker_stack(stack_definition("app-web-v1", Version, variables))
 
-    with pytest.raises(MissingVariable, match="ListenerArn"):
+    with pytest.raises(ConfigError, match="ListenerArn: required but not given; set it in the stack's variables"):
         stack.blueprint.resolve_variables(stack.variables)
 
 
