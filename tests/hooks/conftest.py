@@ -1,35 +1,5 @@
 """The deployed world of tests/core/ops, for the stacker hooks."""
 
-from __future__ import annotations
+from tests.adapter_fixtures import adapter_calls, clock, context, fake_time, live_world, provider, world
 
-from types import SimpleNamespace
-
-import boto3
-import pytest
-
-from tests.core.ops import conftest as ops
-from tests.core.ops.conftest import REGION, EverySessionCallCounter
-
-# The fixtures of tests/core/ops, shared.
-world = ops.world
-live_world = ops.live_world
-fake_time = ops.fake_time
-clock = ops.clock
-
-
-@pytest.fixture
-def adapter_calls(session: boto3.Session, monkeypatch: pytest.MonkeyPatch) -> EverySessionCallCounter:
-    """The AWS calls of the sessions the adapters make from now on (ask for it after ``world``)."""
-    return EverySessionCallCounter(monkeypatch)
-
-
-@pytest.fixture
-def context() -> SimpleNamespace:
-    """What stacker passes as ``context``: the config's namespace."""
-    return SimpleNamespace(namespace="ecs-dev")
-
-
-@pytest.fixture
-def provider() -> SimpleNamespace:
-    """What stacker passes as ``provider``: the region."""
-    return SimpleNamespace(region=REGION)
+__all__ = ["adapter_calls", "clock", "context", "fake_time", "live_world", "provider", "world"]

@@ -15,15 +15,12 @@ Other test directories build the same world with :func:`build_world` and :class:
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-import botocore.handlers
 import pytest
 from botocore.stub import Stubber
 
@@ -321,36 +318,3 @@ def stub_one_call(session: boto3.Session, service: str, method: str, response: d
     with stubbed.stubber:
         yield stubbed
         stubbed.stubber.assert_no_pending_responses()
-
-
-class EverySessionCallCounter:
-    """Counts the AWS calls of every boto3 session created while it is installed.
-
-    The stacker adapters make their own session (``stacker.session_cache.get_session``); a
-    :class:`CallCounter` on the test's session cannot see those, so this one rides on botocore's
-    built-in handlers, which every new session registers (as moto's own stub does).
-    """
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.calls: collections.Counter[str] = collections.Counter()
-        self._lock = threading.Lock()
-        monkeypatch.setattr(botocore.handlers, "BUILTIN_HANDLERS",
-                            [*botocore.handlers.BUILTIN_HANDLERS, ("before-call.*.*", self._count)])
-
-    def _count(self, model: Any, **_: Any) -> None:
-        with self._lock:
-            self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
-
-    @property
-    def total(self) -> int:
-        """Return the number of calls so far."""
-        return sum(self.calls.values())
-
-    def reset(self) -> None:
-        """Start counting from zero."""
-        with self._lock:
-            self.calls.clear()
-
-    def mutating(self) -> list[str]:
-        """Return the calls that change something (anything not Describe/List/Get)."""
-        return sorted(k for k in self.calls if not k.split(".", 1)[1].startswith(("Describe", "List", "Get")))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
+from golden import assert_matches_golden, props_of
 from troposphere import Template
 
 from stacker_ecs.core import naming
@@ -19,7 +17,6 @@ from stacker_ecs.core.templates.application import (
     build_application,
 )
 
-GOLDEN_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "templates"
 CONTAINER_SG = "sg-0a1b2c3d4e5f60718"
 CERTIFICATE = "arn:aws:acm:ap-southeast-2:123456789012:certificate/4013c1bc-a532-4fcc-9f90-742d90031060"
 ZONE = "Z0123456789ABCDEFGHIJ"
@@ -45,11 +42,6 @@ def render(**variables: Any) -> dict[str, Any]:
     return build(**variables).to_dict()
 
 
-def props_of(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    """Return the properties of the one resource of ``resource_type`` in ``template``."""
-    found = [r for r in template["Resources"].values() if r["Type"] == resource_type]
-    assert len(found) == 1, f"expected one {resource_type}, found {len(found)}"
-    return found[0].get("Properties", {})
 
 
 def props_by_id(template: dict[str, Any], logical_id: str) -> dict[str, Any]:
@@ -62,22 +54,6 @@ def attributes_of(load_balancer: dict[str, Any]) -> dict[str, str]:
     return {a["Key"]: a["Value"] for a in load_balancer["LoadBalancerAttributes"]}
 
 
-def assert_matches_golden(template: Template, variant: str) -> None:
-    """Compare ``template`` with tests/fixtures/templates/<variant>.json (UPDATE_GOLDEN=1 rewrites it)."""
-    rendered = template.to_json() + "\n"
-    path = GOLDEN_DIR / f"{variant}.json"
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(rendered)
-        return
-    assert path.is_file(), f"{path} is missing; create it with UPDATE_GOLDEN=1"
-    expected = path.read_text()
-    if rendered != expected:
-        diff = "".join(difflib.unified_diff(
-            expected.splitlines(keepends=True), rendered.splitlines(keepends=True),
-            fromfile=f"golden {variant}.json", tofile="rendered now"))
-        pytest.fail(f"{variant}: rendered template differs from {path}; if the change is intended, rerun "
-                    f"with UPDATE_GOLDEN=1 and review the fixture's diff\n{diff}", pytrace=False)
 
 
 # ---- listeners ---------------------------------------------------------------------------------

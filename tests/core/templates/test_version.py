@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from golden import assert_matches_golden, props_of
 from troposphere import Template
 
 from stacker_ecs.core import naming
@@ -16,7 +15,6 @@ from stacker_ecs.core.model import parse
 from stacker_ecs.core.templates.version import VersionSpec, build_version, resolve_task
 
 ROOT = Path(__file__).resolve().parents[3]
-GOLDEN_DIR = ROOT / "tests" / "fixtures" / "templates"
 ECS_JSON = ROOT / "config" / "apps" / "web" / "ecs.json"
 ECR_IMAGE = "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/web"
 LISTENER_ARN = ("arn:aws:elasticloadbalancing:ap-southeast-2:123456789012:listener/app/"
@@ -54,11 +52,6 @@ def render(**variables: Any) -> dict[str, Any]:
     return build(**variables).to_dict()
 
 
-def props_of(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
-    """Return the properties of the one resource of ``resource_type`` in ``template``."""
-    found = [r for r in template["Resources"].values() if r["Type"] == resource_type]
-    assert len(found) == 1, f"expected one {resource_type}, found {len(found)}"
-    return found[0].get("Properties", {})
 
 
 def containers_of(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -95,22 +88,6 @@ def web(**properties: Any) -> dict[str, Any]:
             "portMappings": [{"containerPort": 8080}], "memoryReservation": 256, **properties}
 
 
-def assert_matches_golden(template: Template, variant: str) -> None:
-    """Compare ``template`` with tests/fixtures/templates/<variant>.json (UPDATE_GOLDEN=1 rewrites it)."""
-    rendered = template.to_json() + "\n"
-    path = GOLDEN_DIR / f"{variant}.json"
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(rendered)
-        return
-    assert path.is_file(), f"{path} is missing; create it with UPDATE_GOLDEN=1"
-    expected = path.read_text()
-    if rendered != expected:
-        diff = "".join(difflib.unified_diff(
-            expected.splitlines(keepends=True), rendered.splitlines(keepends=True),
-            fromfile=f"golden {variant}.json", tofile="rendered now"))
-        pytest.fail(f"{variant}: rendered template differs from {path}; if the change is intended, rerun "
-                    f"with UPDATE_GOLDEN=1 and review the fixture's diff\n{diff}", pytrace=False)
 
 
 # ---- EC2 ---------------------------------------------------------------------------------------
