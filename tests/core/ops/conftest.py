@@ -26,15 +26,13 @@ from botocore.stub import Stubber
 
 from emulator.ecs_agent import EcsAgent
 from emulator.seed import World as Seeded
-from emulator.seed import seed
+from emulator.world import ExampleWorld
 from stacker_ecs.core import naming
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.live import forward_weights
 from stacker_ecs.core.ops.reads import RulePriorityQuery, find_rule_priority
 from stacker_ecs.core.ops.wait import Clock
-from stacker_ecs.core.templates.application import ApplicationSpec, build_application
-from stacker_ecs.core.templates.cluster import ClusterSpec, build_cluster
 from stacker_ecs.core.templates.version import VersionSpec, build_version, resolve_task
 
 REGION = "us-east-1"
@@ -211,23 +209,12 @@ class World:
 
 def build_world(session: boto3.Session, *, broken: set[str] | None = None) -> World:
     """Seed the account and deploy the cluster and application stacks of ``web``; no versions yet."""
-    seeded = seed(session)
-    cfn = session.client("cloudformation")
-    cluster_spec = parse(ClusterSpec, {"Environment": "dev", "VpcId": seeded.vpc_id,
-                                       "Subnets": seeded.private_subnets, "Capacity": "ec2"}, where="test cluster")
-    cfn.create_stack(StackName=naming.cluster_stack(NAMESPACE), TemplateBody=build_cluster(cluster_spec).to_json(),
-                     Capabilities=["CAPABILITY_IAM"])
-    cluster = outputs_of(session, naming.cluster_stack(NAMESPACE))
-    application_spec = parse(ApplicationSpec, {
-        "App": APP, "Environment": "dev", "ClusterName": cluster["ClusterName"], "VpcId": cluster["VpcId"],
-        "ContainerSecurityGroupId": cluster["ContainerSecurityGroupId"], "Subnets": seeded.public_subnets,
-        "CertificateArn": seeded.certificate_arn, "Domain": seeded.domain}, where="test application")
-    cfn.create_stack(StackName=naming.application_stack(NAMESPACE, APP),
-                     TemplateBody=build_application(application_spec).to_json(), Capabilities=["CAPABILITY_IAM"])
-    application = outputs_of(session, naming.application_stack(NAMESPACE, APP))
+    example = ExampleWorld.create(session, NAMESPACE)
+    application = example.add_app(APP)
     # The agent has its own session: a CallCounter on ``session`` sees only the code under test.
     agent = EcsAgent(boto3.Session(region_name=REGION), broken={naming.service_name(APP, v) for v in broken or ()})
-    return World(session=session, seeded=seeded, cluster=cluster, application=application, agent=agent)
+    return World(session=session, seeded=example.seeded, cluster=example.cluster, application=application,
+                 agent=agent)
 
 
 def deploy_live(world: World, fake_time: FakeTime, *, live: str = "v1", live_count: int = 2,
