@@ -26,7 +26,7 @@ $(PKG): $(DEPS) $(SOURCES)
 
 test: $(PKG)
 	$(BIN)/ruff check stacker_ecs tests scripts
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: $(PKG)
 	$(BIN)/ruff check stacker_ecs tests scripts
