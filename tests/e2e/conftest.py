@@ -30,11 +30,12 @@ class Emulator:
     world: dict[str, str]
     session: boto3.Session
 
-    def stacker(self, *settings: str, command: str = "build") -> subprocess.CompletedProcess[str]:
+    def stacker(self, *settings: str, command: str = "build",
+                extra: list[str] | None = None) -> subprocess.CompletedProcess[str]:
         """Run the real ``stacker`` CLI on the example config with ``-e`` settings."""
-        extra = [a for k, v in self.world.items() for a in ("-e", f"{k}={v}")]
-        extra += [a for s in settings for a in ("-e", s)]
-        return subprocess.run([str(BIN / "stacker"), command, "-r", REGION, *extra, *CONFIG],
+        options = [a for k, v in self.world.items() for a in ("-e", f"{k}={v}")]
+        options += [a for s in settings for a in ("-e", s)] + (extra or [])
+        return subprocess.run([str(BIN / "stacker"), command, "-r", REGION, *options, *CONFIG],
                               env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
 
     def stacker_ecs(self, *args: str) -> subprocess.CompletedProcess[str]:

@@ -50,6 +50,18 @@ def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
     assert "Url: https://web-v1.dev.example.com" in info.stderr + info.stdout
 
 
+def test_stacker_diff_and_destroy_run_on_the_deployed_example(emulator):
+    assert emulator.stacker("web_version=v1").returncode == 0
+    # diff renders every blueprint again (lookups included) and compares with the deployed stacks
+    diff = emulator.stacker("web_version=v1", command="diff")
+    assert diff.returncode == 0, diff.stderr
+    # destroy removes the three stacks, the version first
+    destroy = emulator.stacker("web_version=v1", command="destroy", extra=["--force"])
+    assert destroy.returncode == 0, destroy.stderr
+    names = {s["StackName"] for s in emulator.session.client("cloudformation").describe_stacks()["Stacks"]}
+    assert not any(name.startswith("ecs-dev-") for name in names), names
+
+
 def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
     # deploy, verify and cut over v1, then v2
     first = emulator.stacker("web_version=v1", "verify=true", "cutover=true")
