@@ -2,6 +2,7 @@
 
     stacker-ecs status   <app> --namespace ecs-dev
     stacker-ecs cutover  <app> <version> --namespace ecs-dev [--dry-run] [--force]
+                         [--steps-percent 10 50 --bake-seconds 300 --alarm-name ALARM ...]
     stacker-ecs rollback <app> --namespace ecs-dev [--dry-run]
     stacker-ecs cleanup  <app> --namespace ecs-dev [--keep-last N] [--older-than-hours H]
                          [--exclude PATTERN ...] [--keep-previous | --no-keep-previous] [--dry-run]
@@ -44,11 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("status", "print a table of the app's versions")
-    for sub in (command("cutover", "make a version live", version=True),
-                command("rollback", "make the previous live version live again")):
+    cut = command("cutover", "make a version live", version=True)
+    for sub in (cut, command("rollback", "make the previous live version live again")):
         sub.add_argument("--timeout-seconds", type=float, default=600)
         sub.add_argument("--force", action="store_true", help="switch even if not healthy")
         sub.add_argument("--dry-run", action="store_true")
+    cut.add_argument("--steps-percent", type=int, nargs="+", default=[], metavar="PERCENT",
+                     help="shift traffic in these steps first, e.g. 10 50")
+    cut.add_argument("--bake-seconds", type=float, default=300, help="how long each step runs")
+    cut.add_argument("--alarm-name", dest="alarm_names", action="append", default=[], metavar="ALARM",
+                     help="CloudWatch alarm that stops a stepped cutover (repeatable)")
     clean = command("cleanup", "delete version stacks that are not live")
     clean.add_argument("--keep-last", type=int, default=0)
     clean.add_argument("--older-than-hours", type=float, default=0)
@@ -73,15 +79,23 @@ def run(options: argparse.Namespace, session: boto3.Session) -> str:
     return json.dumps(result, indent=2, default=str)
 
 
+class _ProgressHandler(logging.StreamHandler):
+    """Prints progress messages as they are, one a line."""
+
+    def __init__(self, stream: object) -> None:
+        super().__init__(stream)
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``stacker-ecs`` command."""
     options = build_parser().parse_args(argv)
+    # Our progress lines only, on this run's stderr; the libraries' loggers stay quiet.
     progress = logging.getLogger("stacker_ecs")
-    if not progress.handlers:  # our progress lines only, on stderr; the libraries' loggers stay quiet
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        progress.addHandler(handler)
-        progress.setLevel(logging.INFO)
+    for old in [h for h in progress.handlers if isinstance(h, _ProgressHandler)]:
+        progress.removeHandler(old)
+    progress.addHandler(_ProgressHandler(sys.stderr))
+    progress.setLevel(logging.INFO)
     try:
         print(run(options, boto3.Session(region_name=options.region)))
     except (StackerEcsError, ValueError) as exc:

@@ -54,6 +54,17 @@ def test_cutover_prints_the_result_as_json_and_exits_0(world: World, capsys):
     assert world.live_version() == "v2"
 
 
+def test_stepped_cutover_takes_its_steps_from_the_command_line(world: World, capsys):
+    code, out, err = run(capsys, "cutover", "web", "v2", *NS, "--steps-percent", "10", "50", "--bake-seconds", "0",
+                         "--timeout-seconds", "1")
+
+    assert code == 0, err
+    assert json.loads(out)["changed"] is True
+    assert "web/v2: 10% of traffic" in err
+    assert "web/v2: 50% of traffic" in err
+    assert world.live_version() == "v2"
+
+
 def test_cutover_dry_run_exits_0_and_changes_nothing(world: World, capsys):
     code, out, _ = run(capsys, "cutover", "web", "v2", *NS, "--dry-run")
 

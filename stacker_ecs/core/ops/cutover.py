@@ -1,6 +1,7 @@
 """Make a version live: scale it to the live size, verify it at that size, switch the listener once.
 
-The switch is one ``ModifyListener`` call whose default action forwards to the new version at
+The switch is one ``ModifyListener`` call (or, with ``steps_percent``, weighted steps that bake
+while alarms are watched, see :mod:`.progressive`) whose default action forwards to the new version at
 weight 1 and keeps the old live version beside it at weight 0: no traffic goes there, but the
 listener itself now records what rollback returns to. Happy path: 6 AWS calls (read app, read
 rules, read both services, scale, read health, switch); re-running for the live version: 2.
@@ -12,13 +13,14 @@ import logging
 from typing import Any
 
 import boto3
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import aws_call, client
 from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
 from stacker_ecs.core.ops.health import VersionTarget, wait_for_healthy
 from stacker_ecs.core.ops.live import ListenerState, describe_services, read_listener
+from stacker_ecs.core.ops.progressive import forward, shift_in_steps
 from stacker_ecs.core.ops.versions import VersionArgs
 from stacker_ecs.core.ops.wait import Clock
 
@@ -36,6 +38,20 @@ class CutoverArgs(VersionArgs):
     """Default: off; on switches even if the version has fewer healthy targets than it needs."""
     dry_run: bool = False
     """Default: off; on reads and reports what would change, and changes nothing."""
+    steps_percent: list[int] = []
+    """Default: none, one atomic switch. Otherwise the share of traffic the version gets in each step
+    before the full switch, e.g. ``[10, 50]``; each step bakes ``bake_seconds`` watching ``alarm_names``."""
+    bake_seconds: float = Field(default=300, ge=0)
+    """Default: 300; how long each traffic step runs before the next."""
+    alarm_names: list[str] = []
+    """CloudWatch alarms watched during each bake; one in ALARM puts all traffic back and fails the cutover."""
+
+    @field_validator("steps_percent")
+    @classmethod
+    def _steps(cls, value: list[int]) -> list[int]:
+        if any(not 0 < p < 100 for p in value) or value != sorted(set(value)):
+            raise ValueError(f"{value} is not a rising list of percentages between 1 and 99; write e.g. [10, 50]")
+        return value
 
 
 def cutover(session: boto3.Session, args: CutoverArgs, clock: Clock | None = None) -> dict[str, Any]:
@@ -55,9 +71,14 @@ def switch_to(session: boto3.Session, state: ListenerState, args: CutoverArgs, c
     live = state.live_version
     result: dict[str, Any] = {"app": app, "version": version, "previous": live, "changed": False,
                               "dry_run": args.dry_run}
-    if live == version:
+    if live == version and not _split(state):
         LOGGER.info("%s/%s: already live; nothing to change", app, version)
         return {**result, "previous": state.previous_version, "message": f"{version} is already live"}
+    if live == version:  # a stepped cutover that stopped half-way: finish the switch
+        other = max((w, arn) for arn, w in state.forward.items() if arn != rule.target_group_arn)[1]
+        set_live(session, state, rule.target_group_arn, previous=other)
+        return {**result, "previous": state.version_of(other), "changed": True,
+                "message": f"{version} is live (finished a stepped cutover)"}
     cluster = state.application.cluster_name
     services = describe_services(session, cluster, app, [v for v in (version, live) if v])
     service = services.get(version)
@@ -84,6 +105,8 @@ def switch_to(session: boto3.Session, state: ListenerState, args: CutoverArgs, c
             raise type(exc)(app=app, version=version, details=exc.details,
                             cause=f"cutover refused, {live or 'nothing'} stays live: {exc.cause}") from None
         result["healthy"] = report.healthy
+    shift_in_steps(session, state, rule.target_group_arn, version=version, steps_percent=args.steps_percent,
+                   bake_seconds=args.bake_seconds, alarm_names=args.alarm_names, clock=clock)
     set_live(session, state, rule.target_group_arn)
     LOGGER.info("%s/%s: live (was %s)", app, version, live or "no version")
     return {**result, "changed": True, "message": f"{version} is live (was {live or 'no version'})"}
@@ -112,13 +135,16 @@ def scale_service(session: boto3.Session, target: VersionTarget, count: int, *, 
         client(session, "ecs").update_service(cluster=target.cluster, service=target.service, desiredCount=count)
 
 
-def set_live(session: boto3.Session, state: ListenerState, target_group_arn: str) -> None:
-    """Forward the listener to ``target_group_arn``, keeping the current live group at weight 0."""
-    groups = [{"TargetGroupArn": target_group_arn, "Weight": 1}]
-    current = state.live_target_group
-    if current and current != target_group_arn and state.version_of(current):
-        groups.append({"TargetGroupArn": current, "Weight": 0})
-    with aws_call("ModifyListener", state.application.app):
-        client(session, "elbv2").modify_listener(
-            ListenerArn=state.application.listener_arn,
-            DefaultActions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}])
+def _split(state: ListenerState) -> bool:
+    """Return whether traffic is split between target groups (a stepped cutover under way)."""
+    return sum(1 for weight in state.forward.values() if weight > 0) > 1
+
+
+def set_live(session: boto3.Session, state: ListenerState, target_group_arn: str, *,
+             previous: str | None = None) -> None:
+    """Forward all traffic to ``target_group_arn``, keeping the current live group at weight 0."""
+    weights = {target_group_arn: 1}
+    previous = previous or state.live_target_group
+    if previous and previous != target_group_arn and state.version_of(previous):
+        weights[previous] = 0
+    forward(session, state, weights)

@@ -1,0 +1,94 @@
+"""Stepped cutover: weighted traffic steps, each baked while alarms are watched; an alarm puts it all back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import APP, NAMESPACE, FakeTime, World
+
+from stacker_ecs.core.errors import ConfigError, UnhealthyVersionError
+from stacker_ecs.core.model import parse
+from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
+
+ALARM = "web-5xx"
+
+
+def args(**overrides: Any) -> CutoverArgs:
+    return CutoverArgs(app=APP, version="v2", namespace=NAMESPACE, **overrides)
+
+
+def record_switches(world: World) -> list[dict[str, int]]:
+    """Return a list that fills with each ModifyListener's weights, by version."""
+    names = {world.target_group(v): v for v in world.versions}
+    switches: list[dict[str, int]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        groups = params["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
+        switches.append({names[g["TargetGroupArn"]]: g["Weight"] for g in groups})
+
+    world.session.events.register("provide-client-params.elastic-load-balancing-v2.ModifyListener", record)
+    return switches
+
+
+def create_alarm(world: World) -> Any:
+    cloudwatch = world.session.client("cloudwatch")
+    cloudwatch.put_metric_alarm(AlarmName=ALARM, MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB",
+                                Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=10,
+                                ComparisonOperator="GreaterThanThreshold")
+    return cloudwatch
+
+
+def test_stepped_cutover_moves_traffic_in_steps_baking_each_then_switches(live_world: World, fake_time: FakeTime):
+    switches = record_switches(live_world)
+    create_alarm(live_world)
+
+    result = cutover(live_world.session, args(steps_percent=[10, 50], bake_seconds=300, alarm_names=[ALARM]),
+                     clock=fake_time.clock)
+
+    assert result["changed"] is True
+    assert switches == [{"v2": 10, "v1": 90}, {"v2": 50, "v1": 50}, {"v2": 1, "v1": 0}]
+    assert live_world.live_version() == "v2"
+    assert fake_time.waited >= 600  # two bakes of five minutes, on the fake clock
+
+
+def test_an_alarm_during_a_step_puts_all_traffic_back_and_fails_naming_it(live_world: World, fake_time: FakeTime):
+    before = live_world.forward()
+    cloudwatch = create_alarm(live_world)
+    switches = record_switches(live_world)
+
+    def alarm_at_fifty_percent(params: dict[str, Any], **_: Any) -> None:
+        if params["DefaultActions"][0]["ForwardConfig"]["TargetGroups"][0]["Weight"] == 50:
+            cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx above 10")
+
+    live_world.session.events.register("provide-client-params.elastic-load-balancing-v2.ModifyListener",
+                                       alarm_at_fifty_percent)
+
+    with pytest.raises(UnhealthyVersionError, match="alarm web-5xx went off with 50% of traffic on v2; all "
+                                                   "traffic is back on v1"):
+        cutover(live_world.session, args(steps_percent=[10, 50], bake_seconds=60, alarm_names=[ALARM]),
+                clock=fake_time.clock)
+
+    assert live_world.forward() == before
+    assert live_world.live_version() == "v1"
+    assert len(switches) == 3  # 10%, 50%, then back
+
+
+def test_a_stepped_cutover_that_stopped_half_way_is_finished_by_a_rerun(live_world: World, fake_time: FakeTime):
+    # given the job died with 60% on v2 (v2 already "live" by weight)
+    elbv2 = live_world.session.client("elbv2")
+    elbv2.modify_listener(ListenerArn=live_world.listener_arn, DefaultActions=[{"Type": "forward", "ForwardConfig": {
+        "TargetGroups": [{"TargetGroupArn": live_world.target_group("v2"), "Weight": 60},
+                         {"TargetGroupArn": live_world.target_group("v1"), "Weight": 40}]}}])
+
+    result = cutover(live_world.session, args(steps_percent=[10, 50]), clock=fake_time.clock)
+
+    assert result["changed"] is True
+    assert live_world.forward() == {live_world.target_group("v2"): 1, live_world.target_group("v1"): 0}
+
+
+@pytest.mark.parametrize("steps", [[50, 10], [0, 50], [10, 100], [10, 10]], ids=str)
+def test_steps_must_be_rising_percentages_between_1_and_99(steps: list[int]):
+    with pytest.raises(ConfigError, match=r"steps_percent: .* rising list of percentages between 1 and 99"):
+        parse(CutoverArgs, {"app": APP, "version": "v2", "namespace": NAMESPACE, "steps_percent": steps},
+              where="hook cutover")
