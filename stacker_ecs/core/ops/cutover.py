@@ -68,17 +68,13 @@ def switch_to(session: boto3.Session, state: ListenerState, args: CutoverArgs, c
         known = ", ".join(sorted(state.rules)) or "none"
         raise AwsStateError(f"unknown version: the listener has no rule for {version} (versions: {known}); "
                             "deploy it first, or check the spelling", app=app, version=version)
-    live = state.live_version
+    old_group = _old_live_group(state, rule.target_group_arn)
+    live = state.version_of(old_group) if old_group else None
     result: dict[str, Any] = {"app": app, "version": version, "previous": live, "changed": False,
                               "dry_run": args.dry_run}
-    if live == version and not _split(state):
+    if state.live_version == version and not _split(state):
         LOGGER.info("%s/%s: already live; nothing to change", app, version)
         return {**result, "previous": state.previous_version, "message": f"{version} is already live"}
-    if live == version:  # a stepped cutover that stopped half-way: finish the switch
-        other = max((w, arn) for arn, w in state.forward.items() if arn != rule.target_group_arn)[1]
-        set_live(session, state, rule.target_group_arn, previous=other)
-        return {**result, "previous": state.version_of(other), "changed": True,
-                "message": f"{version} is live (finished a stepped cutover)"}
     cluster = state.application.cluster_name
     services = describe_services(session, cluster, app, [v for v in (version, live) if v])
     service = services.get(version)
@@ -105,9 +101,10 @@ def switch_to(session: boto3.Session, state: ListenerState, args: CutoverArgs, c
             raise type(exc)(app=app, version=version, details=exc.details,
                             cause=f"cutover refused, {live or 'nothing'} stays live: {exc.cause}") from None
         result["healthy"] = report.healthy
-    shift_in_steps(session, state, rule.target_group_arn, version=version, steps_percent=args.steps_percent,
-                   bake_seconds=args.bake_seconds, alarm_names=args.alarm_names, clock=clock)
-    set_live(session, state, rule.target_group_arn)
+    if state.live_version != version:  # (otherwise a stepped cutover stopped half-way: finish it)
+        shift_in_steps(session, state, rule.target_group_arn, version=version, steps_percent=args.steps_percent,
+                       bake_seconds=args.bake_seconds, alarm_names=args.alarm_names, clock=clock)
+    set_live(session, state, rule.target_group_arn, previous=old_group)
     LOGGER.info("%s/%s: live (was %s)", app, version, live or "no version")
     return {**result, "changed": True, "message": f"{version} is live (was {live or 'no version'})"}
 
@@ -133,6 +130,12 @@ def scale_service(session: boto3.Session, target: VersionTarget, count: int, *, 
                 ResourceId=f"service/{target.cluster}/{target.service}", MinCapacity=count)
     with aws_call("UpdateService", f"{target.app}/{target.version}"):
         client(session, "ecs").update_service(cluster=target.cluster, service=target.service, desiredCount=count)
+
+
+def _old_live_group(state: ListenerState, target_group_arn: str) -> str | None:
+    """Return the target group that carries the live traffic the new version takes over."""
+    weighted = [(w, arn) for arn, w in state.forward.items() if w > 0 and arn != target_group_arn]
+    return max(weighted)[1] if weighted else None
 
 
 def _split(state: ListenerState) -> bool:
