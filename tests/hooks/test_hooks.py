@@ -88,8 +88,8 @@ def test_argument_typo_returns_false_with_a_message_listing_known_args(context, 
     assert result is False
     (message,) = errors_logged(caplog)
     assert message.startswith("cutover failed: hook stacker_ecs.hooks.cutover args: 2 problems")
-    assert ("versoin: unknown name; check the spelling or remove it (known: app, dry_run, force, "
-            "max_failed_tasks, namespace, timeout_seconds, version)") in message
+    assert ("versoin: unknown name; check the spelling or remove it (known: alarm_names, app, bake_seconds, "
+            "dry_run, force, max_failed_tasks, namespace, steps_percent, timeout_seconds, version)") in message
     assert "version: required but not given; set it" in message
     assert adapter_calls.total == 0
 
