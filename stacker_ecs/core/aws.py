@@ -40,11 +40,3 @@ def aws_call(operation: str, subject: str = "") -> Iterator[None]:
         raise AwsCallError(operation=operation, code=type(exc).__name__, message=str(exc),
                            subject=subject) from exc
 
-
-def error_code(exc: BaseException) -> str:
-    """Return the AWS error code behind ``exc`` (ours or botocore's), or ``""``."""
-    if isinstance(exc, AwsCallError):
-        return exc.code
-    if isinstance(exc, ClientError):
-        return str(exc.response.get("Error", {}).get("Code", ""))
-    return ""

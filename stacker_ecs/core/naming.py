@@ -43,7 +43,6 @@ EXECUTION_ROLE = "ExecutionRole"
 SERVICE = "Service"
 TARGET_GROUP = "TargetGroup"
 LISTENER_RULE = "HostRule"
-VERSION_RECORD = "VersionRecord"
 SCALABLE_TARGET = "ScalableTarget"
 SCALING_POLICY = "CpuTargetTracking"
 
@@ -61,7 +60,6 @@ FORBIDDEN = "--"
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 VERSION_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-MAX_STACK_NAME = 128
 MAX_HOST_LABEL = 63
 
 
