@@ -25,11 +25,11 @@ $(PKG): $(DEPS) $(SOURCES)
 	touch $@
 
 test: $(PKG)
-	$(BIN)/ruff check stacker_ecs tests scripts
+	$(BIN)/ruff check stacker_ecs emulator tests scripts
 	$(BIN)/pytest -n auto
 
 lint: $(PKG)
-	$(BIN)/ruff check stacker_ecs tests scripts
+	$(BIN)/ruff check stacker_ecs emulator tests scripts
 
 demo: $(PKG)
 	$(BIN)/python scripts/demo.py
