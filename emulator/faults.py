@@ -17,7 +17,7 @@ from botocore.awsrequest import AWSResponse
 from moto.core.botocore_stubber import MockRawResponse
 
 
-class SimulatedCrash(BaseException):  # noqa: N818 - reads as what happened
+class SimulatedCrash(BaseException):
     """The process "died" here (a BaseException, like KeyboardInterrupt: nothing catches it)."""
 
 
@@ -33,6 +33,7 @@ class ErrorInjection:
     answered: list[str] = field(default_factory=list)
 
     def __call__(self, request: Any, event_name: str, **_: Any) -> AWSResponse | None:
+        """Answer ``request`` with the error if it is one of the calls to fail, else let it through."""
         operation = event_name.rsplit(".", 1)[-1]
         if len(self.answered) >= self.times or (self.operations and operation not in self.operations):
             return None
