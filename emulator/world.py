@@ -14,7 +14,7 @@ import boto3
 from emulator.seed import World, seed
 from stacker_ecs.core import naming
 from stacker_ecs.core.model import parse
-from stacker_ecs.core.ops.reads import RulePriorityQuery, find_rule_priority
+from stacker_ecs.core.ops.queries import RulePriorityQuery, find_rule_priority
 from stacker_ecs.core.templates.application import ApplicationSpec, build_application
 from stacker_ecs.core.templates.cluster import ClusterSpec, build_cluster
 from stacker_ecs.core.templates.version import VersionSpec, build_version, resolve_task

@@ -27,7 +27,7 @@ from emulator.calls import CallCounter
 from emulator.ecs_agent import EcsAgent
 from emulator.server import CLIENT_ENV, REGION, client_env, moto_server
 from emulator.world import NAMESPACE, ExampleWorld
-from stacker_ecs.core.ops import reads
+from stacker_ecs.core.ops import queries
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
@@ -75,16 +75,16 @@ def run_world(versions: int, filler: int) -> list[tuple[str, int, float]]:
         session = boto3.Session(region_name=REGION)
         world, _ = build_world(session, versions, filler)
         counter = CallCounter(session)
-        calls, ms, live = measure(counter, lambda: reads.find_live_version(
-            session, reads.LiveVersionQuery(app="web", namespace=NAMESPACE)))
+        calls, ms, live = measure(counter, lambda: queries.find_live_version(
+            session, queries.LiveVersionQuery(app="web", namespace=NAMESPACE)))
         if live != f"v{versions}":
             raise SystemExit(f"bench: expected v{versions} live, found {live}")
         rows.append(("find the live version", calls, ms))
-        calls, ms, count = measure(counter, lambda: reads.find_live_desired_count(
-            session, reads.LiveDesiredCountQuery(app="web", namespace=NAMESPACE)))
+        calls, ms, count = measure(counter, lambda: queries.find_live_desired_count(
+            session, queries.LiveDesiredCountQuery(app="web", namespace=NAMESPACE)))
         rows.append(("live desired count", calls, ms))
-        calls, ms, _ = measure(counter, lambda: reads.find_rule_priority(
-            session, reads.RulePriorityQuery(app="web", namespace=NAMESPACE, version="new")))
+        calls, ms, _ = measure(counter, lambda: queries.find_rule_priority(
+            session, queries.RulePriorityQuery(app="web", namespace=NAMESPACE, version="new")))
         rows.append(("free rule priority", calls, ms))
         if versions == 12:
             calls, ms, result = measure(counter, lambda: cleanup(

@@ -6,7 +6,7 @@
       alb_rule_priority: stacker_ecs.lookups.RulePriorityLookup
       ecs_live_desired_count: stacker_ecs.lookups.LiveDesiredCountLookup
 
-Each handler parses its query, calls one read in :mod:`stacker_ecs.core.ops.reads`, and returns a
+Each handler parses its query, calls one read in :mod:`stacker_ecs.core.ops.queries`, and returns a
 string (what CloudFormation parameters and blueprint variables take). These are plain classes
 (no metaclass), as stacker 1.7 requires.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from stacker.lookups.handlers import LookupHandler
 from stacker.session_cache import get_session
 
-from stacker_ecs.core.ops import reads
+from stacker_ecs.core.ops import queries
 from stacker_ecs.core.query import parse_query
 
 
@@ -36,8 +36,8 @@ class LiveVersionLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the live version of the app."""
-        query = parse_query(reads.LiveVersionQuery, value, lookup="ecs_live_version", namespace=_namespace(context))
-        return reads.find_live_version(_session(provider), query)
+        query = parse_query(queries.LiveVersionQuery, value, lookup="ecs_live_version", namespace=_namespace(context))
+        return queries.find_live_version(_session(provider), query)
 
 
 class ListenerLookup(LookupHandler):
@@ -46,8 +46,8 @@ class ListenerLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the listener ARN."""
-        query = parse_query(reads.AppQuery, value, lookup="alb_listener", namespace=_namespace(context))
-        return reads.find_listener_arn(_session(provider), query)
+        query = parse_query(queries.AppQuery, value, lookup="alb_listener", namespace=_namespace(context))
+        return queries.find_listener_arn(_session(provider), query)
 
 
 class RulePriorityLookup(LookupHandler):
@@ -56,9 +56,9 @@ class RulePriorityLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the priority as a string."""
-        query = parse_query(reads.RulePriorityQuery, value, lookup="alb_rule_priority",
+        query = parse_query(queries.RulePriorityQuery, value, lookup="alb_rule_priority",
                             namespace=_namespace(context))
-        return str(reads.find_rule_priority(_session(provider), query))
+        return str(queries.find_rule_priority(_session(provider), query))
 
 
 class LiveDesiredCountLookup(LookupHandler):
@@ -67,6 +67,6 @@ class LiveDesiredCountLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the desired count as a string."""
-        query = parse_query(reads.LiveDesiredCountQuery, value, lookup="ecs_live_desired_count",
+        query = parse_query(queries.LiveDesiredCountQuery, value, lookup="ecs_live_desired_count",
                             namespace=_namespace(context))
-        return str(reads.find_live_desired_count(_session(provider), query))
+        return str(queries.find_live_desired_count(_session(provider), query))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stacker_ecs.core import naming
-from stacker_ecs.core.ops.live import read_listener
+from stacker_ecs.core.ops.listener import read_listener
 
 pytestmark = pytest.mark.e2e
 NAMESPACE = "ecs-dev"

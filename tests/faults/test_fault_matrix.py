@@ -21,14 +21,14 @@ from emulator.states import FAILED_VERSION_TEMPLATE, set_stack_status
 from emulator.world import NAMESPACE, ExampleWorld, create_stack
 from stacker_ecs.core import naming
 from stacker_ecs.core.errors import AwsStateError, StackerEcsError
-from stacker_ecs.core.ops import reads
+from stacker_ecs.core.ops import queries
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.health import read_target_health
-from stacker_ecs.core.ops.live import read_listener
+from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
-from stacker_ecs.core.ops.versions import describe_version
+from stacker_ecs.core.ops.version_target import describe_version
 from stacker_ecs.core.ops.wait import Clock
 
 APP = "web"
@@ -90,12 +90,12 @@ def stacks(_: boto3.Session) -> set[str]:
 
 
 OPERATIONS: dict[str, Callable[[boto3.Session, EcsAgent], Any]] = {
-    "ecs_live_version": lambda s, _: reads.find_live_version(s, reads.LiveVersionQuery(app=APP, namespace=NAMESPACE)),
-    "alb_listener": lambda s, _: reads.find_listener_arn(s, reads.AppQuery(app=APP, namespace=NAMESPACE)),
-    "alb_rule_priority": lambda s, _: reads.find_rule_priority(
-        s, reads.RulePriorityQuery(app=APP, namespace=NAMESPACE, version="v3")),
-    "ecs_live_desired_count": lambda s, _: reads.find_live_desired_count(
-        s, reads.LiveDesiredCountQuery(app=APP, namespace=NAMESPACE)),
+    "ecs_live_version": lambda s, _: queries.find_live_version(s, queries.LiveVersionQuery(app=APP, namespace=NAMESPACE)),
+    "alb_listener": lambda s, _: queries.find_listener_arn(s, queries.AppQuery(app=APP, namespace=NAMESPACE)),
+    "alb_rule_priority": lambda s, _: queries.find_rule_priority(
+        s, queries.RulePriorityQuery(app=APP, namespace=NAMESPACE, version="v3")),
+    "ecs_live_desired_count": lambda s, _: queries.find_live_desired_count(
+        s, queries.LiveDesiredCountQuery(app=APP, namespace=NAMESPACE)),
     "verify_health": lambda s, a: verify_health(
         s, VerifyHealthArgs(app=APP, version="v2", namespace=NAMESPACE), clock=FakeClock(a)),
     "cutover": lambda s, a: cutover(s, CutoverArgs(app=APP, version="v2", namespace=NAMESPACE), clock=FakeClock(a)),
@@ -236,7 +236,7 @@ def test_a_failed_version_stack_is_cleaned_up_refused_by_cutover_and_ignored_by_
 def test_a_full_listener_is_refused_before_anything_is_created_and_the_message_names_cleanup(world):
     session, _ = world
     with pytest.raises(AwsStateError, match="cleanup") as raised:
-        reads.find_rule_priority(session, reads.RulePriorityQuery(app=APP, namespace=NAMESPACE,
+        queries.find_rule_priority(session, queries.RulePriorityQuery(app=APP, namespace=NAMESPACE,
                                                                   version="v3", max_rules=3))
     assert "limit of 3" in str(raised.value)
     assert naming.version_stack(NAMESPACE, APP, "v3") not in stacks(session)
@@ -249,10 +249,10 @@ def test_nothing_live_yet_lookups_answer_the_default_or_say_so_and_rollback_refu
         example.add_app(APP)
         example.add_version("v1")
         with pytest.raises(AwsStateError, match="no version is live yet"):
-            reads.find_live_version(session, reads.LiveVersionQuery(app=APP, namespace=NAMESPACE))
-        assert reads.find_live_version(session, reads.LiveVersionQuery(
+            queries.find_live_version(session, queries.LiveVersionQuery(app=APP, namespace=NAMESPACE))
+        assert queries.find_live_version(session, queries.LiveVersionQuery(
             app=APP, namespace=NAMESPACE, default="none")) == "none"
-        assert reads.find_live_desired_count(session, reads.LiveDesiredCountQuery(
+        assert queries.find_live_desired_count(session, queries.LiveDesiredCountQuery(
             app=APP, namespace=NAMESPACE, default=3)) == 3
         with pytest.raises(AwsStateError, match="no previous live version"):
             rollback(session, RollbackArgs(app=APP, namespace=NAMESPACE))
@@ -275,7 +275,7 @@ def test_live_target_group_of_a_stack_deleted_out_of_band(world):
     # then the lookups say nothing is live, or give their default
     with pytest.raises(AwsStateError, match="no version is live"):
         OPERATIONS["ecs_live_version"](session, agent)
-    assert reads.find_live_desired_count(session, reads.LiveDesiredCountQuery(
+    assert queries.find_live_desired_count(session, queries.LiveDesiredCountQuery(
         app=APP, namespace=NAMESPACE, default=1)) == 1
     # and a cutover to a healthy version restores service
     result = cutover(session, CutoverArgs(app=APP, version="v2", namespace=NAMESPACE), clock=FakeClock(agent))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stacker_ecs.core.errors import AwsStateError, ConfigError
-from stacker_ecs.core.ops.live import read_listener
+from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.lookups import ListenerLookup, LiveDesiredCountLookup, LiveVersionLookup, RulePriorityLookup
 from tests.core.ops.conftest import APP, NAMESPACE, World
 

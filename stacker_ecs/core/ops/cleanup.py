@@ -19,8 +19,8 @@ from pydantic import Field, field_validator
 from stacker_ecs.core.aws import aws_call, client
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args
-from stacker_ecs.core.ops.live import describe_application, describe_listener, forward_weights
-from stacker_ecs.core.ops.version_stacks import VersionStack, list_version_stacks
+from stacker_ecs.core.ops.listener import describe_application, describe_listener, forward_weights
+from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
 from stacker_ecs.core.ops.wait import Clock, poll_intervals
 from stacker_ecs.core.validation import check_name
 

@@ -19,9 +19,9 @@ from stacker_ecs.core import naming
 from stacker_ecs.core.aws import aws_call, client
 from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
 from stacker_ecs.core.ops.health import VersionTarget, wait_for_healthy
-from stacker_ecs.core.ops.live import ListenerState, describe_services, read_listener
+from stacker_ecs.core.ops.listener import ListenerState, describe_services, read_listener
 from stacker_ecs.core.ops.progressive import forward, shift_in_steps
-from stacker_ecs.core.ops.versions import VersionArgs
+from stacker_ecs.core.ops.version_target import VersionArgs
 from stacker_ecs.core.ops.wait import Clock
 
 LOGGER = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from stacker_ecs.core.errors import AwsStateError
-from stacker_ecs.core.ops.live import ListenerState
+from stacker_ecs.core.ops.listener import ListenerState
 
 MAX_PRIORITY = 50000
 # An odd stride co-prime with 50000 visits every priority once before repeating.

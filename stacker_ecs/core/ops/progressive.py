@@ -14,7 +14,7 @@ import boto3
 
 from stacker_ecs.core.aws import aws_call, client
 from stacker_ecs.core.errors import UnhealthyVersionError
-from stacker_ecs.core.ops.live import ListenerState
+from stacker_ecs.core.ops.listener import ListenerState
 from stacker_ecs.core.ops.wait import Clock, poll_intervals
 
 LOGGER = logging.getLogger(__name__)

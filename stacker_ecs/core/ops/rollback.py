@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args
 from stacker_ecs.core.ops.cutover import CutoverArgs, switch_to
-from stacker_ecs.core.ops.live import read_listener
+from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.core.ops.wait import Clock
 from stacker_ecs.core.validation import check_name
 

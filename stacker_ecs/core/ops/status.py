@@ -9,8 +9,8 @@ import boto3
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import aws_call, client
-from stacker_ecs.core.ops.live import describe_application, describe_listener, describe_services
-from stacker_ecs.core.ops.version_stacks import list_version_stacks
+from stacker_ecs.core.ops.listener import describe_application, describe_listener, describe_services
+from stacker_ecs.core.ops.inventory import list_version_stacks
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from pydantic import Field
 
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.health import wait_for_healthy
-from stacker_ecs.core.ops.live import describe_service
-from stacker_ecs.core.ops.versions import VersionArgs, describe_version
+from stacker_ecs.core.ops.listener import describe_service
+from stacker_ecs.core.ops.version_target import VersionArgs, describe_version
 from stacker_ecs.core.ops.wait import Clock
 
 

@@ -30,8 +30,8 @@ from emulator.world import ExampleWorld
 from stacker_ecs.core import naming
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
-from stacker_ecs.core.ops.live import forward_weights
-from stacker_ecs.core.ops.reads import RulePriorityQuery, find_rule_priority
+from stacker_ecs.core.ops.listener import forward_weights
+from stacker_ecs.core.ops.queries import RulePriorityQuery, find_rule_priority
 from stacker_ecs.core.ops.wait import Clock
 from stacker_ecs.core.templates.version import VersionSpec, build_version, resolve_task
 

@@ -11,7 +11,7 @@ import pytest
 
 from emulator.calls import CallCounter
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup, plan_cleanup, wait_for_deletes
-from stacker_ecs.core.ops.version_stacks import VersionStack, list_version_stacks
+from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
 from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World, stub_one_call
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -8,7 +8,7 @@ import pytest
 
 from emulator.calls import CallCounter
 from stacker_ecs.core.errors import AwsStateError, ConfigError
-from stacker_ecs.core.ops.reads import (
+from stacker_ecs.core.ops.queries import (
     AppQuery,
     LiveDesiredCountQuery,
     LiveVersionQuery,

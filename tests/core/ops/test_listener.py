@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from stacker_ecs.core.errors import AwsStateError
-from stacker_ecs.core.ops.live import Application, describe_services, forward_weights, listener_state, read_listener
-from stacker_ecs.core.ops.reads import LiveVersionQuery, find_live_version
+from stacker_ecs.core.ops.listener import Application, describe_services, forward_weights, listener_state, read_listener
+from stacker_ecs.core.ops.queries import LiveVersionQuery, find_live_version
 from tests.core.ops.conftest import APP, NAMESPACE, World
 
 APPLICATION = Application(namespace=NAMESPACE, app=APP, stack_name="ecs-dev-app-web", listener_arn="listener",

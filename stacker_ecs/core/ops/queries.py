@@ -7,7 +7,7 @@ from pydantic import Field, field_validator
 
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args
-from stacker_ecs.core.ops.live import describe_application, describe_listener, describe_service
+from stacker_ecs.core.ops.listener import describe_application, describe_listener, describe_service
 from stacker_ecs.core.ops.priority import choose_priority
 from stacker_ecs.core.validation import check_name, check_version
 
