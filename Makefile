@@ -10,11 +10,12 @@ SOURCES := $(shell find stacker_ecs -name '*.py') setup.py stacker_ecs_py311.pth
 
 install: $(PKG)
 
-# Third-party packages: stacker without its stale pins, then everything else at tested versions.
+# Third-party packages at tested versions, then stacker without its stale pins. In this order pip
+# has nothing to report: a --no-deps install checks no requirements (its pins are unmet on purpose).
 $(DEPS): requirements.txt requirements-stacker.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --no-deps -r requirements-stacker.txt
 	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -r requirements-stacker.txt
 	touch $@
 
 # This package, as a regular (non-editable) install so the .pth compatibility hook lands in
