@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import boto3
+
+from stacker_ecs.core import contract
 
 PULL_ERROR = ("CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
               "ref {image}: not found")
@@ -35,17 +36,13 @@ class _Version:
 class EcsAgent:
     """Keeps each version's target group at its service's desired count."""
 
-    def __init__(self, session: boto3.Session, *, broken: set[str] | None = None,
-                 healthy_after_seconds: float = 0.0) -> None:
+    def __init__(self, session: boto3.Session, *, broken: set[str] | None = None) -> None:
         self.cfn = session.client("cloudformation")
         self.ecs = session.client("ecs")
         self.elbv2 = session.client("elbv2")
         self.ec2 = session.client("ec2")
         self.broken = set(broken or ())
         """Service names (``<app>-<version>``) whose tasks never start."""
-        self.healthy_after_seconds = healthy_after_seconds
-        """Targets appear this long after the agent first sees a service (a task's start-up time)."""
-        self._first_seen: dict[str, float] = {}
         self._registered: dict[str, int] = {}
         self._failed: set[str] = set()
         self._stop = threading.Event()
@@ -55,9 +52,10 @@ class EcsAgent:
         found = []
         for page in self.cfn.get_paginator("describe_stacks").paginate():
             for stack in page["Stacks"]:
-                out = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-                if {"ServiceName", "TargetGroupArn", "ClusterName"} <= set(out):
-                    found.append(_Version(out["ServiceName"], out["ClusterName"], out["TargetGroupArn"]))
+                out = contract.outputs_of(stack)
+                if set(contract.VERSION_OUTPUTS_READ) <= set(out):
+                    found.append(_Version(out[contract.SERVICE_NAME], out[contract.CLUSTER_NAME],
+                                          out[contract.TARGET_GROUP_ARN]))
         return found
 
     def sync(self) -> None:
@@ -68,16 +66,14 @@ class EcsAgent:
             service = services.get((version.cluster, version.service))
             if service is None:
                 continue
-            first_seen = self._first_seen.setdefault(version.service, time.monotonic())
             if version.service in self.broken:
                 self._fail_tasks(version, service)
                 continue
-            ready = time.monotonic() - first_seen >= self.healthy_after_seconds
-            wanted = service["desiredCount"] if ready else 0
+            wanted = service["desiredCount"]
             if self._registered.get(version.target_group_arn) != wanted:
                 self._set_targets(version, wanted)
                 self._registered[version.target_group_arn] = wanted
-            if service["runningCount"] != service["desiredCount"] and ready:
+            if service["runningCount"] != service["desiredCount"]:
                 self.ecs.update_service(cluster=version.cluster, service=version.service,
                                         desiredCount=service["desiredCount"])
 

@@ -4,18 +4,23 @@ moto never fails a stack: a resource error leaves it CREATE_IN_PROGRESS, and del
 succeeds. Real accounts have ROLLBACK_COMPLETE and DELETE_FAILED stacks, and cleanup, cutover and
 the lookups must cope with them, so tests set those states on moto's own record of the stack.
 A version whose create failed has no outputs and no resources left: create it from
-``FAILED_VERSION_TEMPLATE`` (our version description, nothing else) and set ROLLBACK_COMPLETE.
+``failed_version_template`` (our version description, nothing else) and set ROLLBACK_COMPLETE.
 """
 
 from __future__ import annotations
 
+import json
+
 from moto.cloudformation.models import cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-FAILED_VERSION_TEMPLATE = (
-    '{"Description": "stacker_ecs version %(version)s of %(app)s (dev)",'
-    ' "Resources": {"Placeholder": {"Type": "AWS::SNS::Topic"}}}'
-)
+from stacker_ecs.core import contract
+
+
+def failed_version_template(app: str, version: str, environment: str = "dev") -> str:
+    """Return what is left of a version stack whose create failed: our description, no outputs."""
+    return json.dumps({"Description": contract.version_description(app, version, environment),
+                       "Resources": {"Placeholder": {"Type": "AWS::SNS::Topic"}}})
 
 
 def set_stack_status(stack_name: str, status: str, region: str = "us-east-1") -> None:

@@ -1,7 +1,9 @@
 """Deploy an example world straight through CloudFormation (no stacker): for tests and the benchmark.
 
-The templates are the suite's own builders; the stack names come from :mod:`stacker_ecs.core.naming`,
-so every lookup and hook finds them exactly as it finds stacks stacker deployed.
+The templates are the suite's own builders; the stack names come from :mod:`stacker_ecs.core.naming`
+and the outputs are read by :mod:`stacker_ecs.core.contract`'s keys, so every lookup and hook finds
+them exactly as it finds stacks stacker deployed. Rule priorities are picked here (the next free
+one), not by the product's lookup: the world stands in for a deployment, it does not test one.
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ from typing import Any
 import boto3
 
 from emulator.seed import World, seed
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 from stacker_ecs.core.model import parse
-from stacker_ecs.core.ops.queries import RulePriorityQuery, find_rule_priority
 from stacker_ecs.core.templates.application import ApplicationSpec, build_application
 from stacker_ecs.core.templates.cluster import ClusterSpec, build_cluster
-from stacker_ecs.core.templates.version import VersionSpec, build_version, resolve_task
+from stacker_ecs.core.templates.version import VersionSpec, build_version, check_task, load_task
 
 NAMESPACE = "ecs-dev"
 EXAMPLE_AMI = "ami-0123456789abcdef0"  # the group starts with no instances, so moto never looks it up
@@ -29,8 +30,14 @@ def create_stack(session: boto3.Session, name: str, body: str, **kwargs: Any) ->
     """Create a stack and return its outputs."""
     cfn = session.client("cloudformation")
     cfn.create_stack(StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"], **kwargs)
-    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    return contract.outputs_of(cfn.describe_stacks(StackName=name)["Stacks"][0])
+
+
+def next_free_priority(session: boto3.Session, listener_arn: str) -> int:
+    """Return one more than the highest rule priority on the listener."""
+    pages = session.client("elbv2").get_paginator("describe_rules").paginate(ListenerArn=listener_arn)
+    taken = [int(r["Priority"]) for page in pages for r in page["Rules"] if not r.get("IsDefault")]
+    return max(taken, default=0) + 1
 
 
 @dataclass
@@ -56,26 +63,26 @@ class ExampleWorld:
         """Deploy an application stack and return its outputs."""
         assert self.seeded is not None  # noqa: S101 - set by create()
         spec = parse(ApplicationSpec, {
-            "App": app, "Environment": "dev", "ClusterName": self.cluster["ClusterName"],
+            "App": app, "Environment": "dev", "ClusterName": self.cluster[contract.CLUSTER_NAME],
             "VpcId": self.seeded.vpc_id, "Subnets": self.seeded.public_subnets,
-            "ContainerSecurityGroupId": self.cluster["ContainerSecurityGroupId"],
+            "ContainerSecurityGroupId": self.cluster[contract.CONTAINER_SECURITY_GROUP_ID],
             "CertificateArn": self.seeded.certificate_arn, "Domain": self.seeded.domain}, where=app)
         self.apps[app] = create_stack(self.session, naming.application_stack(self.namespace, app),
                                       build_application(spec).to_json())
         return self.apps[app]
 
-    def add_version(self, version: str, app: str = "web", desired_count: int = 1,
+    def add_version(self, version: str, app: str = "web", desired_count: int = 1, priority: int | None = None,
                     **variables: Any) -> dict[str, str]:
-        """Deploy a version stack (rule priority from the lookup's own read) and return its outputs."""
+        """Deploy a version stack (by default at the next free rule priority) and return its outputs."""
         outputs = self.apps[app]
-        priority = find_rule_priority(self.session, RulePriorityQuery(app=app, namespace=self.namespace,
-                                                                      version=version))
+        if priority is None:
+            priority = next_free_priority(self.session, outputs[contract.LISTENER_ARN])
         spec = parse(VersionSpec, {
-            "App": app, "Version": version, "Environment": "dev", "ClusterName": self.cluster["ClusterName"],
-            "VpcId": self.cluster["VpcId"], "LogGroupName": self.cluster["LogGroupName"],
-            "ListenerArn": outputs["ListenerArn"], "Domain": outputs["Domain"], "RulePriority": priority,
+            "App": app, "Version": version, "Environment": "dev", "ClusterName": self.cluster[contract.CLUSTER_NAME],
+            "VpcId": self.cluster[contract.VPC_ID], "LogGroupName": self.cluster[contract.LOG_GROUP_NAME],
+            "ListenerArn": outputs[contract.LISTENER_ARN], "Domain": outputs[contract.DOMAIN], "RulePriority": priority,
             "DesiredCount": desired_count, "TaskDefinition": TASK, **variables}, where=version)
-        template = build_version(spec, resolve_task(spec, where=version))
+        template = build_version(spec, check_task(spec, load_task(spec, where=version), where=version))
         return create_stack(self.session, naming.version_stack(self.namespace, app, version), template.to_json())
 
     def add_filler_stacks(self, count: int, prefix: str = "other") -> None:

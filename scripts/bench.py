@@ -1,4 +1,6 @@
-"""`make bench`: AWS calls and wall time of every read and operation, in emulated worlds of several sizes.
+"""`make bench` (``python -m scripts.bench`` from the repo root):
+
+AWS calls and wall time of every read and operation, in emulated worlds of several sizes.
 
 Calls are counted with botocore's ``before-call`` event (one per API call, deterministic); wall
 times are printed for information only. Worlds: 1, 50 and 500 unrelated stacks in the account, and
@@ -10,28 +12,25 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import boto3
 from moto import mock_aws
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from emulator import concurrency
 from emulator.calls import CallCounter
+from emulator.clock import FakeTime
 from emulator.ecs_agent import EcsAgent
 from emulator.server import CLIENT_ENV, REGION, client_env, moto_server
 from emulator.world import NAMESPACE, ExampleWorld
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops import queries
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
-from stacker_ecs.core.ops.wait import Clock
+from tests.e2e import scenario
 
 BARS = {
     "find the live version": ("2V+4", 2),
@@ -60,7 +59,7 @@ def build_world(session: boto3.Session, versions: int, filler: int) -> tuple[Exa
         world.add_version(f"v{index}")
     agent.sync()
     for index in (versions - 1, versions):
-        cutover(session, CutoverArgs(app="web", version=f"v{index}", namespace=NAMESPACE))
+        cutover(AwsContext.create(session), CutoverArgs(app="web", version=f"v{index}", namespace=NAMESPACE))
     ecs = session.client("ecs")
     ecs.update_service(cluster=world.cluster["ClusterName"], service=f"web-v{versions}", desiredCount=2)
     agent.sync()
@@ -76,41 +75,27 @@ def run_world(versions: int, filler: int) -> list[tuple[str, int, float]]:
         world, _ = build_world(session, versions, filler)
         counter = CallCounter(session)
         calls, ms, live = measure(counter, lambda: queries.find_live_version(
-            session, queries.LiveVersionQuery(app="web", namespace=NAMESPACE)))
+            AwsContext.create(session), queries.LiveVersionQuery(app="web", namespace=NAMESPACE)))
         if live != f"v{versions}":
             raise SystemExit(f"bench: expected v{versions} live, found {live}")
         rows.append(("find the live version", calls, ms))
         calls, ms, count = measure(counter, lambda: queries.find_live_desired_count(
-            session, queries.LiveDesiredCountQuery(app="web", namespace=NAMESPACE)))
+            AwsContext.create(session), queries.LiveDesiredCountQuery(app="web", namespace=NAMESPACE)))
         rows.append(("live desired count", calls, ms))
         calls, ms, _ = measure(counter, lambda: queries.find_rule_priority(
-            session, queries.RulePriorityQuery(app="web", namespace=NAMESPACE, version="new")))
+            AwsContext.create(session), queries.RulePriorityQuery(app="web", namespace=NAMESPACE, version="new")))
         rows.append(("free rule priority", calls, ms))
         if versions == 12:
             calls, ms, result = measure(counter, lambda: cleanup(
-                session, CleanupArgs(app="web", namespace=NAMESPACE, keep_previous=True)))
+                AwsContext.create(session), CleanupArgs(app="web", namespace=NAMESPACE, keep_previous=True)))
             rows.append((f"cleanup of {len(result['deleted'])} non-live of {versions}", calls, ms))
         world.add_version("next", desired_count=1)
         calls, ms, result = measure(counter, lambda: cutover(
-            session, CutoverArgs(app="web", version="next", namespace=NAMESPACE)))
+            AwsContext.create(session), CutoverArgs(app="web", version="next", namespace=NAMESPACE)))
         if not result["changed"] or result["desired_count"] != count:
             raise SystemExit(f"bench: the cutover did not scale to the live count: {result}")
         rows.append(("cutover, scaling 1 -> 2 tasks", calls, ms))
     return rows
-
-
-class SimulatedClock(Clock):
-    """A clock whose sleep moves time on and lets the world change at set moments."""
-
-    def __init__(self, events: dict[float, Callable[[], None]]) -> None:
-        self.time = 0.0
-        self.events = dict(sorted(events.items()))
-        super().__init__(now=lambda: self.time, sleep=self._sleep)
-
-    def _sleep(self, seconds: float) -> None:
-        self.time += seconds
-        for at in [t for t in self.events if t <= self.time]:
-            self.events.pop(at)()
 
 
 def health_latency(broken: bool) -> float:
@@ -122,14 +107,14 @@ def health_latency(broken: bool) -> float:
         world.add_app("web")
         world.add_version("v1")
         agent = EcsAgent(boto3.Session(region_name=REGION), broken={"web-v1"} if broken else set())
-        clock = SimulatedClock({happens_at: agent.sync})
+        fake_time = FakeTime(agent, agent_after_seconds=happens_at)
         args = VerifyHealthArgs(app="web", version="v1", namespace=NAMESPACE, timeout_seconds=900)
         try:
-            verify_health(session, args, clock=clock)
+            verify_health(AwsContext.create(session, clock=fake_time.clock), args)
         except Exception:
             if not broken:
                 raise
-        return clock.time - happens_at
+        return fake_time.waited - happens_at
 
 
 def main() -> None:
@@ -154,7 +139,7 @@ def main() -> None:
     print("20 deploys across 5 apps at once against one moto server, cutovers and cleanups interleaved:")
     with moto_server() as url:
         os.environ.update(client_env(url))  # the in-process worlds above are done: no mock_aws after this
-        print(concurrency.run().summary())
+        print(scenario.run().summary())
 
 if __name__ == "__main__":
     main()

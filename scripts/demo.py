@@ -1,4 +1,4 @@
-"""`make demo`: the whole blue/green story with the real stacker CLI against a local AWS emulator.
+"""`make demo` (``python -m scripts.demo``): the whole blue/green story, real stacker CLI, local AWS emulator.
 
 cluster and app; deploy v1, verify, cut over; deploy v2, verify, cut over; roll back to v1; deploy
 a broken v3 that fails verification with a clear message while v1 stays live; clean up; status.
@@ -13,12 +13,11 @@ from pathlib import Path
 
 import boto3
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from emulator.ecs_agent import EcsAgent
+from emulator.seed import seed
+from emulator.server import REGION, client_env, moto_server
 
-from emulator.ecs_agent import EcsAgent  # noqa: E402
-from emulator.seed import seed  # noqa: E402
-from emulator.server import REGION, client_env, moto_server  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 BIN = Path(sys.executable).parent
 CONFIG = ["config/dev.env", "config/stacker-Dev.yml"]

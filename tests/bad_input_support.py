@@ -27,6 +27,7 @@ from stacker.logger import setup_logging
 from emulator.ecs_agent import EcsAgent
 from emulator.world import ExampleWorld
 from stacker_ecs import cli, hooks
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import StackerEcsError
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.queries import RulePriorityQuery, find_rule_priority
@@ -82,8 +83,9 @@ class Deployed:
         world.add_version("v1")
         world.add_version("v2")
         EcsAgent(session).sync()
-        cutover(session, CutoverArgs(app="web", version="v1", namespace=NAMESPACE), Clock(sleep=_no_sleep))
-        priority = find_rule_priority(session, RulePriorityQuery(app="web", namespace=NAMESPACE,
+        cutover(AwsContext.create(session), CutoverArgs(app="web", version="v1", namespace=NAMESPACE),
+                Clock(sleep=_no_sleep))
+        priority = find_rule_priority(AwsContext.create(session), RulePriorityQuery(app="web", namespace=NAMESPACE,
                                                                  version=NEW_VERSION))
         return cls(session=session, world=world, rule_priority=priority)
 

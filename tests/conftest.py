@@ -1,17 +1,13 @@
-"""Shared fixtures: fake credentials, an in-process moto world, the repo root on sys.path."""
+"""Shared fixtures: fake credentials, an in-process moto world (``pythonpath`` in pyproject.toml puts the
+repo root, and so the ``emulator`` package, on the path)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the emulator package lives at the repo root, beside the suite
 
 REGION = "us-east-1"
 

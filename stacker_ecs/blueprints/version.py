@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from stacker_ecs.blueprints.base import SpecBlueprint
 from stacker_ecs.core import naming
-from stacker_ecs.core.templates.version import VersionSpec, build_version, resolve_task
+from stacker_ecs.core.templates.version import VersionSpec, build_version, check_task, load_task
 
 
 class Version(SpecBlueprint):
@@ -16,4 +16,4 @@ class Version(SpecBlueprint):
         """Validate the variables and the task definition, then render the version template."""
         spec = self.spec()
         self.check_stack_name(naming.version_stack(self.namespace, spec.app, spec.version))
-        self.use(build_version(spec, resolve_task(spec, where=self.where)))
+        self.use(build_version(spec, check_task(spec, load_task(spec, where=self.where), where=self.where)))

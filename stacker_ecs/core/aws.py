@@ -1,9 +1,19 @@
-"""boto3 clients with one retry policy, and the one place ``ClientError`` becomes ours."""
+"""One AWS context per operation, and the one place ``ClientError`` becomes ours.
+
+An operation gets an :class:`AwsContext` as its first argument: one client per service (so
+botocore's adaptive retry mode keeps one rate limiter per service for the whole operation), the
+clock its waits use, and a logger whose lines start with ``<app>/<version>:``. Adapters build it
+with :func:`context_for`; clients are created on first use, under a lock, so worker threads share
+them without touching the (not thread-safe) boto3 session.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import dataclasses
+import logging
+import threading
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import boto3
@@ -12,15 +22,66 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from stacker_ecs.core.errors import AwsCallError
+from stacker_ecs.core.ops.wait import Clock
 
 # Adaptive retries ride out throttling (ThrottlingException, TooManyRequestsException) and
-# transient 5xx answers; ten attempts is about a minute of back-off at worst.
+# transient 5xx answers: ten attempts, with back-off of up to 20 s each (botocore's cap), so a
+# call may keep retrying for a minute or two before it fails.
 RETRY_CONFIG = Config(retries={"max_attempts": 10, "mode": "adaptive"})
+LOGGER = logging.getLogger("stacker_ecs.core.ops")
 
 
-def client(session: boto3.Session, service: str) -> Any:
-    """Return a client of ``service`` with the suite's retry policy."""
-    return session.client(service, config=RETRY_CONFIG)
+class _Prefixed(logging.LoggerAdapter):
+    """Prefixes every message with what it is about, e.g. ``web/v2: ``."""
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+        prefix = (self.extra or {}).get("prefix")
+        return (f"{prefix}: {msg}" if prefix else msg), kwargs
+
+
+@dataclasses.dataclass(frozen=True)
+class AwsContext:
+    """What one operation needs to reach AWS: its clients, its clock, its logger.
+
+    Build it with :func:`context_for` (adapters) or :meth:`create`; :meth:`about` returns the same
+    context (same clients) logging about another version.
+    """
+
+    session: boto3.Session
+    clock: Clock
+    app: str = ""
+    version: str = ""
+    _clients: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def create(cls, session: boto3.Session, *, app: str = "", version: str = "",
+               clock: Clock | None = None) -> AwsContext:
+        """Return a context for one operation on ``app`` (and ``version``) through ``session``."""
+        return cls(session=session, clock=clock or Clock(), app=app, version=version or "")
+
+    def client(self, service: str) -> Any:
+        """Return this operation's client of ``service`` (created once, with the retry policy)."""
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self.session.client(service, config=RETRY_CONFIG)
+            return self._clients[service]
+
+    def about(self, version: str, *, app: str | None = None) -> AwsContext:
+        """Return this context (same clients and clock) logging about ``version`` (of ``app``)."""
+        return dataclasses.replace(self, version=version, app=self.app if app is None else app)
+
+    @property
+    def log(self) -> logging.LoggerAdapter:
+        """Return a logger whose lines start with ``<app>/<version>:`` (or ``<app>:``)."""
+        prefix = f"{self.app}/{self.version}" if self.app and self.version else self.app
+        return _Prefixed(LOGGER, {"prefix": prefix})
+
+
+def context_for(session: boto3.Session, args: Any, clock: Clock | None = None) -> AwsContext:
+    """Return the context of one operation on ``args`` (any model with ``app``, maybe ``version``)."""
+    return AwsContext.create(session, app=str(getattr(args, "app", "") or ""),
+                             version=str(getattr(args, "version", "") or ""), clock=clock)
 
 
 @contextlib.contextmanager
@@ -40,3 +101,13 @@ def aws_call(operation: str, subject: str = "") -> Iterator[None]:
         raise AwsCallError(operation=operation, code=type(exc).__name__, message=str(exc),
                            subject=subject) from exc
 
+
+def describe_stack(aws: AwsContext, stack_name: str) -> dict[str, Any] | None:
+    """Return ``DescribeStacks`` of one stack (one call), or None if it does not exist."""
+    try:
+        with aws_call("DescribeStacks", stack_name):
+            return aws.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+    except AwsCallError as exc:
+        if exc.code == "ValidationError" and "does not exist" in str(exc):
+            return None
+        raise

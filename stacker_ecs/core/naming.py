@@ -1,4 +1,7 @@
-"""Every stack, service, export, tag, host and logical-ID name, in one place.
+"""Every stack, service, export, host and logical-ID name, in one place.
+
+What templates and operations exchange (output keys, stack descriptions, tags) is in
+:mod:`stacker_ecs.core.contract`.
 
 The three stacks of one environment (a stacker namespace) are named::
 
@@ -45,12 +48,6 @@ TARGET_GROUP = "TargetGroup"
 LISTENER_RULE = "HostRule"
 SCALABLE_TARGET = "ScalableTarget"
 SCALING_POLICY = "CpuTargetTracking"
-
-# Tags every version resource carries.
-TAG_APP = "stacker-ecs:app"
-TAG_VERSION = "stacker-ecs:version"
-TAG_ENVIRONMENT = "stacker-ecs:environment"
-TAG_AUTOSCALING = "stacker-ecs:autoscaling"
 
 # Stack name parts.
 CLUSTER_SUFFIX = "cluster"

@@ -25,14 +25,14 @@ propagates. Example (see config/stacker-Dev.yml)::
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from stacker.session_cache import get_session
 
-from stacker_ecs.core.errors import StackerEcsError
+from stacker_ecs.core.aws import context_for
+from stacker_ecs.core.errors import ConfigError, StackerEcsError
 from stacker_ecs.core.model import Args, parse
 from stacker_ecs.core.ops.cleanup import CleanupArgs
 from stacker_ecs.core.ops.cleanup import cleanup as _cleanup
@@ -42,24 +42,31 @@ from stacker_ecs.core.ops.rollback import RollbackArgs
 from stacker_ecs.core.ops.rollback import rollback as _rollback
 from stacker_ecs.core.ops.verify import VerifyHealthArgs
 from stacker_ecs.core.ops.verify import verify_health as _verify_health
+from stacker_ecs.core.ops.wait import Clock
 
 A = TypeVar("A", bound=Args)
 LOGGER = logging.getLogger(__name__)
-Hook = Callable[..., dict[str, Any]]
 
 
-def _stacker_hook(hook: Hook) -> Callable[..., dict[str, Any] | bool]:
-    """Turn our failures into stacker's: one logged message and a falsy result."""
+def _stacker_hook(name: str, model: type[A], operation: Callable[..., dict[str, Any]],
+                  doc: str) -> Callable[..., dict[str, Any] | bool]:
+    """Return the stacker hook ``name``: parse the args into ``model``, build the operation's AWS context,
+    run ``operation``, and turn our failures into stacker's (one logged message, a falsy result)."""
 
-    @functools.wraps(hook)
-    def run(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] | bool:
+    def hook(provider: Any, context: Any, *, clock: Clock | None = None, **kwargs: Any) -> dict[str, Any] | bool:
         try:
-            return hook(provider, context, **kwargs)
+            if clock is not None and not isinstance(clock, Clock):
+                raise ConfigError("clock: not an argument of this hook; remove it",
+                                  where=f"hook stacker_ecs.hooks.{name} args")
+            args = _args(model, name, context, kwargs)
+            return operation(context_for(get_session(getattr(provider, "region", None)), args, clock), args)
         except StackerEcsError as exc:
-            LOGGER.error("%s failed: %s", hook.__name__, exc)
+            LOGGER.error("%s failed: %s", name, exc)
             return False
 
-    return run
+    hook.__name__ = hook.__qualname__ = name
+    hook.__doc__ = doc + "\n\n``clock`` is not a YAML argument: tests pass a fake one, so waits need no sleep."
+    return hook
 
 
 def _args(model: type[A], hook: str, context: Any, kwargs: dict[str, Any]) -> A:
@@ -70,33 +77,9 @@ def _args(model: type[A], hook: str, context: Any, kwargs: dict[str, Any]) -> A:
     return parse(model, data, where=f"hook stacker_ecs.hooks.{hook} args")
 
 
-def _session(provider: Any) -> Any:
-    return get_session(getattr(provider, "region", None))
-
-
-@_stacker_hook
-def verify_health(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
-    """Wait until the version has its healthy targets; fail fast, and say why, when it will not."""
-    args = _args(VerifyHealthArgs, "verify_health", context, kwargs)
-    return _verify_health(_session(provider), args)
-
-
-@_stacker_hook
-def cutover(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
-    """Make a version live: scale to the live size, verify, switch the listener once."""
-    args = _args(CutoverArgs, "cutover", context, kwargs)
-    return _cutover(_session(provider), args)
-
-
-@_stacker_hook
-def rollback(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
-    """Make the previous live version live again."""
-    args = _args(RollbackArgs, "rollback", context, kwargs)
-    return _rollback(_session(provider), args)
-
-
-@_stacker_hook
-def cleanup(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
-    """Delete version stacks that are not live."""
-    args = _args(CleanupArgs, "cleanup", context, kwargs)
-    return _cleanup(_session(provider), args)
+verify_health = _stacker_hook("verify_health", VerifyHealthArgs, _verify_health,
+                              "Wait until the version has healthy targets; fail fast, saying why, when it will not.")
+cutover = _stacker_hook("cutover", CutoverArgs, _cutover,
+                        "Make a version live: scale to the live size, verify, switch the listener once.")
+rollback = _stacker_hook("rollback", RollbackArgs, _rollback, "Make the previous live version live again.")
+cleanup = _stacker_hook("cleanup", CleanupArgs, _cleanup, "Delete version stacks that are not live.")

@@ -18,12 +18,13 @@ from typing import Any
 from stacker.lookups.handlers import LookupHandler
 from stacker.session_cache import get_session
 
+from stacker_ecs.core.aws import AwsContext, context_for
 from stacker_ecs.core.ops import queries
 from stacker_ecs.core.query import parse_query
 
 
-def _session(provider: Any) -> Any:
-    return get_session(getattr(provider, "region", None))
+def _aws(provider: Any, query: Any) -> AwsContext:
+    return context_for(get_session(getattr(provider, "region", None)), query)
 
 
 def _namespace(context: Any) -> str | None:
@@ -37,7 +38,7 @@ class LiveVersionLookup(LookupHandler):
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the live version of the app."""
         query = parse_query(queries.LiveVersionQuery, value, lookup="ecs_live_version", namespace=_namespace(context))
-        return queries.find_live_version(_session(provider), query)
+        return queries.find_live_version(_aws(provider, query), query)
 
 
 class ListenerLookup(LookupHandler):
@@ -47,7 +48,7 @@ class ListenerLookup(LookupHandler):
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the listener ARN."""
         query = parse_query(queries.AppQuery, value, lookup="alb_listener", namespace=_namespace(context))
-        return queries.find_listener_arn(_session(provider), query)
+        return queries.find_listener_arn(_aws(provider, query), query)
 
 
 class RulePriorityLookup(LookupHandler):
@@ -58,7 +59,7 @@ class RulePriorityLookup(LookupHandler):
         """Return the priority as a string."""
         query = parse_query(queries.RulePriorityQuery, value, lookup="alb_rule_priority",
                             namespace=_namespace(context))
-        return str(queries.find_rule_priority(_session(provider), query))
+        return str(queries.find_rule_priority(_aws(provider, query), query))
 
 
 class LiveDesiredCountLookup(LookupHandler):
@@ -69,4 +70,4 @@ class LiveDesiredCountLookup(LookupHandler):
         """Return the desired count as a string."""
         query = parse_query(queries.LiveDesiredCountQuery, value, lookup="ecs_live_desired_count",
                             namespace=_namespace(context))
-        return str(queries.find_live_desired_count(_session(provider), query))
+        return str(queries.find_live_desired_count(_aws(provider, query), query))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stacker_ecs.core import naming
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops.listener import read_listener
 
 pytestmark = pytest.mark.e2e
@@ -16,7 +17,7 @@ def _stack(emulator, name: str) -> dict:
 
 
 def _live(emulator) -> str | None:
-    return read_listener(emulator.session, NAMESPACE, "web").live_version
+    return read_listener(AwsContext.create(emulator.session), NAMESPACE, "web").live_version
 
 
 def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
@@ -73,7 +74,7 @@ def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
     # roll back: v1 again, v2 recorded as previous
     back = emulator.stacker("web_version=v2", "rollback=true")
     assert back.returncode == 0, back.stderr
-    state = read_listener(emulator.session, NAMESPACE, "web")
+    state = read_listener(AwsContext.create(emulator.session), NAMESPACE, "web")
     assert (state.live_version, state.previous_version) == ("v1", "v2")
     # a broken v3 fails verification with the cause, exit 1, and v1 stays live
     broken = emulator.stacker("web_version=v3", "verify=true", "health_timeout_seconds=60")

@@ -15,11 +15,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from emulator.clock import FakeTime
 from emulator.ecs_agent import EcsAgent
 from emulator.faults import ErrorInjection, SimulatedCrash, crash_before, inject_errors
-from emulator.states import FAILED_VERSION_TEMPLATE, set_stack_status
+from emulator.states import failed_version_template, set_stack_status
 from emulator.world import NAMESPACE, ExampleWorld, create_stack
 from stacker_ecs.core import naming
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, StackerEcsError
 from stacker_ecs.core.ops import queries
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
@@ -29,22 +31,13 @@ from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
 from stacker_ecs.core.ops.version_target import describe_version
-from stacker_ecs.core.ops.wait import Clock
 
 APP = "web"
 
 
-class FakeClock(Clock):
-    """Simulated time: sleeping moves it on and lets the ECS agent act."""
-
-    def __init__(self, agent: EcsAgent) -> None:
-        self.time = 0.0
-        super().__init__(now=lambda: self.time, sleep=self._sleep)
-        self.agent = agent
-
-    def _sleep(self, seconds: float) -> None:
-        self.time += seconds
-        self.agent.sync()
+def on_fake_time(session: boto3.Session, agent: EcsAgent) -> AwsContext:
+    """Return an operation's AWS context on simulated time: sleeping moves it on and lets the ECS agent act."""
+    return AwsContext.create(session, clock=FakeTime(agent).clock)
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +58,7 @@ def world() -> Iterator[tuple[boto3.Session, EcsAgent]]:
         agent.sync()
         agent.follow(session)
         for version in ("v0", "v1"):
-            cutover(session, CutoverArgs(app=APP, version=version, namespace=NAMESPACE))
+            cutover(AwsContext.create(session), CutoverArgs(app=APP, version=version, namespace=NAMESPACE))
         yield session, agent
 
 
@@ -77,11 +70,11 @@ def observer() -> boto3.Session:
 def assert_live_serves(_: boto3.Session, expected: str | None = None) -> str:
     """The listener forwards to a version whose stack exists and has healthy targets."""
     session = observer()
-    live = read_listener(session, NAMESPACE, APP).live_version
+    live = read_listener(AwsContext.create(session), NAMESPACE, APP).live_version
     assert live is not None, "the listener forwards to no version"
     if expected:
         assert live == expected
-    assert read_target_health(session, describe_version(session, NAMESPACE, APP, live)).healthy >= 1
+    assert read_target_health(AwsContext.create(session), describe_version(session, NAMESPACE, APP, live)).healthy >= 1
     return live
 
 
@@ -90,17 +83,19 @@ def stacks(_: boto3.Session) -> set[str]:
 
 
 OPERATIONS: dict[str, Callable[[boto3.Session, EcsAgent], Any]] = {
-    "ecs_live_version": lambda s, _: queries.find_live_version(s, queries.LiveVersionQuery(app=APP, namespace=NAMESPACE)),
-    "alb_listener": lambda s, _: queries.find_listener_arn(s, queries.AppQuery(app=APP, namespace=NAMESPACE)),
+    "ecs_live_version": lambda s, _: queries.find_live_version(AwsContext.create(s), queries.LiveVersionQuery(app=APP,
+                                                                                           namespace=NAMESPACE)),
+    "alb_listener": lambda s, _: queries.find_listener_arn(AwsContext.create(s),
+                                                           queries.AppQuery(app=APP, namespace=NAMESPACE)),
     "alb_rule_priority": lambda s, _: queries.find_rule_priority(
-        s, queries.RulePriorityQuery(app=APP, namespace=NAMESPACE, version="v3")),
+        AwsContext.create(s), queries.RulePriorityQuery(app=APP, namespace=NAMESPACE, version="v3")),
     "ecs_live_desired_count": lambda s, _: queries.find_live_desired_count(
-        s, queries.LiveDesiredCountQuery(app=APP, namespace=NAMESPACE)),
+        AwsContext.create(s), queries.LiveDesiredCountQuery(app=APP, namespace=NAMESPACE)),
     "verify_health": lambda s, a: verify_health(
-        s, VerifyHealthArgs(app=APP, version="v2", namespace=NAMESPACE), clock=FakeClock(a)),
-    "cutover": lambda s, a: cutover(s, CutoverArgs(app=APP, version="v2", namespace=NAMESPACE), clock=FakeClock(a)),
-    "rollback": lambda s, a: rollback(s, RollbackArgs(app=APP, namespace=NAMESPACE), clock=FakeClock(a)),
-    "cleanup": lambda s, a: cleanup(s, CleanupArgs(app=APP, namespace=NAMESPACE), clock=FakeClock(a)),
+        on_fake_time(s, a), VerifyHealthArgs(app=APP, version="v2", namespace=NAMESPACE)),
+    "cutover": lambda s, a: cutover(on_fake_time(s, a), CutoverArgs(app=APP, version="v2", namespace=NAMESPACE)),
+    "rollback": lambda s, a: rollback(on_fake_time(s, a), RollbackArgs(app=APP, namespace=NAMESPACE)),
+    "cleanup": lambda s, a: cleanup(on_fake_time(s, a), CleanupArgs(app=APP, namespace=NAMESPACE)),
 }
 # What must still exist after each operation (cleanup may delete v2, nothing else may go).
 KEPT = {"cleanup": ("v0", "v1")}
@@ -164,7 +159,7 @@ def test_cutover_killed_after_scaling_and_before_the_switch_finishes_on_a_rerun(
     # then v1 still serves, and v2 was already scaled to v1's size
     assert_live_serves(session, "v1")
     ecs = session.client("ecs")
-    cluster = read_listener(session, NAMESPACE, APP).application.cluster_name
+    cluster = read_listener(AwsContext.create(session), NAMESPACE, APP).application.cluster_name
     assert ecs.describe_services(cluster=cluster, services=["web-v2"])["services"][0]["desiredCount"] == 2
     # when the job runs again
     rerun = True
@@ -172,16 +167,17 @@ def test_cutover_killed_after_scaling_and_before_the_switch_finishes_on_a_rerun(
     # then it finishes: v2 live at v1's size, v1 recorded as previous
     assert result["changed"] is True
     assert_live_serves(session, "v2")
-    assert read_listener(session, NAMESPACE, APP).previous_version == "v1"
+    assert read_listener(AwsContext.create(session), NAMESPACE, APP).previous_version == "v1"
 
 
 def test_cutover_rechecks_health_and_refuses_a_version_that_lost_its_targets_after_verification(world):
     session, agent = world
     # given v2 was verified healthy
-    verify_health(session, VerifyHealthArgs(app=APP, version="v2", namespace=NAMESPACE), clock=FakeClock(agent))
+    verify_health(on_fake_time(session, agent), VerifyHealthArgs(app=APP, version="v2",
+                                                                                       namespace=NAMESPACE))
     # when its tasks die afterwards (the agent now keeps it at zero)
     agent.broken.add("web-v2")
-    target = describe_version(session, NAMESPACE, APP, "v2")
+    target = describe_version(AwsContext.create(session), NAMESPACE, APP, "v2")
     registered = session.client("elbv2").describe_target_health(TargetGroupArn=target.target_group_arn)
     session.client("elbv2").deregister_targets(
         TargetGroupArn=target.target_group_arn,
@@ -200,12 +196,14 @@ def test_cleanup_keeps_a_version_that_cutover_made_live_between_its_listing_and_
     def cutover_first(**_: Any) -> None:
         if not switched:
             switched.append("v2")
-            cutover(other, CutoverArgs(app=APP, version="v2", namespace=NAMESPACE), clock=FakeClock(agent))
+            cutover(on_fake_time(other, agent), CutoverArgs(app=APP, version="v2",
+                                                                                 namespace=NAMESPACE))
 
     session.events.register("before-call.elastic-load-balancing-v2.DescribeListeners", cutover_first)
     # (one delete at a time: a cutover that starts after a parallel delete has read the listener is
     # the window that re-reading before each delete narrows to milliseconds, not closes)
-    result = cleanup(session, CleanupArgs(app=APP, namespace=NAMESPACE, keep_previous=False, max_parallel=1))
+    result = cleanup(AwsContext.create(session), CleanupArgs(app=APP, namespace=NAMESPACE, keep_previous=False,
+                                                             max_parallel=1))
     assert result["skipped"] == {"v2": "became live while cleanup ran"}
     assert_live_serves(session, "v2")
     assert naming.version_stack(NAMESPACE, APP, "v2") in stacks(session)
@@ -216,19 +214,21 @@ def test_a_failed_version_stack_is_cleaned_up_refused_by_cutover_and_ignored_by_
     session, agent = world
     # given v3's stack is in a failed state (for ROLLBACK_COMPLETE: no resources, no outputs)
     name = naming.version_stack(NAMESPACE, APP, "v3")
-    create_stack(session, name, FAILED_VERSION_TEMPLATE % {"version": "v3", "app": APP})
+    create_stack(session, name, failed_version_template(APP, "v3"))
     set_stack_status(name, status)
     # lookups are not disturbed
     assert OPERATIONS["ecs_live_version"](session, agent) == "v1"
     assert OPERATIONS["ecs_live_desired_count"](session, agent) == 2
     # cutover refuses it with one clear message
     with pytest.raises(AwsStateError, match="unknown version: the listener has no rule for v3"):
-        cutover(session, CutoverArgs(app=APP, version="v3", namespace=NAMESPACE), clock=FakeClock(agent))
+        cutover(on_fake_time(session, agent), CutoverArgs(app=APP, version="v3",
+                                                                                namespace=NAMESPACE))
     # verify_health says what state the stack is in
     with pytest.raises(AwsStateError, match=status):
-        verify_health(session, VerifyHealthArgs(app=APP, version="v3", namespace=NAMESPACE), clock=FakeClock(agent))
+        verify_health(on_fake_time(session, agent), VerifyHealthArgs(app=APP, version="v3",
+                                                                                           namespace=NAMESPACE))
     # cleanup deletes it (and v2), keeps live v1 and previous v0
-    result = cleanup(session, CleanupArgs(app=APP, namespace=NAMESPACE), clock=FakeClock(agent))
+    result = cleanup(on_fake_time(session, agent), CleanupArgs(app=APP, namespace=NAMESPACE))
     assert sorted(result["deleted"]) == ["v2", "v3"]
     assert_live_serves(session, "v1")
 
@@ -236,7 +236,7 @@ def test_a_failed_version_stack_is_cleaned_up_refused_by_cutover_and_ignored_by_
 def test_a_full_listener_is_refused_before_anything_is_created_and_the_message_names_cleanup(world):
     session, _ = world
     with pytest.raises(AwsStateError, match="cleanup") as raised:
-        queries.find_rule_priority(session, queries.RulePriorityQuery(app=APP, namespace=NAMESPACE,
+        queries.find_rule_priority(AwsContext.create(session), queries.RulePriorityQuery(app=APP, namespace=NAMESPACE,
                                                                   version="v3", max_rules=3))
     assert "limit of 3" in str(raised.value)
     assert naming.version_stack(NAMESPACE, APP, "v3") not in stacks(session)
@@ -249,19 +249,20 @@ def test_nothing_live_yet_lookups_answer_the_default_or_say_so_and_rollback_refu
         example.add_app(APP)
         example.add_version("v1")
         with pytest.raises(AwsStateError, match="no version is live yet"):
-            queries.find_live_version(session, queries.LiveVersionQuery(app=APP, namespace=NAMESPACE))
-        assert queries.find_live_version(session, queries.LiveVersionQuery(
+            queries.find_live_version(AwsContext.create(session), queries.LiveVersionQuery(app=APP,
+                                                                                           namespace=NAMESPACE))
+        assert queries.find_live_version(AwsContext.create(session), queries.LiveVersionQuery(
             app=APP, namespace=NAMESPACE, default="none")) == "none"
-        assert queries.find_live_desired_count(session, queries.LiveDesiredCountQuery(
+        assert queries.find_live_desired_count(AwsContext.create(session), queries.LiveDesiredCountQuery(
             app=APP, namespace=NAMESPACE, default=3)) == 3
         with pytest.raises(AwsStateError, match="no previous live version"):
-            rollback(session, RollbackArgs(app=APP, namespace=NAMESPACE))
+            rollback(AwsContext.create(session), RollbackArgs(app=APP, namespace=NAMESPACE))
 
 
 def delete_out_of_band(session: boto3.Session, version: str) -> None:
     """Delete a version's stack by hand, as AWS would: its rule and service go, its live target group stays
     (in use by the listener). moto deletes neither rule nor service with the stack, so do it here."""
-    state = read_listener(session, NAMESPACE, APP)
+    state = read_listener(AwsContext.create(session), NAMESPACE, APP)
     session.client("elbv2").delete_rule(RuleArn=state.rules[version].rule_arn)
     session.client("ecs").delete_service(cluster=state.application.cluster_name,
                                          service=naming.service_name(APP, version), force=True)
@@ -275,12 +276,13 @@ def test_live_target_group_of_a_stack_deleted_out_of_band(world):
     # then the lookups say nothing is live, or give their default
     with pytest.raises(AwsStateError, match="no version is live"):
         OPERATIONS["ecs_live_version"](session, agent)
-    assert queries.find_live_desired_count(session, queries.LiveDesiredCountQuery(
+    assert queries.find_live_desired_count(AwsContext.create(session), queries.LiveDesiredCountQuery(
         app=APP, namespace=NAMESPACE, default=1)) == 1
     # and a cutover to a healthy version restores service
-    result = cutover(session, CutoverArgs(app=APP, version="v2", namespace=NAMESPACE), clock=FakeClock(agent))
+    result = cutover(on_fake_time(session, agent), CutoverArgs(app=APP, version="v2",
+                                                                                     namespace=NAMESPACE))
     assert result["changed"] is True
     assert_live_serves(session, "v2")
     # while rolling back to the deleted version is refused with the reason
     with pytest.raises(AwsStateError, match="cannot roll back"):
-        rollback(session, RollbackArgs(app=APP, namespace=NAMESPACE), clock=FakeClock(agent))
+        rollback(on_fake_time(session, agent), RollbackArgs(app=APP, namespace=NAMESPACE))

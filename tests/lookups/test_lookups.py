@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, ConfigError
 from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.lookups import ListenerLookup, LiveDesiredCountLookup, LiveVersionLookup, RulePriorityLookup
@@ -29,7 +30,7 @@ def test_listener_lookup_returns_the_listener_arn(world: World, context, provide
 
 
 def test_rule_priority_lookup_returns_the_versions_own_priority_as_a_string(live_world: World, context, provider):
-    existing = read_listener(live_world.session, NAMESPACE, APP).rules["v2"].priority
+    existing = read_listener(AwsContext.create(live_world.session), NAMESPACE, APP).rules["v2"].priority
 
     assert RulePriorityLookup.handle("web::version=v2", context=context, provider=provider) == str(existing)
     assert RulePriorityLookup.handle("web::version=v9", context=context, provider=provider).isdigit()

@@ -7,24 +7,20 @@ listener is read again, so a cutover that happens while cleanup runs can never l
 from __future__ import annotations
 
 import fnmatch
-import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-import boto3
 from pydantic import Field, field_validator
 
-from stacker_ecs.core.aws import aws_call, client
+from stacker_ecs.core.aws import AwsContext, aws_call
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args
-from stacker_ecs.core.ops.listener import describe_application, describe_listener, forward_weights
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
-from stacker_ecs.core.ops.wait import Clock, poll_intervals
+from stacker_ecs.core.ops.listener import describe_application, describe_listener, forward_weights
+from stacker_ecs.core.ops.wait import poll
 from stacker_ecs.core.validation import check_name
-
-LOGGER = logging.getLogger(__name__)
 
 
 class CleanupArgs(Args):
@@ -94,29 +90,29 @@ def _keep_reason(stack: VersionStack, live: str | None, previous: str | None, ar
     return None
 
 
-def cleanup(session: boto3.Session, args: CleanupArgs, clock: Clock | None = None,
-            now: datetime | None = None) -> dict[str, Any]:
+def cleanup(aws: AwsContext, args: CleanupArgs) -> dict[str, Any]:
     """Delete the versions :func:`plan_cleanup` picks; fail naming every stack that could not go."""
-    clock = clock or Clock()
-    application = describe_application(session, args.namespace, args.app)
-    stacks = list_version_stacks(session, args.namespace, args.app)
-    state = describe_listener(session, application)
+    application = describe_application(aws, args.namespace, args.app)
+    stacks = list_version_stacks(aws, args.namespace, args.app)
+    state = describe_listener(aws, application)
     plan = plan_cleanup(stacks, live=state.live_version, previous=state.previous_version, args=args,
-                        now=now or datetime.now(UTC))
+                        now=aws.clock.wall())
     result: dict[str, Any] = {"app": args.app, "dry_run": args.dry_run, "kept": plan.keep,
                               "deleted": [], "skipped": {}}
     for version, reason in sorted(plan.keep.items()):
-        LOGGER.info("%s/%s: kept: %s", args.app, version, reason)
+        aws.about(version, app=args.app).log.info("kept: %s", reason)
     if args.dry_run:
         for stack in plan.delete:
-            LOGGER.info("%s/%s: would delete %s", args.app, stack.version, stack.name)
+            aws.about(stack.version, app=args.app).log.info("would delete %s", stack.name)
         return {**result, "deleted": [s.version for s in plan.delete]}
+    for service in ("elbv2", "cloudformation"):  # every client exists before the workers start
+        aws.client(service)
     with ThreadPoolExecutor(max_workers=args.max_parallel) as pool:
-        outcomes = list(pool.map(lambda s: _delete_unless_live(session, application.listener_arn, s, args),
+        outcomes = list(pool.map(lambda s: _delete_unless_live(aws, application.listener_arn, s, args.app),
                                  plan.delete))
     started = [stack for stack, skipped in zip(plan.delete, outcomes, strict=True) if not skipped]
     result["skipped"] = {s.version: why for s, why in zip(plan.delete, outcomes, strict=True) if why}
-    failed = wait_for_deletes(session, started, timeout_seconds=args.timeout_seconds, clock=clock)
+    failed = wait_for_deletes(aws, started, timeout_seconds=args.timeout_seconds)
     result["deleted"] = [s.version for s in started if s.version not in failed]
     if failed:
         raise AwsStateError("cleanup could not delete " + "; ".join(f"{v}: {why}" for v, why in failed.items())
@@ -124,38 +120,36 @@ def cleanup(session: boto3.Session, args: CleanupArgs, clock: Clock | None = Non
     return result
 
 
-def _delete_unless_live(session: boto3.Session, listener_arn: str, stack: VersionStack,
-                        args: CleanupArgs) -> str | None:
+def _delete_unless_live(aws: AwsContext, listener_arn: str, stack: VersionStack, app: str) -> str | None:
     """Re-read the listener, then delete the stack unless it became live; return why it was skipped."""
-    elbv2 = client(session, "elbv2")
-    with aws_call("DescribeListeners", args.app):
-        listener = elbv2.describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]
+    log = aws.about(stack.version, app=app).log
+    with aws_call("DescribeListeners", app):
+        listener = aws.client("elbv2").describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]
     weights = forward_weights(listener.get("DefaultActions", []))
     if stack.target_group_arn and weights.get(stack.target_group_arn, -1) > 0:
-        LOGGER.warning("%s/%s: became live while cleanup ran; not deleted", args.app, stack.version)
+        log.warning("became live while cleanup ran; not deleted")
         return "became live while cleanup ran"
     if stack.target_group_arn in weights:
         # Recorded at weight 0 as the previous live version: its target group is in use, so deleting
         # the stack would fail half-way. Cleanup never writes the listener (a write could undo a
         # cutover landing at the same moment); the next cutover stops recording it.
-        LOGGER.info("%s/%s: still recorded on the listener as the previous live version; not deleted",
-                    args.app, stack.version)
+        log.info("still recorded on the listener as the previous live version; not deleted")
         return "recorded on the listener as the previous live version; the next cutover releases it"
-    LOGGER.info("%s/%s: deleting %s", args.app, stack.version, stack.name)
+    log.info("deleting %s", stack.name)
     with aws_call("DeleteStack", stack.name):
-        client(session, "cloudformation").delete_stack(StackName=stack.stack_id)
+        aws.client("cloudformation").delete_stack(StackName=stack.stack_id)
     return None
 
 
-def wait_for_deletes(session: boto3.Session, stacks: list[VersionStack], *, timeout_seconds: float,
-                     clock: Clock) -> dict[str, str]:
+def wait_for_deletes(aws: AwsContext, stacks: list[VersionStack], *, timeout_seconds: float) -> dict[str, str]:
     """Wait until no stack is being deleted; return version -> reason for each that failed."""
     pending = {s.stack_id: s for s in stacks}
     failed: dict[str, str] = {}
-    cfn = client(session, "cloudformation")
-    started = clock.now()
-    intervals = poll_intervals(first_seconds=0.5, cap_seconds=5.0)
-    while pending:
+    cfn = aws.client("cloudformation")
+
+    def look(_: float) -> dict[str, VersionStack]:
+        if not pending:
+            return pending
         with aws_call("ListStacks", "version stacks being deleted"):
             summaries = [s for page in cfn.get_paginator("list_stacks").paginate(
                 StackStatusFilter=["DELETE_IN_PROGRESS", "DELETE_FAILED"]) for s in page["StackSummaries"]]
@@ -166,11 +160,9 @@ def wait_for_deletes(session: boto3.Session, stacks: list[VersionStack], *, time
                 pending.pop(stack_id)
             elif summary["StackStatus"] == "DELETE_FAILED":
                 failed[pending.pop(stack_id).version] = summary.get("StackStatusReason", "DELETE_FAILED")
-        if pending and clock.now() - started >= timeout_seconds:
-            for stack in pending.values():
-                failed[stack.version] = f"still deleting after {timeout_seconds:.0f}s"
-            break
-        if pending:
-            clock.sleep(next(intervals))
-    return failed
+        return pending
 
+    poll(aws.clock, look, lambda left: not left, timeout_seconds=timeout_seconds, first_seconds=0.5, cap_seconds=5.0)
+    for stack in pending.values():
+        failed[stack.version] = f"still deleting after {timeout_seconds:.0f}s"
+    return failed

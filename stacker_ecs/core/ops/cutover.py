@@ -9,22 +9,18 @@ rules, read both services, scale, read health, switch); re-running for the live 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-import boto3
 from pydantic import Field, field_validator
 
 from stacker_ecs.core import naming
-from stacker_ecs.core.aws import aws_call, client
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
-from stacker_ecs.core.ops.health import VersionTarget, wait_for_healthy
-from stacker_ecs.core.ops.listener import ListenerState, describe_services, read_listener
-from stacker_ecs.core.ops.progressive import forward, shift_in_steps
-from stacker_ecs.core.ops.version_target import VersionArgs
-from stacker_ecs.core.ops.wait import Clock
-
-LOGGER = logging.getLogger(__name__)
+from stacker_ecs.core.ops.health import wait_for_healthy
+from stacker_ecs.core.ops.listener import ListenerState, read_listener
+from stacker_ecs.core.ops.progressive import shift_in_steps, write_listener_forward
+from stacker_ecs.core.ops.services import describe_services, is_autoscaled, scale_service
+from stacker_ecs.core.ops.version_target import VersionArgs, VersionTarget
 
 
 class CutoverArgs(VersionArgs):
@@ -54,15 +50,16 @@ class CutoverArgs(VersionArgs):
         return value
 
 
-def cutover(session: boto3.Session, args: CutoverArgs, clock: Clock | None = None) -> dict[str, Any]:
+def cutover(aws: AwsContext, args: CutoverArgs) -> dict[str, Any]:
     """Make ``args.version`` live; a no-op (that says so) when it already is."""
-    state = read_listener(session, args.namespace, args.app)
-    return switch_to(session, state, args, clock or Clock())
+    state = read_listener(aws, args.namespace, args.app)
+    return switch_to(aws, state, args)
 
 
-def switch_to(session: boto3.Session, state: ListenerState, args: CutoverArgs, clock: Clock) -> dict[str, Any]:
+def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs) -> dict[str, Any]:
     """Scale, verify and switch to ``args.version`` given the listener state already read."""
     app, version = args.app, args.version
+    log = aws.about(version, app=app).log
     rule = state.rules.get(version)
     if rule is None:
         known = ", ".join(sorted(state.rules)) or "none"
@@ -72,11 +69,11 @@ def switch_to(session: boto3.Session, state: ListenerState, args: CutoverArgs, c
     live = state.version_of(old_group) if old_group else None
     result: dict[str, Any] = {"app": app, "version": version, "previous": live, "changed": False,
                               "dry_run": args.dry_run}
-    if state.live_version == version and not _split(state):
-        LOGGER.info("%s/%s: already live; nothing to change", app, version)
+    if state.live_version == version and not _traffic_is_split(state):
+        log.info("already live; nothing to change")
         return {**result, "previous": state.previous_version, "message": f"{version} is already live"}
     cluster = state.application.cluster_name
-    services = describe_services(session, cluster, app, [v for v in (version, live) if v])
+    services = describe_services(aws, cluster, app, [v for v in (version, live) if v])
     service = services.get(version)
     if service is None:
         raise AwsStateError(f"no ECS service {naming.service_name(app, version)} in cluster {cluster}; "
@@ -86,26 +83,26 @@ def switch_to(session: boto3.Session, state: ListenerState, args: CutoverArgs, c
                            service=naming.service_name(app, version), target_group_arn=rule.target_group_arn)
     result.update(desired_count=needed)
     if args.dry_run:
-        LOGGER.info("%s/%s: would scale to %d, verify %d healthy targets and switch the listener from %s",
-                    app, version, needed, needed, live or "no version")
+        log.info("would scale to %d, verify %d healthy targets and switch the listener from %s",
+                 needed, needed, live or "no version")
         return {**result, "message": f"dry run: would make {version} live"}
     if int(service["desiredCount"]) < needed:
-        scale_service(session, target, needed, autoscaling=_autoscaled(service))
+        scale_service(aws, target, needed, autoscaling=is_autoscaled(service))
     if args.force:
-        LOGGER.warning("%s/%s: force is on; switching without checking health", app, version)
+        log.warning("force is on; switching without checking health")
     else:
         try:
-            report = wait_for_healthy(session, target, needed, timeout_seconds=args.timeout_seconds, clock=clock,
+            report = wait_for_healthy(aws, target, needed, timeout_seconds=args.timeout_seconds,
                                       max_failed_tasks=args.max_failed_tasks)
         except UnhealthyVersionError as exc:
             raise type(exc)(app=app, version=version, details=exc.details,
                             cause=f"cutover refused, {live or 'nothing'} stays live: {exc.cause}") from None
         result["healthy"] = report.healthy
     if state.live_version != version:  # (otherwise a stepped cutover stopped half-way: finish it)
-        shift_in_steps(session, state, rule.target_group_arn, version=version, steps_percent=args.steps_percent,
-                       bake_seconds=args.bake_seconds, alarm_names=args.alarm_names, clock=clock)
-    set_live(session, state, rule.target_group_arn, previous=old_group)
-    LOGGER.info("%s/%s: live (was %s)", app, version, live or "no version")
+        shift_in_steps(aws, state, rule.target_group_arn, version=version, steps_percent=args.steps_percent,
+                       bake_seconds=args.bake_seconds, alarm_names=args.alarm_names)
+    set_live(aws, state, rule.target_group_arn, previous=old_group)
+    log.info("live (was %s)", live or "no version")
     return {**result, "changed": True, "message": f"{version} is live (was {live or 'no version'})"}
 
 
@@ -116,38 +113,22 @@ def _needed_count(live_service: dict[str, Any] | None, service: dict[str, Any]) 
     return max(int(service["desiredCount"]), 1)
 
 
-def _autoscaled(service: dict[str, Any]) -> bool:
-    return any(t.get("key") == naming.TAG_AUTOSCALING and t.get("value") == "on" for t in service.get("tags", []))
-
-
-def scale_service(session: boto3.Session, target: VersionTarget, count: int, *, autoscaling: bool) -> None:
-    """Set the service's desired count (and its autoscaling minimum, so scaling does not undo it)."""
-    LOGGER.info("%s/%s: scaling to %d tasks", target.app, target.version, count)
-    if autoscaling:
-        with aws_call("RegisterScalableTarget", f"{target.app}/{target.version}"):
-            client(session, "application-autoscaling").register_scalable_target(
-                ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
-                ResourceId=f"service/{target.cluster}/{target.service}", MinCapacity=count)
-    with aws_call("UpdateService", f"{target.app}/{target.version}"):
-        client(session, "ecs").update_service(cluster=target.cluster, service=target.service, desiredCount=count)
-
-
 def _old_live_group(state: ListenerState, target_group_arn: str) -> str | None:
     """Return the target group that carries the live traffic the new version takes over."""
     weighted = [(w, arn) for arn, w in state.forward.items() if w > 0 and arn != target_group_arn]
     return max(weighted)[1] if weighted else None
 
 
-def _split(state: ListenerState) -> bool:
+def _traffic_is_split(state: ListenerState) -> bool:
     """Return whether traffic is split between target groups (a stepped cutover under way)."""
     return sum(1 for weight in state.forward.values() if weight > 0) > 1
 
 
-def set_live(session: boto3.Session, state: ListenerState, target_group_arn: str, *,
+def set_live(aws: AwsContext, state: ListenerState, target_group_arn: str, *,
              previous: str | None = None) -> None:
     """Forward all traffic to ``target_group_arn``, keeping the current live group at weight 0."""
     weights = {target_group_arn: 1}
     previous = previous or state.live_target_group
     if previous and previous != target_group_arn and state.version_of(previous):
         weights[previous] = 0
-    forward(session, state, weights)
+    write_listener_forward(aws, state, weights)

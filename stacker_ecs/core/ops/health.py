@@ -9,29 +9,15 @@ every target failed its health checks. On timeout the message carries the events
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-
-from stacker_ecs.core.aws import aws_call, client
+from stacker_ecs.core.aws import AwsContext, aws_call
 from stacker_ecs.core.errors import HealthTimeoutError, UnhealthyVersionError
-from stacker_ecs.core.ops.wait import Clock, poll_intervals
+from stacker_ecs.core.ops.version_target import VersionTarget
+from stacker_ecs.core.ops.wait import poll
 
-LOGGER = logging.getLogger(__name__)
 NORMAL_STOP_CODES = frozenset({"ServiceSchedulerInitiated", "UserInitiated", "SpotInterruption"})
-
-
-@dataclass(frozen=True)
-class VersionTarget:
-    """Where a version's health is read: its service and target group."""
-
-    app: str
-    version: str
-    cluster: str
-    service: str
-    target_group_arn: str
 
 
 @dataclass(frozen=True)
@@ -47,45 +33,46 @@ class HealthReport:
         return [t for t in self.targets if t["TargetHealth"]["State"] == "unhealthy"]
 
 
-def read_target_health(session: boto3.Session, target: VersionTarget) -> HealthReport:
+def read_target_health(aws: AwsContext, target: VersionTarget) -> HealthReport:
     """Return the target group's targets and how many are healthy (one call)."""
     with aws_call("DescribeTargetHealth", f"{target.app}/{target.version}"):
-        targets = client(session, "elbv2").describe_target_health(
+        targets = aws.client("elbv2").describe_target_health(
             TargetGroupArn=target.target_group_arn)["TargetHealthDescriptions"]
     healthy = sum(1 for t in targets if t["TargetHealth"]["State"] == "healthy")
     return HealthReport(healthy=healthy, targets=targets)
 
 
-def wait_for_healthy(session: boto3.Session, target: VersionTarget, expected: int, *,
-                     timeout_seconds: float, clock: Clock | None = None,
+def wait_for_healthy(aws: AwsContext, target: VersionTarget, expected: int, *, timeout_seconds: float,
                      max_failed_tasks: int = 3) -> HealthReport:
     """Return once ``expected`` targets are healthy; raise :class:`UnhealthyVersionError` otherwise."""
-    clock = clock or Clock()
-    started = clock.now()
-    last_seen: tuple[int, int] | None = None
-    intervals = poll_intervals()
-    while True:
-        report = read_target_health(session, target)
-        elapsed = clock.now() - started
-        if (report.healthy, len(report.targets)) != last_seen:
-            last_seen = (report.healthy, len(report.targets))
-            LOGGER.info("%s/%s: %d/%d targets healthy after %.0fs", target.app, target.version,
-                        report.healthy, expected, elapsed)
+    log = aws.about(target.version, app=target.app).log
+    seen: list[tuple[int, int]] = []
+    ecs_states: list[EcsState] = []
+
+    def look(elapsed: float) -> HealthReport:
+        report = read_target_health(aws, target)
+        if not seen or seen[-1] != (report.healthy, len(report.targets)):
+            seen.append((report.healthy, len(report.targets)))
+            log.info("%d/%d targets healthy after %.0fs", report.healthy, expected, elapsed)
         if report.healthy >= expected:
             return report
-        ecs_state = read_ecs_state(session, target)
-        cause = failure_cause(report, ecs_state, expected, max_failed_tasks)
+        ecs_states.append(read_ecs_state(aws, target))
+        cause = failure_cause(report, ecs_states[-1], expected, max_failed_tasks)
         if cause:
             raise UnhealthyVersionError(app=target.app, version=target.version, cause=cause,
-                                        details=explain(report, ecs_state))
-        if elapsed >= timeout_seconds:
-            raise HealthTimeoutError(
-                app=target.app, version=target.version,
-                cause=(f"only {report.healthy}/{expected} targets healthy after {elapsed:.0f}s (timeout "
-                       f"{timeout_seconds:.0f}s); fix the cause below, or raise timeout_seconds if tasks "
-                       "are just slow to start"),
-                details=explain(report, ecs_state))
-        clock.sleep(min(next(intervals), max(timeout_seconds - elapsed, 0.0)))
+                                        details=explain(report, ecs_states[-1]))
+        return report
+
+    waited = poll(aws.clock, look, lambda r: r.healthy >= expected, timeout_seconds=timeout_seconds)
+    if not waited.timed_out:
+        return waited.value
+    report = waited.value
+    raise HealthTimeoutError(
+        app=target.app, version=target.version,
+        cause=(f"only {report.healthy}/{expected} targets healthy after {waited.elapsed:.0f}s (timeout "
+               f"{timeout_seconds:.0f}s); fix the cause below, or raise timeout_seconds if tasks "
+               "are just slow to start"),
+        details=explain(report, ecs_states[-1]))
 
 
 @dataclass(frozen=True)
@@ -96,9 +83,9 @@ class EcsState:
     failed_tasks: list[dict[str, Any]]
 
 
-def read_ecs_state(session: boto3.Session, target: VersionTarget) -> EcsState:
+def read_ecs_state(aws: AwsContext, target: VersionTarget) -> EcsState:
     """Return the version's service and its failed (stopped, not scaled-in) tasks (2-3 calls)."""
-    ecs = client(session, "ecs")
+    ecs = aws.client("ecs")
     with aws_call("DescribeServices", f"{target.app}/{target.version}"):
         services = ecs.describe_services(cluster=target.cluster, services=[target.service])["services"]
     service = next((s for s in services if s.get("status") != "INACTIVE"), None)

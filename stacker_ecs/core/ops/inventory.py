@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import boto3
-
-from stacker_ecs.core import naming
-from stacker_ecs.core.aws import aws_call, client
-
-# The version template's description; for stacks whose outputs are gone (failed creates).
-DESCRIPTION = re.compile(r"^stacker_ecs version (?P<version>\S+) of (?P<app>\S+) \(")
+from stacker_ecs.core import contract, naming
+from stacker_ecs.core.aws import AwsContext, aws_call
 
 
 @dataclass(frozen=True)
@@ -31,18 +25,18 @@ class VersionStack:
     @property
     def target_group_arn(self) -> str | None:
         """Return the version's target group, if the stack still has its outputs."""
-        return self.outputs.get("TargetGroupArn")
+        return self.outputs.get(contract.TARGET_GROUP_ARN)
 
 
-def list_version_stacks(session: boto3.Session, namespace: str, app: str) -> list[VersionStack]:
-    """Return every existing version stack of ``app`` (one ``DescribeStacks`` page per 100 stacks).
+def list_version_stacks(aws: AwsContext, namespace: str, app: str) -> list[VersionStack]:
+    """Return every existing version stack of ``app`` (one ``DescribeStacks`` call per page of stacks).
 
     A name match is not enough (``web`` + ``admin-3`` vs ``web-admin`` + ``3``): the stack's
     ``App`` output, or for a failed stack its description, must name ``app``.
     """
     found = []
     with aws_call("DescribeStacks", f"version stacks of {app}"):
-        pages = client(session, "cloudformation").get_paginator("describe_stacks").paginate()
+        pages = aws.client("cloudformation").get_paginator("describe_stacks").paginate()
         stacks = [s for page in pages for s in page["Stacks"]]
     for stack in stacks:
         version = naming.version_from_stack(namespace, app, stack["StackName"])
@@ -52,15 +46,14 @@ def list_version_stacks(session: boto3.Session, namespace: str, app: str) -> lis
 
 
 def _owned_by(stack: dict[str, Any], app: str, version: str) -> bool:
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    if "App" in outputs:
-        return outputs["App"] == app and outputs.get("Version", version) == version
-    match = DESCRIPTION.match(stack.get("Description") or "")
-    return bool(match and match["app"] == app and match["version"] == version)
+    outputs = contract.outputs_of(stack)
+    if contract.APP in outputs:
+        return outputs[contract.APP] == app and outputs.get(contract.VERSION, version) == version
+    return contract.parse_version_description(stack.get("Description")) == (app, version)
 
 
 def _version_stack(stack: dict[str, Any], version: str) -> VersionStack:
     return VersionStack(
         version=version, name=stack["StackName"], stack_id=stack["StackId"], status=stack["StackStatus"],
         created=stack["CreationTime"], termination_protection=bool(stack.get("EnableTerminationProtection")),
-        outputs={o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])})
+        outputs=contract.outputs_of(stack))

@@ -12,11 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-
-from stacker_ecs.core import naming
-from stacker_ecs.core.aws import aws_call, client
-from stacker_ecs.core.errors import AwsCallError, AwsStateError
+from stacker_ecs.core import contract, naming
+from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
+from stacker_ecs.core.errors import AwsStateError
 
 
 @dataclass(frozen=True)
@@ -83,33 +81,28 @@ class ListenerState:
         return None
 
 
-def describe_application(session: boto3.Session, namespace: str, app: str) -> Application:
+def describe_application(aws: AwsContext, namespace: str, app: str) -> Application:
     """Return the application stack's outputs (one ``DescribeStacks`` call)."""
     stack_name = naming.application_stack(namespace, app)
-    cfn = client(session, "cloudformation")
-    try:
-        with aws_call("DescribeStacks", stack_name):
-            stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
-    except AwsCallError as exc:
-        if "does not exist" in str(exc):
-            raise AwsStateError(
-                f"no application stack {stack_name!r}; check the app name and namespace, or deploy the "
-                "application stack first (stacker build)", app=app) from None
-        raise
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    missing = [k for k in ("ListenerArn", "ClusterName", "Domain") if k not in outputs]
+    stack = describe_stack(aws, stack_name)
+    if stack is None:
+        raise AwsStateError(
+            f"no application stack {stack_name!r}; check the app name and namespace, or deploy the "
+            "application stack first (stacker build)", app=app)
+    outputs = contract.outputs_of(stack)
+    missing = [k for k in contract.APPLICATION_OUTPUTS_READ if k not in outputs]
     if missing:
         raise AwsStateError(
             f"application stack {stack_name!r} ({stack['StackStatus']}) has no output {', '.join(missing)}; "
             "re-deploy it with the stacker_ecs Application blueprint", app=app)
     return Application(namespace=namespace, app=app, stack_name=stack_name,
-                       listener_arn=outputs["ListenerArn"], cluster_name=outputs["ClusterName"],
-                       domain=outputs["Domain"])
+                       listener_arn=outputs[contract.LISTENER_ARN], cluster_name=outputs[contract.CLUSTER_NAME],
+                       domain=outputs[contract.DOMAIN])
 
 
-def describe_listener(session: boto3.Session, application: Application) -> ListenerState:
+def describe_listener(aws: AwsContext, application: Application) -> ListenerState:
     """Return the listener's live/previous target groups and version rules (one ``DescribeRules`` page)."""
-    elbv2 = client(session, "elbv2")
+    elbv2 = aws.client("elbv2")
     rules: list[dict[str, Any]] = []
     with aws_call("DescribeRules", application.listener_arn):
         for page in elbv2.get_paginator("describe_rules").paginate(
@@ -162,27 +155,6 @@ def _rule_version(app: str, rule: dict[str, Any]) -> str | None:
     return None
 
 
-def read_listener(session: boto3.Session, namespace: str, app: str) -> ListenerState:
+def read_listener(aws: AwsContext, namespace: str, app: str) -> ListenerState:
     """Return the app's listener state in two calls."""
-    return describe_listener(session, describe_application(session, namespace, app))
-
-
-def describe_service(session: boto3.Session, cluster: str, app: str, version: str) -> dict[str, Any] | None:
-    """Return a version's ECS service (with tags), or None if it does not exist."""
-    return describe_services(session, cluster, app, [version]).get(version)
-
-
-def describe_services(session: boto3.Session, cluster: str, app: str,
-                      versions: list[str]) -> dict[str, dict[str, Any]]:
-    """Return version -> ECS service for the versions whose service exists (10 per call)."""
-    ecs = client(session, "ecs")
-    found: dict[str, dict[str, Any]] = {}
-    names = {naming.service_name(app, v): v for v in versions}
-    batch = list(names)
-    for start in range(0, len(batch), 10):
-        with aws_call("DescribeServices", cluster):
-            answer = ecs.describe_services(cluster=cluster, services=batch[start:start + 10], include=["TAGS"])
-        for service in answer.get("services", []):
-            if service.get("status") != "INACTIVE" and service["serviceName"] in names:
-                found[names[service["serviceName"]]] = service
-    return found
+    return describe_listener(aws, describe_application(aws, namespace, app))

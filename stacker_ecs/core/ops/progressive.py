@@ -8,54 +8,42 @@ action it had before the cutover began, and the cutover fails naming the alarm a
 
 from __future__ import annotations
 
-import logging
-
-import boto3
-
-from stacker_ecs.core.aws import aws_call, client
+from stacker_ecs.core.aws import AwsContext, aws_call
 from stacker_ecs.core.errors import UnhealthyVersionError
 from stacker_ecs.core.ops.listener import ListenerState
-from stacker_ecs.core.ops.wait import Clock, poll_intervals
-
-LOGGER = logging.getLogger(__name__)
+from stacker_ecs.core.ops.wait import poll
 
 
-def shift_in_steps(session: boto3.Session, state: ListenerState, target_group_arn: str, *, version: str,
-                   steps_percent: list[int], bake_seconds: float, alarm_names: list[str], clock: Clock) -> None:
+def shift_in_steps(aws: AwsContext, state: ListenerState, target_group_arn: str, *, version: str,
+                   steps_percent: list[int], bake_seconds: float, alarm_names: list[str]) -> None:
     """Forward ``steps_percent`` of traffic to ``target_group_arn`` in turn; restore and raise on an alarm."""
     live = state.live_target_group
     app = state.application.app
     if live is None or not steps_percent:
         return
     for percent in steps_percent:
-        forward(session, state, {target_group_arn: percent, live: 100 - percent})
-        LOGGER.info("%s/%s: %d%% of traffic; baking %.0fs", app, version, percent, bake_seconds)
-        fired = bake(session, alarm_names, bake_seconds, clock)
+        write_listener_forward(aws, state, {target_group_arn: percent, live: 100 - percent})
+        aws.about(version, app=app).log.info("%d%% of traffic; baking %.0fs", percent, bake_seconds)
+        fired = bake(aws, alarm_names, bake_seconds)
         if fired:
-            forward(session, state, state.forward)
+            write_listener_forward(aws, state, state.forward)
             raise UnhealthyVersionError(
                 app=app, version=version,
                 cause=(f"alarm {fired} went off with {percent}% of traffic on {version}; all traffic is back on "
                        f"{state.live_version or live}. Look at the alarm's metric, fix, and deploy a new version"))
 
 
-def bake(session: boto3.Session, alarm_names: list[str], seconds: float, clock: Clock) -> str | None:
+def bake(aws: AwsContext, alarm_names: list[str], seconds: float) -> str | None:
     """Wait ``seconds``; return the first of ``alarm_names`` found in ALARM, or None."""
-    deadline = clock.now() + seconds
-    intervals = poll_intervals(first_seconds=1.0, cap_seconds=10.0)
-    while True:
-        fired = alarm_in_alarm(session, alarm_names)
-        remaining = deadline - clock.now()
-        if fired or remaining <= 0:
-            return fired
-        clock.sleep(min(next(intervals), remaining))
+    return poll(aws.clock, lambda _: first_alarm_firing(aws, alarm_names), lambda fired: fired is not None,
+                timeout_seconds=seconds, first_seconds=1.0, cap_seconds=10.0).value
 
 
-def alarm_in_alarm(session: boto3.Session, alarm_names: list[str]) -> str | None:
+def first_alarm_firing(aws: AwsContext, alarm_names: list[str]) -> str | None:
     """Return the first of ``alarm_names`` whose state is ALARM (one call per 100 names; none without names)."""
     for start in range(0, len(alarm_names), 100):
         with aws_call("DescribeAlarms", ", ".join(alarm_names[start:start + 100])):
-            answer = client(session, "cloudwatch").describe_alarms(
+            answer = aws.client("cloudwatch").describe_alarms(
                 AlarmNames=alarm_names[start:start + 100], StateValue="ALARM")
         alarms = answer.get("MetricAlarms", []) + answer.get("CompositeAlarms", [])
         names = [a["AlarmName"] for a in alarms if a.get("StateValue") == "ALARM"]
@@ -64,10 +52,10 @@ def alarm_in_alarm(session: boto3.Session, alarm_names: list[str]) -> str | None
     return None
 
 
-def forward(session: boto3.Session, state: ListenerState, weights: dict[str, int]) -> None:
-    """Set the listener's default action to forward by ``weights`` (target group ARN -> weight)."""
+def write_listener_forward(aws: AwsContext, state: ListenerState, weights: dict[str, int]) -> None:
+    """Write the listener's default action: forward by ``weights`` (target group ARN -> weight)."""
     groups = [{"TargetGroupArn": arn, "Weight": weight} for arn, weight in weights.items()]
     with aws_call("ModifyListener", state.application.app):
-        client(session, "elbv2").modify_listener(
+        aws.client("elbv2").modify_listener(
             ListenerArn=state.application.listener_arn,
             DefaultActions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import boto3
 from pydantic import Field, field_validator
 
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args
-from stacker_ecs.core.ops.listener import describe_application, describe_listener, describe_service
+from stacker_ecs.core.ops.listener import describe_application, describe_listener, read_listener
 from stacker_ecs.core.ops.priority import choose_priority
+from stacker_ecs.core.ops.services import describe_service
 from stacker_ecs.core.validation import check_name, check_version
 
 
@@ -48,9 +49,9 @@ class LiveDesiredCountQuery(AppQuery):
     """Default: 1; the count returned while nothing is live."""
 
 
-def find_live_version(session: boto3.Session, query: LiveVersionQuery) -> str:
+def find_live_version(aws: AwsContext, query: LiveVersionQuery) -> str:
     """Return the live version (2 calls)."""
-    state = describe_listener(session, describe_application(session, query.namespace, query.app))
+    state = read_listener(aws, query.namespace, query.app)
     live = state.live_version
     if live:
         return live
@@ -64,24 +65,24 @@ def find_live_version(session: boto3.Session, query: LiveVersionQuery) -> str:
                         "cut one over, or give the lookup a default (::default=none)", app=query.app)
 
 
-def find_listener_arn(session: boto3.Session, query: AppQuery) -> str:
+def find_listener_arn(aws: AwsContext, query: AppQuery) -> str:
     """Return the application's HTTPS listener ARN (1 call)."""
-    return describe_application(session, query.namespace, query.app).listener_arn
+    return describe_application(aws, query.namespace, query.app).listener_arn
 
 
-def find_rule_priority(session: boto3.Session, query: RulePriorityQuery) -> int:
+def find_rule_priority(aws: AwsContext, query: RulePriorityQuery) -> int:
     """Return a free priority for the version's rule, or the one it already has (2 calls)."""
-    state = describe_listener(session, describe_application(session, query.namespace, query.app))
+    state = read_listener(aws, query.namespace, query.app)
     return choose_priority(state, query.version, max_rules=query.max_rules)
 
 
-def find_live_desired_count(session: boto3.Session, query: LiveDesiredCountQuery) -> int:
+def find_live_desired_count(aws: AwsContext, query: LiveDesiredCountQuery) -> int:
     """Return the live service's desired count, or the default while nothing is live (3 calls)."""
-    application = describe_application(session, query.namespace, query.app)
-    live = describe_listener(session, application).live_version
+    application = describe_application(aws, query.namespace, query.app)
+    live = describe_listener(aws, application).live_version
     if not live:
         return query.default
-    service = describe_service(session, application.cluster_name, query.app, live)
+    service = describe_service(aws, application.cluster_name, query.app, live)
     if service is None:
         raise AwsStateError(f"the live version {live} has no ECS service in cluster {application.cluster_name}; "
                             "its stack may have been deleted out of band: cut over to a healthy version",

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from pydantic import Field, field_validator
 
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args
 from stacker_ecs.core.ops.cutover import CutoverArgs, switch_to
 from stacker_ecs.core.ops.listener import read_listener
-from stacker_ecs.core.ops.wait import Clock
 from stacker_ecs.core.validation import check_name
 
 
@@ -32,9 +31,9 @@ class RollbackArgs(Args):
     _app = field_validator("app")(lambda v: check_name("app", v))
 
 
-def rollback(session: boto3.Session, args: RollbackArgs, clock: Clock | None = None) -> dict[str, Any]:
+def rollback(aws: AwsContext, args: RollbackArgs) -> dict[str, Any]:
     """Make the previous live version live again; refuse if it is gone or unhealthy."""
-    state = read_listener(session, args.namespace, args.app)
+    state = read_listener(aws, args.namespace, args.app)
     previous = state.previous_version
     if previous is None:
         stale = [arn for arn, weight in state.forward.items() if weight == 0]
@@ -43,4 +42,4 @@ def rollback(session: boto3.Session, args: RollbackArgs, clock: Clock | None = N
         raise AwsStateError(f"cannot roll back: {why}; cut over to a version by name instead", app=args.app)
     cutover_args = CutoverArgs(app=args.app, version=previous, namespace=args.namespace,
                                timeout_seconds=args.timeout_seconds, force=args.force, dry_run=args.dry_run)
-    return switch_to(session, state, cutover_args, clock or Clock())
+    return switch_to(aws, state, cutover_args)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
-import boto3
-
-from stacker_ecs.core import naming
-from stacker_ecs.core.aws import aws_call, client
-from stacker_ecs.core.ops.listener import describe_application, describe_listener, describe_services
+from stacker_ecs.core import contract, naming
+from stacker_ecs.core.aws import AwsContext, aws_call
 from stacker_ecs.core.ops.inventory import list_version_stacks
+from stacker_ecs.core.ops.listener import describe_application, describe_listener
+from stacker_ecs.core.ops.services import describe_services
 
 
 @dataclass(frozen=True)
@@ -27,13 +25,13 @@ class VersionStatus:
     url: str
 
 
-def describe_status(session: boto3.Session, namespace: str, app: str) -> list[VersionStatus]:
+def describe_status(aws: AwsContext, namespace: str, app: str) -> list[VersionStatus]:
     """Return one row per version stack of ``app``, newest first."""
-    application = describe_application(session, namespace, app)
-    state = describe_listener(session, application)
-    stacks = sorted(list_version_stacks(session, namespace, app), key=lambda s: s.created, reverse=True)
-    services = describe_services(session, application.cluster_name, app, [s.version for s in stacks])
-    elbv2 = client(session, "elbv2")
+    application = describe_application(aws, namespace, app)
+    state = describe_listener(aws, application)
+    stacks = sorted(list_version_stacks(aws, namespace, app), key=lambda s: s.created, reverse=True)
+    services = describe_services(aws, application.cluster_name, app, [s.version for s in stacks])
+    elbv2 = aws.client("elbv2")
     rows = []
     for stack in stacks:
         healthy = None
@@ -47,7 +45,7 @@ def describe_status(session: boto3.Session, namespace: str, app: str) -> list[Ve
         rows.append(VersionStatus(
             version=stack.version, stack=stack.name, stack_status=stack.status,
             desired=service.get("desiredCount"), running=service.get("runningCount"), healthy=healthy,
-            role=role, url=stack.outputs.get("Url") or _url(app, stack.version, application.domain)))
+            role=role, url=stack.outputs.get(contract.URL) or _url(app, stack.version, application.domain)))
     return rows
 
 
@@ -71,8 +69,3 @@ def _url(app: str, version: str, domain: str) -> str:
 
 def _show(value: int | None) -> str:
     return "-" if value is None else str(value)
-
-
-def status_dicts(rows: list[VersionStatus]) -> list[dict[str, Any]]:
-    """Return the rows as plain dicts (for hooks and JSON output)."""
-    return [asdict(r) for r in rows]

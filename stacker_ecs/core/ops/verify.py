@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from pydantic import Field
 
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.health import wait_for_healthy
-from stacker_ecs.core.ops.listener import describe_service
+from stacker_ecs.core.ops.services import describe_service
 from stacker_ecs.core.ops.version_target import VersionArgs, describe_version
-from stacker_ecs.core.ops.wait import Clock
 
 
 class VerifyHealthArgs(VersionArgs):
@@ -25,19 +24,18 @@ class VerifyHealthArgs(VersionArgs):
     """Default: 3; this many stopped tasks mean the version will not start, and the hook fails at once."""
 
 
-def verify_health(session: boto3.Session, args: VerifyHealthArgs, clock: Clock | None = None) -> dict[str, Any]:
+def verify_health(aws: AwsContext, args: VerifyHealthArgs) -> dict[str, Any]:
     """Return a summary once the version is healthy; raise :class:`UnhealthyVersionError` if it is not."""
-    clock = clock or Clock()
-    started = clock.now()
-    target = describe_version(session, args.namespace, args.app, args.version)
+    started = aws.clock.now()
+    target = describe_version(aws, args.namespace, args.app, args.version)
     expected = args.expected_count
     if expected is None:
-        service = describe_service(session, target.cluster, args.app, args.version)
+        service = describe_service(aws, target.cluster, args.app, args.version)
         if service is None:
             raise AwsStateError(f"no ECS service {target.service} in cluster {target.cluster}",
                                 app=args.app, version=args.version)
         expected = max(int(service["desiredCount"]), 1)
-    report = wait_for_healthy(session, target, expected, timeout_seconds=args.timeout_seconds, clock=clock,
+    report = wait_for_healthy(aws, target, expected, timeout_seconds=args.timeout_seconds,
                               max_failed_tasks=args.max_failed_tasks)
     return {"app": args.app, "version": args.version, "healthy": report.healthy, "expected": expected,
-            "waited_seconds": round(clock.now() - started, 1), "target_group_arn": target.target_group_arn}
+            "waited_seconds": round(aws.clock.now() - started, 1), "target_group_arn": target.target_group_arn}

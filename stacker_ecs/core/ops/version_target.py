@@ -1,15 +1,15 @@
-"""Find one version's stack and what health checks need from it."""
+"""One version: its arguments, and where its health is read (its service and target group)."""
 
 from __future__ import annotations
 
-import boto3
+from dataclasses import dataclass
+
 from pydantic import field_validator
 
-from stacker_ecs.core import naming
-from stacker_ecs.core.aws import aws_call, client
-from stacker_ecs.core.errors import AwsCallError, AwsStateError
+from stacker_ecs.core import contract, naming
+from stacker_ecs.core.aws import AwsContext, describe_stack
+from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args
-from stacker_ecs.core.ops.health import VersionTarget
 from stacker_ecs.core.validation import check_name, check_version
 
 HEALTHY_STACK_STATES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"})
@@ -29,25 +29,32 @@ class VersionArgs(Args):
     _version = field_validator("version", mode="before")(lambda v: check_version(str(v)))
 
 
-def describe_version(session: boto3.Session, namespace: str, app: str, version: str) -> VersionTarget:
+@dataclass(frozen=True)
+class VersionTarget:
+    """Where a version's health is read: its service and target group."""
+
+    app: str
+    version: str
+    cluster: str
+    service: str
+    target_group_arn: str
+
+
+def describe_version(aws: AwsContext, namespace: str, app: str, version: str) -> VersionTarget:
     """Return the version's service and target group from its stack outputs (one call)."""
     stack_name = naming.version_stack(namespace, app, version)
-    try:
-        with aws_call("DescribeStacks", stack_name):
-            stack = client(session, "cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
-    except AwsCallError as exc:
-        if "does not exist" in str(exc):
-            raise AwsStateError(f"no version stack {stack_name!r}; deploy the version first (stacker build)",
-                                app=app, version=version) from None
-        raise
+    stack = describe_stack(aws, stack_name)
+    if stack is None:
+        raise AwsStateError(f"no version stack {stack_name!r}; deploy the version first (stacker build)",
+                            app=app, version=version)
     status = stack["StackStatus"]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    if status not in HEALTHY_STACK_STATES or not {"TargetGroupArn", "ServiceName", "ClusterName"} <= set(outputs):
+    outputs = contract.outputs_of(stack)
+    if status not in HEALTHY_STACK_STATES or not set(contract.VERSION_OUTPUTS_READ) <= set(outputs):
         raise AwsStateError(f"version stack {stack_name!r} is {status}; it has no running service to check. "
                             "Deploy the version again (stacker build) or deploy a new one",
                             app=app, version=version)
-    if outputs.get("App", app) != app:
-        raise AwsStateError(f"stack {stack_name!r} belongs to app {outputs['App']!r}, not {app!r}; "
+    if outputs.get(contract.APP, app) != app:
+        raise AwsStateError(f"stack {stack_name!r} belongs to app {outputs[contract.APP]!r}, not {app!r}; "
                             "two apps' names collide, rename one", app=app, version=version)
-    return VersionTarget(app=app, version=version, cluster=outputs["ClusterName"],
-                         service=outputs["ServiceName"], target_group_arn=outputs["TargetGroupArn"])
+    return VersionTarget(app=app, version=version, cluster=outputs[contract.CLUSTER_NAME],
+                         service=outputs[contract.SERVICE_NAME], target_group_arn=outputs[contract.TARGET_GROUP_ARN])

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from troposphere import GetAtt, Ref, Template, ec2, route53
 from troposphere import elasticloadbalancingv2 as elb
 
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 from stacker_ecs.core.model import Spec
 from stacker_ecs.core.templates.common import add_output, base_tags, skip_checks, split_list, tags
 from stacker_ecs.core.validation import check_name
@@ -93,7 +93,7 @@ class ApplicationSpec(Spec):
 
 def build_application(spec: ApplicationSpec) -> Template:
     """Return the application template for ``spec``."""
-    template = Template(Description=f"stacker_ecs application {spec.app} ({spec.environment})")
+    template = Template(Description=contract.APPLICATION_DESCRIPTION.format(app=spec.app, environment=spec.environment))
     common = base_tags(spec.environment, spec.app, extra=spec.tags)
     security_group = template.add_resource(skip_checks(ec2.SecurityGroup(
         naming.LOAD_BALANCER_SECURITY_GROUP,
@@ -178,13 +178,13 @@ def _add_records(template: Template, spec: ApplicationSpec, load_balancer: elb.L
 
 def _add_outputs(template: Template, spec: ApplicationSpec, load_balancer: elb.LoadBalancer,
                  listener: elb.Listener, security_group: ec2.SecurityGroup) -> None:
-    add_output(template, "ListenerArn", Ref(listener), "HTTPS listener; its default action is the live version")
-    add_output(template, "LoadBalancerArn", Ref(load_balancer), "Application load balancer ARN")
-    add_output(template, "LoadBalancerDnsName", GetAtt(load_balancer, "DNSName"), "Load balancer DNS name")
-    add_output(template, "LoadBalancerHostedZoneId", GetAtt(load_balancer, "CanonicalHostedZoneID"),
+    add_output(template, contract.LISTENER_ARN, Ref(listener), "HTTPS listener; its default action is the live version")
+    add_output(template, contract.LOAD_BALANCER_ARN, Ref(load_balancer), "Application load balancer ARN")
+    add_output(template, contract.LOAD_BALANCER_DNS_NAME, GetAtt(load_balancer, "DNSName"), "Load balancer DNS name")
+    add_output(template, contract.LOAD_BALANCER_HOSTED_ZONE_ID, GetAtt(load_balancer, "CanonicalHostedZoneID"),
                "Route 53 zone of the load balancer, for alias records")
-    add_output(template, "LoadBalancerSecurityGroupId", Ref(security_group), "Load balancer security group")
-    add_output(template, "App", spec.app, "App name")
-    add_output(template, "Domain", spec.domain, "Domain of the app and version host names")
-    add_output(template, "ClusterName", spec.cluster_name, "Cluster the app's versions run in")
-    add_output(template, "Url", f"https://{naming.app_host(spec.app, spec.domain)}", "URL of the live version")
+    add_output(template, contract.LOAD_BALANCER_SECURITY_GROUP_ID, Ref(security_group), "Load balancer security group")
+    add_output(template, contract.APP, spec.app, "App name")
+    add_output(template, contract.DOMAIN, spec.domain, "Domain of the app and version host names")
+    add_output(template, contract.CLUSTER_NAME, spec.cluster_name, "Cluster the app's versions run in")
+    add_output(template, contract.URL, f"https://{naming.app_host(spec.app, spec.domain)}", "URL of the live version")

@@ -16,7 +16,7 @@ from awacs.sts import AssumeRole
 from pydantic import Field, field_validator
 from troposphere import Base64, GetAtt, Join, Parameter, Ref, Sub, Template, autoscaling, ec2, ecs, iam, logs
 
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 from stacker_ecs.core.model import Spec
 from stacker_ecs.core.templates.common import add_output, base_tags, skip_checks, split_list, tags
 from stacker_ecs.core.validation import check_name
@@ -83,7 +83,7 @@ class ClusterSpec(Spec):
 
 def build_cluster(spec: ClusterSpec) -> Template:
     """Return the cluster template for ``spec``."""
-    template = Template(Description=f"stacker_ecs cluster of environment {spec.environment}")
+    template = Template(Description=contract.CLUSTER_DESCRIPTION.format(environment=spec.environment))
     common = base_tags(spec.environment)
     cluster = template.add_resource(ecs.Cluster(
         naming.CLUSTER,
@@ -216,13 +216,13 @@ def _add_outputs(template: Template, spec: ClusterSpec, cluster: ecs.Cluster, lo
                  security_group: ec2.SecurityGroup) -> None:
     # Outputs reference only what every engine (and the emulator) resolves: never the capacity
     # provider or other skipped resources.
-    add_output(template, "ClusterName", Ref(cluster), "ECS cluster name")
-    add_output(template, "ClusterArn", GetAtt(cluster, "Arn"), "ECS cluster ARN")
-    add_output(template, "LaunchType", spec.launch_type, "Launch type of version stacks (EC2 or FARGATE)")
-    add_output(template, "VpcId", spec.vpc_id, "VPC of the cluster")
-    add_output(template, "Subnets", Join(",", spec.subnets), "Subnets of instances and tasks")
-    add_output(template, "ContainerSecurityGroupId", Ref(security_group),
+    add_output(template, contract.CLUSTER_NAME, Ref(cluster), "ECS cluster name")
+    add_output(template, contract.CLUSTER_ARN, GetAtt(cluster, "Arn"), "ECS cluster ARN")
+    add_output(template, contract.LAUNCH_TYPE, spec.launch_type, "Launch type of version stacks (EC2 or FARGATE)")
+    add_output(template, contract.VPC_ID, spec.vpc_id, "VPC of the cluster")
+    add_output(template, contract.SUBNETS, Join(",", spec.subnets), "Subnets of instances and tasks")
+    add_output(template, contract.CONTAINER_SECURITY_GROUP_ID, Ref(security_group),
                "Security group of container instances and tasks")
-    add_output(template, "LogGroupName", Ref(log_group), "Log group for container logs")
-    add_output(template, "Environment", spec.environment, "Environment name")
+    add_output(template, contract.LOG_GROUP_NAME, Ref(log_group), "Log group for container logs")
+    add_output(template, contract.ENVIRONMENT, spec.environment, "Environment name")
 

@@ -6,17 +6,17 @@ from typing import Any
 
 from troposphere import AWSObject, Export, Output, Sub, Tags, Template
 
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 
 
 def base_tags(environment: str, app: str | None = None, version: str | None = None,
               extra: dict[str, str] | None = None) -> dict[str, str]:
     """Return the tags that name environment, app and version (plus the user's own)."""
-    tags = {naming.TAG_ENVIRONMENT: environment}
+    tags = {contract.TAG_ENVIRONMENT: environment}
     if app:
-        tags[naming.TAG_APP] = app
+        tags[contract.TAG_APP] = app
     if version:
-        tags[naming.TAG_VERSION] = version
+        tags[contract.TAG_VERSION] = version
     tags.update(extra or {})
     return tags
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from awacs import ecr, logs, secretsmanager, ssm
 from awacs.aws import Allow, PolicyDocument, Principal, Statement
@@ -12,9 +12,7 @@ from troposphere import Sub, iam
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.templates.containers import secret_sources
-
-if TYPE_CHECKING:
-    from stacker_ecs.core.templates.version import VersionSpec
+from stacker_ecs.core.templates.version_spec import VersionSpec
 
 ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
                        r"(?P<repo>[^:@]+)")

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from troposphere import Ref, Tags
 from troposphere import elasticloadbalancingv2 as elb
 
 from stacker_ecs.core import naming
-
-if TYPE_CHECKING:
-    from stacker_ecs.core.templates.version import VersionSpec
+from stacker_ecs.core.templates.version_spec import VersionSpec
 
 
 def build_target_group(spec: VersionSpec, fargate: bool, tags: Tags) -> elb.TargetGroup:

@@ -7,8 +7,9 @@ rendered by the same builders the blueprints call, each with the rule priority t
 it works through its own boto3 session, so a :class:`CallCounter` on ``world.session`` counts only
 what the code under test calls.
 
-``fake_time`` is the clock of every wait: its ``sleep`` moves time forward and lets the agent do
-one pass, so waits end deterministically and no test sleeps.
+``fake_time`` (:class:`emulator.clock.FakeTime`) is the clock of every wait: its ``sleep`` moves
+time forward and lets the agent do one pass, so waits end deterministically and no test sleeps.
+``aws`` is the operations' AWS context on that clock.
 
 Other test directories build the same world with :func:`build_world` and :class:`FakeTime`.
 """
@@ -16,31 +17,32 @@ Other test directories build the same world with :func:`build_world` and :class:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 
+from emulator.clock import FakeTime
 from emulator.ecs_agent import EcsAgent
 from emulator.seed import World as Seeded
 from emulator.world import ExampleWorld
 from stacker_ecs.core import naming
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.listener import forward_weights
 from stacker_ecs.core.ops.queries import RulePriorityQuery, find_rule_priority
 from stacker_ecs.core.ops.wait import Clock
-from stacker_ecs.core.templates.version import VersionSpec, build_version, resolve_task
+from stacker_ecs.core.templates.version import VersionSpec, build_version, check_task, load_task
 
 REGION = "us-east-1"
 NAMESPACE = "ecs-dev"
 APP = "web"
 TASK_DEFINITION = {"containerDefinitions": [
     {"name": "web", "image": "nginx:1", "memory": 256, "portMappings": [{"containerPort": 80}]}]}
-START_TIME = 1_000.0
+__all__ = ["FakeTime"]
 
 
 def outputs_of(session: boto3.Session, stack_name: str) -> dict[str, str]:
@@ -48,43 +50,6 @@ def outputs_of(session: boto3.Session, stack_name: str) -> dict[str, str]:
     stack = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE", (stack_name, stack["StackStatus"])
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-
-
-class FakeTime:
-    """Time that passes only when a wait sleeps; each sleep lets the ECS agent do one pass.
-
-    ``agent_after_seconds`` holds the agent back until that much fake time has passed (tasks
-    that take a while to start); ``agent`` None means ECS never does anything.
-    """
-
-    def __init__(self, agent: EcsAgent | None, agent_after_seconds: float = 0.0) -> None:
-        self.agent = agent
-        self.agent_after_seconds = agent_after_seconds
-        self.start = START_TIME
-        self.current = START_TIME
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        """Return the fake monotonic time."""
-        return self.current
-
-    def sleep(self, seconds: float) -> None:
-        """Move time forward, then let the agent act (as ECS would have meanwhile)."""
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.current += seconds
-        if self.agent is not None and self.waited >= self.agent_after_seconds:
-            self.agent.sync()
-
-    @property
-    def waited(self) -> float:
-        """Return how much fake time has passed."""
-        return self.current - self.start
-
-    @property
-    def clock(self) -> Clock:
-        """Return the clock the operations take."""
-        return Clock(now=self.now, sleep=self.sleep)
 
 
 @dataclass
@@ -110,7 +75,8 @@ class World:
 
     def version_spec(self, version: str, desired_count: int = 1, **variables: Any) -> VersionSpec:
         """Return the spec the Version blueprint would build for ``version`` (priority from the lookup)."""
-        priority = find_rule_priority(self.session, RulePriorityQuery(app=APP, namespace=NAMESPACE, version=version))
+        priority = find_rule_priority(AwsContext.create(self.session), RulePriorityQuery(app=APP, namespace=NAMESPACE,
+                                                                                         version=version))
         data = {
             "App": APP, "Version": version, "Environment": "dev",
             "ClusterName": self.cluster["ClusterName"], "LaunchType": self.cluster["LaunchType"],
@@ -126,7 +92,8 @@ class World:
                        **variables: Any) -> dict[str, str]:
         """Create ``version``'s stack as ``stacker build`` would, and return its outputs."""
         spec = self.version_spec(version, desired_count, **variables)
-        body = build_version(spec, resolve_task(spec, where=f"test version {version}")).to_json()
+        body = build_version(spec, check_task(spec, load_task(spec, where=f"test version {version}"),
+                                              where=f"test version {version}")).to_json()
         name = naming.version_stack(NAMESPACE, APP, version)
         self.session.client("cloudformation").create_stack(
             StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
@@ -144,7 +111,8 @@ class World:
 
     def make_live(self, version: str, clock: Clock) -> dict[str, Any]:
         """Cut over to ``version`` through the real operation (the version must be healthy)."""
-        result = cutover(self.session, CutoverArgs(app=APP, version=version, namespace=NAMESPACE), clock=clock)
+        result = cutover(AwsContext.create(self.session, clock=clock), CutoverArgs(app=APP, version=version,
+                                                                                   namespace=NAMESPACE))
         assert result["changed"], result
         return result
 
@@ -247,6 +215,12 @@ def fake_time(world: World) -> FakeTime:
 
 
 @pytest.fixture
+def aws(world: World, fake_time: FakeTime) -> AwsContext:
+    """The AWS context of the operations under test: the world's session, the fake clock."""
+    return AwsContext.create(world.session, clock=fake_time.clock)
+
+
+@pytest.fixture
 def clock(fake_time: FakeTime) -> Clock:
     """The clock the operations take: no real sleeping."""
     return fake_time.clock
@@ -257,51 +231,3 @@ def live_world(world: World, fake_time: FakeTime) -> World:
     """``v1`` live at 2 tasks (healthy), ``v2`` deployed beside it at 1 task (healthy), nothing else."""
     deploy_live(world, fake_time)
     return world
-
-
-class _RoutedClient:
-    """A real client, except that one method answers from a stubbed client."""
-
-    def __init__(self, real: Any, method: str, stubbed: Any) -> None:
-        self._real = real
-        self._method = method
-        self._stubbed = stubbed
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stubbed if name == self._method else self._real, name)
-
-
-class OneCallStubbedSession:
-    """A boto3 session (moto behind it) whose clients answer exactly one operation from a botocore ``Stubber``.
-
-    For states moto cannot produce; every other call still goes to moto.
-    """
-
-    def __init__(self, session: boto3.Session, service: str, method: str) -> None:
-        self._session = session
-        self._service = service
-        self._method = method
-        self.stubbed = session.client(service)
-        self.stubber = Stubber(self.stubbed)
-
-    def client(self, service: str, **kwargs: Any) -> Any:
-        real = self._session.client(service, **kwargs)
-        return _RoutedClient(real, self._method, self.stubbed) if service == self._service else real
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
-
-
-@contextlib.contextmanager
-def stub_one_call(session: boto3.Session, service: str, method: str, response: dict[str, Any],
-                  expected_params: dict[str, Any] | None = None, *,
-                  via: str | None = None) -> Iterator[OneCallStubbedSession]:
-    """Yield a session whose ``service.method`` answers ``response`` once (and must be called once).
-
-    ``via="get_paginator"`` stubs a paginated call instead of a direct one.
-    """
-    stubbed = OneCallStubbedSession(session, service, via or method)
-    stubbed.stubber.add_response(method, response, expected_params)
-    with stubbed.stubber:
-        yield stubbed
-        stubbed.stubber.assert_no_pending_responses()

@@ -10,9 +10,11 @@ import boto3
 import pytest
 
 from emulator.calls import CallCounter
+from emulator.stubs import answer_once
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup, plan_cleanup, wait_for_deletes
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
-from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World, stub_one_call
+from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -42,7 +44,7 @@ def stack(version: str, hours_old: float = 0, *, status: str = "CREATE_COMPLETE"
 def test_cleanup_deletes_versions_that_are_neither_live_nor_previous(world: World, fake_time: FakeTime):
     deploy(world, fake_time, "v1", "v2", "v4", "v5", live=("v4", "v5"))
 
-    result = cleanup(world.session, args(), clock=fake_time.clock)
+    result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())
 
     assert sorted(result["deleted"]) == ["v1", "v2"]
     assert result["kept"] == {"v5": "live", "v4": "previous live version (keep_previous)"}
@@ -56,7 +58,7 @@ def test_cleanup_without_keep_previous_never_writes_the_listener_and_skips_the_r
     deploy(world, fake_time, "v1", "v2", live=("v1", "v2"))
     before = world.forward()
 
-    result = cleanup(world.session, args(keep_previous=False), clock=fake_time.clock)
+    result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args(keep_previous=False))
 
     assert result["deleted"] == []
     assert result["skipped"] == {"v1": "recorded on the listener as the previous live version; the next cutover "
@@ -69,7 +71,7 @@ def test_cleanup_without_keep_previous_deletes_a_previous_version_the_listener_n
         world: World, fake_time: FakeTime):
     deploy(world, fake_time, "v1", "v2", "v4", live=("v1", "v2", "v4"))  # v1 is no longer recorded
 
-    result = cleanup(world.session, args(keep_previous=False), clock=fake_time.clock)
+    result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args(keep_previous=False))
 
     assert result["deleted"] == ["v1"]
     assert "v2" in result["skipped"]
@@ -79,7 +81,7 @@ def test_cleanup_without_keep_previous_deletes_a_previous_version_the_listener_n
 def test_cleanup_keeps_the_newest_versions_with_keep_last(world: World, fake_time: FakeTime):
     deploy(world, fake_time, "v1", "v2", "v4", "v5", "v6", live=("v1",))
 
-    result = cleanup(world.session, args(keep_last=2), clock=fake_time.clock)
+    result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args(keep_last=2))
 
     assert sorted(result["deleted"]) == ["v2", "v4"]
     assert result["kept"]["v6"] == result["kept"]["v5"] == "one of the 2 newest (keep_last)"
@@ -89,7 +91,7 @@ def test_cleanup_keeps_the_newest_versions_with_keep_last(world: World, fake_tim
 def test_cleanup_never_deletes_versions_matching_an_exclude_pattern(world: World, fake_time: FakeTime):
     deploy(world, fake_time, "v1", "release-1", "release-2", "v2", live=("v1",))
 
-    result = cleanup(world.session, args(exclude=["release-*"]), clock=fake_time.clock)
+    result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args(exclude=["release-*"]))
 
     assert result["deleted"] == ["v2"]
     assert result["kept"]["release-1"] == "excluded by 'release-*'"
@@ -98,15 +100,17 @@ def test_cleanup_never_deletes_versions_matching_an_exclude_pattern(world: World
 
 def test_cleanup_deletes_only_versions_older_than_older_than_hours(world: World, fake_time: FakeTime):
     deploy(world, fake_time, "v1", "v2", live=("v1",))
-    created = next(s.created for s in list_version_stacks(world.session, NAMESPACE, APP) if s.version == "v2")
+    created = next(s.created for s in list_version_stacks(AwsContext.create(world.session), NAMESPACE,
+                                                          APP) if s.version == "v2")
 
-    young = cleanup(world.session, args(older_than_hours=1), clock=fake_time.clock,
-                    now=created + timedelta(minutes=30))
+    fake_time.wall_start = created + timedelta(minutes=30) - timedelta(seconds=fake_time.waited)
+    young = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args(older_than_hours=1))
     assert young["deleted"] == []
     assert young["kept"]["v2"] == "0.5h old, younger than older_than_hours 1"
     assert world.version_stacks() == {"v1", "v2"}
 
-    old = cleanup(world.session, args(older_than_hours=1), clock=fake_time.clock, now=created + timedelta(hours=2))
+    fake_time.wall_start = created + timedelta(hours=2) - timedelta(seconds=fake_time.waited)
+    old = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args(older_than_hours=1))
     assert old["deleted"] == ["v2"]
     assert world.version_stacks() == {"v1"}
 
@@ -115,7 +119,7 @@ def test_cleanup_dry_run_deletes_nothing_and_reports_what_it_would_delete(world:
     deploy(world, fake_time, "v1", "v2", "v4", live=("v1",))
     counter = CallCounter(world.session)
 
-    result = cleanup(world.session, args(dry_run=True), clock=fake_time.clock)
+    result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args(dry_run=True))
 
     assert (result["dry_run"], sorted(result["deleted"])) == (True, ["v2", "v4"])
     assert counter.mutating() == []
@@ -126,7 +130,7 @@ def test_cleanup_skips_a_termination_protected_stack_and_reports_why(world: Worl
     deploy(world, fake_time, "v1", "v2", live=("v1",))
     world.deploy_version("v4", termination_protection=True)
 
-    result = cleanup(world.session, args(), clock=fake_time.clock)
+    result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())
 
     assert result["deleted"] == ["v2"]
     assert result["kept"]["v4"] == "termination protection is on; turn it off to let cleanup delete it"
@@ -141,7 +145,7 @@ def test_cleanup_of_web_never_touches_the_stacks_of_an_app_named_web_admin(world
     world.session.client("cloudformation").create_stack(StackName="ecs-dev-app-web-admin-1",
                                                         TemplateBody=json.dumps(template))
 
-    result = cleanup(world.session, args(), clock=fake_time.clock)
+    result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())
 
     assert result["deleted"] == ["v2"]
     assert "ecs-dev-app-web-admin-1" in world.stack_names()
@@ -166,7 +170,7 @@ def test_cleanup_never_deletes_the_live_version_even_if_cutover_runs_between_lis
     world.session.events.register("before-call.elbv2.DescribeListeners",
                                   cut_over_to_v4_the_first_time_cleanup_rereads_the_listener)
 
-    result = cleanup(world.session, args(), clock=fake_time.clock)
+    result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())
 
     assert cutovers == ["v4"], "the cutover ran between cleanup's listing and its deletes"
     assert result["skipped"] == {"v4": "became live while cleanup ran"}
@@ -179,7 +183,7 @@ def test_cleanup_never_writes_the_listener_so_it_cannot_undo_a_concurrent_cutove
     deploy(world, fake_time, "v1", "v2", "v4", live=("v1", "v2"))
     counter = CallCounter(world.session)
 
-    cleanup(world.session, args(keep_previous=False, max_parallel=1), clock=fake_time.clock)
+    cleanup(AwsContext.create(world.session, clock=fake_time.clock), args(keep_previous=False, max_parallel=1))
 
     assert "elbv2.ModifyListener" not in counter.calls
     assert world.live_version() == "v2"
@@ -190,7 +194,7 @@ def test_cleanup_of_ten_versions_out_of_twelve_costs_at_most_25_calls(world: Wor
     deploy(world, fake_time, *versions, live=("b11", "b12"))
     counter = CallCounter(world.session)
 
-    result = cleanup(world.session, args(), clock=fake_time.clock)
+    result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())
 
     assert sorted(result["deleted"]) == sorted(versions[:10])
     assert counter.total <= 25, counter.calls
@@ -215,8 +219,9 @@ def test_failed_version_stacks_are_listed_by_their_description(session):
         summary("ecs-dev-app-web-v9", "DELETE_COMPLETE", "stacker_ecs version v9 of web (dev)"),
     ]}
 
-    with stub_one_call(session, "cloudformation", "describe_stacks", page, {}, via="get_paginator") as stubbed:
-        stacks = list_version_stacks(stubbed, NAMESPACE, APP)
+    aws = AwsContext.create(session)
+    with answer_once(aws.client("cloudformation"), "DescribeStacks", page, {}):
+        stacks = list_version_stacks(aws, NAMESPACE, APP)
 
     assert [(s.version, s.status, s.target_group_arn) for s in stacks] == [
         ("v7", "ROLLBACK_COMPLETE", None), ("v8", "CREATE_COMPLETE", "tg-v8")]
@@ -258,9 +263,10 @@ def test_wait_for_deletes_names_each_stack_that_failed_to_delete_and_why(session
                                 "StackStatusReason": "The following resource(s) failed to delete: [TargetGroup]."}]}
     fake_time = FakeTime(agent=None)
 
-    with stub_one_call(session, "cloudformation", "list_stacks", page,
-                       {"StackStatusFilter": ["DELETE_IN_PROGRESS", "DELETE_FAILED"]}, via="get_paginator") as stubbed:
-        failed = wait_for_deletes(stubbed, [failing, gone], timeout_seconds=60, clock=fake_time.clock)
+    aws = AwsContext.create(session, clock=fake_time.clock)
+    with answer_once(aws.client("cloudformation"), "ListStacks", page,
+                     {"StackStatusFilter": ["DELETE_IN_PROGRESS", "DELETE_FAILED"]}):
+        failed = wait_for_deletes(aws, [failing, gone], timeout_seconds=60)
 
     assert failed == {"v1": "The following resource(s) failed to delete: [TargetGroup]."}
     assert fake_time.sleeps == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator.calls import CallCounter
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, HealthTimeoutError, UnhealthyVersionError
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
@@ -22,7 +23,7 @@ def ecs_starts_tasks_at_once(world: World) -> None:
 
 def test_cutover_scales_the_new_version_to_the_live_count_verifies_it_and_switches(live_world: World,
                                                                                     fake_time: FakeTime):
-    result = cutover(live_world.session, args("v2"), clock=fake_time.clock)
+    result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert result == {"app": APP, "version": "v2", "previous": "v1", "changed": True, "dry_run": False,
                       "desired_count": 2, "healthy": 2, "message": "v2 is live (was v1)"}
@@ -37,7 +38,7 @@ def test_cutover_happy_path_costs_at_most_six_calls_when_tasks_start_at_once(liv
     ecs_starts_tasks_at_once(live_world)
     counter = CallCounter(live_world.session)
 
-    cutover(live_world.session, args("v2"), clock=fake_time.clock)
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert counter.total <= 6, counter.calls
     assert counter.mutating() == ["ecs.UpdateService", "elbv2.ModifyListener"]
@@ -47,7 +48,7 @@ def test_cutover_happy_path_costs_at_most_six_calls_when_tasks_start_at_once(liv
 def test_cutover_costs_at_most_three_more_calls_per_poll_while_tasks_start(live_world: World, fake_time: FakeTime):
     counter = CallCounter(live_world.session)
 
-    cutover(live_world.session, args("v2"), clock=fake_time.clock)
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert len(fake_time.sleeps) >= 1
     assert counter.total <= 6 + 3 * len(fake_time.sleeps), counter.calls
@@ -57,7 +58,7 @@ def test_first_cutover_switches_from_the_no_live_version_response(world: World, 
     world.deploy_version("v1")
     world.sync()
 
-    result = cutover(world.session, args("v1"), clock=fake_time.clock)
+    result = cutover(AwsContext.create(world.session, clock=fake_time.clock), args("v1"))
 
     assert (result["changed"], result["previous"], result["desired_count"]) == (True, None, 1)
     assert world.forward() == {world.target_group("v1"): 1}
@@ -67,17 +68,17 @@ def test_cutover_never_scales_a_bigger_new_version_down(live_world: World, fake_
     live_world.set_desired_count("v2", 3)
     live_world.sync()
 
-    result = cutover(live_world.session, args("v2"), clock=fake_time.clock)
+    result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert result["desired_count"] == 2
     assert live_world.desired_count("v2") == 3
 
 
 def test_rerun_for_the_live_version_is_a_no_op_that_says_already_live(live_world: World, fake_time: FakeTime):
-    cutover(live_world.session, args("v2"), clock=fake_time.clock)
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
     counter = CallCounter(live_world.session)
 
-    result = cutover(live_world.session, args("v2"), clock=fake_time.clock)
+    result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert result["changed"] is False
     assert result["message"] == "v2 is already live"
@@ -90,7 +91,7 @@ def test_unknown_version_is_refused_listing_the_known_ones(live_world: World, fa
     counter = CallCounter(live_world.session)
 
     with pytest.raises(AwsStateError) as caught:
-        cutover(live_world.session, args("v9"), clock=fake_time.clock)
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v9"))
 
     assert str(caught.value) == ("web/v9: unknown version: the listener has no rule for v9 (versions: v1, v2); "
                                  "deploy it first, or check the spelling")
@@ -103,7 +104,7 @@ def test_version_whose_service_is_gone_is_refused_before_any_change(live_world: 
     counter = CallCounter(live_world.session)
 
     with pytest.raises(AwsStateError, match=r"no ECS service web-v2 in cluster .*deploy the version again"):
-        cutover(live_world.session, args("v2"), clock=fake_time.clock)
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert counter.mutating() == []
     assert live_world.live_version() == "v1"
@@ -111,7 +112,8 @@ def test_version_whose_service_is_gone_is_refused_before_any_change(live_world: 
 
 def test_unknown_app_is_refused_naming_the_application_stack(world: World, fake_time: FakeTime):
     with pytest.raises(AwsStateError, match="no application stack 'ecs-dev-app-api'"):
-        cutover(world.session, CutoverArgs(app="api", version="v1", namespace=NAMESPACE), clock=fake_time.clock)
+        cutover(AwsContext.create(world.session, clock=fake_time.clock), CutoverArgs(app="api", version="v1",
+                                                                                     namespace=NAMESPACE))
 
 
 def test_broken_version_is_refused_and_the_listener_still_forwards_to_the_old_one(live_world: World,
@@ -119,7 +121,7 @@ def test_broken_version_is_refused_and_the_listener_still_forwards_to_the_old_on
     live_world.deploy_version("v3")
 
     with pytest.raises(UnhealthyVersionError) as caught:
-        cutover(live_world.session, args("v3"), clock=fake_time.clock)
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v3"))
 
     message = str(caught.value)
     assert message.startswith("web/v3: cutover refused, v1 stays live: 3 tasks stopped before becoming healthy")
@@ -134,11 +136,12 @@ def test_version_that_stays_unhealthy_until_the_timeout_is_refused_and_a_rerun_f
     stalled = FakeTime(agent=None)  # ECS starts nothing while the cutover waits
 
     with pytest.raises(HealthTimeoutError, match="cutover refused, v1 stays live: only 1/2 targets healthy"):
-        cutover(live_world.session, args("v2", timeout_seconds=60), clock=stalled.clock)
+        cutover(AwsContext.create(live_world.session, clock=stalled.clock), args("v2", timeout_seconds=60))
     assert live_world.live_version() == "v1"
 
     live_world.sync()
-    result = cutover(live_world.session, args("v2", timeout_seconds=60), clock=FakeTime(agent=None).clock)
+    result = cutover(AwsContext.create(live_world.session, clock=FakeTime(agent=None).clock), args("v2",
+                                                                                                   timeout_seconds=60))
     assert result["changed"] is True
     assert live_world.live_version() == "v2"
 
@@ -147,7 +150,7 @@ def test_dry_run_changes_nothing_and_says_what_it_would_do(live_world: World, fa
     before = live_world.forward()
     counter = CallCounter(live_world.session)
 
-    result = cutover(live_world.session, args("v2", dry_run=True), clock=fake_time.clock)
+    result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2", dry_run=True))
 
     assert result["message"] == "dry run: would make v2 live"
     assert (result["changed"], result["dry_run"], result["desired_count"]) == (False, True, 2)
@@ -161,7 +164,7 @@ def test_force_switches_even_when_the_version_is_not_healthy(live_world: World, 
     live_world.deploy_version("v3")
     counter = CallCounter(live_world.session)
 
-    result = cutover(live_world.session, args("v3", force=True), clock=fake_time.clock)
+    result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v3", force=True))
 
     assert result["changed"] is True
     assert "healthy" not in result
@@ -181,7 +184,7 @@ def test_autoscaled_version_gets_its_minimum_capacity_raised_so_scaling_does_not
     live_world.sync()
     counter = CallCounter(live_world.session)
 
-    cutover(live_world.session, args("v4"), clock=fake_time.clock)
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v4"))
 
     assert counter.calls["application-autoscaling.RegisterScalableTarget"] == 1
     (scalable,) = live_world.session.client("application-autoscaling").describe_scalable_targets(
@@ -195,7 +198,7 @@ def test_version_without_autoscaling_is_scaled_without_touching_application_auto
                                                                                          fake_time: FakeTime):
     counter = CallCounter(live_world.session)
 
-    cutover(live_world.session, args("v2"), clock=fake_time.clock)
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert not any(call.startswith("application-autoscaling.") for call in counter.calls)
 
@@ -208,6 +211,6 @@ def test_cutover_is_not_refused_for_tasks_that_failed_before_the_version_became_
     live_world.sync()
     assert live_world.healthy_targets("v3") == 1
 
-    result = cutover(live_world.session, args("v3"), clock=fake_time.clock)
+    result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v3"))
 
     assert result["changed"] is True

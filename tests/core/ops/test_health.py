@@ -7,17 +7,19 @@ import logging
 import pytest
 
 from emulator.calls import CallCounter
+from emulator.stubs import answer_once
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import HealthTimeoutError, UnhealthyVersionError
 from stacker_ecs.core.ops.health import (
     EcsState,
     HealthReport,
-    VersionTarget,
     explain,
     failure_cause,
     read_ecs_state,
     wait_for_healthy,
 )
-from tests.core.ops.conftest import APP, FakeTime, World, stub_one_call
+from stacker_ecs.core.ops.version_target import VersionTarget
+from tests.core.ops.conftest import APP, FakeTime, World
 
 
 def target_of(world: World, version: str) -> VersionTarget:
@@ -106,7 +108,8 @@ def test_wait_returns_at_once_with_one_call_when_enough_targets_are_healthy(worl
     fake_time = FakeTime(agent=None)
     counter = CallCounter(world.session)
 
-    report = wait_for_healthy(world.session, target_of(world, "v1"), 2, timeout_seconds=60, clock=fake_time.clock)
+    report = wait_for_healthy(AwsContext.create(world.session, clock=fake_time.clock), target_of(world, "v1"), 2,
+                              timeout_seconds=60)
 
     assert report.healthy == 2
     assert counter.calls == {"elbv2.DescribeTargetHealth": 1}
@@ -118,7 +121,8 @@ def test_wait_polls_at_growing_intervals_capped_at_two_seconds_and_stops_at_the_
     fake_time = FakeTime(agent=None)
 
     with pytest.raises(HealthTimeoutError):
-        wait_for_healthy(world.session, target_of(world, "v1"), 1, timeout_seconds=10, clock=fake_time.clock)
+        wait_for_healthy(AwsContext.create(world.session, clock=fake_time.clock), target_of(world, "v1"), 1,
+                         timeout_seconds=10)
 
     assert fake_time.sleeps[:4] == [0.25, 0.375, 0.5625, 0.84375]
     assert max(fake_time.sleeps) == 2.0
@@ -129,10 +133,11 @@ def test_wait_logs_a_progress_line_only_when_something_changed(world: World, cap
     world.deploy_version("v1", 2)
     fake_time = FakeTime(world.agent, agent_after_seconds=3)
 
-    with caplog.at_level(logging.INFO, logger="stacker_ecs.core.ops.health"):
-        wait_for_healthy(world.session, target_of(world, "v1"), 2, timeout_seconds=60, clock=fake_time.clock)
+    with caplog.at_level(logging.INFO, logger="stacker_ecs.core.ops"):
+        wait_for_healthy(AwsContext.create(world.session, clock=fake_time.clock), target_of(world, "v1"), 2,
+                         timeout_seconds=60)
 
-    lines = [r.getMessage() for r in caplog.records if r.name == "stacker_ecs.core.ops.health"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "stacker_ecs.core.ops"]
     assert len(fake_time.sleeps) > 3
     assert lines == ["web/v1: 0/2 targets healthy after 0s",
                      f"web/v1: 2/2 targets healthy after {fake_time.waited:.0f}s"]
@@ -144,7 +149,8 @@ def test_wait_fails_at_the_first_poll_when_the_service_is_gone(world: World):
     fake_time = FakeTime(agent=None)
 
     with pytest.raises(UnhealthyVersionError, match="its ECS service does not exist"):
-        wait_for_healthy(world.session, target_of(world, "v1"), 1, timeout_seconds=60, clock=fake_time.clock)
+        wait_for_healthy(AwsContext.create(world.session, clock=fake_time.clock), target_of(world, "v1"), 1,
+                         timeout_seconds=60)
 
     assert fake_time.sleeps == []
 
@@ -160,10 +166,11 @@ def test_wait_fails_at_the_first_poll_when_the_circuit_breaker_failed_the_deploy
         "events": []}]}
     fake_time = FakeTime(agent=None)
 
-    with stub_one_call(world.session, "ecs", "describe_services", failed,
-                       {"cluster": version.cluster, "services": [version.service]}) as stubbed, \
+    aws = AwsContext.create(world.session, clock=fake_time.clock)
+    with answer_once(aws.client("ecs"), "DescribeServices", failed,
+                     {"cluster": version.cluster, "services": [version.service]}), \
             pytest.raises(UnhealthyVersionError) as caught:
-        wait_for_healthy(stubbed, version, 1, timeout_seconds=60, clock=fake_time.clock)
+        wait_for_healthy(aws, version, 1, timeout_seconds=60)
 
     assert "ECS failed the deployment (circuit breaker): ECS deployment circuit breaker: tasks failed to start" \
         in str(caught.value)
@@ -183,5 +190,5 @@ def test_stopped_tasks_of_scaling_and_of_other_services_are_not_failures(world: 
                         group="service:web-v1", networkConfiguration={"awsvpcConfiguration": network})["tasks"][0]
     ecs.stop_task(cluster=world.cluster_name, task=task["taskArn"], reason="Scaling activity initiated by (deployment)")
 
-    assert read_ecs_state(world.session, target_of(world, "v1")).failed_tasks == []
-    assert len(read_ecs_state(world.session, target_of(world, "v3")).failed_tasks) == 3
+    assert read_ecs_state(AwsContext.create(world.session), target_of(world, "v1")).failed_tasks == []
+    assert len(read_ecs_state(AwsContext.create(world.session), target_of(world, "v3")).failed_tasks) == 3

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
-from stacker_ecs.core.ops.listener import Application, describe_services, forward_weights, listener_state, read_listener
+from stacker_ecs.core.ops.listener import Application, forward_weights, listener_state, read_listener
 from stacker_ecs.core.ops.queries import LiveVersionQuery, find_live_version
+from stacker_ecs.core.ops.services import describe_services
 from tests.core.ops.conftest import APP, NAMESPACE, World
 
 APPLICATION = Application(namespace=NAMESPACE, app=APP, stack_name="ecs-dev-app-web", listener_arn="listener",
@@ -37,7 +39,7 @@ def test_nothing_is_live_before_the_first_cutover_and_every_deployed_version_has
     world.deploy_version("v1")
     world.deploy_version("v2")
 
-    state = read_listener(world.session, NAMESPACE, APP)
+    state = read_listener(AwsContext.create(world.session), NAMESPACE, APP)
 
     assert state.live_version is None
     assert state.previous_version is None
@@ -50,7 +52,7 @@ def test_find_live_version_refuses_while_nothing_is_live_and_says_how_to_fix_it(
     world.deploy_version("v1")
 
     with pytest.raises(AwsStateError, match="no version is live yet") as caught:
-        find_live_version(world.session, LiveVersionQuery(app=APP, namespace=NAMESPACE))
+        find_live_version(AwsContext.create(world.session), LiveVersionQuery(app=APP, namespace=NAMESPACE))
 
     assert "::default=" in str(caught.value)
     assert caught.value.app == APP
@@ -59,7 +61,8 @@ def test_find_live_version_refuses_while_nothing_is_live_and_says_how_to_fix_it(
 def test_find_live_version_returns_the_default_while_nothing_is_live(world: World):
     world.deploy_version("v1")
 
-    assert find_live_version(world.session, LiveVersionQuery(app=APP, namespace=NAMESPACE, default="none")) == "none"
+    assert find_live_version(AwsContext.create(world.session), LiveVersionQuery(app=APP, namespace=NAMESPACE,
+                                                                                default="none")) == "none"
 
 
 def test_live_version_is_the_one_the_listener_forwards_to_after_cutover(world: World, clock):
@@ -69,16 +72,16 @@ def test_live_version_is_the_one_the_listener_forwards_to_after_cutover(world: W
 
     world.make_live("v2", clock)
 
-    state = read_listener(world.session, NAMESPACE, APP)
+    state = read_listener(AwsContext.create(world.session), NAMESPACE, APP)
     assert state.live_version == "v2"
     assert state.live_target_group == world.target_group("v2")
-    assert find_live_version(world.session, LiveVersionQuery(app=APP, namespace=NAMESPACE)) == "v2"
+    assert find_live_version(AwsContext.create(world.session), LiveVersionQuery(app=APP, namespace=NAMESPACE)) == "v2"
 
 
 def test_previous_live_version_is_recorded_at_weight_zero_after_the_next_cutover(live_world: World, clock):
     live_world.make_live("v2", clock)
 
-    state = read_listener(live_world.session, NAMESPACE, APP)
+    state = read_listener(AwsContext.create(live_world.session), NAMESPACE, APP)
     assert state.forward == {live_world.target_group("v2"): 1, live_world.target_group("v1"): 0}
     assert state.live_version == "v2"
     assert state.previous_version == "v1"
@@ -91,7 +94,7 @@ def test_only_the_last_previous_version_is_recorded_after_a_third_cutover(live_w
 
     live_world.make_live("v4", clock)
 
-    state = read_listener(live_world.session, NAMESPACE, APP)
+    state = read_listener(AwsContext.create(live_world.session), NAMESPACE, APP)
     assert state.forward == {live_world.target_group("v4"): 1, live_world.target_group("v2"): 0}
     assert (state.live_version, state.previous_version) == ("v4", "v2")
 
@@ -103,12 +106,12 @@ def test_live_target_group_whose_stack_was_deleted_out_of_band_reads_as_no_live_
     # Real AWS refuses to delete a target group the listener uses; moto lets the stack go.
     world.delete_version_out_of_band("v1")
 
-    state = read_listener(world.session, NAMESPACE, APP)
+    state = read_listener(AwsContext.create(world.session), NAMESPACE, APP)
 
     assert state.live_target_group is not None
     assert state.live_version is None
     with pytest.raises(AwsStateError):
-        find_live_version(world.session, LiveVersionQuery(app=APP, namespace=NAMESPACE))
+        find_live_version(AwsContext.create(world.session), LiveVersionQuery(app=APP, namespace=NAMESPACE))
 
 
 def test_live_target_group_whose_stack_was_deleted_is_named_in_the_error(world: World, clock):
@@ -119,7 +122,7 @@ def test_live_target_group_whose_stack_was_deleted_is_named_in_the_error(world: 
     world.delete_version_out_of_band("v1")
 
     with pytest.raises(AwsStateError) as caught:
-        find_live_version(world.session, LiveVersionQuery(app=APP, namespace=NAMESPACE))
+        find_live_version(AwsContext.create(world.session), LiveVersionQuery(app=APP, namespace=NAMESPACE))
 
     assert orphan in str(caught.value)
     assert "yet" not in str(caught.value)
@@ -174,7 +177,7 @@ def test_listener_state_ignores_rules_of_other_hosts_but_counts_their_priorities
 def test_describe_services_returns_only_versions_whose_service_exists(world: World):
     world.deploy_version("v1")
 
-    services = describe_services(world.session, world.cluster_name, APP, ["v1", "v9"])
+    services = describe_services(AwsContext.create(world.session), world.cluster_name, APP, ["v1", "v9"])
 
     assert list(services) == ["v1"]
     assert services["v1"]["serviceName"] == "web-v1"

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from conftest import APP, NAMESPACE, FakeTime, World
 
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import ConfigError, UnhealthyVersionError
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
@@ -43,8 +44,8 @@ def test_stepped_cutover_moves_traffic_in_steps_baking_each_then_switches(live_w
     switches = record_switches(live_world)
     create_alarm(live_world)
 
-    result = cutover(live_world.session, args(steps_percent=[10, 50], bake_seconds=300, alarm_names=[ALARM]),
-                     clock=fake_time.clock)
+    aws = AwsContext.create(live_world.session, clock=fake_time.clock)
+    result = cutover(aws, args(steps_percent=[10, 50], bake_seconds=300, alarm_names=[ALARM]))
 
     assert result["changed"] is True
     assert switches == [{"v2": 10, "v1": 90}, {"v2": 50, "v1": 50}, {"v2": 1, "v1": 0}]
@@ -66,8 +67,8 @@ def test_an_alarm_during_a_step_puts_all_traffic_back_and_fails_naming_it(live_w
 
     with pytest.raises(UnhealthyVersionError, match="alarm web-5xx went off with 50% of traffic on v2; all "
                                                    "traffic is back on v1"):
-        cutover(live_world.session, args(steps_percent=[10, 50], bake_seconds=60, alarm_names=[ALARM]),
-                clock=fake_time.clock)
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock),
+                args(steps_percent=[10, 50], bake_seconds=60, alarm_names=[ALARM]))
 
     assert live_world.forward() == before
     assert live_world.live_version() == "v1"
@@ -81,7 +82,7 @@ def test_a_stepped_cutover_that_stopped_half_way_is_finished_by_a_rerun(live_wor
         "TargetGroups": [{"TargetGroupArn": live_world.target_group("v2"), "Weight": 60},
                          {"TargetGroupArn": live_world.target_group("v1"), "Weight": 40}]}}])
 
-    result = cutover(live_world.session, args(steps_percent=[10, 50]), clock=fake_time.clock)
+    result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args(steps_percent=[10, 50]))
 
     assert result["changed"] is True
     assert live_world.forward() == {live_world.target_group("v2"): 1, live_world.target_group("v1"): 0}

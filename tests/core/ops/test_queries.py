@@ -7,6 +7,7 @@ import json
 import pytest
 
 from emulator.calls import CallCounter
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, ConfigError
 from stacker_ecs.core.ops.queries import (
     AppQuery,
@@ -31,12 +32,14 @@ def measure_reads(world: World) -> dict[str, int]:
     """Return how many AWS calls each read makes right now."""
     counter = CallCounter(world.session)
     reads = {
-        "find_live_version": lambda: find_live_version(world.session, LiveVersionQuery(app=APP, namespace=NAMESPACE)),
+        "find_live_version": lambda: find_live_version(AwsContext.create(world.session),
+                                                       LiveVersionQuery(app=APP, namespace=NAMESPACE)),
         "find_rule_priority": lambda: find_rule_priority(
-            world.session, RulePriorityQuery(app=APP, namespace=NAMESPACE, version="new")),
+            AwsContext.create(world.session), RulePriorityQuery(app=APP, namespace=NAMESPACE, version="new")),
         "find_live_desired_count": lambda: find_live_desired_count(
-            world.session, LiveDesiredCountQuery(app=APP, namespace=NAMESPACE)),
-        "find_listener_arn": lambda: find_listener_arn(world.session, AppQuery(app=APP, namespace=NAMESPACE)),
+            AwsContext.create(world.session), LiveDesiredCountQuery(app=APP, namespace=NAMESPACE)),
+        "find_listener_arn": lambda: find_listener_arn(AwsContext.create(world.session), AppQuery(app=APP,
+                                                                                                  namespace=NAMESPACE)),
     }
     measured = {}
     for name, read in reads.items():
@@ -68,19 +71,21 @@ def test_reads_cost_a_constant_number_of_calls_whatever_else_lives_in_the_accoun
 def test_find_live_desired_count_is_the_live_services_desired_count(live_world: World):
     query = LiveDesiredCountQuery(app=APP, namespace=NAMESPACE)
 
-    assert find_live_desired_count(live_world.session, query) == 2
+    assert find_live_desired_count(AwsContext.create(live_world.session), query) == 2
 
 
 def test_find_live_desired_count_is_the_default_while_nothing_is_live(world: World):
     world.deploy_version("v1")
 
-    assert find_live_desired_count(world.session, LiveDesiredCountQuery(app=APP, namespace=NAMESPACE)) == 1
-    assert find_live_desired_count(world.session, LiveDesiredCountQuery(app=APP, namespace=NAMESPACE,
+    assert find_live_desired_count(AwsContext.create(world.session), LiveDesiredCountQuery(app=APP,
+                                                                                           namespace=NAMESPACE)) == 1
+    assert find_live_desired_count(AwsContext.create(world.session), LiveDesiredCountQuery(app=APP, namespace=NAMESPACE,
                                                                         default=3)) == 3
 
 
 def test_find_listener_arn_is_the_application_stacks_listener(world: World):
-    assert find_listener_arn(world.session, AppQuery(app=APP, namespace=NAMESPACE)) == world.listener_arn
+    assert find_listener_arn(AwsContext.create(world.session), AppQuery(app=APP,
+                                                                        namespace=NAMESPACE)) == world.listener_arn
 
 
 @pytest.mark.parametrize("read", [
@@ -99,7 +104,7 @@ def test_unknown_app_is_refused_naming_the_application_stack_it_looked_for(world
 
 def test_unknown_namespace_is_refused_naming_the_application_stack_it_looked_for(world: World):
     with pytest.raises(AwsStateError, match="'ecs-prod-app-web'"):
-        find_listener_arn(world.session, AppQuery(app=APP, namespace="ecs-prod"))
+        find_listener_arn(AwsContext.create(world.session), AppQuery(app=APP, namespace="ecs-prod"))
 
 
 @pytest.mark.parametrize(("model", "value", "field"), [

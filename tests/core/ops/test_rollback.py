@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator.calls import CallCounter
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
 from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
@@ -25,7 +26,7 @@ def cut_over_to_v2(live_world: World, fake_time: FakeTime) -> World:
 def test_rollback_makes_the_previous_version_live_again(cut_over_to_v2: World, fake_time: FakeTime):
     world = cut_over_to_v2
 
-    result = rollback(world.session, args(), clock=fake_time.clock)
+    result = rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
 
     assert (result["version"], result["previous"], result["changed"]) == ("v1", "v2", True)
     assert result["message"] == "v1 is live (was v2)"
@@ -36,7 +37,7 @@ def test_rollback_to_a_running_previous_version_is_one_listener_change(cut_over_
     counter = CallCounter(cut_over_to_v2.session)
     no_ecs = FakeTime(agent=None)
 
-    rollback(cut_over_to_v2.session, args(), clock=no_ecs.clock)
+    rollback(AwsContext.create(cut_over_to_v2.session, clock=no_ecs.clock), args())
 
     assert counter.mutating() == ["elbv2.ModifyListener"]
     assert counter.total <= 5, counter.calls
@@ -46,9 +47,9 @@ def test_rollback_to_a_running_previous_version_is_one_listener_change(cut_over_
 def test_rollback_twice_toggles_between_the_two_versions(cut_over_to_v2: World, fake_time: FakeTime):
     world = cut_over_to_v2
 
-    rollback(world.session, args(), clock=fake_time.clock)
+    rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
     assert world.live_version() == "v1"
-    rollback(world.session, args(), clock=fake_time.clock)
+    rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
     assert world.live_version() == "v2"
     assert world.forward() == {world.target_group("v2"): 1, world.target_group("v1"): 0}
 
@@ -57,7 +58,7 @@ def test_rollback_with_nothing_recorded_is_refused_with_a_clear_message(live_wor
     counter = CallCounter(live_world.session)
 
     with pytest.raises(AwsStateError) as caught:
-        rollback(live_world.session, args(), clock=fake_time.clock)
+        rollback(AwsContext.create(live_world.session, clock=fake_time.clock), args())
 
     assert str(caught.value) == ("web: cannot roll back: no previous live version is recorded on the listener; "
                                  "cut over to a version by name instead")
@@ -69,7 +70,7 @@ def test_rollback_before_anything_was_live_is_refused(world: World, fake_time: F
     world.deploy_version("v1")
 
     with pytest.raises(AwsStateError, match="no previous live version is recorded"):
-        rollback(world.session, args(), clock=fake_time.clock)
+        rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
 
 
 def test_rollback_when_the_previous_stack_was_deleted_is_refused_naming_its_target_group(cut_over_to_v2: World,
@@ -79,7 +80,7 @@ def test_rollback_when_the_previous_stack_was_deleted_is_refused_naming_its_targ
     world.delete_version_out_of_band("v1")
 
     with pytest.raises(AwsStateError) as caught:
-        rollback(world.session, args(), clock=fake_time.clock)
+        rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
 
     message = str(caught.value)
     assert message.startswith(f"web: cannot roll back: the previous live target group {orphan} belongs to no "
@@ -91,7 +92,7 @@ def test_rollback_when_the_previous_stack_was_deleted_is_refused_naming_its_targ
 def test_rollback_dry_run_changes_nothing(cut_over_to_v2: World, fake_time: FakeTime):
     counter = CallCounter(cut_over_to_v2.session)
 
-    result = rollback(cut_over_to_v2.session, args(dry_run=True), clock=fake_time.clock)
+    result = rollback(AwsContext.create(cut_over_to_v2.session, clock=fake_time.clock), args(dry_run=True))
 
     assert result["message"] == "dry run: would make v1 live"
     assert counter.mutating() == []
@@ -104,7 +105,7 @@ def test_rollback_to_a_previous_version_scaled_down_meanwhile_scales_it_back_fir
     world.set_desired_count("v1", 1)
     world.sync()
 
-    result = rollback(world.session, args(), clock=fake_time.clock)
+    result = rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
 
     assert (result["desired_count"], result["healthy"]) == (2, 2)
     assert world.desired_count("v1") == 2

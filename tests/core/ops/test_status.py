@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from stacker_ecs.core.ops.status import VersionStatus, describe_status, format_status, status_dicts
+from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core.ops.status import VersionStatus, describe_status, format_status
 from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
 
 
@@ -11,7 +12,7 @@ def test_status_has_a_row_per_version_newest_first_with_role_counts_and_url(live
     live_world.deploy_version("v3")
     live_world.sync()  # v3 is broken: no targets
 
-    rows = describe_status(live_world.session, NAMESPACE, APP)
+    rows = describe_status(AwsContext.create(live_world.session), NAMESPACE, APP)
 
     assert [(r.version, r.role, r.desired, r.running, r.healthy) for r in rows] == [
         ("v3", "", 1, 0, 0), ("v2", "live", 2, 2, 2), ("v1", "previous", 2, 2, 2)]
@@ -24,7 +25,7 @@ def test_status_table_shows_versions_live_marker_urls_desired_running_and_health
                                                                                   fake_time: FakeTime):
     live_world.make_live("v2", fake_time.clock)
 
-    table = format_status(describe_status(live_world.session, NAMESPACE, APP)).splitlines()
+    table = format_status(describe_status(AwsContext.create(live_world.session), NAMESPACE, APP)).splitlines()
 
     assert table[0].split() == ["VERSION", "STACK", "STATUS", "DESIRED/RUNNING", "HEALTHY", "LIVE", "URL"]
     assert table[1].split() == ["v2", "ecs-dev-app-web-v2", "CREATE_COMPLETE", "2/2", "2", "*",
@@ -36,7 +37,7 @@ def test_status_table_shows_versions_live_marker_urls_desired_running_and_health
 
 
 def test_status_of_an_app_without_versions_says_so(world: World):
-    assert describe_status(world.session, NAMESPACE, APP) == []
+    assert describe_status(AwsContext.create(world.session), NAMESPACE, APP) == []
     assert format_status([]).splitlines()[-1] == "(no version stacks)"
 
 
@@ -47,10 +48,3 @@ def test_status_shows_dashes_for_a_version_whose_service_is_gone():
     assert format_status([row]).splitlines()[1].split() == [
         "v7", "ecs-dev-app-web-v7", "ROLLBACK_COMPLETE", "-/-", "-", "https://web-v7.dev.example.com"]
 
-
-def test_status_dicts_are_plain_dicts_for_hooks_and_json(live_world: World):
-    rows = status_dicts(describe_status(live_world.session, NAMESPACE, APP))
-
-    assert rows[-1] == {"version": "v1", "stack": "ecs-dev-app-web-v1", "stack_status": "CREATE_COMPLETE",
-                        "desired": 2, "running": 2, "healthy": 2, "role": "live",
-                        "url": "https://web-v1.dev.example.com"}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from emulator.stubs import answer_once
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, HealthTimeoutError, UnhealthyVersionError
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
-from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World, stub_one_call
+from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
 
 
 def args(version: str, **extra) -> VerifyHealthArgs:
@@ -18,7 +20,7 @@ def test_version_that_is_healthy_already_is_verified_without_waiting(world: Worl
     world.deploy_version("v1", 2)
     world.sync()
 
-    result = verify_health(world.session, args("v1"), clock=fake_time.clock)
+    result = verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1"))
 
     assert result == {"app": APP, "version": "v1", "healthy": 2, "expected": 2, "waited_seconds": 0.0,
                       "target_group_arn": world.target_group("v1")}
@@ -29,7 +31,7 @@ def test_version_becomes_healthy_when_the_agent_registers_targets_a_few_polls_la
     world.deploy_version("v1", 2)
     fake_time = FakeTime(world.agent, agent_after_seconds=1)
 
-    result = verify_health(world.session, args("v1"), clock=fake_time.clock)
+    result = verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1"))
 
     assert result["healthy"] == 2
     assert len(fake_time.sleeps) == 3
@@ -41,14 +43,15 @@ def test_expected_count_overrides_the_desired_count(world: World, fake_time: Fak
     world.deploy_version("v1", 3)
     world.sync()
 
-    assert verify_health(world.session, args("v1", expected_count=2), clock=fake_time.clock)["expected"] == 2
+    aws = AwsContext.create(world.session, clock=fake_time.clock)
+    assert verify_health(aws, args("v1", expected_count=2))["expected"] == 2
 
 
 def test_broken_version_fails_fast_naming_cannot_pull_container_error(world: World, fake_time: FakeTime):
     world.deploy_version("v3")
 
     with pytest.raises(UnhealthyVersionError) as caught:
-        verify_health(world.session, args("v3", timeout_seconds=600), clock=fake_time.clock)
+        verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v3", timeout_seconds=600))
 
     error = caught.value
     assert not isinstance(error, HealthTimeoutError)
@@ -64,7 +67,7 @@ def test_timeout_with_no_targets_explains_targets_and_service(world: World):
     fake_time = FakeTime(agent=None)  # ECS never starts a task
 
     with pytest.raises(HealthTimeoutError) as caught:
-        verify_health(world.session, args("v1", timeout_seconds=30), clock=fake_time.clock)
+        verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1", timeout_seconds=30))
 
     message = str(caught.value)
     assert message.startswith("web/v1: only 0/1 targets healthy after 30s (timeout 30s)")
@@ -82,10 +85,11 @@ def test_unhealthy_targets_fail_at_once_with_their_reason(world: World, fake_tim
         "TargetHealth": {"State": "unhealthy", "Reason": "Target.ResponseCodeMismatch",
                          "Description": "Health checks failed with these codes: [404]"}}]}
 
-    with stub_one_call(world.session, "elbv2", "describe_target_health", unhealthy,
-                       {"TargetGroupArn": world.target_group("v1")}) as stubbed, \
+    aws = AwsContext.create(world.session, clock=fake_time.clock)
+    with answer_once(aws.client("elbv2"), "DescribeTargetHealth", unhealthy,
+                     {"TargetGroupArn": world.target_group("v1")}), \
             pytest.raises(UnhealthyVersionError) as caught:
-        verify_health(stubbed, args("v1"), clock=fake_time.clock)
+        verify_health(aws, args("v1"))
 
     message = str(caught.value)
     assert "all 1 targets failed their health checks: Target.ResponseCodeMismatch" in message
@@ -97,7 +101,7 @@ def test_unhealthy_targets_fail_at_once_with_their_reason(world: World, fake_tim
 
 def test_version_that_was_never_deployed_is_refused_naming_its_stack(world: World, fake_time: FakeTime):
     with pytest.raises(AwsStateError, match="no version stack 'ecs-dev-app-web-v9'; deploy the version first"):
-        verify_health(world.session, args("v9"), clock=fake_time.clock)
+        verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v9"))
 
 
 def test_version_whose_service_is_gone_is_refused(world: World, fake_time: FakeTime):
@@ -105,4 +109,4 @@ def test_version_whose_service_is_gone_is_refused(world: World, fake_time: FakeT
     world.session.client("ecs").delete_service(cluster=world.cluster_name, service="web-v1", force=True)
 
     with pytest.raises(AwsStateError, match="no ECS service web-v1 in cluster"):
-        verify_health(world.session, args("v1"), clock=fake_time.clock)
+        verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1"))

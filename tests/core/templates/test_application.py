@@ -8,7 +8,7 @@ import pytest
 from golden import assert_matches_golden, props_of
 from troposphere import Template
 
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.templates.application import (
     NO_LIVE_VERSION_BODY,
@@ -207,7 +207,7 @@ def test_application_tags_name_environment_and_app_plus_the_users_own():
     load_balancer = props_of(render(Tags={"team": "payments"}), "AWS::ElasticLoadBalancingV2::LoadBalancer")
 
     assert {t["Key"]: t["Value"] for t in load_balancer["Tags"]} == {
-        naming.TAG_ENVIRONMENT: "dev", naming.TAG_APP: "web", "team": "payments"}
+        contract.TAG_ENVIRONMENT: "dev", contract.TAG_APP: "web", "team": "payments"}
 
 
 # ---- golden ------------------------------------------------------------------------------------

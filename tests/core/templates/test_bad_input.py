@@ -14,7 +14,7 @@ from stacker_ecs.core.errors import ConfigError
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.templates.application import ApplicationSpec
 from stacker_ecs.core.templates.cluster import ClusterSpec
-from stacker_ecs.core.templates.version import VersionSpec, resolve_task
+from stacker_ecs.core.templates.version import VersionSpec, check_task, load_task
 
 WHERE = "stack 'app-web-v1' (Version blueprint)"
 TASK = {
@@ -64,7 +64,7 @@ def check_version(changes: dict[str, Any]) -> Callable[[Path], Any]:
     """Return an attempt to validate a version stack: its spec, then its task definition."""
     def attempt(tmp_path: Path) -> Any:
         data = merged(VERSION, {k: (v(tmp_path) if callable(v) else v) for k, v in changes.items()})
-        return resolve_task(parse(VersionSpec, data, where=WHERE), where=WHERE)
+        return check_task(spec := parse(VersionSpec, data, where=WHERE), load_task(spec, where=WHERE), where=WHERE)
     return attempt
 
 

@@ -10,9 +10,9 @@ import pytest
 from golden import assert_matches_golden, props_of
 from troposphere import Template
 
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 from stacker_ecs.core.model import parse
-from stacker_ecs.core.templates.version import VersionSpec, build_version, resolve_task
+from stacker_ecs.core.templates.version import VersionSpec, build_version, check_task, load_task
 
 ROOT = Path(__file__).resolve().parents[3]
 ECS_JSON = ROOT / "config" / "apps" / "web" / "ecs.json"
@@ -39,12 +39,12 @@ FARGATE = {"LaunchType": "FARGATE", "Subnets": ",".join(SUBNETS), "ContainerSecu
 
 
 def build(**variables: Any) -> Template:
-    """Return the version template for BASE plus ``variables``, through ``resolve_task`` as blueprints do."""
+    """Return the version template for BASE plus ``variables``, as the blueprint builds it."""
     data = {**BASE, **variables}
     if "TaskDefinition" in variables:
         data.pop("TaskDefinitionFile")
     spec = parse(VersionSpec, data, where="test version")
-    return build_version(spec, resolve_task(spec, where="test version"))
+    return build_version(spec, check_task(spec, load_task(spec, where="test version"), where="test version"))
 
 
 def render(**variables: Any) -> dict[str, Any]:
@@ -188,11 +188,12 @@ def test_version_circuit_breaker_stops_and_rolls_back_failing_deployments(circui
 def test_version_resources_are_tagged_with_app_environment_and_version():
     template = render(Tags={"team": "payments"})
 
-    expected = {naming.TAG_APP: "web", naming.TAG_ENVIRONMENT: "dev", naming.TAG_VERSION: "v1", "team": "payments"}
+    expected = {contract.TAG_APP: "web", contract.TAG_ENVIRONMENT: "dev", contract.TAG_VERSION: "v1",
+                "team": "payments"}
     assert tags_of(props_of(template, "AWS::ECS::TaskDefinition")) == expected
     assert tags_of(props_of(template, "AWS::ElasticLoadBalancingV2::TargetGroup")) == expected
     service = props_of(template, "AWS::ECS::Service")
-    assert tags_of(service) == {**expected, naming.TAG_AUTOSCALING: "off"}
+    assert tags_of(service) == {**expected, contract.TAG_AUTOSCALING: "off"}
     assert service["PropagateTags"] == "SERVICE"
 
 
@@ -274,7 +275,7 @@ def test_version_autoscaling_tracks_average_cpu_between_min_and_max_tasks():
     tracking = policy["TargetTrackingScalingPolicyConfiguration"]
     assert tracking["TargetValue"] == 70.0
     assert tracking["PredefinedMetricSpecification"] == {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}
-    assert tags_of(props_of(template, "AWS::ECS::Service"))[naming.TAG_AUTOSCALING] == "on"
+    assert tags_of(props_of(template, "AWS::ECS::Service"))[contract.TAG_AUTOSCALING] == "on"
 
 
 # ---- task definition input ---------------------------------------------------------------------

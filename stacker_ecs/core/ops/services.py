@@ -1,0 +1,47 @@
+"""A version's ECS service: read (ten per call) and scaled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stacker_ecs.core import contract, naming
+from stacker_ecs.core.aws import AwsContext, aws_call
+from stacker_ecs.core.ops.version_target import VersionTarget
+
+
+def describe_service(aws: AwsContext, cluster: str, app: str, version: str) -> dict[str, Any] | None:
+    """Return a version's ECS service (with tags), or None if it does not exist."""
+    return describe_services(aws, cluster, app, [version]).get(version)
+
+
+def describe_services(aws: AwsContext, cluster: str, app: str, versions: list[str]) -> dict[str, dict[str, Any]]:
+    """Return version -> ECS service for the versions whose service exists (10 per call)."""
+    ecs = aws.client("ecs")
+    found: dict[str, dict[str, Any]] = {}
+    names = {naming.service_name(app, v): v for v in versions}
+    batch = list(names)
+    for start in range(0, len(batch), 10):
+        with aws_call("DescribeServices", cluster):
+            answer = ecs.describe_services(cluster=cluster, services=batch[start:start + 10], include=["TAGS"])
+        for service in answer.get("services", []):
+            if service.get("status") != "INACTIVE" and service["serviceName"] in names:
+                found[names[service["serviceName"]]] = service
+    return found
+
+
+def is_autoscaled(service: dict[str, Any]) -> bool:
+    """Return whether target tracking owns the service's desired count (its tag says so)."""
+    return any(t.get("key") == contract.TAG_AUTOSCALING and t.get("value") == "on" for t in service.get("tags", []))
+
+
+def scale_service(aws: AwsContext, target: VersionTarget, count: int, *, autoscaling: bool) -> None:
+    """Set the service's desired count (and its autoscaling minimum, so scaling does not undo it)."""
+    aws.about(target.version, app=target.app).log.info("scaling to %d tasks", count)
+    subject = f"{target.app}/{target.version}"
+    if autoscaling:
+        with aws_call("RegisterScalableTarget", subject):
+            aws.client("application-autoscaling").register_scalable_target(
+                ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
+                ResourceId=f"service/{target.cluster}/{target.service}", MinCapacity=count)
+    with aws_call("UpdateService", subject):
+        aws.client("ecs").update_service(cluster=target.cluster, service=target.service, desiredCount=count)

@@ -1,0 +1,122 @@
+"""Settings of a version stack: the stacker ``variables`` of the ``Version`` blueprint, validated."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from stacker_ecs.core import naming
+from stacker_ecs.core.model import Spec
+from stacker_ecs.core.templates.common import split_list
+from stacker_ecs.core.validation import check_name, check_version
+
+
+class VersionSpec(Spec):
+    """Settings of a version stack (the stacker ``variables`` of ``Version``)."""
+
+    app: str
+    """App name, as in the application stack."""
+    version: str
+    """This build's version: lower-case letters, digits and '-', e.g. ``42-b4c1e``."""
+    environment: str
+    """Environment name, e.g. ``dev``; used in tags and the task family."""
+    cluster_name: str
+    """Cluster to run in (``${output cluster::ClusterName}``)."""
+    launch_type: Literal["EC2", "FARGATE"] = "EC2"
+    """Default: ``EC2`` (bridge networking, dynamic host ports); ``FARGATE`` uses awsvpc. Take it
+    from the cluster: ``${output cluster::LaunchType}``."""
+    vpc_id: str
+    """VPC of the target group (``${output cluster::VpcId}``)."""
+    subnets: list[str] = []
+    """Default: none (EC2). Subnets of Fargate tasks (``${output cluster::Subnets}``); unused on EC2."""
+    container_security_group_id: str = ""
+    """Default: none (EC2). Security group of Fargate tasks (``${output cluster::ContainerSecurityGroupId}``)."""
+    log_group_name: str
+    """Log group of the containers (``${output cluster::LogGroupName}``)."""
+    listener_arn: str
+    """The application's HTTPS listener (``${output app-<app>::ListenerArn}``)."""
+    domain: str
+    """The application's domain (``${output app-<app>::Domain}``)."""
+    rule_priority: int = Field(ge=1, le=50000)
+    """Priority of the host rule on the listener, 1-50000 (``${alb_rule_priority ...}``)."""
+    task_definition: dict[str, Any] | None = None
+    """The task definition in the seed's ecs.json shape (containerDefinitions, cpu, memory,
+    volumes); give this or ``TaskDefinitionFile``."""
+    task_definition_file: str | None = None
+    """Path of an ecs.json file; ``${App}``, ``${Version}`` and ``${Environment}`` in it are replaced."""
+    image: str | None = None
+    """Default: the image in the task definition; otherwise the image of this build for the
+    target container."""
+    container_name: str | None = None
+    """Default: the first container with a port mapping; the container behind the load balancer."""
+    container_port: int | None = Field(default=None, ge=1, le=65535)
+    """Default: that container's first port mapping."""
+    desired_count: int = Field(default=1, ge=0, le=1000)
+    """Default: 1; start at the live version's count with ``${ecs_live_desired_count <app>}``."""
+    health_check_path: str = "/"
+    """Default: ``/``; the path the load balancer checks (seed: ``lb_health_check``)."""
+    health_check_grace_period_seconds: int = Field(default=60, ge=0, le=2147483647)
+    """Default: 60; ECS ignores failing checks this long after a task starts."""
+    health_check_timeout_seconds: int = Field(default=5, ge=2, le=120)
+    """Default: 5; a check slower than this fails."""
+    health_check_interval_seconds: int = Field(default=15, ge=5, le=300)
+    """Default: 15 seconds between checks."""
+    healthy_threshold_count: int = Field(default=2, ge=2, le=10)
+    """Default: 2 passing checks make a target healthy."""
+    unhealthy_threshold_count: int = Field(default=2, ge=2, le=10)
+    """Default: 2 failing checks make a target unhealthy."""
+    health_check_matcher: str = "200-399"
+    """Default: any 2xx or 3xx answer is healthy."""
+    deregistration_delay_seconds: int = Field(default=30, ge=0, le=3600)
+    """Default: 30; connections to a stopping task get this long to finish."""
+    autoscaling: bool = False
+    """Default: off; on adds CPU target tracking between the min and max capacity."""
+    autoscaling_target_cpu_percent: int = Field(default=60, ge=1, le=100)
+    """Default: 60% average CPU."""
+    autoscaling_min_capacity: int = Field(default=1, ge=0)
+    """Default: 1 task at least (cutover raises it to the live count)."""
+    autoscaling_max_capacity: int = Field(default=4, ge=1)
+    """Default: 4 tasks at most."""
+    circuit_breaker: bool = True
+    """Default: on; ECS stops a deployment whose tasks keep failing and CloudFormation reports it."""
+    task_role_policy_arns: list[str] = []
+    """Default: none. Managed policies for the containers' own AWS access (the task role has none otherwise)."""
+    tags: dict[str, str] = {}
+    """Default: none. Extra tags for every resource."""
+
+    _check_app = field_validator("app")(lambda v: check_name("app", v))
+    _check_environment = field_validator("environment")(lambda v: check_name("environment", v))
+    _check_version = field_validator("version", mode="before")(lambda v: check_version(str(v)))
+    _coerce_lists = field_validator("subnets", "task_role_policy_arns", mode="before")(lambda v: split_list(v))
+
+    @field_validator("health_check_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"{value!r} does not start with '/'; write it as '/{value}'")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> VersionSpec:
+        label = naming.version_host_label(self.app, self.version)
+        if len(label) > naming.MAX_HOST_LABEL:
+            raise ValueError(f"Version: host label {label!r} is {len(label)} characters, above DNS's "
+                             f"{naming.MAX_HOST_LABEL}; shorten the version")
+        if (self.task_definition is None) == (self.task_definition_file is None):
+            raise ValueError("TaskDefinition/TaskDefinitionFile: give exactly one of them")
+        if self.autoscaling and self.autoscaling_min_capacity > self.autoscaling_max_capacity:
+            raise ValueError(f"AutoscalingMinCapacity: {self.autoscaling_min_capacity} is above "
+                             f"AutoscalingMaxCapacity {self.autoscaling_max_capacity}; lower it")
+        if self.launch_type == "FARGATE" and not (self.subnets and self.container_security_group_id):
+            raise ValueError("Subnets/ContainerSecurityGroupId: Fargate tasks need both; pass "
+                             "${output cluster::Subnets} and ${output cluster::ContainerSecurityGroupId}")
+        if self.health_check_timeout_seconds >= self.health_check_interval_seconds:
+            raise ValueError(f"HealthCheckTimeoutSeconds: {self.health_check_timeout_seconds} is not below "
+                             f"HealthCheckIntervalSeconds {self.health_check_interval_seconds}; lower it")
+        return self
+
+    @property
+    def host(self) -> str:
+        """Return this version's own host name."""
+        return naming.version_host(self.app, self.version, self.domain)
