@@ -33,10 +33,10 @@ lint: $(PKG)
 	$(BIN)/ruff check stacker_ecs emulator tests scripts
 
 demo: $(PKG)
-	$(BIN)/python scripts/demo.py
+	$(BIN)/python -m scripts.demo
 
 bench: $(PKG)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python -m scripts.bench
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .demo
