@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import boto3
 import pytest
 
-from stacker_ecs.cli import main
+from emulator.calls import EveryCall
+from stacker_ecs.cli import build_parser, main
+from stacker_ecs.core.ops.cleanup import CleanupArgs
+from stacker_ecs.core.ops.cutover import CutoverArgs
+from stacker_ecs.core.ops.rollback import RollbackArgs
+from stacker_ecs.core.ops.verify import VerifyHealthArgs
 from tests.core.ops.conftest import FakeTime, World, build_world, deploy_live
 
 NS = ["--namespace", "ecs-dev"]
@@ -39,11 +45,11 @@ def test_status_prints_the_table_and_exits_0(world: World, capsys):
                                 "https://web-v1.dev.example.com"]
 
 
-def test_status_of_a_malformed_app_name_exits_1_saying_what_to_fix(world: World, capsys):
+def test_status_of_a_malformed_app_name_exits_2_saying_what_to_fix(world: World, capsys):
     code, out, err = run(capsys, "status", "Web", *NS)
 
-    assert (code, out) == (1, "")
-    assert err.startswith("stacker-ecs status: 'Web' has 'W', which is not allowed in stack and host names")
+    assert (code, out) == (2, "")
+    assert err.startswith("stacker-ecs status: app: 'Web' has 'W', which is not allowed in stack and host names")
 
 
 def test_cutover_prints_the_result_as_json_and_exits_0(world: World, capsys):
@@ -93,10 +99,10 @@ def test_cutover_to_a_broken_version_exits_1_and_v1_stays_live(world: World, cap
     assert world.live_version() == "v1"
 
 
-def test_cutover_with_a_malformed_version_exits_1_before_any_change(world: World, capsys):
+def test_cutover_with_a_malformed_version_exits_2_before_any_change(world: World, capsys):
     code, _, err = run(capsys, "cutover", "web", "v2_1", *NS)
 
-    assert code == 1
+    assert code == 2
     assert "version: 'v2_1' has '_', which is not allowed in stack and host names" in err
     assert world.live_version() == "v1"
 
@@ -104,8 +110,26 @@ def test_cutover_with_a_malformed_version_exits_1_before_any_change(world: World
 def test_bad_argument_values_are_reported_with_the_command_named_once(world: World, capsys):
     code, _, err = run(capsys, "cutover", "web", "v2_1", *NS)
 
-    assert code == 1
+    assert code == 2
     assert err.startswith("stacker-ecs cutover: version: 'v2_1' has '_'")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["cleanup", "web", *NS, "--keep-last", "two"], "keep_last: 'two' is not accepted; it should be a valid integer"),
+    (["cleanup", "web", *NS, "--keep-last", "-1"], "keep_last: '-1' is not accepted; it should be greater"),
+    (["cutover", "web", "v2", *NS, "--timeout-seconds", "soon"], "timeout_seconds: 'soon' is not accepted"),
+    (["cutover", "web", "v2", *NS, "--steps-percent", "50", "10"], "steps_percent: [50, 10] is not a rising list"),
+    (["verify", "web", "v2", *NS, "--expected-count", "0"], "expected_count: '0' is not accepted"),
+], ids=["keep-last-not-a-number", "keep-last-negative", "timeout-not-a-number", "steps-not-rising",
+        "expected-count-zero"])
+def test_bad_argument_values_exit_2_with_the_models_message_before_any_aws_call(world: World, capsys, argv,
+                                                                                 message):
+    with EveryCall() as calls:
+        code, out, err = run(capsys, *argv)
+
+    assert (code, out) == (2, "")
+    assert err.startswith(f"stacker-ecs {argv[0]}: {message}")
+    assert calls.total == 0
 
 
 def test_cutover_of_an_unknown_app_exits_1_naming_the_stack(world: World, capsys):
@@ -158,14 +182,35 @@ def test_cleanup_no_keep_previous_reports_the_previous_version_the_listener_stil
     ["status", "web"],
     ["cutover", "web", *NS],
     ["deploy", "web", *NS],
-    ["cleanup", "web", *NS, "--keep-last", "two"],
-    ["cutover", "web", "v2", *NS, "--timeout-seconds", "soon"],
+    ["cleanup", "web", *NS, "--keep-lats", "2"],
     [],
-], ids=["missing-namespace", "missing-version", "unknown-command", "keep-last-not-a-number", "timeout-not-a-number",
-        "no-command"])
+], ids=["missing-namespace", "missing-version", "unknown-command", "unknown-option", "no-command"])
 def test_bad_arguments_exit_2_with_usage(session, capsys, argv):
     with pytest.raises(SystemExit) as caught:
         main(argv)
 
     assert caught.value.code == 2
     assert "usage: stacker-ecs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("command", "model"), [
+    ("verify", VerifyHealthArgs), ("cutover", CutoverArgs), ("rollback", RollbackArgs), ("cleanup", CleanupArgs)])
+def test_every_hook_argument_has_a_flag_and_no_flag_restates_a_default(command, model):
+    parser = build_parser()
+    (sub,) = [a for a in parser._subparsers._group_actions if a.dest == "command"]
+    actions = {a.dest: a for a in sub.choices[command]._actions if a.dest != "help"}
+
+    assert set(actions) == set(model.model_fields)
+    assert all(a.default in (None, argparse.SUPPRESS) for a in actions.values())
+
+
+def test_a_verify_with_every_default_takes_the_models_defaults(world: World, capsys):
+    code, out, err = run(capsys, "verify", "web", "v2", *NS)
+
+    assert code == 0, err
+    assert json.loads(out)["expected"] == 2  # the service's desired count, the model's default
+
+
+def test_a_bug_is_not_turned_into_a_refusal_it_shows_its_traceback(world: World, capsys):
+    with pytest.raises(AttributeError, match="'str' object has no attribute 'now'"):
+        main(["--region", "us-east-1", "cutover", "web", "v2", *NS], clock="not a clock")  # type: ignore[arg-type]
