@@ -5,7 +5,8 @@ their own version (free rule priority from the lookup's read, then the version s
 and cut over to it, all at the same moment, while a cleanup loop per app deletes what is neither
 live, previous, nor among the newest ``versions_per_app`` (as a pipeline would set ``keep_last``
 to cover the deploys that may be in flight). Afterwards: no two rules share a priority, every
-deploy succeeded, and every app's live version exists and is healthy.
+deploy succeeded, and every app's live version exists and is healthy. Used by
+``tests/e2e/test_concurrency.py`` and printed by ``make bench``.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import boto3
 from emulator.ecs_agent import EcsAgent
 from emulator.server import REGION
 from emulator.world import NAMESPACE, ExampleWorld
+from stacker_ecs.core.aws import AwsContext, context_for
 from stacker_ecs.core.errors import StackerEcsError
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.health import read_target_health
 from stacker_ecs.core.ops.listener import read_listener
+from stacker_ecs.core.ops.queries import RulePriorityQuery, find_rule_priority
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
 from stacker_ecs.core.ops.version_target import describe_version
 
@@ -37,9 +40,12 @@ class Outcome:
     deploys: int = 0
     failed_deploys: list[str] = field(default_factory=list)
     cutovers: int = 0
+    """Cutovers that reported success."""
     cutovers_refused: list[str] = field(default_factory=list)
     cleanups: int = 0
-    deleted: int = 0
+    """Cleanup runs that finished (returned a result)."""
+    deleted: list[str] = field(default_factory=list)
+    """``app/version`` of every version a cleanup reported deleted."""
     priority_collisions: int = 0
     live_versions_lost: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -48,9 +54,8 @@ class Outcome:
         """Return the figures, one per line."""
         return "\n".join([
             f"deploys: {self.deploys}, failed: {len(self.failed_deploys)} {self.failed_deploys or ''}".rstrip(),
-            f"cutovers: {self.cutovers}, refused: {len(self.cutovers_refused)} (a version cleanup had already "
-            "deleted, or one not healthy yet; the live version stayed)",
-            f"cleanups: {self.cleanups}, version stacks deleted: {self.deleted}",
+            f"cutovers: {self.cutovers} done, {len(self.cutovers_refused)} refused {self.cutovers_refused or ''}",
+            f"cleanups finished: {self.cleanups}, version stacks deleted: {len(self.deleted)}",
             f"rule-priority collisions: {self.priority_collisions}",
             f"live versions lost: {len(self.live_versions_lost)} {self.live_versions_lost or ''}".rstrip(),
             f"wall time: {self.seconds:.1f}s",
@@ -71,8 +76,10 @@ def run(apps: int = 5, versions_per_app: int = 4, cleanup_rounds: int = 2) -> Ou
             for version in ("old1", "old2", "v0"):
                 world.add_version(version, app=app)
         for app in names:
-            verify_health(setup, VerifyHealthArgs(app=app, version="v0", namespace=NAMESPACE, timeout_seconds=60))
-            cutover(setup, CutoverArgs(app=app, version="v0", namespace=NAMESPACE, timeout_seconds=60))
+            verify = VerifyHealthArgs(app=app, version="v0", namespace=NAMESPACE, timeout_seconds=60)
+            verify_health(context_for(setup, verify), verify)
+            cut = CutoverArgs(app=app, version="v0", namespace=NAMESPACE, timeout_seconds=60)
+            cutover(context_for(setup, cut), cut)
         started = time.monotonic()
         jobs = [(pipeline, app, f"v{n}") for app in names for n in range(1, versions_per_app + 1)]
         jobs += [(cleanup_loop, app, f"{cleanup_rounds}:{versions_per_app}") for app in names]
@@ -89,10 +96,11 @@ def pipeline(world: ExampleWorld, app: str, version: str, outcome: Outcome, lock
     session = boto3.Session(region_name=REGION)
     mine = ExampleWorld(session=session, namespace=world.namespace, seeded=world.seeded,
                         cluster=world.cluster, apps=world.apps)
+    query = RulePriorityQuery(app=app, namespace=NAMESPACE, version=version)
     try:
-        mine.add_version(version, app=app)
-        verify_health(session, VerifyHealthArgs(app=app, version=version, namespace=NAMESPACE,
-                                                timeout_seconds=60))
+        mine.add_version(version, app=app, priority=find_rule_priority(context_for(session, query), query))
+        verify = VerifyHealthArgs(app=app, version=version, namespace=NAMESPACE, timeout_seconds=60)
+        verify_health(context_for(session, verify), verify)
     except Exception as exc:
         with lock:
             outcome.deploys += 1
@@ -100,11 +108,13 @@ def pipeline(world: ExampleWorld, app: str, version: str, outcome: Outcome, lock
         return
     with lock:
         outcome.deploys += 1
+    cut = CutoverArgs(app=app, version=version, namespace=NAMESPACE, timeout_seconds=30)
     try:
-        cutover(session, CutoverArgs(app=app, version=version, namespace=NAMESPACE, timeout_seconds=30))
+        cutover(context_for(session, cut), cut)
     except StackerEcsError as exc:
         with lock:
             outcome.cutovers_refused.append(f"{app}/{version}: {str(exc).splitlines()[0]}")
+        return
     with lock:
         outcome.cutovers += 1
 
@@ -114,22 +124,24 @@ def cleanup_loop(_: ExampleWorld, app: str, settings: str, outcome: Outcome, loc
     session = boto3.Session(region_name=REGION)
     rounds, keep_last = (int(n) for n in settings.split(":"))
     for _round in range(rounds):
-        result = cleanup(session, CleanupArgs(app=app, namespace=NAMESPACE, keep_last=keep_last))
+        args = CleanupArgs(app=app, namespace=NAMESPACE, keep_last=keep_last)
+        result = cleanup(context_for(session, args), args)
         with lock:
             outcome.cleanups += 1
-            outcome.deleted += len(result["deleted"])
+            outcome.deleted += [f"{app}/{version}" for version in result["deleted"]]
         time.sleep(0.3)
 
 
 def _check(session: boto3.Session, apps: list[str], outcome: Outcome) -> None:
+    aws = AwsContext.create(session)
     for app in apps:
-        state = read_listener(session, NAMESPACE, app)
+        state = read_listener(aws, NAMESPACE, app)
         taken = Counter(rule.priority for rule in state.rules.values())
         outcome.priority_collisions += sum(n - 1 for n in taken.values() if n > 1)
         live = state.live_version
         try:
-            target = describe_version(session, NAMESPACE, app, live or "")
-            healthy = read_target_health(session, target).healthy
+            target = describe_version(aws, NAMESPACE, app, live or "")
+            healthy = read_target_health(aws, target).healthy
         except (StackerEcsError, ValueError):
             healthy = 0
         if not live or healthy < 1:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from emulator import concurrency
 from emulator.server import client_env, moto_server
+from tests.e2e import scenario
 
 pytestmark = pytest.mark.e2e
+APPS = 5
+PIPELINES_PER_APP = 4
 
 
 def test_concurrent_deploys_cutovers_and_cleanups_lose_nothing_and_collide_nowhere(monkeypatch):
@@ -15,12 +17,18 @@ def test_concurrent_deploys_cutovers_and_cleanups_lose_nothing_and_collide_nowhe
         for key, value in client_env(url).items():
             monkeypatch.setenv(key, value)
         # when
-        outcome = concurrency.run(apps=5, versions_per_app=4, cleanup_rounds=2)
+        outcome = scenario.run(apps=APPS, versions_per_app=PIPELINES_PER_APP, cleanup_rounds=2)
     # then
     print(outcome.summary())
-    assert outcome.deploys == 20
+    assert outcome.deploys == APPS * PIPELINES_PER_APP
     assert outcome.failed_deploys == []
     assert outcome.priority_collisions == 0
     assert outcome.live_versions_lost == []
-    assert outcome.cleanups == 10
-    assert outcome.deleted > 0  # cleanup really ran beside the cutovers
+    # Cleanup keeps the newest PIPELINES_PER_APP versions besides live and previous, so a pipeline's
+    # version is never deleted under it, and every cutover of a healthy version goes through.
+    assert outcome.cutovers_refused == []
+    assert outcome.cutovers == APPS * PIPELINES_PER_APP
+    # Every cleanup finished, and what cleanup deleted was only ever the two old versions of each app.
+    assert outcome.cleanups == APPS * 2
+    assert outcome.deleted, "cleanup deleted nothing: it did not really run beside the cutovers"
+    assert {deleted.split("/")[1] for deleted in outcome.deleted} <= {"old1", "old2"}

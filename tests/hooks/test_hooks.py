@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 
 import pytest
+from stacker.config import Config, Hook
+from stacker.context import Context
+from stacker.hooks.utils import handle_hooks
 
+from emulator.clock import FakeTime
 from stacker_ecs import hooks
 from tests.core.ops.conftest import APP, World
 
@@ -19,7 +23,7 @@ def errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 @pytest.fixture
 def v2_ready(live_world: World) -> World:
-    """``v1`` live at 2; ``v2`` already at 2 healthy tasks, so no hook has to wait (hooks use the real clock)."""
+    """``v1`` live at 2; ``v2`` already at 2 healthy tasks, so no hook has to wait."""
     live_world.set_desired_count("v2", 2)
     live_world.sync()
     return live_world
@@ -109,6 +113,36 @@ def test_bad_args_are_refused_before_any_aws_call(context, provider, caplog, ada
     assert adapter_calls.total == 0
 
 
-def test_hooks_keep_their_names_for_stacker_paths():
-    assert [h.__name__ for h in (hooks.verify_health, hooks.cutover, hooks.rollback, hooks.cleanup)] == [
-        "verify_health", "cutover", "rollback", "cleanup"]
+@pytest.mark.parametrize(("path", "args", "check"), [
+    ("verify_health", {"version": "v2"}, lambda data: data["healthy"] == 2),
+    ("cutover", {"version": "v2"}, lambda data: data["message"] == "v2 is live (was v1)"),
+    ("cleanup", {"dry_run": True}, lambda data: data["kept"] == {"v1": "live"} and data["deleted"] == ["v2"]),
+], ids=["verify_health", "cutover", "cleanup"])
+def test_stacker_runs_each_hook_from_its_config_path_and_stores_its_result(v2_ready: World, provider, path, args,
+                                                                            check, fake_time):
+    context = Context(config=Config({"namespace": "ecs-dev"}))
+    hook = Hook({"path": f"stacker_ecs.hooks.{path}", "required": True, "data_key": "result",
+                 "args": {"app": "web", **args, "clock": fake_time.clock}})
+
+    handle_hooks("post_build", [hook], provider, context)
+
+    assert check(context.hook_data["result"])
+
+
+def test_a_hook_waits_on_the_clock_it_is_given(live_world: World, context, provider):
+    live_world.deploy_version("v4")  # the ECS agent starts its task only when fake time passes
+    fake_time = FakeTime(live_world.agent, agent_after_seconds=5)
+
+    result = hooks.verify_health(provider=provider, context=context, app="web", version="v4", clock=fake_time.clock)
+
+    assert result["healthy"] == 1
+    assert fake_time.waited >= 5
+    assert result["waited_seconds"] == round(fake_time.waited, 1)
+
+
+def test_a_clock_given_as_a_yaml_argument_is_refused(context, provider, caplog, adapter_calls):
+    assert hooks.cleanup(provider=provider, context=context, app="web", clock="fast") is False
+
+    assert errors_logged(caplog) == [
+        "cleanup failed: hook stacker_ecs.hooks.cleanup args: clock: not an argument of this hook; remove it"]
+    assert adapter_calls.total == 0

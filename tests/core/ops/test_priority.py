@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import random
+import statistics
+import subprocess
+import sys
+
 import pytest
 
+from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.listener import Application, ListenerState, VersionRule, read_listener
-from stacker_ecs.core.ops.priority import MAX_PRIORITY, STRIDE, choose_priority, start_priority
+from stacker_ecs.core.ops.priority import MAX_PRIORITY, choose_priority, start_priority
 from stacker_ecs.core.ops.queries import RulePriorityQuery, find_rule_priority
 from tests.core.ops.conftest import APP, NAMESPACE, World
 
@@ -23,20 +31,16 @@ def state_with(*priorities: int, rules: dict[str, int] | None = None) -> Listene
                          rule_count=len(taken))
 
 
-def next_after(priority: int) -> int:
-    """Return the priority the search tries after ``priority``."""
-    return (priority - 1 + STRIDE) % MAX_PRIORITY + 1
-
-
 def priority_for(world: World, version: str, max_rules: int = 100) -> int:
     """Return what the ``alb_rule_priority`` lookup answers for ``version``."""
-    return find_rule_priority(world.session, RulePriorityQuery(app=APP, namespace=NAMESPACE, version=version,
+    return find_rule_priority(AwsContext.create(world.session), RulePriorityQuery(app=APP, namespace=NAMESPACE,
+                                                                                  version=version,
                                                                max_rules=max_rules))
 
 
 def test_existing_version_gets_the_priority_its_rule_already_has(world: World, deploy_version):
     deploy_version("v1")
-    deployed = read_listener(world.session, NAMESPACE, APP).rules["v1"].priority
+    deployed = read_listener(AwsContext.create(world.session), NAMESPACE, APP).rules["v1"].priority
 
     assert priority_for(world, "v1") == deployed
     assert priority_for(world, "v1") == deployed
@@ -50,7 +54,7 @@ def test_two_new_versions_get_different_priorities_from_the_same_listener_state(
     assert first != second
     world.deploy_version("v4", RulePriority=first)
     world.deploy_version("v5", RulePriority=second)
-    rules = read_listener(world.session, NAMESPACE, APP).rules
+    rules = read_listener(AwsContext.create(world.session), NAMESPACE, APP).rules
     assert (rules["v4"].priority, rules["v5"].priority) == (first, second)
 
 
@@ -58,7 +62,7 @@ def test_twelve_versions_each_get_their_own_priority(world: World):
     for index in range(1, 13):
         world.deploy_version(f"b{index}")
 
-    rules = read_listener(world.session, NAMESPACE, APP).rules
+    rules = read_listener(AwsContext.create(world.session), NAMESPACE, APP).rules
 
     assert len({rule.priority for rule in rules.values()}) == 12
 
@@ -80,41 +84,65 @@ def test_full_listener_still_answers_for_a_version_it_already_has(world: World):
     world.deploy_version("v1")
     world.deploy_version("v2")
 
-    assert priority_for(world, "v2", max_rules=2) == read_listener(world.session, NAMESPACE, APP).rules["v2"].priority
+    assert priority_for(world, "v2", max_rules=2) == read_listener(AwsContext.create(world.session), NAMESPACE,
+                                                                   APP).rules["v2"].priority
 
 
-@pytest.mark.parametrize(("version", "taken", "expected"), [
-    ("v1", [], lambda s: s),
-    ("v1", ["start"], lambda s: next_after(s)),
-    ("v1", ["start", "next"], lambda s: next_after(next_after(s))),
-    ("v1", [1, 2, 3], lambda s: s),
-], ids=["free-start", "start-taken", "start-and-next-taken", "others-taken"])
-def test_choose_priority_searches_from_the_versions_start_by_a_fixed_stride(version, taken, expected):
-    start = start_priority(APP, version)
-    resolved = [start if t == "start" else next_after(start) if t == "next" else t for t in taken]
-
-    assert choose_priority(state_with(*resolved), version, max_rules=100) == expected(start)
+VERSIONS = [f"v{i}" for i in range(1, 201)] + [f"42-b{i:04x}" for i in range(200)]
 
 
-@pytest.mark.parametrize(("priority", "expected"), [
-    (1, 1 + STRIDE),
-    (MAX_PRIORITY - STRIDE, MAX_PRIORITY),
-    (MAX_PRIORITY - STRIDE + 1, 1),
-    (MAX_PRIORITY, STRIDE),
-], ids=["low", "to-the-top", "wraps-to-1", "from-the-top"])
-def test_the_search_step_stays_within_1_and_50000(priority, expected):
-    assert next_after(priority) == expected
-    assert 1 <= expected <= MAX_PRIORITY
+def taken_around(start: int, rng: random.Random, count: int) -> list[int]:
+    """Return ``count`` taken priorities, the version's start and its neighbourhood among them."""
+    near = [(start - 1 + offset) % MAX_PRIORITY + 1 for offset in range(-count // 2, count // 2)]
+    return near + [rng.randint(1, MAX_PRIORITY) for _ in range(count)]
 
 
-def test_the_stride_visits_every_priority_once_before_repeating():
-    seen, priority = set(), 1
-    for _ in range(MAX_PRIORITY):
-        seen.add(priority)
-        priority = next_after(priority)
+@pytest.mark.parametrize("taken_count", [0, 1, 10, 99], ids=lambda n: f"{n}-taken")
+def test_a_new_version_always_gets_a_free_priority_in_range(taken_count):
+    rng = random.Random(taken_count)
+    for version in VERSIONS:
+        state = state_with(*taken_around(choose_priority(state_with(), version, max_rules=1000), rng, taken_count))
 
-    assert priority == 1
-    assert len(seen) == MAX_PRIORITY
+        priority = choose_priority(state, version, max_rules=1000)
+
+        assert priority not in state.priorities, (version, priority)
+        assert 1 <= priority <= MAX_PRIORITY
+
+
+def test_the_same_listener_state_always_gives_the_same_priority():
+    rng = random.Random(7)
+    for version in VERSIONS[:50]:
+        taken = taken_around(choose_priority(state_with(), version, max_rules=1000), rng, 40)
+
+        answers = {choose_priority(state_with(*taken), version, max_rules=1000) for _ in range(3)}
+        answers.add(choose_priority(state_with(*reversed(taken)), version, max_rules=1000))
+
+        assert len(answers) == 1, (version, answers)
+
+
+def test_priorities_are_the_same_in_another_process_with_another_hash_seed():
+    code = ("from stacker_ecs.core.ops.priority import start_priority; "
+            f"print([start_priority('web', v) for v in {VERSIONS[:20]!r}])")
+    answers = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+                              capture_output=True, text=True, check=True).stdout for seed in ("1", "2")}
+
+    assert answers == {f"{[start_priority('web', v) for v in VERSIONS[:20]]}\n"}
+
+
+def test_two_versions_deployed_at_once_from_the_same_state_get_priorities_far_apart():
+    state = state_with(*range(1, 30), rules={"v0": 30})
+    distances = []
+    for first, second in itertools.pairwise(VERSIONS):
+        a, b = choose_priority(state, first, max_rules=1000), choose_priority(state, second, max_rules=1000)
+        distances.append(min(abs(a - b), MAX_PRIORITY - abs(a - b)))
+
+    assert min(distances) > 0, "two versions got the same priority"
+    assert statistics.median(distances) > MAX_PRIORITY // 8, "priorities cluster: concurrent deploys would race"
+    assert sum(d < 100 for d in distances) <= len(distances) // 100
+
+
+def test_the_same_version_of_two_apps_starts_at_different_priorities():
+    assert all(start_priority("web", v) != start_priority("api", v) for v in VERSIONS)
 
 
 @pytest.mark.parametrize(("rules", "max_rules", "outcome"), [
@@ -133,16 +161,3 @@ def test_choose_priority_refuses_only_a_new_version_on_a_full_listener(rules, ma
     else:
         expected = outcome if outcome == 7 else start_priority(APP, version)
         assert choose_priority(state, version, max_rules=max_rules) == expected
-
-
-@pytest.mark.parametrize(("app", "version"), [("web", "v1"), ("web", "v2"), ("api", "v1"), ("web", "42-b4c1e")])
-def test_start_priority_is_a_stable_hash_of_app_and_version_within_range(app, version):
-    assert start_priority(app, version) == start_priority(app, version)
-    assert 1 <= start_priority(app, version) <= MAX_PRIORITY
-
-
-def test_start_priority_differs_between_versions_and_between_apps():
-    starts = {start_priority("web", f"v{i}") for i in range(1, 51)}
-
-    assert len(starts) == 50
-    assert start_priority("web", "v1") != start_priority("api", "v1")

@@ -65,11 +65,28 @@ def test_tasks_run_with_a_task_role_separate_from_the_execution_role(variant: st
 
 def test_execution_role_reads_exactly_the_task_definitions_secrets():
     template = VARIANTS["version-fargate-sidecar-volume-secrets"]().to_dict()
-    statements = dict(policy_statements(template))
     policy = template["Resources"][naming.EXECUTION_ROLE]["Properties"]["Policies"][0]["PolicyDocument"]
     by_action = {tuple(as_list(s["Action"])): s["Resource"] for s in policy["Statement"]}
     assert by_action[("ssm:GetParameters",)] == [{"Fn::Sub": (
         "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/dev/web/db-password")}]
     assert by_action[("secretsmanager:GetSecretValue",)] == [
         "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:dev/web/api-AbCdEf*"]
-    assert statements  # every document was walked
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_the_policy_walk_reaches_every_role_and_policy_of_every_template(variant: str):
+    """The checks above look at what policy_statements finds; here: it finds every IAM document there is."""
+    template = VARIANTS[variant]().to_dict()
+    walked = {where for where, _ in policy_statements(template)}
+    expected = set()
+    for logical_id, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            expected.add(f"{logical_id}.AssumeRolePolicyDocument")
+            expected |= {f"{logical_id}.Policies/{p['PolicyName']}" for p in properties.get("Policies", [])}
+        elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            expected.add(f"{logical_id}.PolicyDocument")
+
+    assert walked == expected
+    if variant.startswith("version"):
+        assert f"{naming.EXECUTION_ROLE}.Policies/start-tasks" in walked
