@@ -83,10 +83,10 @@ class Deployed:
         world.add_version("v1")
         world.add_version("v2")
         EcsAgent(session).sync()
-        cutover(AwsContext.create(session), CutoverArgs(app="web", version="v1", namespace=NAMESPACE),
-                Clock(sleep=_no_sleep))
-        priority = find_rule_priority(AwsContext.create(session), RulePriorityQuery(app="web", namespace=NAMESPACE,
-                                                                 version=NEW_VERSION))
+        cutover(AwsContext.create(session, clock=Clock(sleep=_no_sleep)),
+                CutoverArgs(app="web", version="v1", namespace=NAMESPACE))
+        priority = find_rule_priority(AwsContext.create(session),
+                                      RulePriorityQuery(app="web", namespace=NAMESPACE, version=NEW_VERSION))
         return cls(session=session, world=world, rule_priority=priority)
 
     def environment(self) -> dict[str, str]:
@@ -268,8 +268,6 @@ class Row:
     """How the attempt ends (:attr:`Outcome.how`)."""
     says: str
     """The message as :func:`summary` shows it (captured from a run); a trailing '…' cuts off volatile text."""
-    bug: str = ""
-    """When set, the input is not refused as promised: the row is a strict xfail and this says why."""
 
 
 SURFACES = ("env file", "blueprint variable", "hook argument", "lookup argument", "CLI")
@@ -302,11 +300,10 @@ def render_table(rows: list[Row]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for row in rows:
-        says = f"`{row.says}`" + (f" **Known bug (strict xfail):** {row.bug}" if row.bug else "")
+        says = f"`{row.says}`"
         names = ", ".join(f"`{name}`" for name in row.names)
         lines.append(f"| {row.id} | {row.surface} | {_cell(row.bad_input)} | {_cell(row.refused_as)} "
                      f"| {_cell(says)} | {_cell(names)} |")
     counts = ", ".join(f"{surface}: {sum(r.surface == surface for r in rows)}" for surface in SURFACES)
-    known = sum(bool(r.bug) for r in rows)
-    lines += ["", f"{len(rows)} rows ({counts}); {known} with a known bug.", ""]
+    lines += ["", f"{len(rows)} rows ({counts}).", ""]
     return "\n".join(lines)

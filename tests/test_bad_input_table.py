@@ -224,29 +224,28 @@ TABLE: list[Row] = [
         ("limit of 2", "run the cleanup hook"), "raises AwsStateError",
         "web/v3: the listener has 2 rules, the limit of 2; run the cleanup hook (or 'stacker-ecs cleanup web') "
         "to delete versions that are not live"),
-    # ---- the stacker-ecs CLI ----  ("stacker-ecs cutover: stacker-ecs cutover:" is a known bug, xfail in
-    # tests/test_cli.py: the rows document what it says today)
+    # ---- the stacker-ecs CLI ----
     Row("cli-namespace-missing", CLI, "`stacker-ecs status web` (no `--namespace`)", stacker_ecs("status", "web"),
         ("--namespace", "the following arguments are required"), "exit 2",
         "stacker-ecs status: error: the following arguments are required: --namespace usage: stacker-ecs status "
         "[-h] --namespace NAMESPACE app"),
     Row("cli-version-underscore", CLI, "`stacker-ecs cutover web v2_x`", stacker_ecs("cutover", "web", "v2_x", *NS),
-        ("version", "'_'", "use lower-case letters, digits and '-'"), "exit 1",
+        ("version", "'_'", "use lower-case letters, digits and '-'"), "exit 2",
         "stacker-ecs cutover: version: 'v2_x' has '_', which is not allowed in stack and "
         "host names; use lower-case letters, digits and '-'"),
     Row("cli-keep-last-negative", CLI, "`stacker-ecs cleanup web --keep-last -1`",
         stacker_ecs("cleanup", "web", "--keep-last", "-1", *NS),
-        ("keep_last", "greater than or equal to 0"), "exit 1",
-        "stacker-ecs cleanup: keep_last: -1 is not accepted; it should be greater than or "
+        ("keep_last", "greater than or equal to 0"), "exit 2",
+        "stacker-ecs cleanup: keep_last: '-1' is not accepted; it should be greater than or "
         "equal to 0"),
     Row("cli-keep-last-not-a-number", CLI, "`stacker-ecs cleanup web --keep-last two`",
         stacker_ecs("cleanup", "web", "--keep-last", "two", *NS),
-        ("--keep-last", "invalid int value: 'two'"), "exit 2",
-        "stacker-ecs cleanup: error: argument --keep-last: invalid int value: 'two' usage: stacker-ecs cleanup "
-        "[-h] --namespace NAMESPACE [--keep-last KEEP_LAST] [--old…"),
+        ("keep_last", "'two'", "valid integer"), "exit 2",
+        "stacker-ecs cleanup: keep_last: 'two' is not accepted; it should be a valid integer, unable to parse "
+        "string as an integer"),
     Row("cli-app-upper-case", CLI, "`stacker-ecs status Web`", stacker_ecs("status", "Web", *NS),
-        ("'W'", "use lower-case letters, digits and '-'"), "exit 1",
-        "stacker-ecs status: 'Web' has 'W', which is not allowed in stack and host names; use lower-case "
+        ("app", "'W'", "use lower-case letters, digits and '-'"), "exit 2",
+        "stacker-ecs status: app: 'Web' has 'W', which is not allowed in stack and host names; use lower-case "
         "letters, digits and '-'"),
     Row("cli-unknown-version", CLI, "`stacker-ecs cutover web v9` (never deployed)",
         stacker_ecs("cutover", "web", "v9", *NS),
@@ -255,8 +254,8 @@ TABLE: list[Row] = [
         "deploy it first, or check the spelling"),
     Row("cli-timeout-zero", CLI, "`stacker-ecs cutover web v2 --timeout-seconds 0`",
         stacker_ecs("cutover", "web", "v2", "--timeout-seconds", "0", *NS),
-        ("timeout_seconds", "greater than 0"), "exit 1",
-        "stacker-ecs cutover: timeout_seconds: 0.0 is not accepted; it should be greater "
+        ("timeout_seconds", "greater than 0"), "exit 2",
+        "stacker-ecs cutover: timeout_seconds: '0' is not accepted; it should be greater "
         "than 0"),
     Row("cli-unknown-app", CLI, "`stacker-ecs status api` (no such application stack)",
         stacker_ecs("status", "api", *NS),
@@ -266,13 +265,7 @@ TABLE: list[Row] = [
 ]
 
 
-def _param(row: Row) -> object:
-    marks = [pytest.mark.xfail(strict=True, reason=row.bug)] if row.bug else []
-    return pytest.param(row, id=row.id, marks=marks)
-
-
-# Rows with a known bug run last: if one does change something, no row that must pass sees it.
-PARAMS = [_param(row) for row in sorted(TABLE, key=lambda r: bool(r.bug))]
+PARAMS = [pytest.param(row, id=row.id) for row in TABLE]
 
 
 @pytest.fixture(autouse=True)
@@ -311,9 +304,8 @@ class TestBadInputTable:
         assert calls.mutating() == [], f"changed something before refusing: {dict(calls.calls)}"
         missing = [fragment for fragment in row.names if fragment not in outcome.message]
         assert not missing, f"the message lacks {missing}: {outcome.message!r}"
-        if not row.bug:  # what the docs show is what it says (a known bug's row documents its current message)
-            assert outcome.how == row.refused_as
-            assert summary(outcome.message).startswith(row.says.removesuffix("…")), summary(outcome.message)
+        assert outcome.how == row.refused_as  # what the docs show is what it says
+        assert summary(outcome.message).startswith(row.says.removesuffix("…")), summary(outcome.message)
 
 
 # The same entry points with good input: proof that EveryCall sees each one's AWS calls, mutations included.
