@@ -16,7 +16,8 @@ def check_version(value: str) -> str:
 
 
 def _check(field: str, value: str, *, digit_start: bool) -> str:
-    """Apply naming.NAME_RE / VERSION_RE rule by rule, so the message can name the fix."""
+    """Check the naming rules one at a time (characters, first and last character, no '--', length),
+    so the message names the one broken and how to fix it."""
     if not isinstance(value, str) or not value:
         raise ValueError(f"{field} must be a non-empty string; got {value!r}")
     bad = sorted({c for c in value if not (c.isascii() and (c.islower() or c.isdigit() or c == "-"))})

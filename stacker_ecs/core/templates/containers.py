@@ -92,7 +92,7 @@ def to_cfn(value: Any, key: str | None = None) -> Any:
     return value
 
 
-def memory_of(value: Any) -> int | None:
+def parse_size(value: Any) -> int | None:
     """Return a memory or cpu figure as an int (ecs.json often has strings such as ``"512"``)."""
     if value is None:
         return None
@@ -104,15 +104,15 @@ def memory_of(value: Any) -> int | None:
 
 def check_sizes(task: dict[str, Any], launch_type: str) -> None:
     """Check task and container cpu/memory the way ECS would, before anything is deployed."""
-    task_memory = memory_of(task.get("memory"))
-    task_cpu = memory_of(task.get("cpu"))
+    task_memory = parse_size(task.get("memory"))
+    task_cpu = parse_size(task.get("cpu"))
     if launch_type == "FARGATE":
         _check_fargate_size(task_cpu, task_memory)
     reserved = 0
     for container in task["containerDefinitions"]:
         name = container["name"]
-        hard = memory_of(container.get("memory"))
-        soft = memory_of(container.get("memoryReservation"))
+        hard = parse_size(container.get("memory"))
+        soft = parse_size(container.get("memoryReservation"))
         if task_memory is None and hard is None and soft is None:
             raise ValueError(f"container {name!r} has no 'memory' or 'memoryReservation' and the task no "
                              "'memory'; set one of them")
