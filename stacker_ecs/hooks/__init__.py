@@ -1,11 +1,11 @@
 """stacker hooks that run the deployment lifecycle: ``path: stacker_ecs.hooks.<name>``.
 
 Each hook parses its ``args`` into a model (a typo is an error), calls one core operation with an
-AWS context (:func:`stacker_ecs.core.aws.context_for`) built on stacker's session for the provider's
-region, and returns a dict (for ``data_key``). When the operation refuses or fails (a
-:class:`StackerEcsError`), the hook logs its message once and returns False: stacker then ends a ``required`` hook's build with exit status 1 and no traceback (a raised
-exception would be printed twice, with two tracebacks, by stacker 1.7). Anything else (a bug)
-propagates. Example (see config/stacker-Dev.yml)::
+AWS context (:func:`stacker_ecs.core.aws.context_for`) built on stacker's session for the
+provider's region, and returns a dict (for ``data_key``). When the operation refuses or fails (a
+:class:`StackerEcsError`), the hook logs its message once and returns False: stacker then ends a
+``required`` hook's build with exit status 1 and no traceback (a raised exception would be printed
+twice, with two tracebacks, by stacker 1.7). Anything else (a bug) propagates. Example (see config/stacker-Dev.yml)::
 
     post_build:
       - path: stacker_ecs.hooks.verify_health
