@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops.listener import read_listener
 
@@ -29,10 +29,10 @@ def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
     app = _stack(emulator, naming.application_stack(NAMESPACE, "web"))
     version = _stack(emulator, naming.version_stack(NAMESPACE, "web", "v1"))
     assert cluster["Description"] == "ECS cluster of the dev environment (stacker_ecs)"
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in version["Outputs"]}
+    outputs = contract.outputs_of(version)
     assert outputs["Version"] == "v1"
     assert outputs["Url"] == "https://web-v1.dev.example.com"
-    app_outputs = {o["OutputKey"]: o["OutputValue"] for o in app["Outputs"]}
+    app_outputs = contract.outputs_of(app)
     ecs = emulator.session.client("ecs")
     assert ecs.describe_clusters(clusters=[app_outputs["ClusterName"]])["clusters"][0]["status"] == "ACTIVE"
     service = ecs.describe_services(cluster=app_outputs["ClusterName"], services=["web-v1"])["services"][0]

@@ -28,7 +28,7 @@ from emulator.clock import FakeTime
 from emulator.ecs_agent import EcsAgent
 from emulator.seed import World as Seeded
 from emulator.world import ExampleWorld
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
@@ -49,7 +49,7 @@ def outputs_of(session: boto3.Session, stack_name: str) -> dict[str, str]:
     """Return a stack's outputs; fail the test if the stack is not complete."""
     stack = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE", (stack_name, stack["StackStatus"])
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    return contract.outputs_of(stack)
 
 
 @dataclass
