@@ -33,8 +33,17 @@ class CallCounter:
             self.calls.clear()
 
     def mutating(self) -> list[str]:
-        """Return the calls that change something (anything not Describe/List/Get)."""
-        return sorted(k for k in self.calls if not k.split(".", 1)[1].startswith(("Describe", "List", "Get")))
+        """Return the calls that change the app's resources (anything not Describe/List/Get).
+
+        The suite's own coordination table (DynamoDB: leases, canary plans) is not an app resource:
+        see :meth:`coordination`.
+        """
+        return sorted(k for k in self.calls if not k.startswith("dynamodb.")
+                      and not k.split(".", 1)[1].startswith(("Describe", "List", "Get")))
+
+    def coordination(self) -> int:
+        """Return how many calls went to the coordination table (the lease and the records)."""
+        return sum(n for k, n in self.calls.items() if k.startswith("dynamodb."))
 
 
 class EveryCall(CallCounter):

@@ -28,3 +28,20 @@ def set_stack_status(stack_name: str, status: str, region: str = "us-east-1") ->
     backend = cloudformation_backends[DEFAULT_ACCOUNT_ID][region]
     stack = next(s for s in backend.stacks.values() if s.name == stack_name and s.status != "DELETE_COMPLETE")
     stack.status = status
+
+
+def fail_delete(stack_name: str, reason: str = "The following resource(s) failed to delete: [TargetGroup].",
+                region: str = "us-east-1") -> bool:
+    """Turn the just-deleted stack ``stack_name`` into a DELETE_FAILED one; return whether one was found.
+
+    moto's delete always succeeds (it moves the stack to its deleted list); AWS fails one whose
+    resources are still in use and keeps it, DELETE_FAILED, with the reason.
+    """
+    backend = cloudformation_backends[DEFAULT_ACCOUNT_ID][region]
+    for stack_id, stack in list(backend.deleted_stacks.items()):
+        if stack.name == stack_name:
+            stack.status = "DELETE_FAILED"
+            stack.status_reason = reason
+            backend.stacks[stack_id] = backend.deleted_stacks.pop(stack_id)
+            return True
+    return False

@@ -5,6 +5,7 @@
     stacker-ecs cutover  <app> <version> --namespace ecs-dev [--dry-run] [--force]
                          [--steps-percent 10 50 --bake-seconds 300 --alarm-name ALARM ...]
     stacker-ecs rollback <app> --namespace ecs-dev [--dry-run]
+    stacker-ecs unlock   <app> --namespace ecs-dev
     stacker-ecs cleanup  <app> --namespace ecs-dev [--keep-last N] [--older-than-hours H]
                          [--exclude PATTERN ...] [--keep-previous | --no-keep-previous] [--dry-run]
 
@@ -32,7 +33,8 @@ from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.queries import AppQuery
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
-from stacker_ecs.core.ops.status import describe_status, format_status
+from stacker_ecs.core.ops.status import describe_app, format_app
+from stacker_ecs.core.ops.unlock import unlock
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
 from stacker_ecs.core.ops.wait import Clock
 
@@ -42,14 +44,20 @@ FLAG_NAMES = {"alarm_names": "--alarm-name"}
 
 
 def _status(aws: Any, args: AppQuery) -> str:
-    return format_status(describe_status(aws, args.namespace, args.app))
+    return format_app(describe_app(aws, args.namespace, args.app))
+
+
+def _unlock(aws: Any, args: AppQuery) -> dict[str, Any]:
+    return unlock(aws, args.namespace, args.app)
 
 
 COMMANDS: dict[str, tuple[str, type[Args], Callable[..., Any]]] = {
-    "status": ("print a table of the app's versions", AppQuery, _status),
+    "status": ("print a table of the app's versions, their traffic, a canary under way and the lease holder",
+               AppQuery, _status),
+    "unlock": ("break the app's leases when their holder is gone (a killed pipeline)", AppQuery, _unlock),
     "verify": ("wait until a version has its healthy targets", VerifyHealthArgs, verify_health),
     "cutover": ("make a version live", CutoverArgs, cutover),
-    "rollback": ("make the previous live version live again", RollbackArgs, rollback),
+    "rollback": ("make the previous live version live again, or abort a canary under way", RollbackArgs, rollback),
     "cleanup": ("delete version stacks that are not live", CleanupArgs, cleanup),
 }
 

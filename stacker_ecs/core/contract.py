@@ -18,6 +18,7 @@ SUBNETS = "Subnets"
 CONTAINER_SECURITY_GROUP_ID = "ContainerSecurityGroupId"
 LOG_GROUP_NAME = "LogGroupName"
 ENVIRONMENT = "Environment"
+COORDINATION_TABLE_NAME = "CoordinationTableName"
 
 # Outputs of the application stack (the operations read the first three).
 LISTENER_ARN = "ListenerArn"

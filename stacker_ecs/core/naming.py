@@ -31,6 +31,7 @@ LAUNCH_TEMPLATE = "LaunchTemplate"
 AUTO_SCALING_GROUP = "AutoScalingGroup"
 CAPACITY_PROVIDER = "CapacityProvider"
 CAPACITY_PROVIDER_ASSOCIATIONS = "CapacityProviderAssociations"
+COORDINATION_TABLE = "CoordinationTable"
 
 LOAD_BALANCER = "LoadBalancer"
 LOAD_BALANCER_SECURITY_GROUP = "LoadBalancerSecurityGroup"
@@ -51,6 +52,7 @@ SCALING_POLICY = "CpuTargetTracking"
 
 # Stack name parts.
 CLUSTER_SUFFIX = "cluster"
+COORDINATION_SUFFIX = "coordination"
 APP_PREFIX = "app"
 VERSION_SEPARATOR = "-"
 FORBIDDEN = "--"
@@ -63,6 +65,11 @@ MAX_HOST_LABEL = 63
 def cluster_stack(namespace: str) -> str:
     """Return the CloudFormation name of an environment's cluster stack."""
     return f"{namespace}-{CLUSTER_SUFFIX}"
+
+
+def coordination_table(namespace: str) -> str:
+    """Return the DynamoDB table of the environment's leases and records (the cluster stack makes it)."""
+    return f"{cluster_stack(namespace)}-{COORDINATION_SUFFIX}"
 
 
 def application_stack(namespace: str, app: str) -> str:

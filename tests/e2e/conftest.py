@@ -38,9 +38,13 @@ class Emulator:
         return subprocess.run([str(BIN / "stacker"), command, "-r", REGION, *options, *CONFIG],
                               env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
 
+    def stacker_ecs_command(self) -> list[str]:
+        """Return the command line of the real ``stacker-ecs`` CLI, up to its subcommand."""
+        return [str(BIN / "stacker-ecs"), "--region", REGION]
+
     def stacker_ecs(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the real ``stacker-ecs`` CLI."""
-        return subprocess.run([str(BIN / "stacker-ecs"), "--region", REGION, *args], env=self.env, cwd=ROOT,
+        return subprocess.run([*self.stacker_ecs_command(), *args], env=self.env, cwd=ROOT,
                               capture_output=True, text=True, timeout=120, check=False)
 
 

@@ -1,22 +1,27 @@
 """Delete an app's version stacks that are not live, in parallel, never the live one.
 
-What to keep is decided once (pure :func:`plan_cleanup`); then, right before each delete, the
-listener is read again, so a cutover that happens while cleanup runs can never lose its version.
+Deletes are issued under the app's lease (no cutover or canary step writes meanwhile). What to keep
+is decided once (pure :func:`plan_cleanup`): the live and previous versions, a canary's versions,
+versions created since the live one went live (a pipeline may be about to cut over to them), stacks
+with an operation under way, excluded, protected and the newest ``keep_last``. Right before each
+delete the listener is read again (a writer that ignores the lease, such as the console, is caught).
 """
 
 from __future__ import annotations
 
 import fnmatch
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from stacker_ecs.core.aws import AwsContext, aws_call
 from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.lease import DEFAULT_WAIT_SECONDS, Records, holding
 from stacker_ecs.core.model import Args
+from stacker_ecs.core.ops.canary import LIVE, CanaryPlan, app_records, read_plan, settle
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener, forward_weights
 from stacker_ecs.core.ops.wait import poll
@@ -45,6 +50,11 @@ class CleanupArgs(Args):
     """Default: 5 stacks deleted at once."""
     timeout_seconds: float = Field(default=1800, gt=0)
     """Default: 1800; how long deletions may take before the hook fails and names the stacks."""
+    in_flight_hours: float = Field(default=24, ge=0)
+    """Default: 24; a version created after the live one went live is kept this long, as a pipeline may be
+    verifying it before its cutover. 0 lets cleanup delete such versions at once."""
+    lease_wait_seconds: float = Field(default=DEFAULT_WAIT_SECONDS, ge=0)
+    """Default: 120; how long to wait for another operation on the app to finish before failing, naming it."""
 
     _app = field_validator("app")(lambda v: check_name("app", v))
 
@@ -57,13 +67,23 @@ class CleanupPlan:
     keep: dict[str, str]
 
 
+@dataclass(frozen=True)
+class InFlight:
+    """What other operations are doing with the app's versions, as cleanup found it."""
+
+    live_since: datetime | None = None
+    """When the live version went live (versions created since may be about to go live)."""
+    held: dict[str, str] = field(default_factory=dict)
+    """Version -> why an operation holds it (a canary under way, its restore target)."""
+
+
 def plan_cleanup(stacks: list[VersionStack], *, live: str | None, previous: str | None, args: CleanupArgs,
-                 now: datetime) -> CleanupPlan:
+                 now: datetime, in_flight: InFlight | None = None) -> CleanupPlan:
     """Decide what to delete (pure): never live, previous if kept, excluded, protected, newest K, too young."""
     keep: dict[str, str] = {}
     candidates: list[VersionStack] = []
     for stack in sorted(stacks, key=lambda s: s.created, reverse=True):
-        reason = _keep_reason(stack, live, previous, args, now)
+        reason = _keep_reason(stack, live, previous, args, now) or _in_flight_reason(stack, in_flight, args, now)
         if reason:
             keep[stack.version] = reason
         else:
@@ -90,34 +110,74 @@ def _keep_reason(stack: VersionStack, live: str | None, previous: str | None, ar
     return None
 
 
+def _in_flight_reason(stack: VersionStack, in_flight: InFlight | None, args: CleanupArgs,
+                      now: datetime) -> str | None:
+    if stack.status.endswith("_IN_PROGRESS"):
+        return f"its stack is {stack.status}: an operation on it is under way"
+    if in_flight is None:
+        return None
+    if stack.version in in_flight.held:
+        return in_flight.held[stack.version]
+    since = in_flight.live_since
+    if since is not None and stack.created > since:
+        age_hours = (now - stack.created).total_seconds() / 3600
+        if age_hours < args.in_flight_hours:
+            return (f"created after the live version went live, {age_hours:.1f}h ago: a pipeline may be about to "
+                    f"cut over to it (in_flight_hours {args.in_flight_hours:g})")
+    return None
+
+
 def cleanup(aws: AwsContext, args: CleanupArgs) -> dict[str, Any]:
-    """Delete the versions :func:`plan_cleanup` picks; fail naming every stack that could not go."""
-    application = describe_application(aws, args.namespace, args.app)
-    stacks = list_version_stacks(aws, args.namespace, args.app)
-    state = describe_listener(aws, application)
-    plan = plan_cleanup(stacks, live=state.live_version, previous=state.previous_version, args=args,
-                        now=aws.clock.wall())
-    result: dict[str, Any] = {"app": args.app, "dry_run": args.dry_run, "kept": plan.keep,
-                              "deleted": [], "skipped": {}}
-    for version, reason in sorted(plan.keep.items()):
-        aws.about(version, app=args.app).log.info("kept: %s", reason)
-    if args.dry_run:
-        for stack in plan.delete:
-            aws.about(stack.version, app=args.app).log.info("would delete %s", stack.name)
-        return {**result, "deleted": [s.version for s in plan.delete]}
-    for service in ("elbv2", "cloudformation"):  # every client exists before the workers start
-        aws.client(service)
-    with ThreadPoolExecutor(max_workers=args.max_parallel) as pool:
-        outcomes = list(pool.map(lambda s: _delete_unless_live(aws, application.listener_arn, s, args.app),
-                                 plan.delete))
+    """Delete the versions :func:`plan_cleanup` picks, under the app's lease; report every stack deleted."""
+    records = app_records(aws, args.namespace, args.app)
+    with holding(records, "cleanup", clock=aws.clock, wait_seconds=args.lease_wait_seconds) as lease:
+        application = describe_application(aws, args.namespace, args.app)
+        state = describe_listener(aws, application)
+        canary = read_plan(records) if args.dry_run else settle(aws, state, records)
+        stacks = list_version_stacks(aws, args.namespace, args.app)
+        plan = plan_cleanup(stacks, live=state.live_version, previous=state.previous_version, args=args,
+                            now=aws.clock.wall(), in_flight=_in_flight(records, canary, state.live_version, stacks))
+        result: dict[str, Any] = {"app": args.app, "dry_run": args.dry_run, "kept": plan.keep,
+                                  "deleted": [], "skipped": {}}
+        for version, reason in sorted(plan.keep.items()):
+            aws.about(version, app=args.app).log.info("kept: %s", reason)
+        if args.dry_run:
+            for stack in plan.delete:
+                aws.about(stack.version, app=args.app).log.info("would delete %s", stack.name)
+            return {**result, "deleted": [s.version for s in plan.delete]}
+        for service in ("elbv2", "cloudformation"):  # every client exists before the workers start
+            aws.client(service)
+        lease.check()
+        with ThreadPoolExecutor(max_workers=args.max_parallel) as pool:
+            outcomes = list(pool.map(lambda s: _delete_unless_live(aws, application.listener_arn, s, args.app),
+                                     plan.delete))
     started = [stack for stack, skipped in zip(plan.delete, outcomes, strict=True) if not skipped]
     result["skipped"] = {s.version: why for s, why in zip(plan.delete, outcomes, strict=True) if why}
     failed = wait_for_deletes(aws, started, timeout_seconds=args.timeout_seconds)
     result["deleted"] = [s.version for s in started if s.version not in failed]
     if failed:
-        raise AwsStateError("cleanup could not delete " + "; ".join(f"{v}: {why}" for v, why in failed.items())
+        done = ", ".join(sorted(result["deleted"])) or "nothing"
+        raise AwsStateError(f"cleanup deleted {done}, but could not delete "
+                            + "; ".join(f"{v}: {why.rstrip('.')}" for v, why in sorted(failed.items()))
                             + ". Look at the stacks' events, fix the cause, and run cleanup again", app=args.app)
     return result
+
+
+def _in_flight(records: Records, canary: CanaryPlan | None, live: str | None,
+               stacks: list[VersionStack]) -> InFlight:
+    """Return what cleanup must leave alone: the canary's versions, and when the live version went live."""
+    held: dict[str, str] = {}
+    if canary is not None:
+        for version in {canary.version, *canary.versions.values()}:
+            held[version] = f"part of the canary of {canary.describe()}"
+    record = records.read_json(LIVE)
+    since: datetime | None = None
+    if record and record.get("version") == live:
+        since = datetime.fromtimestamp(float(record["since"]), UTC)
+    elif live is not None:
+        # No record of when it went live (an older release made it live): its creation is the earliest it could.
+        since = next((s.created for s in stacks if s.version == live), None)
+    return InFlight(live_since=since, held=held)
 
 
 def _delete_unless_live(aws: AwsContext, listener_arn: str, stack: VersionStack, app: str) -> str | None:

@@ -7,6 +7,7 @@ from pydantic import Field, field_validator
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args
+from stacker_ecs.core.ops.canary import settled_live_version
 from stacker_ecs.core.ops.listener import describe_application, describe_listener, read_listener
 from stacker_ecs.core.ops.priority import choose_priority
 from stacker_ecs.core.ops.services import describe_service
@@ -52,7 +53,7 @@ class LiveDesiredCountQuery(AppQuery):
 def find_live_version(aws: AwsContext, query: LiveVersionQuery) -> str:
     """Return the live version (2 calls)."""
     state = read_listener(aws, query.namespace, query.app)
-    live = state.live_version
+    live = settled_live_version(aws, state)
     if live:
         return live
     if query.default is not None:
@@ -79,7 +80,7 @@ def find_rule_priority(aws: AwsContext, query: RulePriorityQuery) -> int:
 def find_live_desired_count(aws: AwsContext, query: LiveDesiredCountQuery) -> int:
     """Return the live service's desired count, or the default while nothing is live (3 calls)."""
     application = describe_application(aws, query.namespace, query.app)
-    live = describe_listener(aws, application).live_version
+    live = settled_live_version(aws, describe_listener(aws, application))
     if not live:
         return query.default
     service = describe_service(aws, application.cluster_name, query.app, live)

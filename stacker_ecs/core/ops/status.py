@@ -1,4 +1,4 @@
-"""An app's versions at a glance: stack, tasks, healthy targets, which one is live, URLs."""
+"""An app's versions at a glance: stack, tasks, healthy targets, traffic shares, a canary under way, URLs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call
+from stacker_ecs.core.ops.canary import RESTORE_FAILED, RUNNING, app_records, read_plan, shares
 from stacker_ecs.core.ops.inventory import list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener
 from stacker_ecs.core.ops.services import describe_services
@@ -23,12 +24,44 @@ class VersionStatus:
     healthy: int | None
     role: str
     url: str
+    traffic_percent: int = 0
+    """Share of the app's live traffic this version gets now (two versions carry some during a canary)."""
+
+
+@dataclass(frozen=True)
+class AppStatus:
+    """An app's versions, and what is changing its traffic now."""
+
+    rows: list[VersionStatus]
+    canary: str = ""
+    """``"v2 at step 1/2 (10%), started by X"`` while a canary runs (or its restore failed)."""
+    lease: str = ""
+    """Who holds the app's write lease now, if anyone."""
+
+
+def describe_app(aws: AwsContext, namespace: str, app: str) -> AppStatus:
+    """Return the rows, the canary under way and the lease holder (reads only: no lease taken)."""
+    records = app_records(aws, namespace, app)
+    rows = describe_status(aws, namespace, app)
+    plan = read_plan(records)
+    canary = ""
+    if plan is not None and plan.state == RUNNING:
+        canary = f"canary of {plan.describe()}"
+    elif plan is not None and plan.state == RESTORE_FAILED:
+        canary = (f"restore after the canary of {plan.describe()} FAILED ({plan.note}); the next operation on the "
+                  "app restores first")
+    lease = records.read_lease()
+    now = records.wall()
+    holder = lease.describe(now) if lease is not None and lease.expires > now else ""
+    return AppStatus(rows=rows, canary=canary, lease=holder)
 
 
 def describe_status(aws: AwsContext, namespace: str, app: str) -> list[VersionStatus]:
     """Return one row per version stack of ``app``, newest first."""
     application = describe_application(aws, namespace, app)
     state = describe_listener(aws, application)
+    names = {rule.target_group_arn: rule.version for rule in state.rules.values()}
+    traffic = shares(state.forward, names)
     stacks = sorted(list_version_stacks(aws, namespace, app), key=lambda s: s.created, reverse=True)
     services = describe_services(aws, application.cluster_name, app, [s.version for s in stacks])
     elbv2 = aws.client("elbv2")
@@ -40,22 +73,41 @@ def describe_status(aws: AwsContext, namespace: str, app: str) -> list[VersionSt
                 targets = elbv2.describe_target_health(TargetGroupArn=stack.target_group_arn)
             healthy = sum(1 for t in targets["TargetHealthDescriptions"] if t["TargetHealth"]["State"] == "healthy")
         service = services.get(stack.version, {})
-        role = ("live" if stack.version == state.live_version
-                else "previous" if stack.version == state.previous_version else "")
+        role = _role(stack.version, state.live_version, state.previous_version, traffic)
         rows.append(VersionStatus(
             version=stack.version, stack=stack.name, stack_status=stack.status,
             desired=service.get("desiredCount"), running=service.get("runningCount"), healthy=healthy,
-            role=role, url=stack.outputs.get(contract.URL) or _url(app, stack.version, application.domain)))
+            role=role, url=stack.outputs.get(contract.URL) or _url(app, stack.version, application.domain),
+            traffic_percent=traffic.get(stack.version, 0)))
     return rows
+
+
+def _role(version: str, live: str | None, previous: str | None, traffic: dict[str, int]) -> str:
+    if len(traffic) > 1 and version in traffic:
+        return "split"
+    if version == live:
+        return "live"
+    return "previous" if version == previous else ""
+
+
+def format_app(status: AppStatus) -> str:
+    """Return the table, then a line for a canary under way and one for the lease holder."""
+    lines = [format_status(status.rows)]
+    if status.canary:
+        lines.append(f"in progress: {status.canary}")
+    if status.lease:
+        lines.append(f"lease held by {status.lease}")
+    return "\n".join(lines)
 
 
 def format_status(rows: list[VersionStatus]) -> str:
     """Return the rows as a fixed-width table."""
-    header = ("VERSION", "STACK", "STATUS", "DESIRED/RUNNING", "HEALTHY", "LIVE", "URL")
+    header = ("VERSION", "STACK", "STATUS", "DESIRED/RUNNING", "HEALTHY", "LIVE", "TRAFFIC", "URL")
     lines = [header] + [(
         r.version, r.stack, r.stack_status,
         f"{_show(r.desired)}/{_show(r.running)}", _show(r.healthy),
-        {"live": "*", "previous": "previous"}.get(r.role, ""), r.url) for r in rows]
+        {"live": "*", "previous": "previous", "split": "*"}.get(r.role, ""),
+        f"{r.traffic_percent}%" if r.traffic_percent else "-", r.url) for r in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines]
     if not rows:

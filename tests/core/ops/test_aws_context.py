@@ -39,7 +39,7 @@ OPERATIONS: dict[str, Callable[[AwsContext], Any]] = {
     "stepped cutover": lambda aws: cutover(aws, CutoverArgs(version="v2", steps_percent=[10, 50], bake_seconds=30,
                                                             alarm_names=["web-5xx"], **ARGS)),
     "rollback": lambda aws: (cutover(aws, CutoverArgs(version="v2", **ARGS)), rollback(aws, RollbackArgs(**ARGS))),
-    "cleanup": lambda aws: cleanup(aws, CleanupArgs(keep_previous=False, **ARGS)),
+    "cleanup": lambda aws: cleanup(aws, CleanupArgs(keep_previous=False, in_flight_hours=0, **ARGS)),
     "status": lambda aws: describe_status(aws, NAMESPACE, APP),
     "lookups": lambda aws: [queries.find_live_version(aws, queries.LiveVersionQuery(**ARGS)),
                             queries.find_live_desired_count(aws, queries.LiveDesiredCountQuery(**ARGS)),
@@ -53,6 +53,9 @@ def test_an_operation_creates_one_client_per_service_it_calls(world: World, fake
     for version in ("v4", "v5", "v6"):  # cleanup deletes these in parallel threads
         world.deploy_version(version)
     world.sync()
+    world.session.client("cloudwatch").put_metric_alarm(  # the stepped cutover's alarm exists
+        AlarmName="web-5xx", MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB", Statistic="Sum",
+        Period=60, EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold")
     created = count_clients(world.session)
 
     OPERATIONS[operation](AwsContext.create(world.session, clock=fake_time.clock))

@@ -162,7 +162,7 @@ def test_cluster_exports_every_output_version_and_application_stacks_read():
     outputs = render()["Outputs"]
 
     assert set(outputs) == {"ClusterName", "ClusterArn", "LaunchType", "VpcId", "Subnets",
-                            "ContainerSecurityGroupId", "LogGroupName", "Environment"}
+                            "ContainerSecurityGroupId", "LogGroupName", "Environment", "CoordinationTableName"}
     assert outputs["ClusterName"]["Value"] == {"Ref": naming.CLUSTER}
     assert outputs["Subnets"]["Value"] == {"Fn::Join": [",", SUBNETS]}
     assert outputs["LogGroupName"]["Value"] == {"Ref": naming.CLUSTER_LOG_GROUP}
@@ -196,3 +196,15 @@ def test_cluster_template_matches_its_golden_file(capacity: str):
     template = build_cluster(parse(ClusterSpec, {**BASE, "Capacity": capacity}, where="test cluster"))
 
     assert_matches_golden(template, f"cluster-{capacity}")
+
+
+def test_cluster_creates_the_coordination_table_the_operations_find_by_name():
+    template = render()
+    table = template["Resources"][naming.COORDINATION_TABLE]
+
+    assert table["Type"] == "AWS::DynamoDB::Table"
+    assert table["Properties"]["TableName"] == {"Fn::Sub": "${AWS::StackName}-coordination"}
+    assert naming.coordination_table("ecs-dev") == f"{naming.cluster_stack('ecs-dev')}-coordination"
+    assert table["Properties"]["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert table["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["Properties"]["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}

@@ -8,8 +8,9 @@ import pytest
 from conftest import APP, NAMESPACE, FakeTime, World
 
 from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.errors import ConfigError, UnhealthyVersionError
+from stacker_ecs.core.errors import AwsStateError, ConfigError, UnhealthyVersionError
 from stacker_ecs.core.model import parse
+from stacker_ecs.core.ops.canary import CanaryPlan, describe_traffic, shares
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 
 ALARM = "web-5xx"
@@ -44,8 +45,8 @@ def test_stepped_cutover_moves_traffic_in_steps_baking_each_then_switches(live_w
     switches = record_switches(live_world)
     create_alarm(live_world)
 
-    aws = AwsContext.create(live_world.session, clock=fake_time.clock)
-    result = cutover(aws, args(steps_percent=[10, 50], bake_seconds=300, alarm_names=[ALARM]))
+    result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock),
+                     args(steps_percent=[10, 50], bake_seconds=300, alarm_names=[ALARM]))
 
     assert result["changed"] is True
     assert switches == [{"v2": 10, "v1": 90}, {"v2": 50, "v1": 50}, {"v2": 1, "v1": 0}]
@@ -75,14 +76,17 @@ def test_an_alarm_during_a_step_puts_all_traffic_back_and_fails_naming_it(live_w
     assert len(switches) == 3  # 10%, 50%, then back
 
 
-def test_a_stepped_cutover_that_stopped_half_way_is_finished_by_a_rerun(live_world: World, fake_time: FakeTime):
-    # given the job died with 60% on v2 (v2 already "live" by weight)
+def test_a_split_no_canary_explains_refuses_a_stepped_cutover_and_an_immediate_one_settles_it(
+        live_world: World, fake_time: FakeTime):
+    # given someone split the traffic by hand: there is no recorded state to restore on an alarm
     elbv2 = live_world.session.client("elbv2")
     elbv2.modify_listener(ListenerArn=live_world.listener_arn, DefaultActions=[{"Type": "forward", "ForwardConfig": {
         "TargetGroups": [{"TargetGroupArn": live_world.target_group("v2"), "Weight": 60},
                          {"TargetGroupArn": live_world.target_group("v1"), "Weight": 40}]}}])
 
-    result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args(steps_percent=[10, 50]))
+    with pytest.raises(AwsStateError, match=r"traffic is split \(v2 60%, v1 40%\) and no canary is recorded"):
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args(steps_percent=[10, 50]))
+    result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args())
 
     assert result["changed"] is True
     assert live_world.forward() == {live_world.target_group("v2"): 1, live_world.target_group("v1"): 0}
@@ -93,3 +97,31 @@ def test_steps_must_be_rising_percentages_between_1_and_99(steps: list[int]):
     with pytest.raises(ConfigError, match=r"steps_percent: .* rising list of percentages between 1 and 99"):
         parse(CutoverArgs, {"app": APP, "version": "v2", "namespace": NAMESPACE, "steps_percent": steps},
               where="hook cutover")
+
+
+PLAN = CanaryPlan(version="v2", target_group_arn="tg2", before={"tg1": 1, "tg0": 0}, live_version="v1",
+                  versions={"tg0": "v0", "tg1": "v1", "tg2": "v2"}, steps_percent=[10, 50], step=0,
+                  alarm_names=[ALARM], bake_seconds=60, started_by="ci #7", started_at=1.0)
+
+
+@pytest.mark.parametrize(("step", "weights"), [
+    (0, {"tg2": 10, "tg1": 90, "tg0": 0}),
+    (1, {"tg2": 50, "tg1": 50, "tg0": 0}),
+])
+def test_each_step_keeps_every_target_group_the_restore_needs(step: int, weights: dict[str, int]):
+    assert PLAN.weights(step) == weights
+
+
+def test_a_plan_round_trips_through_its_stored_document():
+    assert CanaryPlan.from_doc(PLAN.to_doc()) == PLAN
+
+
+@pytest.mark.parametrize(("weights", "expected"), [
+    ({"tg1": 1, "tg0": 0}, "v1 100%"),
+    ({"tg2": 10, "tg1": 90, "tg0": 0}, "v1 90%, v2 10%"),
+    ({"tg2": 50, "tg1": 50}, "v2 50%, v1 50%"),
+    ({}, "nothing"),
+])
+def test_traffic_is_described_by_share_highest_first(weights: dict[str, int], expected: str):
+    assert describe_traffic(weights, PLAN.versions) == expected
+    assert sum(shares(weights, PLAN.versions).values()) in (0, 100)

@@ -1,0 +1,154 @@
+"""The per-app lease: one conditional put decides the writer; others wait, then fail naming the holder."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from stacker_ecs.core import lease as lease_module
+from stacker_ecs.core import naming
+from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.lease import LeaseHeldError, LeaseLostError, Records, holding, try_acquire
+from stacker_ecs.core.ops.wait import Clock
+
+TABLE = naming.coordination_table("ecs-dev")
+
+
+class Wall:
+    """Wall-clock time the test moves by hand (lease expiry is wall time, shared between processes)."""
+
+    def __init__(self) -> None:
+        self.current = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.current
+
+
+class FakeClock:
+    """Monotonic time for the waits; ``on_sleep`` runs at each sleep (another process acting meanwhile)."""
+
+    def __init__(self, wall: Wall, on_sleep=None) -> None:
+        self.current = 0.0
+        self.wall = wall
+        self.on_sleep = on_sleep
+        self.sleeps: list[float] = []
+
+    def clock(self) -> Clock:
+        return Clock(now=lambda: self.current, sleep=self.sleep)
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.current += seconds
+        self.wall.current += seconds
+        if self.on_sleep:
+            self.on_sleep()
+
+
+@pytest.fixture
+def dynamodb(session: boto3.Session):
+    client = session.client("dynamodb")
+    client.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    return client
+
+
+@pytest.fixture
+def wall() -> Wall:
+    return Wall()
+
+
+def records(dynamodb, wall: Wall, app: str = "web") -> Records:
+    return Records(dynamodb=dynamodb, table=TABLE, app=app, wall=wall)
+
+
+def test_the_first_writer_takes_the_lease_and_a_second_is_refused_by_the_conditional_put(dynamodb, wall):
+    first = try_acquire(records(dynamodb, wall), "cutover", "v2", ttl_seconds=120)
+    second = try_acquire(records(dynamodb, wall), "cutover", "v3", ttl_seconds=120)
+
+    assert first is not None
+    assert second is None
+    stored = records(dynamodb, wall).read_lease()
+    assert stored is not None
+    assert (stored.token, stored.operation, stored.version) == (first.token, "cutover", "v2")
+
+
+def test_leases_of_different_apps_do_not_exclude_each_other(dynamodb, wall):
+    assert try_acquire(records(dynamodb, wall, "web"), "cutover", "v2", ttl_seconds=120)
+    assert try_acquire(records(dynamodb, wall, "web-admin"), "cutover", "v2", ttl_seconds=120)
+
+
+def test_a_second_writer_waits_its_bounded_time_then_fails_naming_holder_operation_and_since(
+        dynamodb, wall, monkeypatch):
+    monkeypatch.setenv(lease_module.HOLDER_ENV, "pipeline web #41")
+    assert try_acquire(records(dynamodb, wall), "cutover", "v2", ttl_seconds=600)
+    monkeypatch.setenv(lease_module.HOLDER_ENV, "pipeline web #42")
+    fake = FakeClock(wall)
+
+    with pytest.raises(LeaseHeldError) as raised, holding(records(dynamodb, wall), "rollback", clock=fake.clock(),
+                                                           wait_seconds=30, heartbeat=False):
+        pytest.fail("the block must not run while another holds the lease")
+
+    message = str(raised.value)
+    assert "pipeline web #41 (cutover v2, since 2023-11-14 22:13:20 UTC" in message
+    assert "rollback refused" in message
+    assert "stacker-ecs unlock web" in message
+    assert 30 <= sum(fake.sleeps) < 36
+
+
+def test_a_waiting_writer_gets_the_lease_when_the_holder_releases_it(dynamodb, wall):
+    holder = holding(records(dynamodb, wall), "cutover", version="v2", clock=FakeClock(wall).clock(),
+                     heartbeat=False)
+    held = holder.__enter__()
+    fake = FakeClock(wall, on_sleep=lambda: holder.__exit__(None, None, None) if not held._stop.is_set() else None)
+
+    with holding(records(dynamodb, wall), "rollback", clock=fake.clock(), heartbeat=False) as lease:
+        assert records(dynamodb, wall).read_lease().token == lease.info.token
+
+    assert len(fake.sleeps) == 1
+    assert records(dynamodb, wall).read_lease() is None, "released at the end of the block"
+
+
+def test_a_crashed_holders_lease_expires_and_the_next_writer_takes_it_over(dynamodb, wall):
+    crashed = try_acquire(records(dynamodb, wall), "cutover", "v2", ttl_seconds=120)
+    wall.current += 121
+
+    with holding(records(dynamodb, wall), "rollback", clock=FakeClock(wall).clock(), heartbeat=False) as lease:
+        assert lease.info.token != crashed.token
+
+
+def test_a_holder_whose_lease_was_broken_stops_before_its_next_write(dynamodb, wall):
+    with holding(records(dynamodb, wall), "cutover", version="v2", clock=FakeClock(wall).clock(),
+                 heartbeat=False) as lease:
+        broken = records(dynamodb, wall).break_lease()
+        assert broken is not None
+        assert broken.token == lease.info.token
+        try_acquire(records(dynamodb, wall), "rollback", "", ttl_seconds=120)
+        with pytest.raises(LeaseLostError, match="broken or taken over while cutover ran"):
+            lease.check()
+    assert records(dynamodb, wall).read_lease().operation == "rollback", "release never deletes another's lease"
+
+
+def test_renewing_extends_the_lease_so_a_long_operation_keeps_it(dynamodb, wall):
+    with holding(records(dynamodb, wall), "cutover", clock=FakeClock(wall).clock(), ttl_seconds=120,
+                 heartbeat=False) as lease:
+        wall.current += 100
+        lease.renew()
+        wall.current += 100
+        assert try_acquire(records(dynamodb, wall), "rollback", "", ttl_seconds=120) is None
+
+
+def test_without_the_table_the_operation_is_refused_naming_the_fix(session, wall):
+    with pytest.raises(AwsStateError, match=r"no coordination table 'ecs-dev-cluster-coordination'.*update the "
+                                            "cluster stack"):
+        try_acquire(records(session.client("dynamodb"), wall), "cutover", "v2", ttl_seconds=120)
+
+
+def test_records_round_trip_and_reads_take_no_lease(dynamodb, wall):
+    store = records(dynamodb, wall)
+    store.write_json("canary", {"version": "v2", "step": 1})
+
+    assert store.read_json("canary") == {"version": "v2", "step": 1}
+    assert store.read_lease() is None
+    store.delete("canary")
+    assert store.read_json("canary") is None
