@@ -165,7 +165,7 @@ TABLE: list[Row] = [
         hook("rollback", app="web", version="v2"),
         ("version", "unknown name", "remove it"), "hook returns False",
         "rollback failed: hook stacker_ecs.hooks.rollback args: version: unknown name; check the spelling or "
-        "remove it (known: app, dry_run, force, namespace, timeout_s…"),
+        "remove it (known: app, dry_run, force, lease_wait_seconds,…"),
     Row("hook-keep-last-negative", HOOK, "`cleanup` with `keep_last: -1`", hook("cleanup", app="web", keep_last=-1),
         ("keep_last", "greater than or equal to 0"), "hook returns False",
         "cleanup failed: hook stacker_ecs.hooks.cleanup args: keep_last: -1 is not accepted; it should be "

@@ -41,7 +41,7 @@ def test_status_prints_the_table_and_exits_0(world: World, capsys):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].split()[:2] == ["VERSION", "STACK"]
-    assert lines[2].split() == ["v1", "ecs-dev-app-web-v1", "CREATE_COMPLETE", "2/2", "2", "*",
+    assert lines[2].split() == ["v1", "ecs-dev-app-web-v1", "CREATE_COMPLETE", "2/2", "2", "*", "100%",
                                 "https://web-v1.dev.example.com"]
 
 
@@ -157,7 +157,7 @@ def test_cleanup_passes_its_options_and_exits_0(world: World, capsys):
         world.deploy_version(version)
 
     code, out, err = run(capsys, "cleanup", "web", *NS, "--keep-last", "1", "--exclude", "release-*",
-                         "--exclude", "hotfix-*", "--dry-run")
+                         "--exclude", "hotfix-*", "--in-flight-hours", "0", "--dry-run")
 
     assert code == 0, err
     result = json.loads(out)

@@ -102,6 +102,7 @@ def test_blueprint_cluster_renders_ec2_capacity_through_stacker():
         naming.AUTO_SCALING_GROUP: "AWS::AutoScaling::AutoScalingGroup",
         naming.CAPACITY_PROVIDER: "AWS::ECS::CapacityProvider",
         naming.CAPACITY_PROVIDER_ASSOCIATIONS: "AWS::ECS::ClusterCapacityProviderAssociations",
+        naming.COORDINATION_TABLE: "AWS::DynamoDB::Table",
     }
     assert template["Outputs"]["LaunchType"]["Value"] == "EC2"
 
@@ -110,7 +111,7 @@ def test_blueprint_cluster_renders_fargate_without_instances():
     template = render(stack_definition("cluster", Cluster, {**CLUSTER_VARIABLES, "Capacity": "fargate"}))
 
     assert set(types_of(template)) == {naming.CLUSTER, naming.CLUSTER_LOG_GROUP, naming.CONTAINER_SECURITY_GROUP,
-                                       naming.CAPACITY_PROVIDER_ASSOCIATIONS}
+                                       naming.CAPACITY_PROVIDER_ASSOCIATIONS, naming.COORDINATION_TABLE}
     assert template["Outputs"]["LaunchType"]["Value"] == "FARGATE"
 
 

@@ -188,21 +188,28 @@ def test_cutover_rechecks_health_and_refuses_a_version_that_lost_its_targets_aft
     assert_live_serves(session, "v1")
 
 
-def test_cleanup_keeps_a_version_that_cutover_made_live_between_its_listing_and_its_delete(world):
-    session, agent = world
-    other = boto3.Session(region_name="us-east-1")
+def test_cleanup_keeps_a_version_a_writer_ignoring_the_lease_made_live_between_its_listing_and_its_delete(world):
+    # (cutover, rollback and canary steps hold the app's lease, so they cannot run while cleanup deletes;
+    # a writer that ignores the lease, the console or another tool, can: cleanup re-reads the listener)
+    session, _ = world
+    other = boto3.Session(region_name="us-east-1").client("elbv2")
     switched: list[str] = []
+    listener_arn = read_listener(AwsContext.create(session), NAMESPACE, APP).application.listener_arn
+    target_groups = {v: describe_version(AwsContext.create(session), NAMESPACE, APP, v).target_group_arn
+                     for v in ("v1", "v2")}
 
     def cutover_first(**_: Any) -> None:
         if not switched:
             switched.append("v2")
-            cutover(on_fake_time(other, agent), CutoverArgs(app=APP, version="v2",
-                                                                                 namespace=NAMESPACE))
+            other.modify_listener(ListenerArn=listener_arn, DefaultActions=[{"Type": "forward", "ForwardConfig": {
+                "TargetGroups": [{"TargetGroupArn": target_groups["v2"], "Weight": 1},
+                                 {"TargetGroupArn": target_groups["v1"], "Weight": 0}]}}])
 
     session.events.register("before-call.elastic-load-balancing-v2.DescribeListeners", cutover_first)
     # (one delete at a time: a cutover that starts after a parallel delete has read the listener is
     # the window that re-reading before each delete narrows to milliseconds, not closes)
     result = cleanup(AwsContext.create(session), CleanupArgs(app=APP, namespace=NAMESPACE, keep_previous=False,
+                                                             in_flight_hours=0,
                                                              max_parallel=1))
     assert result["skipped"] == {"v2": "became live while cleanup ran"}
     assert_live_serves(session, "v2")
@@ -228,7 +235,7 @@ def test_a_failed_version_stack_is_cleaned_up_refused_by_cutover_and_ignored_by_
         verify_health(on_fake_time(session, agent), VerifyHealthArgs(app=APP, version="v3",
                                                                                            namespace=NAMESPACE))
     # cleanup deletes it (and v2), keeps live v1 and previous v0
-    result = cleanup(on_fake_time(session, agent), CleanupArgs(app=APP, namespace=NAMESPACE))
+    result = cleanup(on_fake_time(session, agent), CleanupArgs(app=APP, namespace=NAMESPACE, in_flight_hours=0))
     assert sorted(result["deleted"]) == ["v2", "v3"]
     assert_live_serves(session, "v1")
 

@@ -56,7 +56,7 @@ def test_rollback_hook_returns_a_dict(v2_ready: World, context, provider):
 def test_cleanup_hook_returns_what_it_deleted_and_kept(v2_ready: World, context, provider):
     v2_ready.deploy_version("v4")
 
-    result = hooks.cleanup(provider=provider, context=context, app="web", keep_last=1)
+    result = hooks.cleanup(provider=provider, context=context, app="web", keep_last=1, in_flight_hours=0)
 
     assert result["deleted"] == ["v2"]
     assert result["kept"] == {"v1": "live", "v4": "one of the 1 newest (keep_last)"}
@@ -93,7 +93,8 @@ def test_argument_typo_returns_false_with_a_message_listing_known_args(context, 
     (message,) = errors_logged(caplog)
     assert message.startswith("cutover failed: hook stacker_ecs.hooks.cutover args: 2 problems")
     assert ("versoin: unknown name; check the spelling or remove it (known: alarm_names, app, bake_seconds, "
-            "dry_run, force, max_failed_tasks, namespace, steps_percent, timeout_seconds, version)") in message
+            "dry_run, force, lease_wait_seconds, max_failed_tasks, namespace, steps_percent, timeout_seconds, "
+            "version)") in message
     assert "version: required but not given; set it" in message
     assert adapter_calls.total == 0
 
@@ -116,7 +117,8 @@ def test_bad_args_are_refused_before_any_aws_call(context, provider, caplog, ada
 @pytest.mark.parametrize(("path", "args", "check"), [
     ("verify_health", {"version": "v2"}, lambda data: data["healthy"] == 2),
     ("cutover", {"version": "v2"}, lambda data: data["message"] == "v2 is live (was v1)"),
-    ("cleanup", {"dry_run": True}, lambda data: data["kept"] == {"v1": "live"} and data["deleted"] == ["v2"]),
+    ("cleanup", {"dry_run": True, "in_flight_hours": 0},
+     lambda data: data["kept"] == {"v1": "live"} and data["deleted"] == ["v2"]),
 ], ids=["verify_health", "cutover", "cleanup"])
 def test_stacker_runs_each_hook_from_its_config_path_and_stores_its_result(v2_ready: World, provider, path, args,
                                                                             check, fake_time):
