@@ -84,7 +84,7 @@ def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
     assert "Traceback" not in broken.stderr
     assert _live(emulator) == "v1"
     # cleanup deletes v3, keeps live v1 and previous v2
-    clean = emulator.stacker("web_version=v1", "cleanup=true", "cleanup_keep_last=0")
+    clean = emulator.stacker("web_version=v1", "cleanup=true", "cleanup_keep_last=0", "cleanup_in_flight_hours=0")
     assert clean.returncode == 0, clean.stderr
     names = {s["StackName"] for s in emulator.session.client("cloudformation").describe_stacks()["Stacks"]}
     assert naming.version_stack(NAMESPACE, "web", "v3") not in names
