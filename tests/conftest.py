@@ -13,6 +13,10 @@ from moto import mock_aws
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the emulator package lives at the repo root, beside the suite
 
+from emulator import aws_like  # noqa: E402
+
+aws_like.apply()  # moto fails where AWS fails (docs/fidelity.md), in every in-process test
+
 REGION = "us-east-1"
 
 
