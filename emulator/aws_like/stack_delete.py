@@ -3,9 +3,10 @@
 AWS: ``DeleteStack`` deletes every resource; a target group still used by a listener (even at
 weight 0 in a forward) cannot be deleted, so the stack ends ``DELETE_FAILED`` ("The following
 resource(s) failed to delete: [TargetGroup].") and keeps what is left; a later ``DeleteStack``
-retries. moto 5.2.5 has no delete for ``AWS::ECS::Service``, ``AWS::ElasticLoadBalancingV2::
-ListenerRule`` or ``TargetGroup``: it forgets the stack and keeps them, so re-deploying a version
-fails with ``PriorityInUse`` and later reads answer HTTP 500.
+retries, and may name ``RetainResources`` to leave them (only for a ``DELETE_FAILED`` stack).
+moto 5.2.5 has no delete for ``AWS::ECS::Service``, ``AWS::ElasticLoadBalancingV2::ListenerRule``
+or ``TargetGroup``: it forgets the stack and keeps them, so re-deploying a version fails with
+``PriorityInUse`` and later reads answer HTTP 500.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend
+from moto.cloudformation.responses import CloudFormationResponse
 from moto.ecs.exceptions import ServiceNotFoundException
 from moto.ecs.models import Service, ecs_backends
 from moto.elbv2.exceptions import RuleNotFoundError, TargetGroupNotFoundError
@@ -61,9 +64,27 @@ def _delete_stack(original: Any) -> Any:
     return delete_stack
 
 
+def _retain(stack: Any, logical_ids: list[str]) -> None:
+    if stack.status != "DELETE_FAILED":
+        raise ValidationError(stack.stack_id, message=f"Invalid operation on stack [{stack.stack_id}]: "
+                              "RetainResources can only be specified when the stack is in the DELETE_FAILED state")
+    for logical_id in logical_ids:  # kept parsed (outputs still resolve), no longer deleted
+        stack.resource_map._resource_json_map.pop(logical_id, None)
+
+
+def _delete_stack_response(original: Any) -> Any:
+    def delete_stack(self: CloudFormationResponse) -> Any:
+        retain = self._get_param("RetainResources", [])
+        if retain:
+            _retain(self.cloudformation_backend.get_stack(self._get_param("StackName")), retain)
+        return original(self)
+    return delete_stack
+
+
 def apply() -> None:
     """Install the behaviour."""
     replace(Service, "delete", lambda _: _delete_service)
     replace(FakeListenerRule, "delete", lambda _: _delete_rule)
     replace(FakeTargetGroup, "delete", lambda _: _delete_target_group)
     replace(CloudFormationBackend, "delete_stack", _delete_stack)
+    replace(CloudFormationResponse, "delete_stack", _delete_stack_response)

@@ -5,6 +5,7 @@
       alb_listener: stacker_ecs.lookups.ListenerLookup
       alb_rule_priority: stacker_ecs.lookups.RulePriorityLookup
       ecs_live_desired_count: stacker_ecs.lookups.LiveDesiredCountLookup
+      ecs_version_desired_count: stacker_ecs.lookups.VersionDesiredCountLookup
 
 Each handler parses its query, calls one read in :mod:`stacker_ecs.core.ops.reads`, and returns a
 string (what CloudFormation parameters and blueprint variables take). These are plain classes
@@ -18,7 +19,7 @@ from typing import Any
 from stacker.lookups.handlers import LookupHandler
 from stacker.session_cache import get_session
 
-from stacker_ecs.core.ops import reads
+from stacker_ecs.core.ops import reads, start
 from stacker_ecs.core.query import parse_query
 
 
@@ -70,3 +71,18 @@ class LiveDesiredCountLookup(LookupHandler):
         query = parse_query(reads.LiveDesiredCountQuery, value, lookup="ecs_live_desired_count",
                             namespace=_namespace(context))
         return str(reads.find_live_desired_count(_session(provider), query))
+
+
+class VersionDesiredCountLookup(LookupHandler):
+    """``${ecs_version_desired_count <app>::version=<version>}``: the version's own desired count, 0 when new.
+
+    A new version's stack starts at 0 tasks and ``verify_health`` scales it (see :mod:`stacker_ecs.core.ops.start`);
+    a re-submitted stack keeps the count its service has.
+    """
+
+    @classmethod
+    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
+        """Return the desired count as a string."""
+        query = parse_query(start.VersionCountQuery, value, lookup="ecs_version_desired_count",
+                            namespace=_namespace(context))
+        return str(start.find_version_desired_count(_session(provider), query))
