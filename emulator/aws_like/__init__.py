@@ -10,6 +10,7 @@ dropping a workaround moto no longer needs means deleting its module and its lin
 from __future__ import annotations
 
 from emulator.aws_like import (
+    change_sets,
     circuit_breaker,
     listener_actions,
     route53_records,
@@ -18,7 +19,8 @@ from emulator.aws_like import (
     stack_update,
 )
 
-PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker)
+PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
+           change_sets)
 
 
 def apply() -> None:

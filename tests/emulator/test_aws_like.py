@@ -161,3 +161,19 @@ def test_a_version_created_at_zero_tasks_is_stable_even_if_its_tasks_cannot_star
     # then
     assert outputs["Version"] == "v3"
     assert _stack(session, naming.version_stack(NAMESPACE, APP, "v3"))["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_a_change_set_of_a_changed_stack_names_the_scope_and_replacement_of_each_modify(session, world):
+    cfn = session.client("cloudformation")
+    name = naming.application_stack(NAMESPACE, APP)
+    template = cfn.get_template(StackName=name)["TemplateBody"]
+    listener = template["Resources"][naming.HTTPS_LISTENER]["Properties"]
+    listener["SslPolicy"] = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    change_set = cfn.create_change_set(StackName=name, ChangeSetName="tls", TemplateBody=json.dumps(template),
+                                       Capabilities=["CAPABILITY_IAM"], ChangeSetType="UPDATE")
+    # when
+    changes = cfn.describe_change_set(ChangeSetName=change_set["Id"])["Changes"]
+    # then
+    modified = [c["ResourceChange"] for c in changes if c["ResourceChange"]["Action"] == "Modify"]
+    assert modified
+    assert all(c["Scope"] == ["Properties"] and c["Replacement"] == "Conditional" for c in modified)
