@@ -76,7 +76,9 @@ class ExampleWorld:
             "ListenerArn": outputs["ListenerArn"], "Domain": outputs["Domain"], "RulePriority": priority,
             "DesiredCount": desired_count, "TaskDefinition": TASK, **variables}, where=version)
         template = build_version(spec, resolve_task(spec, where=version))
-        return create_stack(self.session, naming.version_stack(self.namespace, app, version), template.to_json())
+        tags = [{"Key": k, "Value": v} for k, v in naming.version_stack_tags(app).items()]
+        return create_stack(self.session, naming.version_stack(self.namespace, app, version), template.to_json(),
+                            Tags=tags)
 
     def add_filler_stacks(self, count: int, prefix: str = "other") -> None:
         """Add ``count`` small unrelated stacks, as a busy account has."""

@@ -92,6 +92,11 @@ def version_from_stack(namespace: str, app: str, stack_name: str) -> str | None:
     return version if VERSION_RE.match(version) and FORBIDDEN not in version else None
 
 
+def version_stack_tags(app: str) -> dict[str, str]:
+    """Return the stack-level tags a version stack carries (stacker: the stack's ``tags:``), found by cleanup."""
+    return {TAG_APP: app}
+
+
 def service_name(app: str, version: str) -> str:
     """Return the ECS service name of a version (unique within the environment's cluster)."""
     return f"{app}{VERSION_SEPARATOR}{version}"

@@ -216,7 +216,8 @@ def test_a_failed_version_stack_is_cleaned_up_refused_by_cutover_and_ignored_by_
     session, agent = world
     # given v3's stack is in a failed state (for ROLLBACK_COMPLETE: no resources, no outputs)
     name = naming.version_stack(NAMESPACE, APP, "v3")
-    create_stack(session, name, FAILED_VERSION_TEMPLATE % {"version": "v3", "app": APP})
+    create_stack(session, name, FAILED_VERSION_TEMPLATE % {"version": "v3", "app": APP},
+                 Tags=[{"Key": naming.TAG_APP, "Value": APP}])
     set_stack_status(name, status)
     # lookups are not disturbed
     assert OPERATIONS["ecs_live_version"](session, agent) == "v1"

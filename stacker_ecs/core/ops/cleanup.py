@@ -149,23 +149,28 @@ def _delete_unless_live(session: boto3.Session, listener_arn: str, stack: Versio
 
 def wait_for_deletes(session: boto3.Session, stacks: list[VersionStack], *, timeout_seconds: float,
                      clock: Clock) -> dict[str, str]:
-    """Wait until no stack is being deleted; return version -> reason for each that failed."""
+    """Wait until each stack, read by its id, is ``DELETE_COMPLETE``; return version -> reason for each that failed.
+
+    Right after ``DeleteStack`` a stack may still show its old status, and a delete AWS refuses
+    (an export in use) returns it to its previous ``*_COMPLETE`` status, not ``DELETE_FAILED``: only
+    ``DELETE_COMPLETE`` is deleted. A stack still not deleted at the deadline is reported with its status.
+    """
     pending = {s.stack_id: s for s in stacks}
     failed: dict[str, str] = {}
-    cfn = client(session, "cloudformation")
     started = clock.now()
     intervals = poll_intervals(first_seconds=0.5, cap_seconds=5.0)
+    polls = 0
     while pending:
-        with aws_call("ListStacks", "version stacks being deleted"):
-            summaries = [s for page in cfn.get_paginator("list_stacks").paginate(
-                StackStatusFilter=["DELETE_IN_PROGRESS", "DELETE_FAILED"]) for s in page["StackSummaries"]]
-        busy = {s["StackId"]: s for s in summaries if s["StackId"] in pending}
+        polls += 1
         for stack_id in list(pending):
-            summary = busy.get(stack_id)
-            if summary is None:
+            status, reason = _delete_status(session, stack_id)
+            if status == "DELETE_COMPLETE":
                 pending.pop(stack_id)
-            elif summary["StackStatus"] == "DELETE_FAILED":
-                failed[pending.pop(stack_id).version] = summary.get("StackStatusReason", "DELETE_FAILED")
+            elif status == "DELETE_FAILED":
+                failed[pending.pop(stack_id).version] = reason or status
+            elif status != "DELETE_IN_PROGRESS" and polls > 1:
+                # (still, or again, *_COMPLETE after the first look: AWS refused the delete)
+                failed[pending.pop(stack_id).version] = f"the delete was refused, stack is {status}: {reason}"
         if pending and clock.now() - started >= timeout_seconds:
             for stack in pending.values():
                 failed[stack.version] = f"still deleting after {timeout_seconds:.0f}s"
@@ -174,3 +179,8 @@ def wait_for_deletes(session: boto3.Session, stacks: list[VersionStack], *, time
             clock.sleep(next(intervals))
     return failed
 
+
+def _delete_status(session: boto3.Session, stack_id: str) -> tuple[str, str]:
+    with aws_call("DescribeStacks", stack_id):
+        stack = client(session, "cloudformation").describe_stacks(StackName=stack_id)["Stacks"][0]
+    return stack["StackStatus"], stack.get("StackStatusReason", "")

@@ -43,6 +43,11 @@ TASK_DEFINITION = {"containerDefinitions": [
 START_TIME = 1_000.0
 
 
+def stack_tags(app: str) -> list[dict[str, str]]:
+    """Return a version stack's tags as stacker sets them from the config's ``tags:``."""
+    return [{"Key": k, "Value": v} for k, v in naming.version_stack_tags(app).items()]
+
+
 def outputs_of(session: boto3.Session, stack_name: str) -> dict[str, str]:
     """Return a stack's outputs; fail the test if the stack is not complete."""
     stack = session.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
@@ -130,7 +135,7 @@ class World:
         name = naming.version_stack(NAMESPACE, APP, version)
         self.session.client("cloudformation").create_stack(
             StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
-            EnableTerminationProtection=termination_protection)
+            EnableTerminationProtection=termination_protection, Tags=stack_tags(APP))
         self.versions[version] = outputs_of(self.session, name)
         return self.versions[version]
 

@@ -10,11 +10,13 @@ import boto3
 import pytest
 
 from emulator.calls import CallCounter
+from emulator.states import FAILED_VERSION_TEMPLATE, set_stack_status
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup, plan_cleanup, wait_for_deletes
 from stacker_ecs.core.ops.version_stacks import VersionStack, list_version_stacks
-from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World, stub_one_call
+from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World, stack_tags
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+UNRELATED_TEMPLATE = '{"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}'
 
 
 def args(**extra) -> CleanupArgs:
@@ -135,11 +137,12 @@ def test_cleanup_skips_a_termination_protected_stack_and_reports_why(world: Worl
 
 def test_cleanup_of_web_never_touches_the_stacks_of_an_app_named_web_admin(world: World, fake_time: FakeTime):
     deploy(world, fake_time, "v1", "v2", live=("v1",))
-    # App "web-admin", version "1": its stack name starts like a version "admin-1" of "web".
+    # App "web-admin", version "1": its stack name starts like a version "admin-1" of "web" (and, copied
+    # from web's block, its tag says "web" too).
     template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
                 "Outputs": {"App": {"Value": "web-admin"}, "Version": {"Value": "1"}}}
     world.session.client("cloudformation").create_stack(StackName="ecs-dev-app-web-admin-1",
-                                                        TemplateBody=json.dumps(template))
+                                                        TemplateBody=json.dumps(template), Tags=stack_tags(APP))
 
     result = cleanup(world.session, args(), clock=fake_time.clock)
 
@@ -185,41 +188,41 @@ def test_cleanup_never_writes_the_listener_so_it_cannot_undo_a_concurrent_cutove
     assert world.live_version() == "v2"
 
 
-def test_cleanup_of_ten_versions_out_of_twelve_costs_at_most_25_calls(world: World, fake_time: FakeTime):
+def test_cleanup_of_ten_versions_out_of_twelve_costs_the_same_calls_beside_unrelated_stacks(
+        world: World, fake_time: FakeTime):
     versions = [f"b{i}" for i in range(1, 13)]
     deploy(world, fake_time, *versions, live=("b11", "b12"))
+    cfn = world.session.client("cloudformation")
+    for index in range(30):
+        cfn.create_stack(StackName=f"other-team-{index}", TemplateBody=UNRELATED_TEMPLATE)
     counter = CallCounter(world.session)
 
     result = cleanup(world.session, args(), clock=fake_time.clock)
 
     assert sorted(result["deleted"]) == sorted(versions[:10])
-    assert counter.total <= 25, counter.calls
+    # app stack + rules, 1 tagging call + 1 read per version stack, then per deleted version: the listener
+    # re-read, the delete and one read of the stack by id (DELETE_COMPLETE): 2 + 1 + 12 + 3 * 10
+    assert counter.total == 45, counter.calls
+    assert counter.calls["resourcegroupstaggingapi.GetResources"] == 1
+    assert counter.calls["cloudformation.DescribeStacks"] == 1 + 12 + 10, "the app stack, each version, each delete"
     assert counter.calls["cloudformation.DeleteStack"] == 10
     assert counter.calls["elbv2.DescribeListeners"] == 10, "the listener is re-read right before each delete"
 
 
-def test_failed_version_stacks_are_listed_by_their_description(session):
-    # moto cannot leave a stack in ROLLBACK_COMPLETE: the one DescribeStacks page comes from a Stubber.
-    def summary(name: str, status: str, description: str, outputs: dict[str, str] | None = None) -> dict:
-        found = {"StackName": name, "StackId": f"arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/1",
-                 "CreationTime": T0, "StackStatus": status, "Description": description}
-        if outputs:
-            found["Outputs"] = [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()]
-        return found
+def test_failed_version_stacks_are_listed_by_their_description(world: World):
+    cfn = world.session.client("cloudformation")
+    world.deploy_version("v8")
+    for name, app, version in (("ecs-dev-app-web-v7", APP, "v7"), ("ecs-dev-app-web-admin-1", "web-admin", "1")):
+        cfn.create_stack(StackName=name, TemplateBody=FAILED_VERSION_TEMPLATE % {"app": app, "version": version},
+                         Tags=stack_tags(APP))
+        set_stack_status(name, "ROLLBACK_COMPLETE")
+    world.deploy_version("v9")
+    cfn.delete_stack(StackName="ecs-dev-app-web-v9")
 
-    page = {"Stacks": [
-        summary("ecs-dev-app-web-v7", "ROLLBACK_COMPLETE", "stacker_ecs version v7 of web (dev)"),
-        summary("ecs-dev-app-web-v8", "CREATE_COMPLETE", "stacker_ecs version v8 of web (dev)",
-                {"App": "web", "Version": "v8", "TargetGroupArn": "tg-v8"}),
-        summary("ecs-dev-app-web-admin-1", "ROLLBACK_COMPLETE", "stacker_ecs version 1 of web-admin (dev)"),
-        summary("ecs-dev-app-web-v9", "DELETE_COMPLETE", "stacker_ecs version v9 of web (dev)"),
-    ]}
+    stacks = list_version_stacks(world.session, NAMESPACE, APP)
 
-    with stub_one_call(session, "cloudformation", "describe_stacks", page, {}, via="get_paginator") as stubbed:
-        stacks = list_version_stacks(stubbed, NAMESPACE, APP)
-
-    assert [(s.version, s.status, s.target_group_arn) for s in stacks] == [
-        ("v7", "ROLLBACK_COMPLETE", None), ("v8", "CREATE_COMPLETE", "tg-v8")]
+    assert sorted((s.version, s.status, s.target_group_arn) for s in stacks) == [
+        ("v7", "ROLLBACK_COMPLETE", None), ("v8", "CREATE_COMPLETE", world.target_group("v8"))]
 
 
 @pytest.mark.parametrize(("stacks", "live", "previous", "extra", "deleted", "kept"), [
@@ -250,17 +253,19 @@ def test_plan_cleanup_decides_what_goes_and_why_the_rest_stays(stacks, live, pre
     assert plan.keep == kept
 
 
-def test_wait_for_deletes_names_each_stack_that_failed_to_delete_and_why(session):
-    # moto deletes at once and never fails: the one ListStacks page comes from a Stubber.
-    failing, gone = stack("v1"), stack("v2")
-    page = {"StackSummaries": [{"StackId": "id-v1", "StackName": failing.name, "CreationTime": T0,
-                                "StackStatus": "DELETE_FAILED",
-                                "StackStatusReason": "The following resource(s) failed to delete: [TargetGroup]."}]}
-    fake_time = FakeTime(agent=None)
+def test_wait_for_deletes_names_each_stack_that_failed_to_delete_and_why(world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2")
+    failing, gone = sorted(list_version_stacks(world.session, NAMESPACE, APP), key=lambda s: s.version)
+    # the listener still forwards to v1's target group (weight 0): AWS cannot delete it
+    world.session.client("elbv2").modify_listener(ListenerArn=world.listener_arn, DefaultActions=[
+        {"Type": "forward", "ForwardConfig": {"TargetGroups": [
+            {"TargetGroupArn": world.target_group("v1"), "Weight": 0}]}}])
+    cfn = world.session.client("cloudformation")
+    for doomed in (failing, gone):
+        cfn.delete_stack(StackName=doomed.stack_id)
 
-    with stub_one_call(session, "cloudformation", "list_stacks", page,
-                       {"StackStatusFilter": ["DELETE_IN_PROGRESS", "DELETE_FAILED"]}, via="get_paginator") as stubbed:
-        failed = wait_for_deletes(stubbed, [failing, gone], timeout_seconds=60, clock=fake_time.clock)
+    failed = wait_for_deletes(world.session, [failing, gone], timeout_seconds=60, clock=fake_time.clock)
 
-    assert failed == {"v1": "The following resource(s) failed to delete: [TargetGroup]."}
+    assert list(failed) == ["v1"]
+    assert failed["v1"].startswith("The following resource(s) failed to delete: [TargetGroup].")
     assert fake_time.sleeps == []
