@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 from pydantic import Field, field_validator
 
+from stacker_ecs.core import naming
 from stacker_ecs.core.aws import aws_call, client
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args
@@ -107,6 +108,7 @@ def cleanup(session: boto3.Session, args: CleanupArgs, clock: Clock | None = Non
                               "deleted": [], "skipped": {}}
     for version, reason in sorted(plan.keep.items()):
         LOGGER.info("%s/%s: kept: %s", args.app, version, reason)
+    warn_untagged(args.app, set(state.rules) - {s.version for s in stacks})
     if args.dry_run:
         for stack in plan.delete:
             LOGGER.info("%s/%s: would delete %s", args.app, stack.version, stack.name)
@@ -122,6 +124,14 @@ def cleanup(session: boto3.Session, args: CleanupArgs, clock: Clock | None = Non
         raise AwsStateError("cleanup could not delete " + "; ".join(f"{v}: {why}" for v, why in failed.items())
                             + ". Look at the stacks' events, fix the cause, and run cleanup again", app=args.app)
     return result
+
+
+def warn_untagged(app: str, versions: set[str]) -> None:
+    """Say which versions have a listener rule but no stack found by the app's tag (cleanup cannot see them)."""
+    for version in sorted(versions):
+        LOGGER.warning("%s/%s: has a listener rule but no stack tagged %s=%s, so cleanup cannot see it; give the "
+                       "version stack `tags: {\"%s\": %s}` in the config", app, version, naming.TAG_APP, app,
+                       naming.TAG_APP, app)
 
 
 def _delete_unless_live(session: boto3.Session, listener_arn: str, stack: VersionStack,

@@ -121,15 +121,31 @@ def _autoscaled(service: dict[str, Any]) -> bool:
 
 
 def scale_service(session: boto3.Session, target: VersionTarget, count: int, *, autoscaling: bool) -> None:
-    """Set the service's desired count (and its autoscaling minimum, so scaling does not undo it)."""
+    """Set the service's desired count (and its autoscaling minimum, so scaling does not undo it).
+
+    Application Auto Scaling refuses a minimum above the maximum: a maximum below ``count`` is raised to it.
+    """
     LOGGER.info("%s/%s: scaling to %d tasks", target.app, target.version, count)
     if autoscaling:
-        with aws_call("RegisterScalableTarget", f"{target.app}/{target.version}"):
-            client(session, "application-autoscaling").register_scalable_target(
-                ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
-                ResourceId=f"service/{target.cluster}/{target.service}", MinCapacity=count)
+        set_min_capacity(session, target, count)
     with aws_call("UpdateService", f"{target.app}/{target.version}"):
         client(session, "ecs").update_service(cluster=target.cluster, service=target.service, desiredCount=count)
+
+
+def set_min_capacity(session: boto3.Session, target: VersionTarget, count: int) -> None:
+    """Raise the version's autoscaling minimum to ``count``, and its maximum with it when below (2 calls)."""
+    scaling = client(session, "application-autoscaling")
+    resource_id = f"service/{target.cluster}/{target.service}"
+    with aws_call("DescribeScalableTargets", f"{target.app}/{target.version}"):
+        found = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource_id],
+                                                  ScalableDimension="ecs:service:DesiredCount")["ScalableTargets"]
+    maximum = max([count, *(int(t["MaxCapacity"]) for t in found)])
+    if found and maximum > int(found[0]["MaxCapacity"]):
+        LOGGER.warning("%s/%s: raising the autoscaling maximum from %s to %d to hold the live count",
+                       target.app, target.version, found[0]["MaxCapacity"], maximum)
+    with aws_call("RegisterScalableTarget", f"{target.app}/{target.version}"):
+        scaling.register_scalable_target(ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
+                                         ResourceId=resource_id, MinCapacity=count, MaxCapacity=maximum)
 
 
 def _old_live_group(state: ListenerState, target_group_arn: str) -> str | None:

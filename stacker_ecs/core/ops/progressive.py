@@ -13,7 +13,7 @@ import logging
 import boto3
 
 from stacker_ecs.core.aws import aws_call, client
-from stacker_ecs.core.errors import UnhealthyVersionError
+from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
 from stacker_ecs.core.ops.live import ListenerState
 from stacker_ecs.core.ops.wait import Clock, poll_intervals
 
@@ -27,6 +27,10 @@ def shift_in_steps(session: boto3.Session, state: ListenerState, target_group_ar
     app = state.application.app
     if live is None or not steps_percent:
         return
+    already = alarm_in_alarm(session, alarm_names)  # before any traffic moves: unknown names, alarms firing
+    if already:
+        raise UnhealthyVersionError(app=app, version=version, cause=(
+            f"alarm {already} is already in ALARM; no traffic was moved. Wait for it to clear, then cut over"))
     for percent in steps_percent:
         forward(session, state, {target_group_arn: percent, live: 100 - percent})
         LOGGER.info("%s/%s: %d%% of traffic; baking %.0fs", app, version, percent, bake_seconds)
@@ -52,12 +56,21 @@ def bake(session: boto3.Session, alarm_names: list[str], seconds: float, clock: 
 
 
 def alarm_in_alarm(session: boto3.Session, alarm_names: list[str]) -> str | None:
-    """Return the first of ``alarm_names`` whose state is ALARM (one call per 100 names; none without names)."""
+    """Return the first of ``alarm_names`` whose state is ALARM (one call per 100 names; none without names).
+
+    Metric and composite alarms both count (``DescribeAlarms`` returns only metric alarms unless asked);
+    a name CloudWatch does not know fails the cutover, since a misspelt alarm would never stop it.
+    """
     for start in range(0, len(alarm_names), 100):
-        with aws_call("DescribeAlarms", ", ".join(alarm_names[start:start + 100])):
+        batch = alarm_names[start:start + 100]
+        with aws_call("DescribeAlarms", ", ".join(batch)):
             answer = client(session, "cloudwatch").describe_alarms(
-                AlarmNames=alarm_names[start:start + 100], StateValue="ALARM")
+                AlarmNames=batch, AlarmTypes=["MetricAlarm", "CompositeAlarm"])
         alarms = answer.get("MetricAlarms", []) + answer.get("CompositeAlarms", [])
+        unknown = sorted(set(batch) - {a["AlarmName"] for a in alarms})
+        if unknown:
+            raise AwsStateError(f"alarm_names: CloudWatch has no alarm {', '.join(unknown)}; fix the name or "
+                                "create the alarm (a misspelt alarm would never stop a bad canary)")
         names = [a["AlarmName"] for a in alarms if a.get("StateValue") == "ALARM"]
         if names:
             return names[0]

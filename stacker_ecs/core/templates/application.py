@@ -49,7 +49,8 @@ class ApplicationSpec(Spec):
     scheme: Literal["internet-facing", "internal"] = "internet-facing"
     """Default: ``internet-facing``; ``internal`` keeps the load balancer inside the VPC."""
     ingress_cidrs: list[str] = Field(default=["0.0.0.0/0"], min_length=1)
-    """Default: everyone; the networks allowed to reach the load balancer on 80 and 443."""
+    """Default: everyone over IPv4; the networks allowed to reach the load balancer on 80 and 443 (IPv6
+    ranges such as ``::/0`` become ``CidrIpv6`` rules)."""
     ssl_policy: str = TLS_POLICY
     """Default: TLS 1.3 with TLS 1.2 fallback."""
     hosted_zone_id: str | None = None
@@ -100,7 +101,8 @@ def build_application(spec: ApplicationSpec) -> Template:
         GroupDescription=f"Load balancer of {spec.app}: HTTPS in, containers out",
         VpcId=spec.vpc_id,
         SecurityGroupIngress=[
-            ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=port, ToPort=port, CidrIp=cidr,
+            ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=port, ToPort=port,
+                                  **{"CidrIpv6" if ":" in cidr else "CidrIp": cidr},
                                   Description=f"{'HTTPS' if port == 443 else 'HTTP, redirected'} from {cidr}")
             for cidr in spec.ingress_cidrs for port in (80, 443)
         ],

@@ -113,6 +113,9 @@ class VersionSpec(Spec):
         if len(label) > naming.MAX_HOST_LABEL:
             raise ValueError(f"Version: host label {label!r} is {len(label)} characters, above DNS's "
                              f"{naming.MAX_HOST_LABEL}; shorten the version")
+        if len(self.host) > naming.MAX_HOST_HEADER:
+            raise ValueError(f"Version: host {self.host!r} is {len(self.host)} characters, above the "
+                             f"{naming.MAX_HOST_HEADER} a load balancer rule takes; shorten the version")
         if (self.task_definition is None) == (self.task_definition_file is None):
             raise ValueError("TaskDefinition/TaskDefinitionFile: give exactly one of them")
         if self.autoscaling and self.autoscaling_min_capacity > self.autoscaling_max_capacity:

@@ -13,6 +13,7 @@ from emulator.calls import CallCounter
 from emulator.states import FAILED_VERSION_TEMPLATE, set_stack_status
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup, plan_cleanup, wait_for_deletes
 from stacker_ecs.core.ops.version_stacks import VersionStack, list_version_stacks
+from stacker_ecs.core.templates.version import build_version, resolve_task
 from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World, stack_tags
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -269,3 +270,16 @@ def test_wait_for_deletes_names_each_stack_that_failed_to_delete_and_why(world: 
     assert list(failed) == ["v1"]
     assert failed["v1"].startswith("The following resource(s) failed to delete: [TargetGroup].")
     assert fake_time.sleeps == []
+
+
+def test_a_version_stack_without_the_app_tag_is_named_in_a_warning(world: World, fake_time: FakeTime, caplog):
+    deploy(world, fake_time, "v1", live=("v1",))
+    untagged = world.version_spec("v2")
+    body = build_version(untagged, resolve_task(untagged, where="v2")).to_json()
+    world.session.client("cloudformation").create_stack(StackName="ecs-dev-app-web-v2", TemplateBody=body,
+                                                        Capabilities=["CAPABILITY_IAM"])
+
+    result = cleanup(world.session, args(), clock=fake_time.clock)
+
+    assert result["deleted"] == []
+    assert "web/v2: has a listener rule but no stack tagged stacker-ecs:app=web" in caplog.text
