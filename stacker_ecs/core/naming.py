@@ -36,6 +36,7 @@ HTTPS_LISTENER = "HttpsListener"
 HTTP_LISTENER = "HttpRedirectListener"
 APP_RECORD = "AppRecord"
 WILDCARD_RECORD = "VersionWildcardRecord"
+VERSION_RECORD = "VersionRecord"
 
 TASK_DEFINITION = "TaskDefinition"
 TASK_ROLE = "TaskRole"

@@ -3,8 +3,8 @@
 Resources: ``LoadBalancerSecurityGroup``, ``ContainerIngressFromLoadBalancer`` (on the cluster's
 container security group), ``LoadBalancer``, ``HttpsListener`` (default action: a fixed 503
 "no live version" until the first cutover), ``HttpRedirectListener`` (HTTP -> HTTPS); with a
-hosted zone also ``AppRecord`` (``<app>.<domain>``) and ``VersionWildcardRecord``
-(``*.<domain>``, for the per-version hosts ``<app>-<version>.<domain>``).
+hosted zone also ``AppRecord`` (``<app>.<domain>``), and with ``WildcardRecord`` ``VersionWildcardRecord``
+(``*.<domain>``; by default each version stack makes its own ``<app>-<version>.<domain>`` instead).
 """
 
 from __future__ import annotations
@@ -54,11 +54,12 @@ class ApplicationSpec(Spec):
     ssl_policy: str = TLS_POLICY
     """Default: TLS 1.3 with TLS 1.2 fallback."""
     hosted_zone_id: str | None = None
-    """Default: none, no DNS records; with a Route 53 zone id the stack creates ``<app>.<domain>``
-    and ``*.<domain>`` alias records."""
-    wildcard_record: bool = True
-    """Default: on (with a hosted zone); turn off when several apps share one domain's zone and
-    per-version names are managed elsewhere."""
+    """Default: none, no DNS records; with a Route 53 zone id the stack creates the ``<app>.<domain>``
+    alias record (and each version stack its own, see ``WildcardRecord``)."""
+    wildcard_record: bool = False
+    """Default: off: each version stack creates its own record (``HostedZoneId`` of the Version blueprint),
+    so many apps share one domain and zone. On adds ``*.<domain>``, which only one app per zone can have
+    (Route 53 refuses a second)."""
     idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
     """Default: 60; connections idle longer are closed by the load balancer."""
     container_ports: tuple[int, int] = (1, 65535)

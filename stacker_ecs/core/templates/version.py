@@ -2,7 +2,8 @@
 
 Resources: ``TaskDefinition``, ``ExecutionRole``, ``TaskRole``, ``TargetGroup``, ``HostRule``
 (host header ``<app>-<version>.<domain>`` on the application's HTTPS listener), ``Service``; with
-autoscaling also ``ScalableTarget`` and ``CpuTargetTracking``. Outputs ``Version`` and ``Url``.
+autoscaling also ``ScalableTarget`` and ``CpuTargetTracking``; with a hosted zone ``VersionRecord``
+(``<app>-<version>.<domain>``). Outputs ``Version`` and ``Url``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
-from troposphere import GetAtt, Ref, Sub, Template, applicationautoscaling, ecs, iam
+from troposphere import GetAtt, Ref, Sub, Template, applicationautoscaling, ecs, iam, route53
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.errors import ConfigError
@@ -94,6 +95,15 @@ class VersionSpec(Spec):
     """Default: none. Managed policies for the containers' own AWS access (the task role has none otherwise)."""
     tags: dict[str, str] = {}
     """Default: none. Extra tags for every resource."""
+    hosted_zone_id: str | None = None
+    """Default: none, no DNS record. A Route 53 zone id: the stack creates this version's own record
+    ``<app>-<version>.<domain>`` (an alias to the load balancer), so any number of apps share one domain and
+    zone (Route 53 refuses a second ``*.<domain>``); give ``LoadBalancerDnsName`` and
+    ``LoadBalancerHostedZoneId`` too (``${output app-<app>::LoadBalancerDnsName}``, ...)."""
+    load_balancer_dns_name: str | None = None
+    """Default: none. The application's load balancer DNS name, for the version's record."""
+    load_balancer_hosted_zone_id: str | None = None
+    """Default: none. The load balancer's Route 53 zone, for the version's alias record."""
 
     _check_app = field_validator("app")(lambda v: check_name("app", v))
     _check_environment = field_validator("environment")(lambda v: check_name("environment", v))
@@ -116,6 +126,10 @@ class VersionSpec(Spec):
         if len(self.host) > naming.MAX_HOST_HEADER:
             raise ValueError(f"Version: host {self.host!r} is {len(self.host)} characters, above the "
                              f"{naming.MAX_HOST_HEADER} a load balancer rule takes; shorten the version")
+        if self.hosted_zone_id and not (self.load_balancer_dns_name and self.load_balancer_hosted_zone_id):
+            raise ValueError("LoadBalancerDnsName/LoadBalancerHostedZoneId: a version record needs both; pass "
+                             "${output app-<app>::LoadBalancerDnsName} and "
+                             "${output app-<app>::LoadBalancerHostedZoneId}")
         if (self.task_definition is None) == (self.task_definition_file is None):
             raise ValueError("TaskDefinition/TaskDefinitionFile: give exactly one of them")
         if self.autoscaling and self.autoscaling_min_capacity > self.autoscaling_max_capacity:
@@ -181,6 +195,11 @@ def build_version(spec: VersionSpec, task: dict[str, Any]) -> Template:
     service.DependsOn = [rule.title]
     if spec.autoscaling:
         _add_autoscaling(template, spec, service)
+    if spec.hosted_zone_id:
+        template.add_resource(route53.RecordSetType(
+            naming.VERSION_RECORD, HostedZoneId=spec.hosted_zone_id, Name=spec.host + ".", Type="A",
+            AliasTarget=route53.AliasTarget(HostedZoneId=spec.load_balancer_hosted_zone_id,
+                                            DNSName=spec.load_balancer_dns_name, EvaluateTargetHealth=False)))
     add_output(template, "Version", spec.version, "Version of the app in this stack")
     add_output(template, "App", spec.app, "App name")
     add_output(template, "Url", f"https://{spec.host}", "This version's own URL, live or not")
