@@ -35,7 +35,7 @@ def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
     ecs = emulator.session.client("ecs")
     assert ecs.describe_clusters(clusters=[app_outputs["ClusterName"]])["clusters"][0]["status"] == "ACTIVE"
     service = ecs.describe_services(cluster=app_outputs["ClusterName"], services=["web-v1"])["services"][0]
-    assert service["desiredCount"] == 1
+    assert service["desiredCount"] == 0  # a new version starts at 0 tasks; verify_health starts them
     elbv2 = emulator.session.client("elbv2")
     listener = elbv2.describe_listeners(ListenerArns=[app_outputs["ListenerArn"]])["Listeners"][0]
     assert listener["Port"] == 443
