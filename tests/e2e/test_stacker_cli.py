@@ -91,7 +91,7 @@ def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
     assert _live(emulator) == "v1"
     # on the path AWS takes: the stack completed (at 0 tasks) and the hook that started its tasks explained them
     assert _stack(emulator, naming.version_stack(NAMESPACE, "web", "v3"))["StackStatus"] == "CREATE_COMPLETE"
-    assert broken.stderr.count("CannotPullContainerError") == 1
+    assert broken.stderr.count("verify_health failed: web/v3: ") == 1  # one message, the cause first
     # cleanup deletes v3, keeps live v1 and previous v2
     clean = emulator.stacker("web_version=v1", "cleanup=true", "cleanup_keep_last=0")
     assert clean.returncode == 0, clean.stderr
