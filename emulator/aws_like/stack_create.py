@@ -19,8 +19,9 @@ from moto.cloudformation.models import CloudFormationBackend, Event, Stack, clou
 from emulator.aws_like._patch import replace
 
 
-class _NoOutputs(dict):  # type: ignore[type-arg]
-    """A rolled-back stack's output map: nothing, and no exports."""
+class NoOutputs(dict):  # type: ignore[type-arg]
+    """A rolled-back or deleted stack's output map: nothing, and no exports (moto would re-create
+    deleted resources lazily to resolve them)."""
 
     exports: list[Any] = []
 
@@ -54,7 +55,7 @@ def roll_back(stack: Stack, exc: Exception) -> None:
     for name, export in list(backend.exports.items()):
         if export.exporting_stack_id == stack.stack_id:
             backend.exports.pop(name)
-    stack.output_map = _NoOutputs()
+    stack.output_map = NoOutputs()
     stack.resource_map._resource_json_map = {}  # nothing left (moto would create resources lazily on a read)
     stack.status = "ROLLBACK_COMPLETE"
     stack.stack_status_reason = summary

@@ -23,6 +23,7 @@ from moto.elbv2.exceptions import RuleNotFoundError, TargetGroupNotFoundError
 from moto.elbv2.models import FakeListenerRule, FakeTargetGroup, elbv2_backends
 
 from emulator.aws_like._patch import replace
+from emulator.aws_like.stack_create import NoOutputs
 
 
 def _delete_service(self: Service, account_id: str, region: str) -> None:
@@ -52,7 +53,9 @@ def _delete_stack(original: Any) -> Any:
         if stack is None:
             return original(self, name_or_stack_id)
         try:
-            return original(self, stack.stack_id)
+            original(self, stack.stack_id)
+            stack.output_map = NoOutputs()
+            return None
         except Exception as exc:
             self.stacks[stack.stack_id] = stack
             reason = getattr(exc, "message", None) or str(exc)
