@@ -95,6 +95,9 @@ class VersionSpec(Spec):
     """Default: none. Managed policies for the containers' own AWS access (the task role has none otherwise)."""
     tags: dict[str, str] = {}
     """Default: none. Extra tags for every resource."""
+    secrets_kms_key_arns: list[str] = []
+    """Default: none (secrets under AWS-managed keys). Customer-managed KMS keys the task's ``secrets`` are
+    encrypted with: the execution role may ``kms:Decrypt`` with exactly these."""
     hosted_zone_id: str | None = None
     """Default: none, no DNS record. A Route 53 zone id: the stack creates this version's own record
     ``<app>-<version>.<domain>`` (an alias to the load balancer), so any number of apps share one domain and
@@ -108,7 +111,8 @@ class VersionSpec(Spec):
     _check_app = field_validator("app")(lambda v: check_name("app", v))
     _check_environment = field_validator("environment")(lambda v: check_name("environment", v))
     _check_version = field_validator("version", mode="before")(lambda v: check_version(str(v)))
-    _coerce_lists = field_validator("subnets", "task_role_policy_arns", mode="before")(lambda v: split_list(v))
+    _coerce_lists = field_validator("subnets", "task_role_policy_arns", "secrets_kms_key_arns",
+                                    mode="before")(lambda v: split_list(v))
 
     @field_validator("health_check_path")
     @classmethod

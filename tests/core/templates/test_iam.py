@@ -73,3 +73,15 @@ def test_execution_role_reads_exactly_the_task_definitions_secrets():
     assert by_action[("secretsmanager:GetSecretValue",)] == [
         "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:dev/web/api-AbCdEf*"]
     assert statements  # every document was walked
+
+
+def test_execution_role_may_decrypt_secrets_with_exactly_the_given_customer_keys():
+    from variants import RICH_TASK, version
+
+    key = "arn:aws:kms:ap-southeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    template = version(LaunchType="FARGATE", TaskDefinition=RICH_TASK, SecretsKmsKeyArns=key).to_dict()
+    policy = template["Resources"][naming.EXECUTION_ROLE]["Properties"]["Policies"][0]["PolicyDocument"]
+    by_action = {tuple(as_list(s["Action"])): s["Resource"] for s in policy["Statement"]}
+    assert by_action[("kms:Decrypt",)] == [key]
+    default = VARIANTS["version-fargate-sidecar-volume-secrets"]().to_dict()
+    assert "kms:Decrypt" not in str(default)
