@@ -24,7 +24,7 @@ from moto import mock_aws
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from emulator import concurrency
+from emulator import aws_like, concurrency
 from emulator.calls import CallCounter, EveryCall
 from emulator.ecs_agent import EcsAgent
 from emulator.seed import seed
@@ -177,6 +177,7 @@ def stacker_deploys() -> None:
 
 def main() -> None:
     """Print the figures."""
+    aws_like.apply()  # in-process moto fails where AWS fails, as the server does
     logging.getLogger("moto").setLevel(logging.CRITICAL)
     warnings.filterwarnings("ignore")
     for key, value in CLIENT_ENV.items():
