@@ -9,7 +9,7 @@ action it had before the cutover began, and the cutover fails naming the alarm a
 from __future__ import annotations
 
 from stacker_ecs.core.aws import AwsContext, aws_call
-from stacker_ecs.core.errors import UnhealthyVersionError
+from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
 from stacker_ecs.core.ops.listener import ListenerState
 from stacker_ecs.core.ops.wait import poll
 
@@ -21,6 +21,10 @@ def shift_in_steps(aws: AwsContext, state: ListenerState, target_group_arn: str,
     app = state.application.app
     if live is None or not steps_percent:
         return
+    already = first_alarm_firing(aws, alarm_names)  # before any traffic moves: unknown names, alarms firing
+    if already:
+        raise UnhealthyVersionError(app=app, version=version, cause=(
+            f"alarm {already} is already in ALARM; no traffic was moved. Wait for it to clear, then cut over"))
     for percent in steps_percent:
         write_listener_forward(aws, state, {target_group_arn: percent, live: 100 - percent})
         aws.about(version, app=app).log.info("%d%% of traffic; baking %.0fs", percent, bake_seconds)
@@ -40,12 +44,21 @@ def bake(aws: AwsContext, alarm_names: list[str], seconds: float) -> str | None:
 
 
 def first_alarm_firing(aws: AwsContext, alarm_names: list[str]) -> str | None:
-    """Return the first of ``alarm_names`` whose state is ALARM (one call per 100 names; none without names)."""
+    """Return the first of ``alarm_names`` whose state is ALARM (one call per 100 names; none without names).
+
+    Metric and composite alarms both count (``DescribeAlarms`` returns only metric alarms unless asked);
+    a name CloudWatch does not know fails the cutover, since a misspelt alarm would never stop it.
+    """
     for start in range(0, len(alarm_names), 100):
-        with aws_call("DescribeAlarms", ", ".join(alarm_names[start:start + 100])):
+        batch = alarm_names[start:start + 100]
+        with aws_call("DescribeAlarms", ", ".join(batch)):
             answer = aws.client("cloudwatch").describe_alarms(
-                AlarmNames=alarm_names[start:start + 100], StateValue="ALARM")
+                AlarmNames=batch, AlarmTypes=["MetricAlarm", "CompositeAlarm"])
         alarms = answer.get("MetricAlarms", []) + answer.get("CompositeAlarms", [])
+        unknown = sorted(set(batch) - {a["AlarmName"] for a in alarms})
+        if unknown:
+            raise AwsStateError(f"alarm_names: CloudWatch has no alarm {', '.join(unknown)}; fix the name or "
+                                "create the alarm (a misspelt alarm would never stop a bad canary)")
         names = [a["AlarmName"] for a in alarms if a.get("StateValue") == "ALARM"]
         if names:
             return names[0]

@@ -53,6 +53,10 @@ def test_an_operation_creates_one_client_per_service_it_calls(world: World, fake
     for version in ("v4", "v5", "v6"):  # cleanup deletes these in parallel threads
         world.deploy_version(version)
     world.sync()
+    # the stepped cutover's alarm exists (an unknown name refuses the cutover), quiet
+    world.session.client("cloudwatch").put_metric_alarm(
+        AlarmName="web-5xx", MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB", Statistic="Sum",
+        Period=60, EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold")
     created = count_clients(world.session)
 
     OPERATIONS[operation](AwsContext.create(world.session, clock=fake_time.clock))

@@ -8,7 +8,7 @@ import pytest
 from conftest import APP, NAMESPACE, FakeTime, World
 
 from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.errors import ConfigError, UnhealthyVersionError
+from stacker_ecs.core.errors import ConfigError, StackerEcsError, UnhealthyVersionError
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 
@@ -93,3 +93,18 @@ def test_steps_must_be_rising_percentages_between_1_and_99(steps: list[int]):
     with pytest.raises(ConfigError, match=r"steps_percent: .* rising list of percentages between 1 and 99"):
         parse(CutoverArgs, {"app": APP, "version": "v2", "namespace": NAMESPACE, "steps_percent": steps},
               where="hook cutover")
+
+
+def test_a_misspelt_alarm_refuses_the_stepped_cutover_before_any_traffic_moves(live_world: World,
+                                                                               fake_time: FakeTime):
+    before = live_world.forward()
+    create_alarm(live_world)
+    switches = record_switches(live_world)
+
+    with pytest.raises(StackerEcsError, match="CloudWatch has no alarm web-5xxx; fix the name"):
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock),
+                args(steps_percent=[10], bake_seconds=60, alarm_names=["web-5xxx"]))
+
+    assert switches == []
+    assert live_world.forward() == before
+
