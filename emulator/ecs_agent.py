@@ -4,7 +4,9 @@ moto creates services but never starts tasks or registers them in target groups.
 what ECS and the load balancer would: for every version stack it keeps the target group's
 registered (and, in moto, at once healthy) targets equal to the service's desired count and sets
 the running count to match. A version listed in ``broken`` never gets a target; instead its tasks
-stop with ``CannotPullContainerError``, as ECS reports an image that does not exist.
+stop with ``CannotPullContainerError``, as ECS reports an image that does not exist, once the service
+wants tasks (a service at 0 starts none), and again every few passes while it stays broken (ECS keeps
+retrying). Taking a name out of ``broken`` is pushing the missing image: the next pass starts the tasks.
 
 Run it in a background thread (``with EcsAgent(...).running():``) next to a stacker subprocess, or
 call :meth:`EcsAgent.sync` from a test's fake clock to keep everything deterministic.
@@ -24,6 +26,8 @@ from stacker_ecs.core import contract
 PULL_ERROR = ("CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
               "ref {image}: not found")
 FAILED_TASKS_PER_VERSION = 3
+RETRY_AFTER_PASSES = 5
+MAX_RETRIES = 4
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,8 @@ class EcsAgent:
         self.broken = set(broken or ())
         """Service names (``<app>-<version>``) whose tasks never start."""
         self._registered: dict[str, int] = {}
-        self._failed: set[str] = set()
+        self._failed: dict[str, list[int]] = {}
+        self._passes = 0
         self._stop = threading.Event()
 
     def versions(self) -> list[_Version]:
@@ -60,6 +65,7 @@ class EcsAgent:
 
     def sync(self) -> None:
         """Do one pass: start (or fail) tasks and register targets to match every desired count."""
+        self._passes += 1
         versions = self.versions()
         services = self._services(versions)
         for version in versions:
@@ -103,9 +109,11 @@ class EcsAgent:
             self.elbv2.deregister_targets(TargetGroupArn=version.target_group_arn, Targets=extra)
 
     def _fail_tasks(self, version: _Version, service: dict) -> None:
-        if version.service in self._failed:
+        batches = self._failed.setdefault(version.service, [])
+        retry_due = not batches or self._passes - batches[-1] >= RETRY_AFTER_PASSES
+        if not service["desiredCount"] or not retry_due or len(batches) > MAX_RETRIES:
             return
-        self._failed.add(version.service)
+        batches.append(self._passes)
         image = "unknown"
         with contextlib.suppress(Exception):
             definition = self.ecs.describe_task_definition(taskDefinition=service["taskDefinition"])

@@ -4,7 +4,8 @@
 locks: two requests at once (stacker creating a stack while the ECS agent lists stacks, twenty
 pipelines deploying together) can fail with HTTP 500 ("dictionary changed size during
 iteration"). Real AWS has no such limit, so the emulator serialises requests instead of the
-suite working around it. Usage: ``python emulator/serve.py -H 127.0.0.1 -p PORT``.
+suite working around it. It also fails where AWS fails (:mod:`emulator.aws_like`).
+Usage (from the repo root): ``python -m emulator.serve -H 127.0.0.1 -p PORT``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import sys
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
+from emulator import aws_like
+
 
 def main() -> None:
     """Serve moto on the given loopback address until SIGTERM."""
@@ -24,6 +27,7 @@ def main() -> None:
     parser.add_argument("-p", "--port", type=int, required=True)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    aws_like.apply()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, app, threaded=False, request_handler=MotoRequestHandler)
 

@@ -63,8 +63,9 @@ def moto_server(pid_file: Path | None = None, extra_env: dict[str, str] | None =
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, **CLIENT_ENV, **(extra_env or {})}
     process = subprocess.Popen(  # noqa: S603 - moto's server from our own venv, on loopback
-        [sys.executable, str(Path(__file__).with_name("serve.py")), "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "emulator.serve", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        cwd=Path(__file__).resolve().parent.parent,  # the repo root, where `emulator` is importable
     )
     if pid_file:
         pid_file.write_text(str(process.pid))

@@ -83,7 +83,9 @@ class ExampleWorld:
             "ListenerArn": outputs[contract.LISTENER_ARN], "Domain": outputs[contract.DOMAIN], "RulePriority": priority,
             "DesiredCount": desired_count, "TaskDefinition": TASK, **variables}, where=version)
         template = build_version(spec, check_task(spec, load_task(spec, where=version), where=version))
-        return create_stack(self.session, naming.version_stack(self.namespace, app, version), template.to_json())
+        tags = [{"Key": k, "Value": v} for k, v in contract.version_stack_tags(app).items()]
+        return create_stack(self.session, naming.version_stack(self.namespace, app, version), template.to_json(),
+                            Tags=tags)
 
     def add_filler_stacks(self, count: int, prefix: str = "other") -> None:
         """Add ``count`` small unrelated stacks, as a busy account has."""

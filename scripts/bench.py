@@ -5,7 +5,9 @@ AWS calls and wall time of every read and operation, in emulated worlds of sever
 Calls are counted with botocore's ``before-call`` event (one per API call, deterministic); wall
 times are printed for information only. Worlds: 1, 50 and 500 unrelated stacks in the account, and
 an app with 12 and with 50 version stacks. The ECS agent starts tasks as soon as a service asks for
-them, so scaling costs no waiting; the two timing scenarios use a simulated clock instead.
+them, so scaling costs no waiting; the two timing scenarios use a simulated clock instead. Last, two
+deploys through the real stacker CLI (run in this process, so every session's calls are counted)
+against the emulator's server.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ import os
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
 from moto import mock_aws
 
-from emulator.calls import CallCounter
+from emulator import aws_like
+from emulator.calls import CallCounter, EveryCall
 from emulator.clock import FakeTime
 from emulator.ecs_agent import EcsAgent
+from emulator.seed import seed
 from emulator.server import CLIENT_ENV, REGION, client_env, moto_server
 from emulator.world import NAMESPACE, ExampleWorld
 from stacker_ecs.core.aws import AwsContext
@@ -37,8 +42,11 @@ BARS = {
     "live desired count": ("5", 3),
     "free rule priority": ("2 (racy)", 2),
     "cutover, scaling 1 -> 2 tasks": ("12", 6),
-    "cleanup of 10 non-live of 12": ("95", 25),
+    # no account-wide scan: 1 tagging call + 1 read per version stack + 3 per deleted version + 2
+    "cleanup of 10 non-live of 12": ("95", 45),
 }
+CONFIG = ["config/dev.env", "config/stacker-Dev.yml"]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def measure(counter: CallCounter, operation: Callable[[], Any]) -> tuple[int, int, float, Any]:
@@ -118,8 +126,46 @@ def health_latency(broken: bool) -> float:
         return fake_time.waited - happens_at
 
 
+def stacker_build(world: dict[str, str], *settings: str) -> tuple[int, float, int]:
+    """Run ``stacker build`` of the example config in this process; return (calls, seconds, exit status)."""
+    from stacker.commands import Stacker
+
+    argv = ["build", "-r", REGION, *[a for k, v in world.items() for a in ("-e", f"{k}={v}")],
+            *[a for setting in settings for a in ("-e", setting)], *CONFIG]
+    cwd = Path.cwd()
+    os.chdir(ROOT)
+    started = time.perf_counter()
+    try:
+        with EveryCall() as calls:
+            command = Stacker()
+            args = command.parse_args(argv)
+            command.configure(args)
+            status = 0
+            try:
+                args.run(args)
+            except SystemExit as exc:
+                status = int(exc.code or 0)
+    finally:
+        os.chdir(cwd)
+    return calls.total, time.perf_counter() - started, status
+
+
+def stacker_deploys() -> None:
+    """Print calls and wall time of a first deploy and of a new version beside it, through stacker."""
+    with moto_server() as url:
+        os.environ.update(client_env(url))
+        world = seed(boto3.Session(region_name=REGION)).as_env()
+        with EcsAgent(boto3.Session(region_name=REGION)).running(interval_seconds=0.2):
+            for label, settings in (("cluster, app and v1, verified", ("web_version=v1", "verify=true")),
+                                    ("v2 beside v1, verified", ("web_version=v2", "verify=true")),
+                                    ("the same build again (no change)", ("web_version=v2",))):
+                calls, seconds, status = stacker_build(world, *settings)
+                print(f"stacker build: {label:<36}{calls:>6} calls {seconds:>7.1f} s  exit {status}")
+
+
 def main() -> None:
     """Print the figures."""
+    aws_like.apply()  # in-process moto fails where AWS fails, as the server does
     logging.getLogger("moto").setLevel(logging.CRITICAL)
     warnings.filterwarnings("ignore")
     for key, value in CLIENT_ENV.items():
@@ -138,6 +184,9 @@ def main() -> None:
           "(seed: 11.7 s; bar: <= 2 s)")
     print(f"tasks can never start (ECS reports the cause at 30 s): failure reported {health_latency(True):.2f} s "
           "later, with the cause (seed: after 588 s, without it; bar: <= 5 s)")
+    print()
+    print("deploys through the real stacker CLI against the emulator's server (stack polls every 1 s):")
+    stacker_deploys()
     print()
     print("20 deploys across 5 apps at once against one moto server, cutovers and cleanups interleaved:")
     with moto_server() as url:

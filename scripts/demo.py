@@ -1,7 +1,9 @@
 """`make demo` (``python -m scripts.demo``): the whole blue/green story, real stacker CLI, local AWS emulator.
 
 cluster and app; deploy v1, verify, cut over; deploy v2, verify, cut over; roll back to v1; deploy
-a broken v3 that fails verification with a clear message while v1 stays live; clean up; status.
+a broken v3 (its image does not exist) that fails verification with a clear message while v1 stays
+live, on the path AWS takes (the stack completes at 0 tasks, the hook starts them and names the
+cause); push the image and run the same build again; clean up; status.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def status(env: dict[str, str]) -> None:
 def main() -> None:
     """Run the story end to end."""
     demo_dir = ROOT / ".demo"
-    with moto_server(pid_file=demo_dir / "moto.pid") as url:
+    # The emulator fails like AWS (emulator.aws_like): a stack creating web-v3 with tasks would roll back.
+    with moto_server(pid_file=demo_dir / "moto.pid", extra_env={"EMULATOR_UNSTARTABLE_SERVICES": "web-v3"}) as url:
         env = {**os.environ, **client_env(url)}
         os.environ.update(client_env(url))
         banner(f"local AWS emulator (moto_server) on {url}; seeding a VPC, a certificate and a hosted zone")
@@ -70,13 +73,17 @@ def main() -> None:
             status(env)
             banner("roll back: v1 is still running, so this is one listener change")
             stacker(env, world, "web_version=v2", "rollback=true")
-            banner("deploy a broken v3 (its image does not exist): verification fails and says why")
+            banner("deploy a broken v3 (its image does not exist): the stack completes at 0 tasks, and "
+                   "verification starts its tasks, fails within seconds and says why")
             stacker(env, world, "web_version=v3", "verify=true", "health_timeout_seconds=120",
                     expect_failure=True)
             banner("v1 is still live; try to cut over to v3 anyway: refused")
             stacker(env, world, "web_version=v3", "cutover=true", "health_timeout_seconds=120",
                     expect_failure=True)
             status(env)
+            banner("push v3's image, then run the same build again: no extra flags, v3 is healthy")
+            agent.broken.discard("web-v3")
+            stacker(env, world, "web_version=v3", "verify=true", "health_timeout_seconds=120")
             banner("clean up: delete versions that are neither live nor the previous live one")
             stacker(env, world, "web_version=v1", "cleanup=true", "cleanup_keep_last=0")
             banner("status after cleanup")

@@ -9,6 +9,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from emulator import aws_like
+
+aws_like.apply()  # moto fails where AWS fails (docs/fidelity.md), in every in-process test
+
 REGION = "us-east-1"
 
 

@@ -56,6 +56,11 @@ TAG_AUTOSCALING = "stacker-ecs:autoscaling"
 """On the ECS service: ``on`` when target tracking owns its desired count (cutover raises the minimum)."""
 
 
+def version_stack_tags(app: str) -> dict[str, str]:
+    """Return the stack-level tags a version stack carries (stacker: the stack's ``tags:``), found by cleanup."""
+    return {TAG_APP: app}
+
+
 def version_description(app: str, version: str, environment: str) -> str:
     """Return the description of a version stack."""
     return VERSION_DESCRIPTION.format(app=app, version=version, environment=environment)

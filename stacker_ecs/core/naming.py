@@ -40,6 +40,7 @@ HTTPS_LISTENER = "HttpsListener"
 HTTP_LISTENER = "HttpRedirectListener"
 APP_RECORD = "AppRecord"
 WILDCARD_RECORD = "VersionWildcardRecord"
+VERSION_RECORD = "VersionRecord"
 
 TASK_DEFINITION = "TaskDefinition"
 TASK_ROLE = "TaskRole"
@@ -60,6 +61,7 @@ FORBIDDEN = "--"
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 VERSION_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_HOST_LABEL = 63
+MAX_HOST_HEADER = 128  # an ALB host-header condition value
 
 
 def cluster_stack(namespace: str) -> str:

@@ -5,6 +5,7 @@
       alb_listener: stacker_ecs.lookups.ListenerLookup
       alb_rule_priority: stacker_ecs.lookups.RulePriorityLookup
       ecs_live_desired_count: stacker_ecs.lookups.LiveDesiredCountLookup
+      ecs_version_desired_count: stacker_ecs.lookups.VersionDesiredCountLookup
 
 Each handler parses its query, calls one read in :mod:`stacker_ecs.core.ops.queries`, and returns a
 string (what CloudFormation parameters and blueprint variables take). These are plain classes
@@ -19,7 +20,7 @@ from stacker.lookups.handlers import LookupHandler
 from stacker.session_cache import get_session
 
 from stacker_ecs.core.aws import AwsContext, context_for
-from stacker_ecs.core.ops import queries
+from stacker_ecs.core.ops import queries, start
 from stacker_ecs.core.query import parse_query
 
 
@@ -71,3 +72,18 @@ class LiveDesiredCountLookup(LookupHandler):
         query = parse_query(queries.LiveDesiredCountQuery, value, lookup="ecs_live_desired_count",
                             namespace=_namespace(context))
         return str(queries.find_live_desired_count(_aws(provider, query), query))
+
+
+class VersionDesiredCountLookup(LookupHandler):
+    """``${ecs_version_desired_count <app>::version=<version>}``: the version's own desired count, 0 when new.
+
+    A new version's stack starts at 0 tasks and ``verify_health`` scales it (see :mod:`stacker_ecs.core.ops.start`);
+    a re-submitted stack keeps the count its service has.
+    """
+
+    @classmethod
+    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
+        """Return the desired count as a string."""
+        query = parse_query(start.VersionCountQuery, value, lookup="ecs_version_desired_count",
+                            namespace=_namespace(context))
+        return str(start.find_version_desired_count(_aws(provider, query), query))

@@ -57,7 +57,9 @@ RESOLVED_LOOKUPS = {
     "ListenerArn": LISTENER_ARN,
     "Domain": "dev.example.com",
     "RulePriority": "1",
-    "DesiredCount": "1",
+    "DesiredCount": "0",
+    "LoadBalancerDnsName": "ecs-dev-web-1234567890.ap-southeast-2.elb.amazonaws.com",
+    "LoadBalancerHostedZoneId": "Z1GM3OXH4ZPM65",
 }
 
 
@@ -125,7 +127,6 @@ def test_blueprint_application_renders_load_balancer_listeners_and_dns():
         naming.HTTPS_LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
         naming.HTTP_LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
         naming.APP_RECORD: "AWS::Route53::RecordSet",
-        naming.WILDCARD_RECORD: "AWS::Route53::RecordSet",
     }
 
 
@@ -179,6 +180,9 @@ def test_blueprint_example_config_renders_every_stack_once_lookups_are_resolved(
     assert naming.APP_RECORD in rendered["ecs-dev-app-web"]["Resources"]
     rule = rendered["ecs-dev-app-web-v1"]["Resources"][naming.LISTENER_RULE]["Properties"]
     assert rule["Conditions"][0]["HostHeaderConfig"]["Values"] == ["web-v1.dev.example.com"]
+    record = rendered["ecs-dev-app-web-v1"]["Resources"][naming.VERSION_RECORD]["Properties"]
+    assert record["Name"] == "web-v1.dev.example.com."
+    assert rendered["ecs-dev-app-web-v1"]["Resources"][naming.SERVICE]["Properties"]["DesiredCount"] == 0
 
 
 # ---- refusals ----------------------------------------------------------------------------------

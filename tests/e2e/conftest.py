@@ -19,6 +19,7 @@ from emulator.server import REGION, client_env, moto_server
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CONFIG = ["config/dev.env", "config/stacker-Dev.yml"]
+BROKEN = "web-v3"
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Emulator:
     env: dict[str, str]
     world: dict[str, str]
     session: boto3.Session
+    agent: EcsAgent
 
     def stacker(self, *settings: str, command: str = "build",
                 extra: list[str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -50,12 +52,16 @@ class Emulator:
 
 @pytest.fixture
 def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    """A fresh moto_server with a seeded world and a running ECS agent (``web-v3`` never starts)."""
-    with moto_server() as url:
+    """A fresh moto_server with a seeded world and a running ECS agent (``web-v3`` never starts).
+
+    The server knows ``web-v3`` cannot start too: a stack creating it with tasks fails as CloudFormation
+    does with the circuit breaker.
+    """
+    with moto_server(extra_env={"EMULATOR_UNSTARTABLE_SERVICES": BROKEN}) as url:
         for key, value in client_env(url).items():
             monkeypatch.setenv(key, value)
         env = {**os.environ, **client_env(url)}
         session = boto3.Session(region_name=REGION)
         world = seed(session).as_env()
-        with EcsAgent(boto3.Session(region_name=REGION), broken={"web-v3"}).running(interval_seconds=0.2):
-            yield Emulator(url=url, env=env, world=world, session=session)
+        with EcsAgent(boto3.Session(region_name=REGION), broken={BROKEN}).running(interval_seconds=0.2) as agent:
+            yield Emulator(url=url, env=env, world=world, session=session, agent=agent)

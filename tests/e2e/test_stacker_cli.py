@@ -36,7 +36,7 @@ def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
     ecs = emulator.session.client("ecs")
     assert ecs.describe_clusters(clusters=[app_outputs["ClusterName"]])["clusters"][0]["status"] == "ACTIVE"
     service = ecs.describe_services(cluster=app_outputs["ClusterName"], services=["web-v1"])["services"][0]
-    assert service["desiredCount"] == 1
+    assert service["desiredCount"] == 0  # a new version starts at 0 tasks; verify_health starts them
     elbv2 = emulator.session.client("elbv2")
     listener = elbv2.describe_listeners(ListenerArns=[app_outputs["ListenerArn"]])["Listeners"][0]
     assert listener["Port"] == 443
@@ -56,6 +56,13 @@ def test_stacker_diff_and_destroy_run_on_the_deployed_example(emulator):
     # diff renders every blueprint again (lookups included) and compares with the deployed stacks
     diff = emulator.stacker("web_version=v1", command="diff")
     assert diff.returncode == 0, diff.stderr
+    # a changed stack (Modify entries) and a new one (a "create" change set) diff too, leaving nothing behind
+    changed = emulator.stacker("web_version=v2", "alb_scheme=internal", command="diff")
+    assert changed.returncode == 0, changed.stderr
+    assert "Traceback" not in changed.stderr
+    summaries = emulator.session.client("cloudformation").list_stacks()["StackSummaries"]
+    assert [s["StackName"] for s in summaries if s["StackStatus"] == "REVIEW_IN_PROGRESS"] == []
+    assert emulator.stacker("web_version=v1").returncode == 0
     # destroy removes the three stacks, the version first
     destroy = emulator.stacker("web_version=v1", command="destroy", extra=["--force"])
     assert destroy.returncode == 0, destroy.stderr
@@ -83,6 +90,9 @@ def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
     assert "CannotPullContainerError" in broken.stderr
     assert "Traceback" not in broken.stderr
     assert _live(emulator) == "v1"
+    # on the path AWS takes: the stack completed (at 0 tasks) and the hook that started its tasks explained them
+    assert _stack(emulator, naming.version_stack(NAMESPACE, "web", "v3"))["StackStatus"] == "CREATE_COMPLETE"
+    assert broken.stderr.count("verify_health failed: web/v3: ") == 1  # one message, the cause first
     # cleanup deletes v3, keeps live v1 and previous v2
     clean = emulator.stacker("web_version=v1", "cleanup=true", "cleanup_keep_last=0", "cleanup_in_flight_hours=0")
     assert clean.returncode == 0, clean.stderr
@@ -109,3 +119,21 @@ def test_bad_version_is_refused_at_render_time_before_the_version_stack_exists(e
     assert "use lower-case letters, digits and '-'" in result.stderr
     names = {s["StackName"] for s in emulator.session.client("cloudformation").describe_stacks()["Stacks"]}
     assert not any("v2" in name for name in names)
+
+
+def test_a_broken_version_deploys_again_without_extra_flags_once_its_image_is_pushed(emulator):
+    assert emulator.stacker("web_version=v1", "verify=true", "cutover=true").returncode == 0
+    broken = emulator.stacker("web_version=v3", "verify=true", "health_timeout_seconds=60")
+    assert broken.returncode == 1
+    assert "CannotPullContainerError" in broken.stderr
+    # when the missing image is pushed and the same build runs again
+    emulator.agent.broken.discard("web-v3")
+    again = emulator.stacker("web_version=v3", "verify=true", "health_timeout_seconds=60")
+    # then
+    assert again.returncode == 0, again.stderr
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in _stack(emulator, naming.version_stack(
+        NAMESPACE, "web", "v3"))["Outputs"]}
+    assert emulator.session.client("ecs").describe_services(
+        cluster=outputs["ClusterName"], services=["web-v3"])["services"][0]["desiredCount"] == 1
+    assert _live(emulator) == "v1"
+

@@ -20,7 +20,7 @@ from emulator.ecs_agent import EcsAgent
 from emulator.faults import ErrorInjection, SimulatedCrash, crash_before, inject_errors
 from emulator.states import failed_version_template, set_stack_status
 from emulator.world import NAMESPACE, ExampleWorld, create_stack
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, StackerEcsError
 from stacker_ecs.core.ops import queries
@@ -221,7 +221,8 @@ def test_a_failed_version_stack_is_cleaned_up_refused_by_cutover_and_ignored_by_
     session, agent = world
     # given v3's stack is in a failed state (for ROLLBACK_COMPLETE: no resources, no outputs)
     name = naming.version_stack(NAMESPACE, APP, "v3")
-    create_stack(session, name, failed_version_template(APP, "v3"))
+    create_stack(session, name, failed_version_template(APP, "v3"),
+                 Tags=[{"Key": contract.TAG_APP, "Value": APP}])
     set_stack_status(name, status)
     # lookups are not disturbed
     assert OPERATIONS["ecs_live_version"](session, agent) == "v1"

@@ -75,10 +75,11 @@ def test_failed_cutover_returns_false_and_logs_one_error_naming_app_version_and_
 
 
 def test_failed_verify_health_logs_one_error_with_the_cause_first(live_world: World, context, provider, caplog):
-    live_world.deploy_version("v3")
-    live_world.sync()  # its tasks stop with CannotPullContainerError
+    live_world.deploy_version("v3", 0)  # a new version starts at 0 tasks; the hook starts them
 
-    result = hooks.verify_health(provider=provider, context=context, app="web", version="v3", timeout_seconds=1)
+    with live_world.agent.running(interval_seconds=0.05):  # ECS: its tasks stop with CannotPullContainerError
+        result = hooks.verify_health(provider=provider, context=context, app="web", version="v3", start_count=1,
+                                     timeout_seconds=30)
 
     assert result is False
     (message,) = errors_logged(caplog)

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from stacker_ecs.core import contract
 from stacker_ecs.core.aws import AwsContext, aws_call
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.lease import DEFAULT_WAIT_SECONDS, Records, holding
@@ -141,6 +142,7 @@ def cleanup(aws: AwsContext, args: CleanupArgs) -> dict[str, Any]:
                                   "deleted": [], "skipped": {}}
         for version, reason in sorted(plan.keep.items()):
             aws.about(version, app=args.app).log.info("kept: %s", reason)
+        warn_untagged(aws, args.app, set(state.rules) - {s.version for s in stacks})
         if args.dry_run:
             for stack in plan.delete:
                 aws.about(stack.version, app=args.app).log.info("would delete %s", stack.name)
@@ -180,6 +182,14 @@ def _in_flight(records: Records, canary: CanaryPlan | None, live: str | None,
     return InFlight(live_since=since, held=held)
 
 
+def warn_untagged(aws: AwsContext, app: str, versions: set[str]) -> None:
+    """Say which versions have a listener rule but no stack found by the app's tag (cleanup cannot see them)."""
+    for version in sorted(versions):
+        aws.about(version, app=app).log.warning(
+            "has a listener rule but no stack tagged %s=%s, so cleanup cannot see it; give the version stack "
+            "`tags: {\"%s\": %s}` in the config", contract.TAG_APP, app, contract.TAG_APP, app)
+
+
 def _delete_unless_live(aws: AwsContext, listener_arn: str, stack: VersionStack, app: str) -> str | None:
     """Re-read the listener, then delete the stack unless it became live; return why it was skipped."""
     log = aws.about(stack.version, app=app).log
@@ -202,27 +212,37 @@ def _delete_unless_live(aws: AwsContext, listener_arn: str, stack: VersionStack,
 
 
 def wait_for_deletes(aws: AwsContext, stacks: list[VersionStack], *, timeout_seconds: float) -> dict[str, str]:
-    """Wait until no stack is being deleted; return version -> reason for each that failed."""
+    """Wait until each stack, read by its id, is ``DELETE_COMPLETE``; return version -> reason for each that failed.
+
+    Right after ``DeleteStack`` a stack may still show its old status, and a delete AWS refuses
+    (an export in use) returns it to its previous ``*_COMPLETE`` status, not ``DELETE_FAILED``: only
+    ``DELETE_COMPLETE`` is deleted. A stack still not deleted at the deadline is reported as such.
+    """
     pending = {s.stack_id: s for s in stacks}
     failed: dict[str, str] = {}
-    cfn = aws.client("cloudformation")
+    looks = 0
 
     def look(_: float) -> dict[str, VersionStack]:
-        if not pending:
-            return pending
-        with aws_call("ListStacks", "version stacks being deleted"):
-            summaries = [s for page in cfn.get_paginator("list_stacks").paginate(
-                StackStatusFilter=["DELETE_IN_PROGRESS", "DELETE_FAILED"]) for s in page["StackSummaries"]]
-        busy = {s["StackId"]: s for s in summaries if s["StackId"] in pending}
+        nonlocal looks
+        looks += 1
         for stack_id in list(pending):
-            summary = busy.get(stack_id)
-            if summary is None:
+            status, reason = _delete_status(aws, stack_id)
+            if status == "DELETE_COMPLETE":
                 pending.pop(stack_id)
-            elif summary["StackStatus"] == "DELETE_FAILED":
-                failed[pending.pop(stack_id).version] = summary.get("StackStatusReason", "DELETE_FAILED")
+            elif status == "DELETE_FAILED":
+                failed[pending.pop(stack_id).version] = reason or status
+            elif status != "DELETE_IN_PROGRESS" and looks > 1:
+                # (still, or again, *_COMPLETE after the first look: AWS refused the delete)
+                failed[pending.pop(stack_id).version] = f"the delete was refused, stack is {status}: {reason}"
         return pending
 
     poll(aws.clock, look, lambda left: not left, timeout_seconds=timeout_seconds, first_seconds=0.5, cap_seconds=5.0)
     for stack in pending.values():
         failed[stack.version] = f"still deleting after {timeout_seconds:.0f}s"
     return failed
+
+
+def _delete_status(aws: AwsContext, stack_id: str) -> tuple[str, str]:
+    with aws_call("DescribeStacks", stack_id):
+        stack = aws.client("cloudformation").describe_stacks(StackName=stack_id)["Stacks"][0]
+    return stack["StackStatus"], stack.get("StackStatusReason", "")

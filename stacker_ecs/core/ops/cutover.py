@@ -184,6 +184,10 @@ def _start_canary(aws: AwsContext, state: ListenerState, records: Records, targe
     """Record the plan, take the runner lease and apply the first step (the caller holds the write lease)."""
     if runner is None:
         raise AwsStateError("a stepped cutover needs a runner", app=args.app, version=args.version)
+    already = first_alarm_firing(aws, args.alarm_names)
+    if already:
+        raise UnhealthyVersionError(app=args.app, version=args.version, cause=(
+            f"alarm {already} is already in ALARM; no traffic was moved. Wait for it to clear, then cut over"))
     held = runner.enter_context(holding(records, "cutover", version=args.version, clock=aws.clock,
                                         wait_seconds=0, kind=RUNNER))
     versions = {arn: v for arn in state.forward if (v := state.version_of(arn))}

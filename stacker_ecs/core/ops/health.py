@@ -17,7 +17,11 @@ from stacker_ecs.core.errors import HealthTimeoutError, UnhealthyVersionError
 from stacker_ecs.core.ops.version_target import VersionTarget
 from stacker_ecs.core.ops.wait import poll
 
-NORMAL_STOP_CODES = frozenset({"ServiceSchedulerInitiated", "UserInitiated", "SpotInterruption"})
+# Stops that are no fault of the version (scale-in, deployments, spot and maintenance notices)...
+NORMAL_STOP_CODES = frozenset({"ServiceSchedulerInitiated", "UserInitiated", "SpotInterruption", "TerminationNotice"})
+# ...except that ECS also stops tasks failing their health checks with ServiceSchedulerInitiated:
+# the reason, not the code, tells those apart.
+FAILURE_REASONS = ("failed ELB health checks", "failed container health checks")
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,11 @@ def read_target_health(aws: AwsContext, target: VersionTarget) -> HealthReport:
 
 
 def wait_for_healthy(aws: AwsContext, target: VersionTarget, expected: int, *, timeout_seconds: float,
-                     max_failed_tasks: int = 3) -> HealthReport:
-    """Return once ``expected`` targets are healthy; raise :class:`UnhealthyVersionError` otherwise."""
+                     max_failed_tasks: int = 3, known_failures: frozenset[str] = frozenset()) -> HealthReport:
+    """Return once ``expected`` targets are healthy; raise :class:`UnhealthyVersionError` otherwise.
+
+    Tasks in ``known_failures`` (stopped before this wait, e.g. before the image was fixed) are ignored.
+    """
     log = aws.about(target.version, app=target.app).log
     seen: list[tuple[int, int]] = []
     ecs_states: list[EcsState] = []
@@ -56,7 +63,7 @@ def wait_for_healthy(aws: AwsContext, target: VersionTarget, expected: int, *, t
             log.info("%d/%d targets healthy after %.0fs", report.healthy, expected, elapsed)
         if report.healthy >= expected:
             return report
-        ecs_states.append(read_ecs_state(aws, target))
+        ecs_states.append(read_ecs_state(aws, target, known_failures))
         cause = failure_cause(report, ecs_states[-1], expected, max_failed_tasks)
         if cause:
             raise UnhealthyVersionError(app=target.app, version=target.version, cause=cause,
@@ -83,26 +90,29 @@ class EcsState:
     failed_tasks: list[dict[str, Any]]
 
 
-def read_ecs_state(aws: AwsContext, target: VersionTarget) -> EcsState:
+def read_ecs_state(aws: AwsContext, target: VersionTarget, known_failures: frozenset[str] = frozenset()) -> EcsState:
     """Return the version's service and its failed (stopped, not scaled-in) tasks (2-3 calls)."""
     ecs = aws.client("ecs")
     with aws_call("DescribeServices", f"{target.app}/{target.version}"):
         services = ecs.describe_services(cluster=target.cluster, services=[target.service])["services"]
     service = next((s for s in services if s.get("status") != "INACTIVE"), None)
     with aws_call("ListTasks", f"{target.app}/{target.version}"):
-        arns = ecs.list_tasks(cluster=target.cluster, serviceName=target.service,
-                              desiredStatus="STOPPED")["taskArns"][:100]
+        arns = [arn for arn in ecs.list_tasks(cluster=target.cluster, serviceName=target.service,
+                                              desiredStatus="STOPPED")["taskArns"] if arn not in known_failures][:100]
     tasks: list[dict[str, Any]] = []
     if arns:
         with aws_call("DescribeTasks", f"{target.app}/{target.version}"):
             tasks = ecs.describe_tasks(cluster=target.cluster, tasks=arns)["tasks"]
     group = f"service:{target.service}"
-    failed = [t for t in tasks if t.get("group") == group and _is_failure(t)]
+    failed = [t for t in tasks if t.get("group") == group and is_failure(t)]
     return EcsState(service=service, failed_tasks=failed)
 
 
-def _is_failure(task: dict[str, Any]) -> bool:
+def is_failure(task: dict[str, Any]) -> bool:
+    """Return whether a stopped task failed (pure): classified by its reason first, then its code."""
     reason = task.get("stoppedReason") or ""
+    if any(phrase in reason for phrase in FAILURE_REASONS):
+        return True
     if not reason or task.get("stopCode") in NORMAL_STOP_CODES:
         return False
     return not reason.startswith("Scaling activity")

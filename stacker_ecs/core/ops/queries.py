@@ -37,8 +37,9 @@ class RulePriorityQuery(AppQuery):
 
     version: str
     """The version the rule is for."""
-    max_rules: int = Field(default=100, ge=1, le=1000)
-    """Default: 100, the ALB's rules-per-listener quota; a fuller listener is refused."""
+    max_rules: int = Field(default=100, ge=1, le=100)
+    """Default: 100, the ALB's rules-per-listener quota and its target-groups-per-load-balancer quota (which
+    cannot be raised; each version has one of each); a fuller listener is refused, naming cleanup."""
 
     _version = field_validator("version", mode="before")(lambda v: check_version(str(v)))
 

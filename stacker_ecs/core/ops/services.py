@@ -1,4 +1,4 @@
-"""A version's ECS service: read (ten per call) and scaled."""
+"""A version's ECS service: read (ten per call) and scaled (its autoscaling bounds with it)."""
 
 from __future__ import annotations
 
@@ -35,13 +35,29 @@ def is_autoscaled(service: dict[str, Any]) -> bool:
 
 
 def scale_service(aws: AwsContext, target: VersionTarget, count: int, *, autoscaling: bool) -> None:
-    """Set the service's desired count (and its autoscaling minimum, so scaling does not undo it)."""
+    """Set the service's desired count (and its autoscaling minimum, so scaling does not undo it).
+
+    Application Auto Scaling refuses a minimum above the maximum: a maximum below ``count`` is raised to it.
+    """
     aws.about(target.version, app=target.app).log.info("scaling to %d tasks", count)
-    subject = f"{target.app}/{target.version}"
     if autoscaling:
-        with aws_call("RegisterScalableTarget", subject):
-            aws.client("application-autoscaling").register_scalable_target(
-                ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
-                ResourceId=f"service/{target.cluster}/{target.service}", MinCapacity=count)
-    with aws_call("UpdateService", subject):
+        set_min_capacity(aws, target, count)
+    with aws_call("UpdateService", f"{target.app}/{target.version}"):
         aws.client("ecs").update_service(cluster=target.cluster, service=target.service, desiredCount=count)
+
+
+def set_min_capacity(aws: AwsContext, target: VersionTarget, count: int) -> None:
+    """Raise the version's autoscaling minimum to ``count``, and its maximum with it when below (2 calls)."""
+    scaling = aws.client("application-autoscaling")
+    subject = f"{target.app}/{target.version}"
+    resource_id = f"service/{target.cluster}/{target.service}"
+    with aws_call("DescribeScalableTargets", subject):
+        found = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource_id],
+                                                  ScalableDimension="ecs:service:DesiredCount")["ScalableTargets"]
+    maximum = max([count, *(int(t["MaxCapacity"]) for t in found)])
+    if found and maximum > int(found[0]["MaxCapacity"]):
+        aws.about(target.version, app=target.app).log.warning(
+            "raising the autoscaling maximum from %s to %d to hold the live count", found[0]["MaxCapacity"], maximum)
+    with aws_call("RegisterScalableTarget", subject):
+        scaling.register_scalable_target(ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
+                                         ResourceId=resource_id, MinCapacity=count, MaxCapacity=maximum)

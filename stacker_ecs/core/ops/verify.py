@@ -9,8 +9,10 @@ from pydantic import Field
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.health import wait_for_healthy
-from stacker_ecs.core.ops.services import describe_service
-from stacker_ecs.core.ops.version_target import VersionArgs, describe_version
+from stacker_ecs.core.ops.queries import LiveDesiredCountQuery, find_live_desired_count
+from stacker_ecs.core.ops.services import describe_service, is_autoscaled, scale_service
+from stacker_ecs.core.ops.start import stopped_task_arns
+from stacker_ecs.core.ops.version_target import VersionArgs, VersionTarget, describe_version
 
 
 class VerifyHealthArgs(VersionArgs):
@@ -22,20 +24,37 @@ class VerifyHealthArgs(VersionArgs):
     """Default: 600; the hook gives up after ten minutes and prints targets, stop reasons and events."""
     max_failed_tasks: int = Field(default=3, ge=1)
     """Default: 3; this many stopped tasks mean the version will not start, and the hook fails at once."""
+    start_count: int | None = Field(default=None, ge=1)
+    """Default: none, the service is checked as deployed. A count: a version at 0 tasks (a new version,
+    see ``ecs_version_desired_count``) is first scaled to the live version's desired count, or to this
+    count while no version is live."""
 
 
 def verify_health(aws: AwsContext, args: VerifyHealthArgs) -> dict[str, Any]:
     """Return a summary once the version is healthy; raise :class:`UnhealthyVersionError` if it is not."""
     started = aws.clock.now()
     target = describe_version(aws, args.namespace, args.app, args.version)
+    known_failures = stopped_task_arns(aws, target)
     expected = args.expected_count
-    if expected is None:
+    if expected is None or args.start_count is not None:
         service = describe_service(aws, target.cluster, args.app, args.version)
         if service is None:
             raise AwsStateError(f"no ECS service {target.service} in cluster {target.cluster}",
                                 app=args.app, version=args.version)
-        expected = max(int(service["desiredCount"]), 1)
+        desired = _start(aws, target, service, args)
+        expected = expected or max(desired, 1)
     report = wait_for_healthy(aws, target, expected, timeout_seconds=args.timeout_seconds,
-                              max_failed_tasks=args.max_failed_tasks)
+                              max_failed_tasks=args.max_failed_tasks, known_failures=known_failures)
     return {"app": args.app, "version": args.version, "healthy": report.healthy, "expected": expected,
             "waited_seconds": round(aws.clock.now() - started, 1), "target_group_arn": target.target_group_arn}
+
+
+def _start(aws: AwsContext, target: VersionTarget, service: dict[str, Any], args: VerifyHealthArgs) -> int:
+    """Scale a version at 0 tasks to its start count (see :mod:`.start`); return its desired count."""
+    desired = int(service["desiredCount"])
+    if desired or args.start_count is None:
+        return desired
+    count = max(find_live_desired_count(aws, LiveDesiredCountQuery(
+        app=args.app, namespace=args.namespace, default=args.start_count)), 1)
+    scale_service(aws, target, count, autoscaling=is_autoscaled(service))
+    return count

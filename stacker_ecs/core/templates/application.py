@@ -3,8 +3,8 @@
 Resources: ``LoadBalancerSecurityGroup``, ``ContainerIngressFromLoadBalancer`` (on the cluster's
 container security group), ``LoadBalancer``, ``HttpsListener`` (default action: a fixed 503
 "no live version" until the first cutover), ``HttpRedirectListener`` (HTTP -> HTTPS); with a
-hosted zone also ``AppRecord`` (``<app>.<domain>``) and ``VersionWildcardRecord``
-(``*.<domain>``, for the per-version hosts ``<app>-<version>.<domain>``).
+hosted zone also ``AppRecord`` (``<app>.<domain>``), and with ``WildcardRecord`` ``VersionWildcardRecord``
+(``*.<domain>``; by default each version stack makes its own ``<app>-<version>.<domain>`` instead).
 """
 
 from __future__ import annotations
@@ -49,15 +49,17 @@ class ApplicationSpec(Spec):
     scheme: Literal["internet-facing", "internal"] = "internet-facing"
     """Default: ``internet-facing``; ``internal`` keeps the load balancer inside the VPC."""
     ingress_cidrs: list[str] = Field(default=["0.0.0.0/0"], min_length=1)
-    """Default: everyone; the networks allowed to reach the load balancer on 80 and 443."""
+    """Default: everyone over IPv4; the networks allowed to reach the load balancer on 80 and 443 (IPv6
+    ranges such as ``::/0`` become ``CidrIpv6`` rules)."""
     ssl_policy: str = TLS_POLICY
     """Default: TLS 1.3 with TLS 1.2 fallback."""
     hosted_zone_id: str | None = None
-    """Default: none, no DNS records; with a Route 53 zone id the stack creates ``<app>.<domain>``
-    and ``*.<domain>`` alias records."""
-    wildcard_record: bool = True
-    """Default: on (with a hosted zone); turn off when several apps share one domain's zone and
-    per-version names are managed elsewhere."""
+    """Default: none, no DNS records; with a Route 53 zone id the stack creates the ``<app>.<domain>``
+    alias record (and each version stack its own, see ``WildcardRecord``)."""
+    wildcard_record: bool = False
+    """Default: off: each version stack creates its own record (``HostedZoneId`` of the Version blueprint),
+    so many apps share one domain and zone. On adds ``*.<domain>``, which only one app per zone can have
+    (Route 53 refuses a second)."""
     idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
     """Default: 60; connections idle longer are closed by the load balancer."""
     container_ports: tuple[int, int] = (1, 65535)
@@ -100,7 +102,8 @@ def build_application(spec: ApplicationSpec) -> Template:
         GroupDescription=f"Load balancer of {spec.app}: HTTPS in, containers out",
         VpcId=spec.vpc_id,
         SecurityGroupIngress=[
-            ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=port, ToPort=port, CidrIp=cidr,
+            ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=port, ToPort=port,
+                                  **{"CidrIpv6" if ":" in cidr else "CidrIp": cidr},
                                   Description=f"{'HTTPS' if port == 443 else 'HTTP, redirected'} from {cidr}")
             for cidr in spec.ingress_cidrs for port in (80, 443)
         ],

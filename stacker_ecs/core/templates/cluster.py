@@ -185,7 +185,7 @@ def _add_ec2_capacity(template: Template, spec: ClusterSpec, cluster: ecs.Cluste
             IamInstanceProfile=ec2.IamInstanceProfile(Arn=GetAtt(profile, "Arn")),
             SecurityGroupIds=[Ref(security_group)],
             MetadataOptions=ec2.MetadataOptions(
-                HttpTokens="required", HttpEndpoint="enabled", HttpPutResponseHopLimit=2),
+                HttpTokens="required", HttpEndpoint="enabled", HttpPutResponseHopLimit=1),
             BlockDeviceMappings=[ec2.LaunchTemplateBlockDeviceMapping(
                 DeviceName="/dev/xvda",
                 Ebs=ec2.EBSBlockDevice(VolumeSize=spec.root_volume_size_gib, VolumeType="gp3",

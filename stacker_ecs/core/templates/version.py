@@ -2,7 +2,8 @@
 
 Resources: ``TaskDefinition``, ``ExecutionRole``, ``TaskRole``, ``TargetGroup``, ``HostRule``
 (host header ``<app>-<version>.<domain>`` on the application's HTTPS listener), ``Service``; with
-autoscaling also ``ScalableTarget`` and ``CpuTargetTracking``. Outputs: ``Version``, ``App``, ``Url``,
+autoscaling also ``ScalableTarget`` and ``CpuTargetTracking``; with a hosted zone ``VersionRecord``
+(``<app>-<version>.<domain>``). Outputs: ``Version``, ``App``, ``Url``,
 ``ServiceName``, ``ClusterName``, ``TargetGroupArn``, ``TaskDefinitionArn``, ``HostRuleArn``
 (:mod:`stacker_ecs.core.contract`). Settings: :class:`VersionSpec`; task: :mod:`.version_task`.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from troposphere import GetAtt, Ref, Sub, Template, applicationautoscaling, ecs, iam
+from troposphere import GetAtt, Ref, Sub, Template, applicationautoscaling, ecs, iam, route53
 
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.templates.common import add_output, base_tags, tags
@@ -38,6 +39,11 @@ def build_version(spec: VersionSpec, task: CheckedTask) -> Template:
     service.DependsOn = [rule.title]
     if spec.autoscaling:
         _add_autoscaling(template, spec, service)
+    if spec.hosted_zone_id:
+        template.add_resource(route53.RecordSetType(
+            naming.VERSION_RECORD, HostedZoneId=spec.hosted_zone_id, Name=spec.host + ".", Type="A",
+            AliasTarget=route53.AliasTarget(HostedZoneId=spec.load_balancer_hosted_zone_id,
+                                            DNSName=spec.load_balancer_dns_name, EvaluateTargetHealth=False)))
     add_output(template, contract.VERSION, spec.version, "Version of the app in this stack")
     add_output(template, contract.APP, spec.app, "App name")
     add_output(template, contract.URL, f"https://{spec.host}", "This version's own URL, live or not")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from awacs import ecr, logs, secretsmanager, ssm
+from awacs import ecr, kms, logs, secretsmanager, ssm
 from awacs.aws import Allow, PolicyDocument, Principal, Statement
 from awacs.sts import AssumeRole
 from troposphere import Sub, iam
@@ -49,6 +49,9 @@ def build_execution_role(spec: VersionSpec, containers: list[dict[str, Any]]) ->
         statements.append(Statement(Effect=Allow, Action=[ssm.GetParameters], Resource=parameters))
     if secrets:
         statements.append(Statement(Effect=Allow, Action=[secretsmanager.GetSecretValue], Resource=secrets))
+    if spec.secrets_kms_key_arns and (parameters or secrets):
+        # Secrets under a customer-managed key: without this, tasks fail with ResourceInitializationError.
+        statements.append(Statement(Effect=Allow, Action=[kms.Decrypt], Resource=list(spec.secrets_kms_key_arns)))
     return iam.Role(
         naming.EXECUTION_ROLE,
         AssumeRolePolicyDocument=_assume("ecs-tasks.amazonaws.com"),

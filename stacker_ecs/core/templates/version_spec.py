@@ -84,11 +84,24 @@ class VersionSpec(Spec):
     """Default: none. Managed policies for the containers' own AWS access (the task role has none otherwise)."""
     tags: dict[str, str] = {}
     """Default: none. Extra tags for every resource."""
+    secrets_kms_key_arns: list[str] = []
+    """Default: none (secrets under AWS-managed keys). Customer-managed KMS keys the task's ``secrets`` are
+    encrypted with: the execution role may ``kms:Decrypt`` with exactly these."""
+    hosted_zone_id: str | None = None
+    """Default: none, no DNS record. A Route 53 zone id: the stack creates this version's own record
+    ``<app>-<version>.<domain>`` (an alias to the load balancer), so any number of apps share one domain and
+    zone (Route 53 refuses a second ``*.<domain>``); give ``LoadBalancerDnsName`` and
+    ``LoadBalancerHostedZoneId`` too (``${output app-<app>::LoadBalancerDnsName}``, ...)."""
+    load_balancer_dns_name: str | None = None
+    """Default: none. The application's load balancer DNS name, for the version's record."""
+    load_balancer_hosted_zone_id: str | None = None
+    """Default: none. The load balancer's Route 53 zone, for the version's alias record."""
 
     _check_app = field_validator("app")(lambda v: check_name("app", v))
     _check_environment = field_validator("environment")(lambda v: check_name("environment", v))
     _check_version = field_validator("version", mode="before")(lambda v: check_version(str(v)))
-    _coerce_lists = field_validator("subnets", "task_role_policy_arns", mode="before")(lambda v: split_list(v))
+    _coerce_lists = field_validator("subnets", "task_role_policy_arns", "secrets_kms_key_arns",
+                                    mode="before")(lambda v: split_list(v))
 
     @field_validator("health_check_path")
     @classmethod
@@ -103,6 +116,13 @@ class VersionSpec(Spec):
         if len(label) > naming.MAX_HOST_LABEL:
             raise ValueError(f"Version: host label {label!r} is {len(label)} characters, above DNS's "
                              f"{naming.MAX_HOST_LABEL}; shorten the version")
+        if len(self.host) > naming.MAX_HOST_HEADER:
+            raise ValueError(f"Version: host {self.host!r} is {len(self.host)} characters, above the "
+                             f"{naming.MAX_HOST_HEADER} a load balancer rule takes; shorten the version")
+        if self.hosted_zone_id and not (self.load_balancer_dns_name and self.load_balancer_hosted_zone_id):
+            raise ValueError("LoadBalancerDnsName/LoadBalancerHostedZoneId: a version record needs both; pass "
+                             "${output app-<app>::LoadBalancerDnsName} and "
+                             "${output app-<app>::LoadBalancerHostedZoneId}")
         if (self.task_definition is None) == (self.task_definition_file is None):
             raise ValueError("TaskDefinition/TaskDefinitionFile: give exactly one of them")
         if self.autoscaling and self.autoscaling_min_capacity > self.autoscaling_max_capacity:

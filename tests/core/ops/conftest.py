@@ -16,7 +16,6 @@ Other test directories build the same world with :func:`build_world` and :class:
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +42,11 @@ APP = "web"
 TASK_DEFINITION = {"containerDefinitions": [
     {"name": "web", "image": "nginx:1", "memory": 256, "portMappings": [{"containerPort": 80}]}]}
 __all__ = ["FakeTime"]
+
+
+def stack_tags(app: str) -> list[dict[str, str]]:
+    """Return a version stack's tags as stacker sets them from the config's ``tags:``."""
+    return [{"Key": k, "Value": v} for k, v in contract.version_stack_tags(app).items()]
 
 
 def outputs_of(session: boto3.Session, stack_name: str) -> dict[str, str]:
@@ -97,7 +101,7 @@ class World:
         name = naming.version_stack(NAMESPACE, APP, version)
         self.session.client("cloudformation").create_stack(
             StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
-            EnableTerminationProtection=termination_protection)
+            EnableTerminationProtection=termination_protection, Tags=stack_tags(APP))
         self.versions[version] = outputs_of(self.session, name)
         return self.versions[version]
 
@@ -160,18 +164,16 @@ class World:
     def delete_version_out_of_band(self, version: str) -> None:
         """Delete a version's stack behind the suite's back (console, another tool).
 
-        moto's DeleteStack only forgets the stack; this also deletes what CloudFormation would:
-        the service, the host rule and the target group (which, as in AWS, stays while the
-        listener's default action still uses it).
+        CloudFormation deletes the service and the host rule; the target group, while the listener
+        still uses it, fails the delete (DELETE_FAILED), and a second delete retains it, as an
+        operator in the console would.
         """
-        outputs = self.versions[version]
-        self.session.client("ecs").delete_service(cluster=self.cluster_name, service=outputs["ServiceName"],
-                                                  force=True)
-        elbv2 = self.session.client("elbv2")
-        elbv2.delete_rule(RuleArn=outputs["HostRuleArn"])
-        with contextlib.suppress(elbv2.exceptions.ResourceInUseException):
-            elbv2.delete_target_group(TargetGroupArn=outputs["TargetGroupArn"])
-        self.session.client("cloudformation").delete_stack(StackName=naming.version_stack(NAMESPACE, APP, version))
+        cfn = self.session.client("cloudformation")
+        name = naming.version_stack(NAMESPACE, APP, version)
+        stack_id = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackId"]
+        cfn.delete_stack(StackName=stack_id)
+        if cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_FAILED":
+            cfn.delete_stack(StackName=stack_id, RetainResources=[naming.TARGET_GROUP])
         assert version not in self.version_stacks()
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import APP, NAMESPACE, FakeTime, World
 
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, ConfigError, UnhealthyVersionError
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.ops.canary import CanaryPlan, describe_traffic, shares
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
+from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
 
 ALARM = "web-5xx"
 
@@ -90,6 +90,20 @@ def test_a_split_no_canary_explains_refuses_a_stepped_cutover_and_an_immediate_o
 
     assert result["changed"] is True
     assert live_world.forward() == {live_world.target_group("v2"): 1, live_world.target_group("v1"): 0}
+
+
+def test_an_alarm_already_in_alarm_refuses_the_stepped_cutover_before_any_traffic_moves(live_world: World,
+                                                                                         fake_time: FakeTime):
+    before = live_world.forward()
+    create_alarm(live_world).set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")
+    switches = record_switches(live_world)
+
+    with pytest.raises(UnhealthyVersionError, match="alarm web-5xx is already in ALARM; no traffic was moved"):
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock),
+                args(steps_percent=[10], bake_seconds=60, alarm_names=[ALARM]))
+
+    assert switches == []
+    assert live_world.forward() == before
 
 
 @pytest.mark.parametrize("steps", [[50, 10], [0, 50], [10, 100], [10, 10]], ids=str)

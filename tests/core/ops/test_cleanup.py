@@ -10,13 +10,15 @@ import boto3
 import pytest
 
 from emulator.calls import CallCounter
-from emulator.stubs import answer_once
+from emulator.states import failed_version_template, set_stack_status
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup, plan_cleanup, wait_for_deletes
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
-from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World
+from stacker_ecs.core.templates.version import build_version, check_task, load_task
+from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World, stack_tags
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+UNRELATED_TEMPLATE = '{"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}'
 
 
 def args(**extra) -> CleanupArgs:
@@ -142,11 +144,12 @@ def test_cleanup_skips_a_termination_protected_stack_and_reports_why(world: Worl
 
 def test_cleanup_of_web_never_touches_the_stacks_of_an_app_named_web_admin(world: World, fake_time: FakeTime):
     deploy(world, fake_time, "v1", "v2", live=("v1",))
-    # App "web-admin", version "1": its stack name starts like a version "admin-1" of "web".
+    # App "web-admin", version "1": its stack name starts like a version "admin-1" of "web" (and, copied
+    # from web's block, its tag says "web" too).
     template = {"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
                 "Outputs": {"App": {"Value": "web-admin"}, "Version": {"Value": "1"}}}
     world.session.client("cloudformation").create_stack(StackName="ecs-dev-app-web-admin-1",
-                                                        TemplateBody=json.dumps(template))
+                                                        TemplateBody=json.dumps(template), Tags=stack_tags(APP))
 
     result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())
 
@@ -192,44 +195,43 @@ def test_cleanup_never_writes_the_listener_so_it_cannot_undo_a_concurrent_cutove
     assert world.live_version() == "v2"
 
 
-def test_cleanup_of_ten_versions_out_of_twelve_costs_at_most_25_calls(world: World, fake_time: FakeTime):
+def test_cleanup_of_ten_versions_out_of_twelve_costs_the_same_calls_beside_unrelated_stacks(
+        world: World, fake_time: FakeTime):
     versions = [f"b{i}" for i in range(1, 13)]
     deploy(world, fake_time, *versions, live=("b11", "b12"))
+    cfn = world.session.client("cloudformation")
+    for index in range(30):
+        cfn.create_stack(StackName=f"other-team-{index}", TemplateBody=UNRELATED_TEMPLATE)
     counter = CallCounter(world.session)
 
     result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())
 
     assert sorted(result["deleted"]) == sorted(versions[:10])
-    assert counter.total - counter.coordination() <= 25, counter.calls
+    # app stack + rules, 1 tagging call + 1 read per version stack, then per deleted version: the listener
+    # re-read, the delete and one read of the stack by id (DELETE_COMPLETE): 2 + 1 + 12 + 3 * 10
+    assert counter.total - counter.coordination() == 45, counter.calls
     # take the lease, read the canary plan, read when the live version went live, fence, release
     assert counter.coordination() == 5, counter.calls
+    assert counter.calls["resourcegroupstaggingapi.GetResources"] == 1
+    assert counter.calls["cloudformation.DescribeStacks"] == 1 + 12 + 10, "the app stack, each version, each delete"
     assert counter.calls["cloudformation.DeleteStack"] == 10
     assert counter.calls["elbv2.DescribeListeners"] == 10, "the listener is re-read right before each delete"
 
 
-def test_failed_version_stacks_are_listed_by_their_description(session):
-    # moto cannot leave a stack in ROLLBACK_COMPLETE: the one DescribeStacks page comes from a Stubber.
-    def summary(name: str, status: str, description: str, outputs: dict[str, str] | None = None) -> dict:
-        found = {"StackName": name, "StackId": f"arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/1",
-                 "CreationTime": T0, "StackStatus": status, "Description": description}
-        if outputs:
-            found["Outputs"] = [{"OutputKey": k, "OutputValue": v} for k, v in outputs.items()]
-        return found
+def test_failed_version_stacks_are_listed_by_their_description(world: World):
+    cfn = world.session.client("cloudformation")
+    world.deploy_version("v8")
+    for name, app, version in (("ecs-dev-app-web-v7", APP, "v7"), ("ecs-dev-app-web-admin-1", "web-admin", "1")):
+        cfn.create_stack(StackName=name, TemplateBody=failed_version_template(app, version),
+                         Tags=stack_tags(APP))
+        set_stack_status(name, "ROLLBACK_COMPLETE")
+    world.deploy_version("v9")
+    cfn.delete_stack(StackName="ecs-dev-app-web-v9")
 
-    page = {"Stacks": [
-        summary("ecs-dev-app-web-v7", "ROLLBACK_COMPLETE", "stacker_ecs version v7 of web (dev)"),
-        summary("ecs-dev-app-web-v8", "CREATE_COMPLETE", "stacker_ecs version v8 of web (dev)",
-                {"App": "web", "Version": "v8", "TargetGroupArn": "tg-v8"}),
-        summary("ecs-dev-app-web-admin-1", "ROLLBACK_COMPLETE", "stacker_ecs version 1 of web-admin (dev)"),
-        summary("ecs-dev-app-web-v9", "DELETE_COMPLETE", "stacker_ecs version v9 of web (dev)"),
-    ]}
+    stacks = list_version_stacks(AwsContext.create(world.session), NAMESPACE, APP)
 
-    aws = AwsContext.create(session)
-    with answer_once(aws.client("cloudformation"), "DescribeStacks", page, {}):
-        stacks = list_version_stacks(aws, NAMESPACE, APP)
-
-    assert [(s.version, s.status, s.target_group_arn) for s in stacks] == [
-        ("v7", "ROLLBACK_COMPLETE", None), ("v8", "CREATE_COMPLETE", "tg-v8")]
+    assert sorted((s.version, s.status, s.target_group_arn) for s in stacks) == [
+        ("v7", "ROLLBACK_COMPLETE", None), ("v8", "CREATE_COMPLETE", world.target_group("v8"))]
 
 
 @pytest.mark.parametrize(("stacks", "live", "previous", "extra", "deleted", "kept"), [
@@ -260,18 +262,34 @@ def test_plan_cleanup_decides_what_goes_and_why_the_rest_stays(stacks, live, pre
     assert plan.keep == kept
 
 
-def test_wait_for_deletes_names_each_stack_that_failed_to_delete_and_why(session):
-    # moto deletes at once and never fails: the one ListStacks page comes from a Stubber.
-    failing, gone = stack("v1"), stack("v2")
-    page = {"StackSummaries": [{"StackId": "id-v1", "StackName": failing.name, "CreationTime": T0,
-                                "StackStatus": "DELETE_FAILED",
-                                "StackStatusReason": "The following resource(s) failed to delete: [TargetGroup]."}]}
-    fake_time = FakeTime(agent=None)
+def test_wait_for_deletes_names_each_stack_that_failed_to_delete_and_why(world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2")
+    failing, gone = sorted(list_version_stacks(AwsContext.create(world.session), NAMESPACE, APP),
+                           key=lambda s: s.version)
+    # the listener still forwards to v1's target group (weight 0): AWS cannot delete it
+    world.session.client("elbv2").modify_listener(ListenerArn=world.listener_arn, DefaultActions=[
+        {"Type": "forward", "ForwardConfig": {"TargetGroups": [
+            {"TargetGroupArn": world.target_group("v1"), "Weight": 0}]}}])
+    cfn = world.session.client("cloudformation")
+    for doomed in (failing, gone):
+        cfn.delete_stack(StackName=doomed.stack_id)
 
-    aws = AwsContext.create(session, clock=fake_time.clock)
-    with answer_once(aws.client("cloudformation"), "ListStacks", page,
-                     {"StackStatusFilter": ["DELETE_IN_PROGRESS", "DELETE_FAILED"]}):
-        failed = wait_for_deletes(aws, [failing, gone], timeout_seconds=60)
+    failed = wait_for_deletes(AwsContext.create(world.session, clock=fake_time.clock), [failing, gone],
+                              timeout_seconds=60)
 
-    assert failed == {"v1": "The following resource(s) failed to delete: [TargetGroup]."}
+    assert list(failed) == ["v1"]
+    assert failed["v1"].startswith("The following resource(s) failed to delete: [TargetGroup].")
     assert fake_time.sleeps == []
+
+
+def test_a_version_stack_without_the_app_tag_is_named_in_a_warning(world: World, fake_time: FakeTime, caplog):
+    deploy(world, fake_time, "v1", live=("v1",))
+    untagged = world.version_spec("v2")
+    body = build_version(untagged, check_task(untagged, load_task(untagged, where="v2"), where="v2")).to_json()
+    world.session.client("cloudformation").create_stack(StackName="ecs-dev-app-web-v2", TemplateBody=body,
+                                                        Capabilities=["CAPABILITY_IAM"])
+
+    result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())
+
+    assert result["deleted"] == []
+    assert "web/v2: has a listener rule but no stack tagged stacker-ecs:app=web" in caplog.text

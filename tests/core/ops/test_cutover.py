@@ -216,3 +216,25 @@ def test_cutover_is_not_refused_for_tasks_that_failed_before_the_version_became_
     result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v3"))
 
     assert result["changed"] is True
+
+
+def test_an_autoscaling_maximum_below_the_live_count_is_raised_with_the_minimum(live_world: World,
+                                                                               fake_time: FakeTime):
+    # (Application Auto Scaling refuses a minimum above the maximum)
+    live_world.deploy_version("v4", 1, Autoscaling=True, AutoscalingMaxCapacity=1)
+    service_arn = live_world.service("v4")["serviceArn"]
+    live_world.session.client("ecs").tag_resource(
+        resourceArn=service_arn, tags=[{"key": "stacker-ecs:autoscaling", "value": "on"}])
+    scaling = live_world.session.client("application-autoscaling")
+    resource_id = f"service/{live_world.cluster_name}/web-v4"
+    # the template's ScalableTarget, which moto skips
+    scaling.register_scalable_target(ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
+                                     ResourceId=resource_id, MinCapacity=1, MaxCapacity=1)
+    live_world.sync()
+
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v4"))
+
+    (scalable,) = scaling.describe_scalable_targets(ServiceNamespace="ecs",
+                                                    ResourceIds=[resource_id])["ScalableTargets"]
+    assert (scalable["MinCapacity"], scalable["MaxCapacity"]) == (2, 2)
+    assert live_world.live_version() == "v4"

@@ -15,6 +15,7 @@ from stacker_ecs.core.ops.health import (
     HealthReport,
     explain,
     failure_cause,
+    is_failure,
     read_ecs_state,
     wait_for_healthy,
 )
@@ -192,3 +193,18 @@ def test_stopped_tasks_of_scaling_and_of_other_services_are_not_failures(world: 
 
     assert read_ecs_state(AwsContext.create(world.session), target_of(world, "v1")).failed_tasks == []
     assert len(read_ecs_state(AwsContext.create(world.session), target_of(world, "v3")).failed_tasks) == 3
+
+
+@pytest.mark.parametrize(("stop_code", "reason", "failure"), [
+    ("ServiceSchedulerInitiated", "Task failed ELB health checks in (target-group arn:aws:...:targetgroup/web-v2/1)",
+     True),
+    ("ServiceSchedulerInitiated", "Task failed container health checks", True),
+    ("ServiceSchedulerInitiated", "Scaling activity initiated by (deployment ecs-svc/123)", False),
+    ("TerminationNotice", "Your Spot Task was interrupted.", False),
+    ("SpotInterruption", "Your Spot Task was interrupted.", False),
+    ("UserInitiated", "Task stopped by user", False),
+    ("TaskFailedToStart", "CannotPullContainerError: pull image manifest has been retried 5 time(s)", True),
+    ("EssentialContainerExited", "Essential container in task exited", True),
+], ids=["elb-health", "container-health", "scale-in", "termination-notice", "spot", "user", "pull", "exit"])
+def test_stopped_tasks_are_classified_by_reason_before_code(stop_code: str, reason: str, failure: bool):
+    assert is_failure({"stopCode": stop_code, "stoppedReason": reason}) is failure

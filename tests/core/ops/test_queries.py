@@ -19,13 +19,15 @@ from stacker_ecs.core.ops.queries import (
     find_live_version,
     find_rule_priority,
 )
+from stacker_ecs.core.ops.start import VersionCountQuery, find_version_desired_count
 from stacker_ecs.core.query import parse_query
 from tests.core.ops.conftest import APP, NAMESPACE, World
 
 UNRELATED_TEMPLATE = json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})
 # Call budgets from the design: "finding the live version, the listener or a free rule priority
 # costs a constant number of AWS calls, whatever else lives in the account".
-BUDGETS = {"find_live_version": 2, "find_rule_priority": 2, "find_live_desired_count": 3, "find_listener_arn": 1}
+BUDGETS = {"find_live_version": 2, "find_rule_priority": 2, "find_live_desired_count": 3, "find_listener_arn": 1,
+           "find_version_desired_count": 2}
 
 
 def measure_reads(world: World) -> dict[str, int]:
@@ -40,6 +42,8 @@ def measure_reads(world: World) -> dict[str, int]:
             AwsContext.create(world.session), LiveDesiredCountQuery(app=APP, namespace=NAMESPACE)),
         "find_listener_arn": lambda: find_listener_arn(AwsContext.create(world.session), AppQuery(app=APP,
                                                                                                   namespace=NAMESPACE)),
+        "find_version_desired_count": lambda: find_version_desired_count(
+            AwsContext.create(world.session), VersionCountQuery(app=APP, namespace=NAMESPACE, version="b1")),
     }
     measured = {}
     for name, read in reads.items():

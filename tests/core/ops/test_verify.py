@@ -110,3 +110,68 @@ def test_version_whose_service_is_gone_is_refused(world: World, fake_time: FakeT
 
     with pytest.raises(AwsStateError, match="no ECS service web-v1 in cluster"):
         verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1"))
+
+
+def test_a_new_version_at_zero_tasks_is_scaled_to_the_live_count_then_verified(world: World, fake_time: FakeTime):
+    world.deploy_version("v1", 2)
+    world.sync()
+    world.make_live("v1", fake_time.clock)
+    world.deploy_version("v2", 0)
+
+    result = verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v2", start_count=1))
+
+    assert (result["healthy"], result["expected"]) == (2, 2)
+    assert world.desired_count("v2") == 2
+
+
+def test_a_new_version_while_nothing_is_live_starts_at_start_count(world: World, fake_time: FakeTime):
+    world.deploy_version("v1", 0)
+
+    result = verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1", start_count=3))
+
+    assert result["healthy"] == 3
+    assert world.desired_count("v1") == 3
+
+
+def test_start_count_never_scales_a_version_that_already_runs(world: World, fake_time: FakeTime):
+    world.deploy_version("v1", 1)
+    world.sync()
+
+    verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1", start_count=4))
+
+    assert world.desired_count("v1") == 1
+
+
+def test_a_broken_new_version_fails_naming_the_cause_once_its_tasks_are_started(world: World, fake_time: FakeTime):
+    world.deploy_version("v3", 0)
+    world.sync()  # ECS starts nothing for a service at 0 tasks: no failure yet
+
+    with pytest.raises(UnhealthyVersionError) as caught:
+        verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v3", start_count=1))
+
+    assert "CannotPullContainerError" in caught.value.cause
+    assert fake_time.waited < 5
+
+
+def test_verifying_again_after_the_image_is_pushed_ignores_the_earlier_failures(world: World, fake_time: FakeTime):
+    world.deploy_version("v3", 0)
+    with pytest.raises(UnhealthyVersionError):
+        verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v3", start_count=1))
+    world.agent.broken.discard("web-v3")  # the missing image is pushed
+
+    result = verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v3", start_count=1))
+
+    assert result["healthy"] == 1
+
+
+def test_a_version_still_broken_on_a_second_verify_fails_on_the_new_failures(world: World, fake_time: FakeTime):
+    world.deploy_version("v3", 0)
+    with pytest.raises(UnhealthyVersionError):
+        verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v3", start_count=1))
+
+    with pytest.raises(UnhealthyVersionError) as caught:
+        verify_health(AwsContext.create(world.session, clock=fake_time.clock),
+                      args("v3", start_count=1, timeout_seconds=600))
+
+    assert not isinstance(caught.value, HealthTimeoutError)
+    assert "CannotPullContainerError" in caught.value.cause

@@ -159,7 +159,7 @@ def test_application_without_hosted_zone_creates_no_dns_records():
 
 
 def test_application_with_hosted_zone_aliases_the_app_and_version_hosts_to_the_load_balancer():
-    template = render(HostedZoneId=ZONE)
+    template = render(HostedZoneId=ZONE, WildcardRecord=True)
 
     app_record = props_by_id(template, naming.APP_RECORD)
     wildcard = props_by_id(template, naming.WILDCARD_RECORD)
@@ -174,8 +174,8 @@ def test_application_with_hosted_zone_aliases_the_app_and_version_hosts_to_the_l
         }
 
 
-def test_application_with_wildcard_record_off_creates_only_the_app_record():
-    template = render(HostedZoneId=ZONE, WildcardRecord=False)
+def test_application_creates_only_the_app_record_by_default_so_apps_share_a_zone():
+    template = render(HostedZoneId=ZONE)
 
     records = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::Route53::RecordSet"]
     assert records == [naming.APP_RECORD]

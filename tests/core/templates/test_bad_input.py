@@ -217,3 +217,24 @@ def test_bad_input_strings_lookups_return_are_not_mistaken_for_bad_input(variabl
 
     assert str(getattr(spec, {"Version": "version", "RulePriority": "rule_priority",
                               "DesiredCount": "desired_count"}[variable])) == str(value)
+
+
+def test_a_version_host_longer_than_a_load_balancer_rule_takes_is_refused():
+    domain = ".".join(["d" * 60, "e" * 60, "example.com"])  # 60 + 60 + 11 + dots: the host passes 128
+    with pytest.raises(ConfigError, match=r"host '.*' is 1\d\d characters, above the 128 a load balancer rule"):
+        parse(VersionSpec, {"App": "web", "Version": "v1", "Environment": "dev", "ClusterName": "c", "VpcId": "vpc-1",
+                            "LogGroupName": "l", "ListenerArn": "arn", "Domain": domain, "RulePriority": 1,
+                            "TaskDefinition": {"containerDefinitions": []}}, where="v1")
+
+
+def test_ipv6_ingress_ranges_become_cidr_ipv6_rules():
+    from stacker_ecs.core.templates.application import build_application
+
+    spec = parse(ApplicationSpec, {"App": "web", "Environment": "dev", "ClusterName": "c", "VpcId": "vpc-1",
+                                   "Subnets": "subnet-1,subnet-2", "ContainerSecurityGroupId": "sg-1",
+                                   "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x",
+                                   "Domain": "dev.example.com", "IngressCidrs": "0.0.0.0/0,::/0"}, where="web")
+    rules = build_application(spec).to_dict()["Resources"]["LoadBalancerSecurityGroup"]["Properties"][
+        "SecurityGroupIngress"]
+    assert sorted((r.get("CidrIp", "-"), r.get("CidrIpv6", "-"), r["FromPort"]) for r in rules) == [
+        ("-", "::/0", 80), ("-", "::/0", 443), ("0.0.0.0/0", "-", 80), ("0.0.0.0/0", "-", 443)]

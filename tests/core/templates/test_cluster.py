@@ -69,7 +69,7 @@ def test_cluster_ec2_launch_template_requires_imdsv2_and_encrypts_the_root_volum
 
     assert data["MetadataOptions"]["HttpTokens"] == "required"
     assert data["MetadataOptions"]["HttpEndpoint"] == "enabled"
-    assert data["MetadataOptions"]["HttpPutResponseHopLimit"] == 2  # containers in bridge mode reach IMDS
+    assert data["MetadataOptions"]["HttpPutResponseHopLimit"] == 1  # containers cannot reach the instance role
     (root,) = data["BlockDeviceMappings"]
     assert root["DeviceName"] == "/dev/xvda"
     assert root["Ebs"] == {"Encrypted": True, "VolumeSize": 30, "VolumeType": "gp3", "DeleteOnTermination": True}

@@ -90,3 +90,15 @@ def test_the_policy_walk_reaches_every_role_and_policy_of_every_template(variant
     assert walked == expected
     if variant.startswith("version"):
         assert f"{naming.EXECUTION_ROLE}.Policies/start-tasks" in walked
+
+
+def test_execution_role_may_decrypt_secrets_with_exactly_the_given_customer_keys():
+    from variants import RICH_TASK, version
+
+    key = "arn:aws:kms:ap-southeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    template = version(LaunchType="FARGATE", TaskDefinition=RICH_TASK, SecretsKmsKeyArns=key).to_dict()
+    policy = template["Resources"][naming.EXECUTION_ROLE]["Properties"]["Policies"][0]["PolicyDocument"]
+    by_action = {tuple(as_list(s["Action"])): s["Resource"] for s in policy["Statement"]}
+    assert by_action[("kms:Decrypt",)] == [key]
+    default = VARIANTS["version-fargate-sidecar-volume-secrets"]().to_dict()
+    assert "kms:Decrypt" not in str(default)

@@ -469,3 +469,18 @@ def test_version_task_role_has_only_the_given_managed_policies():
 ], ids=["ec2", "fargate-autoscaling"])
 def test_version_template_matches_its_golden_file(variant: str, variables: dict[str, Any]):
     assert_matches_golden(build(**variables), variant)
+
+
+def test_a_version_with_a_hosted_zone_gets_its_own_record_so_apps_share_one_zone(session):
+    """Two apps' versions on one domain and zone: each version stack creates its own record (Route 53 refuses
+    a second ``*.<domain>``, as the emulator now does)."""
+    from emulator.world import ExampleWorld
+
+    world = ExampleWorld.create(session)
+    zone = world.seeded.hosted_zone_id
+    for app in ("web", "api"):
+        world.add_app(app)
+        world.add_version("v1", app=app, HostedZoneId=zone, LoadBalancerDnsName=world.apps[app]["LoadBalancerDnsName"],
+                          LoadBalancerHostedZoneId="Z35SXDOTRQ7X7K")
+    records = session.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    assert {"web-v1.dev.example.com.", "api-v1.dev.example.com."} <= {r["Name"] for r in records}

@@ -1,0 +1,179 @@
+"""The emulator fails where AWS fails (``emulator.aws_like``; each test fails on plain moto 5.2.5).
+
+Rows of docs/fidelity.md: each test names the behaviour and reads the outcome back from moto.
+"""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from emulator.aws_like import circuit_breaker
+from emulator.world import NAMESPACE, ExampleWorld
+from stacker_ecs.core import naming
+
+APP = "web"
+
+
+@pytest.fixture
+def world(session: boto3.Session) -> ExampleWorld:
+    """A seeded account with the cluster and app ``web``."""
+    example = ExampleWorld.create(session)
+    example.add_app(APP)
+    return example
+
+
+def _stack(session: boto3.Session, name: str) -> dict:
+    return session.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+
+
+def _services(session: boto3.Session, world: ExampleWorld, name: str) -> list[dict]:
+    found = session.client("ecs").describe_services(cluster=world.cluster["ClusterName"], services=[name])
+    return [s for s in found["services"] if s["status"] == "ACTIVE"]
+
+
+def test_deleting_a_version_stack_deletes_its_service_rule_and_target_group(session, world):
+    outputs = world.add_version("v1")
+    # when
+    session.client("cloudformation").delete_stack(StackName=naming.version_stack(NAMESPACE, APP, "v1"))
+    # then
+    elbv2 = session.client("elbv2")
+    assert _services(session, world, "web-v1") == []
+    rules = elbv2.describe_rules(ListenerArn=world.apps[APP]["ListenerArn"])["Rules"]
+    assert [r for r in rules if not r["IsDefault"]] == []
+    with pytest.raises(ClientError, match="TargetGroupNotFound"):
+        elbv2.describe_target_groups(TargetGroupArns=[outputs["TargetGroupArn"]])
+
+
+def test_a_version_deleted_then_deployed_again_gets_its_rule_priority_back(session, world):
+    world.add_version("v1")
+    session.client("cloudformation").delete_stack(StackName=naming.version_stack(NAMESPACE, APP, "v1"))
+    # when (moto alone: PriorityInUse, the old rule is still there)
+    outputs = world.add_version("v1")
+    # then
+    assert outputs["Version"] == "v1"
+
+
+def test_deleting_a_stack_whose_target_group_the_listener_uses_fails_and_keeps_the_stack(session, world):
+    outputs = world.add_version("v1")
+    elbv2 = session.client("elbv2")
+    elbv2.modify_listener(ListenerArn=world.apps[APP]["ListenerArn"], DefaultActions=[
+        {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": outputs["TargetGroupArn"],
+                                                                "Weight": 0}]}}])
+    name = naming.version_stack(NAMESPACE, APP, "v1")
+    # when
+    session.client("cloudformation").delete_stack(StackName=name)
+    # then
+    stack = _stack(session, name)
+    assert stack["StackStatus"] == "DELETE_FAILED"
+    assert "TargetGroup" in stack["StackStatusReason"]
+    assert elbv2.describe_target_groups(TargetGroupArns=[outputs["TargetGroupArn"]])["TargetGroups"]
+    # and once the listener lets go, deleting again succeeds
+    elbv2.modify_listener(ListenerArn=world.apps[APP]["ListenerArn"], DefaultActions=[
+        {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "503"}}])
+    session.client("cloudformation").delete_stack(StackName=stack["StackId"])
+    assert _stack(session, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+
+
+def test_modify_listener_refuses_a_target_group_that_does_not_exist(session, world):
+    outputs = world.add_version("v1")
+    elbv2 = session.client("elbv2")
+    session.client("cloudformation").delete_stack(StackName=naming.version_stack(NAMESPACE, APP, "v1"))
+    listener_arn = world.apps[APP]["ListenerArn"]
+    before = elbv2.describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]["DefaultActions"]
+    # when / then
+    with pytest.raises(ClientError, match="TargetGroupNotFound"):
+        elbv2.modify_listener(ListenerArn=listener_arn, DefaultActions=[
+            {"Type": "forward", "ForwardConfig": {"TargetGroups": [
+                {"TargetGroupArn": outputs["TargetGroupArn"], "Weight": 1}]}}])
+    assert elbv2.describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]["DefaultActions"] == before
+
+
+def test_an_update_that_changes_nothing_is_refused_with_no_updates_are_to_be_performed(session, world):
+    cfn = session.client("cloudformation")
+    name = naming.application_stack(NAMESPACE, APP)
+    body = json.dumps(cfn.get_template(StackName=name)["TemplateBody"])
+    # when / then
+    with pytest.raises(ClientError, match=r"No updates are to be performed\."):
+        cfn.update_stack(StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"])
+    assert _stack(session, name)["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_an_update_that_changes_something_still_updates(session, world):
+    cfn = session.client("cloudformation")
+    name = naming.application_stack(NAMESPACE, APP)
+    template = cfn.get_template(StackName=name)["TemplateBody"]
+    template["Description"] += " (changed)"
+    cfn.update_stack(StackName=name, TemplateBody=json.dumps(template), Capabilities=["CAPABILITY_IAM"])
+    assert _stack(session, name)["StackStatus"] == "UPDATE_COMPLETE"
+
+
+def test_route53_create_of_an_existing_record_fails_through_the_api_and_cloudformation(session, world):
+    zone = world.seeded.hosted_zone_id
+    route53 = session.client("route53")
+    change = {"Action": "CREATE", "ResourceRecordSet": {
+        "Name": f"*.{world.seeded.domain}", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": "a.example"}]}}
+    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [change]})
+    # when / then (the API)
+    change["ResourceRecordSet"]["ResourceRecords"] = [{"Value": "b.example"}]
+    with pytest.raises(ClientError, match="already exists"):
+        route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [change]})
+    # and (CloudFormation): the stack rolls back
+    template = {"Resources": {"Wildcard": {"Type": "AWS::Route53::RecordSet", "Properties": {
+        "HostedZoneId": zone, "Name": f"*.{world.seeded.domain}.", "Type": "CNAME", "TTL": "60",
+        "ResourceRecords": ["c.example"]}}}}
+    cfn = session.client("cloudformation")
+    cfn.create_stack(StackName="second-app-dns", TemplateBody=json.dumps(template))
+    stack = _stack(session, "second-app-dns")
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "[Wildcard]" in stack["StackStatusReason"]
+    records = route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    assert [r["ResourceRecords"] for r in records if r["Name"].startswith("*")] == [[{"Value": "a.example"}]]
+
+
+def test_a_version_whose_tasks_cannot_start_rolls_back_its_stack_with_the_circuit_breaker(session, world,
+                                                                                         monkeypatch):
+    monkeypatch.setattr(circuit_breaker, "UNSTARTABLE", {"web-v3"})
+    cfn = session.client("cloudformation")
+    # when
+    with pytest.raises(KeyError):  # no outputs: the stack rolled back
+        world.add_version("v3", desired_count=1)["TargetGroupArn"]
+    # then
+    stack = _stack(session, naming.version_stack(NAMESPACE, APP, "v3"))
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert "Outputs" not in stack
+    events = cfn.describe_stack_events(StackName=stack["StackId"])["StackEvents"]
+    failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert [e["LogicalResourceId"] for e in failed] == ["Service"]
+    assert "Circuit Breaker was triggered" in failed[0]["ResourceStatusReason"]
+    assert _services(session, world, "web-v3") == []
+    rules = session.client("elbv2").describe_rules(ListenerArn=world.apps[APP]["ListenerArn"])["Rules"]
+    assert [r for r in rules if not r["IsDefault"]] == []
+
+
+def test_a_version_created_at_zero_tasks_is_stable_even_if_its_tasks_cannot_start(session, world, monkeypatch):
+    monkeypatch.setattr(circuit_breaker, "UNSTARTABLE", {"web-v3"})
+    # when
+    outputs = world.add_version("v3", desired_count=0)
+    # then
+    assert outputs["Version"] == "v3"
+    assert _stack(session, naming.version_stack(NAMESPACE, APP, "v3"))["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_a_change_set_of_a_changed_stack_names_the_scope_and_replacement_of_each_modify(session, world):
+    cfn = session.client("cloudformation")
+    name = naming.application_stack(NAMESPACE, APP)
+    template = cfn.get_template(StackName=name)["TemplateBody"]
+    listener = template["Resources"][naming.HTTPS_LISTENER]["Properties"]
+    listener["SslPolicy"] = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    change_set = cfn.create_change_set(StackName=name, ChangeSetName="tls", TemplateBody=json.dumps(template),
+                                       Capabilities=["CAPABILITY_IAM"], ChangeSetType="UPDATE")
+    # when
+    changes = cfn.describe_change_set(ChangeSetName=change_set["Id"])["Changes"]
+    # then
+    modified = [c["ResourceChange"] for c in changes if c["ResourceChange"]["Action"] == "Modify"]
+    assert modified
+    assert all(c["Scope"] == ["Properties"] and c["Replacement"] == "Conditional" for c in modified)
