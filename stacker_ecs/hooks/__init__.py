@@ -28,75 +28,53 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from stacker.session_cache import get_session
 
 from stacker_ecs.core.errors import StackerEcsError
-from stacker_ecs.core.model import Args, parse
-from stacker_ecs.core.ops.cleanup import CleanupArgs
-from stacker_ecs.core.ops.cleanup import cleanup as _cleanup
-from stacker_ecs.core.ops.cutover import CutoverArgs
-from stacker_ecs.core.ops.cutover import cutover as _cutover
-from stacker_ecs.core.ops.rollback import RollbackArgs
-from stacker_ecs.core.ops.rollback import rollback as _rollback
-from stacker_ecs.core.ops.verify import VerifyHealthArgs
-from stacker_ecs.core.ops.verify import verify_health as _verify_health
+from stacker_ecs.core.hooks import run_hook
 
-A = TypeVar("A", bound=Args)
 LOGGER = logging.getLogger(__name__)
-Hook = Callable[..., dict[str, Any]]
 
 
-def _stacker_hook(hook: Hook) -> Callable[..., dict[str, Any] | bool]:
-    """Turn our failures into stacker's: one logged message and a falsy result."""
+def _stacker_hook(name: str) -> Callable[[Callable[..., Any]], Callable[..., dict[str, Any] | bool]]:
+    """Make a stacker hook of core hook ``name``: one logged message and a falsy result on failure."""
 
-    @functools.wraps(hook)
-    def run(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] | bool:
-        try:
-            return hook(provider, context, **kwargs)
-        except StackerEcsError as exc:
-            LOGGER.error("%s failed: %s", hook.__name__, exc)
-            return False
+    def wrap(hook: Callable[..., Any]) -> Callable[..., dict[str, Any] | bool]:
+        @functools.wraps(hook)
+        def run(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] | bool:
+            data = dict(kwargs)
+            namespace = getattr(context, "namespace", None)
+            if namespace and "namespace" not in data:
+                data["namespace"] = namespace
+            try:
+                return run_hook(name, data, get_session(getattr(provider, "region", None)),
+                                where=f"hook stacker_ecs.hooks.{name} args")
+            except StackerEcsError as exc:
+                LOGGER.error("%s failed: %s", name, exc)
+                return False
 
-    return run
+        return run
 
-
-def _args(model: type[A], hook: str, context: Any, kwargs: dict[str, Any]) -> A:
-    data = dict(kwargs)
-    namespace = getattr(context, "namespace", None)
-    if namespace and "namespace" not in data:
-        data["namespace"] = namespace
-    return parse(model, data, where=f"hook stacker_ecs.hooks.{hook} args")
-
-
-def _session(provider: Any) -> Any:
-    return get_session(getattr(provider, "region", None))
+    return wrap
 
 
-@_stacker_hook
+@_stacker_hook("verify_health")
 def verify_health(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
     """Wait until the version has its healthy targets; fail fast, and say why, when it will not."""
-    args = _args(VerifyHealthArgs, "verify_health", context, kwargs)
-    return _verify_health(_session(provider), args)
 
 
-@_stacker_hook
+@_stacker_hook("cutover")
 def cutover(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
     """Make a version live: scale to the live size, verify, switch the listener once."""
-    args = _args(CutoverArgs, "cutover", context, kwargs)
-    return _cutover(_session(provider), args)
 
 
-@_stacker_hook
+@_stacker_hook("rollback")
 def rollback(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
     """Make the previous live version live again."""
-    args = _args(RollbackArgs, "rollback", context, kwargs)
-    return _rollback(_session(provider), args)
 
 
-@_stacker_hook
+@_stacker_hook("cleanup")
 def cleanup(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
     """Delete version stacks that are not live."""
-    args = _args(CleanupArgs, "cleanup", context, kwargs)
-    return _cleanup(_session(provider), args)

@@ -6,7 +6,7 @@
       alb_rule_priority: stacker_ecs.lookups.RulePriorityLookup
       ecs_live_desired_count: stacker_ecs.lookups.LiveDesiredCountLookup
 
-Each handler parses its query, calls one read in :mod:`stacker_ecs.core.ops.reads`, and returns a
+Each handler hands its query to :func:`stacker_ecs.core.hooks.run_lookup` and returns a
 string (what CloudFormation parameters and blueprint variables take). These are plain classes
 (no metaclass), as stacker 1.7 requires.
 """
@@ -18,16 +18,12 @@ from typing import Any
 from stacker.lookups.handlers import LookupHandler
 from stacker.session_cache import get_session
 
-from stacker_ecs.core.ops import reads
-from stacker_ecs.core.query import parse_query
+from stacker_ecs.core.hooks import run_lookup
 
 
-def _session(provider: Any) -> Any:
-    return get_session(getattr(provider, "region", None))
-
-
-def _namespace(context: Any) -> str | None:
-    return getattr(context, "namespace", None) or None
+def _lookup(name: str, value: str, context: Any, provider: Any) -> str:
+    return run_lookup(name, value, get_session(getattr(provider, "region", None)),
+                      namespace=getattr(context, "namespace", None) or None)
 
 
 class LiveVersionLookup(LookupHandler):
@@ -36,8 +32,7 @@ class LiveVersionLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the live version of the app."""
-        query = parse_query(reads.LiveVersionQuery, value, lookup="ecs_live_version", namespace=_namespace(context))
-        return reads.find_live_version(_session(provider), query)
+        return _lookup("ecs_live_version", value, context, provider)
 
 
 class ListenerLookup(LookupHandler):
@@ -46,8 +41,7 @@ class ListenerLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the listener ARN."""
-        query = parse_query(reads.AppQuery, value, lookup="alb_listener", namespace=_namespace(context))
-        return reads.find_listener_arn(_session(provider), query)
+        return _lookup("alb_listener", value, context, provider)
 
 
 class RulePriorityLookup(LookupHandler):
@@ -56,9 +50,7 @@ class RulePriorityLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the priority as a string."""
-        query = parse_query(reads.RulePriorityQuery, value, lookup="alb_rule_priority",
-                            namespace=_namespace(context))
-        return str(reads.find_rule_priority(_session(provider), query))
+        return _lookup("alb_rule_priority", value, context, provider)
 
 
 class LiveDesiredCountLookup(LookupHandler):
@@ -67,6 +59,4 @@ class LiveDesiredCountLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the desired count as a string."""
-        query = parse_query(reads.LiveDesiredCountQuery, value, lookup="ecs_live_desired_count",
-                            namespace=_namespace(context))
-        return str(reads.find_live_desired_count(_session(provider), query))
+        return _lookup("ecs_live_desired_count", value, context, provider)

@@ -1,0 +1,57 @@
+"""The one engine-neutral entry of every hook and lookup adapter.
+
+Every engine's adapter (stacker and CFNgin hooks and lookups, Sceptre hooks and resolvers) calls
+:func:`run_hook` or :func:`run_lookup` with the raw arguments it was given and a boto3 session
+from its engine; the arguments are validated by the operation's model (a typo is an error) and
+the operation runs. Adapters only translate what the engine hands them and how it shows failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from stacker_ecs.core.model import Args, parse
+from stacker_ecs.core.ops import reads
+from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
+from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
+from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
+from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
+from stacker_ecs.core.query import parse_query
+
+HOOKS: dict[str, tuple[type[Args], Callable[..., dict[str, Any]]]] = {
+    "verify_health": (VerifyHealthArgs, verify_health),
+    "cutover": (CutoverArgs, cutover),
+    "rollback": (RollbackArgs, rollback),
+    "cleanup": (CleanupArgs, cleanup),
+}
+"""Hook name -> (its arguments' model, the operation)."""
+
+LOOKUPS: dict[str, tuple[type[Args], Callable[..., Any]]] = {
+    "ecs_live_version": (reads.LiveVersionQuery, reads.find_live_version),
+    "alb_listener": (reads.AppQuery, reads.find_listener_arn),
+    "alb_rule_priority": (reads.RulePriorityQuery, reads.find_rule_priority),
+    "ecs_live_desired_count": (reads.LiveDesiredCountQuery, reads.find_live_desired_count),
+}
+"""Lookup (resolver) name -> (its query's model, the read)."""
+
+
+def run_hook(name: str, raw_args: dict[str, Any], session: boto3.Session, *, where: str | None = None) -> dict[str, Any]:
+    """Validate ``raw_args`` with hook ``name``'s model, run the operation, return its result.
+
+    ``where`` names the arguments in messages (default ``hook <name> args``).
+    """
+    model, operation = HOOKS[name]
+    args = parse(model, raw_args, where=where or f"hook {name} args")
+    return operation(session, args)
+
+
+def run_lookup(name: str, query: str, session: boto3.Session, *, namespace: str | None = None) -> str:
+    """Parse lookup ``name``'s ``query`` (``<app>[::key=value, ...]``), run the read, return a string.
+
+    ``namespace`` is the default the query's own ``namespace=`` overrides.
+    """
+    model, read = LOOKUPS[name]
+    return str(read(session, parse_query(model, query, lookup=name, namespace=namespace)))
