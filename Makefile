@@ -10,11 +10,12 @@ SOURCES := $(shell find stacker_ecs -name '*.py') setup.py stacker_ecs_py311.pth
 
 install: $(PKG)
 
-# Third-party packages: stacker without its stale pins, then everything else at tested versions.
-$(DEPS): requirements.txt requirements-stacker.txt
+# Third-party packages: everything at tested versions (Runway's CFNgin included), then stacker and
+# Sceptre without their stale pins (--no-deps, last, so pip has no conflict to report).
+$(DEPS): requirements.txt requirements-stacker.txt requirements-sceptre.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --no-deps -r requirements-stacker.txt
 	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -r requirements-stacker.txt -r requirements-sceptre.txt
 	touch $@
 
 # This package, as a regular (non-editable) install so the .pth compatibility hook lands in
