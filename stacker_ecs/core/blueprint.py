@@ -100,3 +100,9 @@ def render(kind: str, values: dict[str, Any], *, namespace: str, stack_name: str
             f"stack name: deployed as {stack_name!r}, but hooks and lookups find this stack as "
             f"{expected!r}; name the stack {write!r} in the config", where=where)
     return blueprint.build(spec, where)
+
+
+def stack_suffix(kind: str, values: dict[str, Any], *, where: str) -> str:
+    """Return the stack's name without its namespace (``cluster``, ``app-web``, ``app-web-v2``)."""
+    blueprint = BLUEPRINTS[kind]
+    return blueprint.stack_name("", parse(blueprint.spec, values, where=where)).removeprefix("-")

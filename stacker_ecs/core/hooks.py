@@ -13,6 +13,8 @@ from typing import Any
 
 import boto3
 
+from stacker_ecs.core.aws import aws_call, client
+from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args, parse
 from stacker_ecs.core.ops import reads
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
@@ -38,7 +40,8 @@ LOOKUPS: dict[str, tuple[type[Args], Callable[..., Any]]] = {
 """Lookup (resolver) name -> (its query's model, the read)."""
 
 
-def run_hook(name: str, raw_args: dict[str, Any], session: boto3.Session, *, where: str | None = None) -> dict[str, Any]:
+def run_hook(name: str, raw_args: dict[str, Any], session: boto3.Session, *,
+             where: str | None = None) -> dict[str, Any]:
     """Validate ``raw_args`` with hook ``name``'s model, run the operation, return its result.
 
     ``where`` names the arguments in messages (default ``hook <name> args``).
@@ -55,3 +58,19 @@ def run_lookup(name: str, query: str, session: boto3.Session, *, namespace: str 
     """
     model, read = LOOKUPS[name]
     return str(read(session, parse_query(model, query, lookup=name, namespace=namespace)))
+
+
+LAUNCHED_STATES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
+
+
+def require_launched(session: boto3.Session, stack_name: str, *, hook: str) -> None:
+    """Refuse to run ``hook`` unless ``stack_name`` was created or updated cleanly.
+
+    For engines that run their after-launch hooks even when the launch failed (Sceptre).
+    """
+    with aws_call("DescribeStacks", stack_name):
+        stacks = client(session, "cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+    status = stacks[0]["StackStatus"] if stacks else "absent"
+    if status not in LAUNCHED_STATES:
+        raise AwsStateError(f"{hook}: stack {stack_name!r} is {status}, so its launch did not succeed; {hook} "
+                            "did nothing. Fix the stack and launch it again")
