@@ -1,6 +1,7 @@
 """Every stack, service, export, tag, host and logical-ID name, in one place.
 
-The three stacks of one environment (a stacker namespace) are named::
+The three stacks of one environment (a namespace: stacker's and CFNgin's, or Sceptre's
+``<project_code>-<group path>``) are named::
 
     <namespace>-cluster                     the ECS cluster
     <namespace>-app-<app>                   the application stack (ALB, listeners, DNS)
@@ -122,7 +123,7 @@ def app_host(app: str, domain: str) -> str:
 
 
 def export_name(stack_name: str, output: str) -> str:
-    """Return the CloudFormation export name of a stack output, for tools outside stacker."""
+    """Return the CloudFormation export name of a stack output, for tools outside the engine."""
     return f"{stack_name}-{output}"
 
 

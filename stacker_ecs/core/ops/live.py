@@ -94,7 +94,7 @@ def describe_application(session: boto3.Session, namespace: str, app: str) -> Ap
         if "does not exist" in str(exc):
             raise AwsStateError(
                 f"no application stack {stack_name!r}; check the app name and namespace, or deploy the "
-                "application stack first (stacker build)", app=app) from None
+                "application stack first", app=app) from None
         raise
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     missing = [k for k in ("ListenerArn", "ClusterName", "Domain") if k not in outputs]

@@ -23,7 +23,7 @@ class VersionArgs(Args):
     version: str
     """The version, as in its stack's name."""
     namespace: str
-    """Default (in stacker): the config's namespace."""
+    """Default: the config's namespace (stacker, CFNgin) or the Sceptre stack's."""
 
     _app = field_validator("app")(lambda v: check_name("app", v))
     _version = field_validator("version", mode="before")(lambda v: check_version(str(v)))
@@ -37,14 +37,14 @@ def describe_version(session: boto3.Session, namespace: str, app: str, version: 
             stack = client(session, "cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
     except AwsCallError as exc:
         if "does not exist" in str(exc):
-            raise AwsStateError(f"no version stack {stack_name!r}; deploy the version first (stacker build)",
+            raise AwsStateError(f"no version stack {stack_name!r}; deploy the version first",
                                 app=app, version=version) from None
         raise
     status = stack["StackStatus"]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     if status not in HEALTHY_STACK_STATES or not {"TargetGroupArn", "ServiceName", "ClusterName"} <= set(outputs):
         raise AwsStateError(f"version stack {stack_name!r} is {status}; it has no running service to check. "
-                            "Deploy the version again (stacker build) or deploy a new one",
+                            "Deploy the version again or deploy a new one",
                             app=app, version=version)
     if outputs.get("App", app) != app:
         raise AwsStateError(f"stack {stack_name!r} belongs to app {outputs['App']!r}, not {app!r}; "

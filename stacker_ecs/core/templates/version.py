@@ -23,7 +23,7 @@ from stacker_ecs.core.validation import check_name, check_version
 
 
 class VersionSpec(Spec):
-    """Settings of a version stack (the stacker ``variables`` of ``Version``)."""
+    """Settings of a version stack (the variables of the ``Version`` blueprint)."""
 
     app: str
     """App name, as in the application stack."""
