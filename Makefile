@@ -1,7 +1,9 @@
 # Everything starts from a fresh machine with only Python 3.11: `make test`, `make demo`.
+# `make demo ENGINE=cfngin` or `ENGINE=sceptre` tells the same story with Runway's CFNgin or Sceptre.
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+ENGINE ?= stacker
 DEPS   := $(VENV)/.deps-installed
 PKG    := $(VENV)/.package-installed
 SOURCES := $(shell find stacker_ecs -name '*.py') setup.py stacker_ecs_py311.pth
@@ -33,7 +35,7 @@ lint: $(PKG)
 	$(BIN)/ruff check stacker_ecs emulator tests scripts
 
 demo: $(PKG)
-	$(BIN)/python scripts/demo.py
+	$(BIN)/python scripts/demo.py --engine $(ENGINE)
 
 bench: $(PKG)
 	$(BIN)/python scripts/bench.py

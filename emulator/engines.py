@@ -40,14 +40,20 @@ class Runway:
     values: dict[str, str] = field(default_factory=dict)
     """Environment-file values over ``cfngin/dev.env`` (the emulator's ids, test settings)."""
 
-    def run(self, command: str = "deploy", *, values: dict[str, str] | None = None,
-            **switches: str) -> subprocess.CompletedProcess[str]:
-        """Run ``runway <command> --ci`` with ``switches`` (``WEB_VERSION=...``) and extra ``values``."""
+    def command(self, command: str = "deploy", *, values: dict[str, str] | None = None,
+                **switches: str) -> tuple[list[str], dict[str, str]]:
+        """Write the values file; return ``runway <command> --ci`` and its environment (``WEB_VERSION=...``)."""
         lines = [f"{key}: {value}" for key, value in {**self.values, **(values or {})}.items()]
         (self.config / "cfngin" / f"{ENVIRONMENT}-{REGION}.env").write_text("\n".join(lines) + "\n")
         env = {**self.env, "DEPLOY_ENVIRONMENT": ENVIRONMENT, "CFNGIN_STACK_POLL_TIME": "1", "CI": "1",
                **{key.upper(): value for key, value in switches.items()}}
-        return subprocess.run([str(BIN / "runway"), command, "--ci"], env=env, cwd=self.config,  # noqa: S603 - our venv
+        return [str(BIN / "runway"), command, "--ci"], env
+
+    def run(self, command: str = "deploy", *, values: dict[str, str] | None = None,
+            **switches: str) -> subprocess.CompletedProcess[str]:
+        """Run ``runway <command> --ci`` with ``switches`` (``WEB_VERSION=...``) and extra ``values``."""
+        args, env = self.command(command, values=values, **switches)
+        return subprocess.run(args, env=env, cwd=self.config,  # noqa: S603 - our venv
                               capture_output=True, text=True, timeout=600, check=False)
 
 
@@ -65,12 +71,18 @@ class Sceptre:
         """Return the Sceptre project directory."""
         return self.config / "sceptre"
 
-    def run(self, command: str = "launch", *, values: dict[str, str] | None = None, target: str = ENVIRONMENT,
-            **variables: str) -> subprocess.CompletedProcess[str]:
-        """Run ``sceptre <command> -y <target>`` with ``--var`` ``variables`` and extra ``values``."""
+    def command(self, command: str = "launch", *, values: dict[str, str] | None = None, target: str = ENVIRONMENT,
+                **variables: str) -> list[str]:
+        """Write the var file; return ``sceptre ... <command> -y <target>`` with ``--var`` ``variables``."""
         var_file = self.project / "vars" / f"{ENVIRONMENT}-emulator.yaml"
         var_file.write_text(yaml.safe_dump({"region": REGION, **self.values, **(values or {})}))
         options = ["--var-file", f"vars/{ENVIRONMENT}.yaml", "--var-file", str(var_file.relative_to(self.project))]
         options += [arg for key, value in variables.items() for arg in ("--var", f"{key}={value}")]
-        return subprocess.run([str(BIN / "sceptre"), *options, command, "-y", target], env=self.env,  # noqa: S603
-                              cwd=self.project, capture_output=True, text=True, timeout=600, check=False)
+        return [str(BIN / "sceptre"), *options, command, "-y", target]
+
+    def run(self, command: str = "launch", *, values: dict[str, str] | None = None, target: str = ENVIRONMENT,
+            **variables: str) -> subprocess.CompletedProcess[str]:
+        """Run ``sceptre <command> -y <target>`` with ``--var`` ``variables`` and extra ``values``."""
+        return subprocess.run(self.command(command, values=values, target=target, **variables),  # noqa: S603
+                              env=self.env, cwd=self.project, capture_output=True, text=True, timeout=600,
+                              check=False)
