@@ -72,5 +72,5 @@ def require_launched(session: boto3.Session, stack_name: str, *, hook: str) -> N
         stacks = client(session, "cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
     status = stacks[0]["StackStatus"] if stacks else "absent"
     if status not in LAUNCHED_STATES:
-        raise AwsStateError(f"{hook}: stack {stack_name!r} is {status}, so its launch did not succeed; {hook} "
+        raise AwsStateError(f"stack {stack_name!r} is {status}, so its launch did not succeed; {hook} "
                             "did nothing. Fix the stack and launch it again")

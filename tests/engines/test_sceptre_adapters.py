@@ -119,7 +119,7 @@ def test_hook_refuses_to_run_after_a_launch_that_failed(live_world: World):
 
     # then it refuses, saying why, and the listener is unchanged
     assert str(caught.value) == (
-        "ecs_cutover failed: ecs_cutover: stack 'ecs-dev-app-web-v2' is UPDATE_ROLLBACK_COMPLETE, so its launch "
+        "ecs_cutover failed: stack 'ecs-dev-app-web-v2' is UPDATE_ROLLBACK_COMPLETE, so its launch "
         "did not succeed; ecs_cutover did nothing. Fix the stack and launch it again")
     assert live_world.live_version() == "v1"
 
