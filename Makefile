@@ -1,7 +1,9 @@
 # Everything starts from a fresh machine with only Python 3.11: `make test`, `make demo`.
+# `make demo ENGINE=cfngin` or `ENGINE=sceptre` tells the same story with Runway's CFNgin or Sceptre.
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+ENGINE ?= stacker
 DEPS   := $(VENV)/.deps-installed
 PKG    := $(VENV)/.package-installed
 SOURCES := $(shell find stacker_ecs -name '*.py') setup.py stacker_ecs_py311.pth
@@ -10,12 +12,12 @@ SOURCES := $(shell find stacker_ecs -name '*.py') setup.py stacker_ecs_py311.pth
 
 install: $(PKG)
 
-# Third-party packages at tested versions, then stacker without its stale pins. In this order pip
-# has nothing to report: a --no-deps install checks no requirements (its pins are unmet on purpose).
-$(DEPS): requirements.txt requirements-stacker.txt
+# Third-party packages: everything at tested versions (Runway's CFNgin included), then stacker and
+# Sceptre without their stale pins (--no-deps, last, so pip has no conflict to report).
+$(DEPS): requirements.txt requirements-stacker.txt requirements-sceptre.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.txt
-	$(BIN)/pip install -q --no-deps -r requirements-stacker.txt
+	$(BIN)/pip install -q --no-deps -r requirements-stacker.txt -r requirements-sceptre.txt
 	touch $@
 
 # This package, as a regular (non-editable) install so the .pth compatibility hook lands in
@@ -33,7 +35,7 @@ lint: $(PKG)
 	$(BIN)/ruff check stacker_ecs emulator tests scripts
 
 demo: $(PKG)
-	$(BIN)/python -m scripts.demo
+	$(BIN)/python -m scripts.demo --engine $(ENGINE)
 
 bench: $(PKG)
 	$(BIN)/python -m scripts.bench

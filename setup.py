@@ -16,7 +16,8 @@ SITE_PACKAGES = os.path.relpath(sysconfig.get_path("purelib"), sysconfig.get_pat
 setup(
     name="stacker_ecs",
     version="0.1.0",
-    description="Blue/green ECS deployments from CloudFormation, as stacker blueprints, hooks and lookups.",
+    description="Blue/green ECS deployments from CloudFormation: blueprints, hooks and lookups for stacker, "
+                "Runway CFNgin and Sceptre.",
     python_requires=">=3.11",
     packages=find_packages(include=["stacker_ecs", "stacker_ecs.*"]),
     data_files=[(SITE_PACKAGES, ["stacker_ecs_py311.pth"])],
@@ -25,14 +26,29 @@ setup(
         "awacs>=2.4,<3",
         "boto3>=1.34",
         "pydantic>=2.6,<3",
-        # stacker's run-time needs on Python 3 (stacker itself: pip install --no-deps stacker==1.7.2)
-        "future",
-        "schematics==2.1.1",
-        "formic2",
-        "GitPython",
-        "python-dateutil",
-        "PyYAML",
-        "Jinja2",
     ],
-    entry_points={"console_scripts": ["stacker-ecs=stacker_ecs.cli:main"]},
+    extras_require={
+        # stacker 1.7.2's run-time needs on Python 3; stacker itself goes in with
+        # `pip install --no-deps stacker==1.7.2` (its pins are stale; see README).
+        "stacker": ["future", "schematics==2.1.1", "formic2", "GitPython", "python-dateutil", "PyYAML", "Jinja2"],
+        "cfngin": ["runway>=2.8,<3"],
+        "sceptre": ["sceptre>=4.7,<5"],
+    },
+    entry_points={
+        "console_scripts": ["stacker-ecs=stacker_ecs.cli:main"],
+        "sceptre.template_handlers": ["stacker_ecs=stacker_ecs.sceptre.handler:Blueprint"],
+        "sceptre.hooks": [
+            "ecs_verify_health=stacker_ecs.sceptre.hooks:VerifyHealth",
+            "ecs_cutover=stacker_ecs.sceptre.hooks:Cutover",
+            "ecs_rollback=stacker_ecs.sceptre.hooks:Rollback",
+            "ecs_cleanup=stacker_ecs.sceptre.hooks:Cleanup",
+        ],
+        "sceptre.resolvers": [
+            "ecs_live_version=stacker_ecs.sceptre.resolvers:LiveVersion",
+            "alb_listener=stacker_ecs.sceptre.resolvers:Listener",
+            "alb_rule_priority=stacker_ecs.sceptre.resolvers:RulePriority",
+            "ecs_live_desired_count=stacker_ecs.sceptre.resolvers:LiveDesiredCount",
+            "ecs_version_desired_count=stacker_ecs.sceptre.resolvers:VersionDesiredCount",
+        ],
+    },
 )

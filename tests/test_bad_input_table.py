@@ -97,7 +97,7 @@ TABLE: list[Row] = [
         stacker_build(variables={"TaskDefinitionFile": "config/apps/web/missing.json"}),
         ("TaskDefinitionFile", "is not a file", "fix the path"), "stacker build exits 1",
         "stack 'app-web-v3' (Version blueprint): TaskDefinitionFile: 'config/apps/web/missing.json' is not a "
-        "file (relative paths start at the directory stacker runs in…"),
+        "file (relative paths start at the directory the engine runs…"),
     Row("variable-task-definition-twice", VARIABLE, "both `TaskDefinition` and `TaskDefinitionFile`",
         stacker_build(variables={"TaskDefinition": INLINE_TASK}),
         ("TaskDefinition/TaskDefinitionFile", "give exactly one of them"), "stacker build exits 1",
@@ -179,7 +179,7 @@ TABLE: list[Row] = [
         hook("cleanup", app="api"),
         ("ecs-dev-app-api", "check the app name and namespace"), "hook returns False",
         "cleanup failed: api: no application stack 'ecs-dev-app-api'; check the app name and namespace, or "
-        "deploy the application stack first (stacker build)"),
+        "deploy the application stack first"),
     # ---- lookup arguments (stacker_ecs.lookups.*) ----
     Row("lookup-argument-typo", LOOKUP, "`${alb_rule_priority web::versoin=v2}`",
         lookup(lookups.RulePriorityLookup, "web::versoin=v2"),
@@ -218,7 +218,7 @@ TABLE: list[Row] = [
         lookup(lookups.LiveVersionLookup, "api"),
         ("ecs-dev-app-api", "check the app name and namespace"), "raises AwsStateError",
         "api: no application stack 'ecs-dev-app-api'; check the app name and namespace, or deploy the "
-        "application stack first (stacker build)"),
+        "application stack first"),
     Row("lookup-listener-full", LOOKUP, "`${alb_rule_priority web::version=v3, max_rules=2}` (2 rules taken)",
         lookup(lookups.RulePriorityLookup, "web::version=v3, max_rules=2"),
         ("limit of 2", "run the cleanup hook"), "raises AwsStateError",
@@ -261,7 +261,7 @@ TABLE: list[Row] = [
         stacker_ecs("status", "api", *NS),
         ("ecs-dev-app-api", "check the app name and namespace"), "exit 1",
         "stacker-ecs status: api: no application stack 'ecs-dev-app-api'; check the app name and namespace, or "
-        "deploy the application stack first (stacker build)"),
+        "deploy the application stack first"),
 ]
 
 

@@ -1,42 +1,26 @@
-"""What the three blueprints share: variables generated from a spec, typos refused, names checked."""
+"""The stacker side of a blueprint: stacker's ``Blueprint`` around :mod:`stacker_ecs.core.blueprint`."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic_core import PydanticUndefined
 from stacker.blueprints.base import Blueprint
-from troposphere import Template
 
-from stacker_ecs.core.errors import ConfigError
-from stacker_ecs.core.model import Spec, parse
-
-
-def variables_from_spec(spec: type[Spec]) -> dict[str, dict[str, Any]]:
-    """Return stacker ``VARIABLES`` for ``spec``: one per field, described and defaulted by the spec.
-
-    The type is ``object`` because the spec judges every value (and coerces strings returned by
-    lookups); defaults live in the spec only.
-    """
-    variables: dict[str, dict[str, Any]] = {}
-    for name, field in spec.model_fields.items():
-        definition: dict[str, Any] = {"type": object, "description": field.description or name}
-        if not field.is_required():
-            default = field.get_default(call_default_factory=True)
-            definition["default"] = None if default is PydanticUndefined else default
-        variables[field.alias or name] = definition
-    return variables
+from stacker_ecs.core import blueprint as core
+from stacker_ecs.core.model import Spec
 
 
 class SpecBlueprint(Blueprint):
-    """A stacker blueprint whose variables are a :class:`Spec`, rendered by one builder."""
+    """A stacker blueprint whose variables are a :class:`Spec`, rendered by one core builder."""
 
+    KIND: ClassVar[str]
     SPEC: ClassVar[type[Spec]]
     VARIABLES: ClassVar[dict[str, dict[str, Any]]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.VARIABLES = variables_from_spec(cls.SPEC)
+        cls.SPEC = core.BLUEPRINTS[cls.KIND].spec
+        cls.VARIABLES = core.variables_from_spec(cls.SPEC)
 
     @property
     def where(self) -> str:
@@ -45,42 +29,16 @@ class SpecBlueprint(Blueprint):
 
     def resolve_variables(self, provided_variables: list[Any]) -> None:
         """Refuse unknown variables (stacker would drop them silently) and missing required ones."""
-        given = {v.name for v in provided_variables}
-        known = ", ".join(sorted(self.VARIABLES))
-        problems = [f"{name}: unknown variable; check the spelling or remove it (known: {known})"
-                    for name in sorted(given - set(self.VARIABLES))]
-        problems += [f"{name}: required but not given; set it in the stack's variables ({definition['description']})"
-                     for name, definition in sorted(self.VARIABLES.items())
-                     if "default" not in definition and name not in given]
-        if problems:
-            raise ConfigError(problems, where=self.where)
+        core.check_variables(self.SPEC, (v.name for v in provided_variables), where=self.where,
+                             set_them="in the stack's variables")
         super().resolve_variables(provided_variables)
 
-    def spec(self) -> Spec:
-        """Return the validated spec of this stack's variables."""
-        return parse(self.SPEC, self.get_variables(), where=self.where)
-
-    def check_stack_name(self, expected: str) -> None:
-        """Refuse a stack whose CloudFormation name is not the one hooks and lookups look for."""
+    def create_template(self) -> None:
+        """Validate the variables, check the stack's name, and render the template."""
+        namespace = core.check_namespace(
+            self.context.namespace, where=self.where,
+            fix="set 'namespace' in the config (e.g. ${namespace} from the environment file)")
         stack = self.context.get_stack(self.name)
-        actual = stack.fqn if stack else self.context.get_fqn(self.name)
-        if actual != expected:
-            prefix = f"{self.context.namespace}-" if self.context.namespace else ""
-            raise ConfigError(
-                f"stack name: deployed as {actual!r}, but hooks and lookups find this stack as "
-                f"{expected!r}; name the stack {expected.removeprefix(prefix)!r} in the config",
-                where=self.where)
-
-    def use(self, template: Template) -> None:
-        """Make ``template`` the rendered template of this blueprint."""
-        self.template = template
-
-    @property
-    def namespace(self) -> str:
-        """Return the stacker namespace, which names the environment's stacks."""
-        namespace = self.context.namespace
-        if not namespace:
-            raise ConfigError("namespace: empty; stacker_ecs names stacks '<namespace>-...', so set "
-                              "'namespace' in the config (e.g. ${namespace} from the environment file)",
-                              where=self.where)
-        return namespace
+        self.template = core.render(self.KIND, self.get_variables(), namespace=namespace,
+                                    stack_name=stack.fqn if stack else self.context.get_fqn(self.name),
+                                    where=self.where)

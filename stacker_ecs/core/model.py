@@ -13,7 +13,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class Spec(BaseModel):
-    """Blueprint settings: PascalCase names (as in stacker ``variables``), typos are errors."""
+    """Blueprint settings: PascalCase names (as in blueprint variables), typos are errors."""
 
     model_config = ConfigDict(
         extra="forbid",

@@ -3,7 +3,8 @@
 What templates and operations exchange (output keys, stack descriptions, tags) is in
 :mod:`stacker_ecs.core.contract`.
 
-The three stacks of one environment (a stacker namespace) are named::
+The three stacks of one environment (a namespace: stacker's and CFNgin's, or Sceptre's
+``<project_code>-<group path>``) are named::
 
     <namespace>-cluster                     the ECS cluster
     <namespace>-app-<app>                   the application stack (ALB, listeners, DNS)
@@ -128,7 +129,7 @@ def app_host(app: str, domain: str) -> str:
 
 
 def export_name(stack_name: str, output: str) -> str:
-    """Return the CloudFormation export name of a stack output, for tools outside stacker."""
+    """Return the CloudFormation export name of a stack output, for tools outside the engine."""
     return f"{stack_name}-{output}"
 
 

@@ -1,8 +1,9 @@
 """stacker hooks that run the deployment lifecycle: ``path: stacker_ecs.hooks.<name>``.
 
-Each hook parses its ``args`` into a model (a typo is an error), calls one core operation with an
-AWS context (:func:`stacker_ecs.core.aws.context_for`) built on stacker's session for the
-provider's region, and returns a dict (for ``data_key``). When the operation refuses or fails (a
+Each hook hands its ``args`` to :func:`stacker_ecs.core.hooks.run_hook`, which parses them into a
+model (a typo is an error) and calls one core operation with an AWS context
+(:func:`stacker_ecs.core.aws.context_for`) built on stacker's session for the provider's region;
+the hook returns the operation's dict (for ``data_key``). When the operation refuses or fails (a
 :class:`StackerEcsError`), the hook logs its message once and returns False: stacker then ends a
 ``required`` hook's build with exit status 1 and no traceback (a raised exception would be printed
 twice, with two tracebacks, by stacker 1.7). Anything else (a bug) propagates. Example (see config/stacker-Dev.yml)::
@@ -27,39 +28,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from stacker.session_cache import get_session
 
-from stacker_ecs.core.aws import context_for
-from stacker_ecs.core.errors import ConfigError, StackerEcsError
-from stacker_ecs.core.model import Args, parse
-from stacker_ecs.core.ops.cleanup import CleanupArgs
-from stacker_ecs.core.ops.cleanup import cleanup as _cleanup
-from stacker_ecs.core.ops.cutover import CutoverArgs
-from stacker_ecs.core.ops.cutover import cutover as _cutover
-from stacker_ecs.core.ops.rollback import RollbackArgs
-from stacker_ecs.core.ops.rollback import rollback as _rollback
-from stacker_ecs.core.ops.verify import VerifyHealthArgs
-from stacker_ecs.core.ops.verify import verify_health as _verify_health
+from stacker_ecs.core.errors import StackerEcsError
+from stacker_ecs.core.hooks import run_hook
 from stacker_ecs.core.ops.wait import Clock
 
-A = TypeVar("A", bound=Args)
 LOGGER = logging.getLogger(__name__)
 
 
-def _stacker_hook(name: str, model: type[A], operation: Callable[..., dict[str, Any]],
-                  doc: str) -> Callable[..., dict[str, Any] | bool]:
-    """Return the stacker hook ``name``: parse the args into ``model``, build the operation's AWS context,
-    run ``operation``, and turn our failures into stacker's (one logged message, a falsy result)."""
+def _stacker_hook(name: str, doc: str) -> Callable[..., dict[str, Any] | bool]:
+    """Return the stacker hook ``name``: run core hook ``name`` on the args (the config's namespace
+    by default), and turn our failures into stacker's (one logged message, a falsy result)."""
 
     def hook(provider: Any, context: Any, *, clock: Clock | None = None, **kwargs: Any) -> dict[str, Any] | bool:
+        data = dict(kwargs)
+        namespace = getattr(context, "namespace", None)
+        if namespace and "namespace" not in data:
+            data["namespace"] = namespace
         try:
-            if clock is not None and not isinstance(clock, Clock):
-                raise ConfigError("clock: not an argument of this hook; remove it",
-                                  where=f"hook stacker_ecs.hooks.{name} args")
-            args = _args(model, name, context, kwargs)
-            return operation(context_for(get_session(getattr(provider, "region", None)), args, clock), args)
+            return run_hook(name, data, get_session(getattr(provider, "region", None)),
+                            where=f"hook stacker_ecs.hooks.{name} args", clock=clock)
         except StackerEcsError as exc:
             LOGGER.error("%s failed: %s", name, exc)
             return False
@@ -69,17 +60,8 @@ def _stacker_hook(name: str, model: type[A], operation: Callable[..., dict[str, 
     return hook
 
 
-def _args(model: type[A], hook: str, context: Any, kwargs: dict[str, Any]) -> A:
-    data = dict(kwargs)
-    namespace = getattr(context, "namespace", None)
-    if namespace and "namespace" not in data:
-        data["namespace"] = namespace
-    return parse(model, data, where=f"hook stacker_ecs.hooks.{hook} args")
-
-
-verify_health = _stacker_hook("verify_health", VerifyHealthArgs, _verify_health,
+verify_health = _stacker_hook("verify_health",
                               "Wait until the version has healthy targets; fail fast, saying why, when it will not.")
-cutover = _stacker_hook("cutover", CutoverArgs, _cutover,
-                        "Make a version live: scale to the live size, verify, switch the listener once.")
-rollback = _stacker_hook("rollback", RollbackArgs, _rollback, "Make the previous live version live again.")
-cleanup = _stacker_hook("cleanup", CleanupArgs, _cleanup, "Delete version stacks that are not live.")
+cutover = _stacker_hook("cutover", "Make a version live: scale to the live size, verify, switch the listener once.")
+rollback = _stacker_hook("rollback", "Make the previous live version live again.")
+cleanup = _stacker_hook("cleanup", "Delete version stacks that are not live.")

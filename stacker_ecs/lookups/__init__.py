@@ -7,7 +7,8 @@
       ecs_live_desired_count: stacker_ecs.lookups.LiveDesiredCountLookup
       ecs_version_desired_count: stacker_ecs.lookups.VersionDesiredCountLookup
 
-Each handler parses its query, calls one read in :mod:`stacker_ecs.core.ops.queries`, and returns a
+Each handler hands its query to :func:`stacker_ecs.core.hooks.run_lookup` (which parses it, builds
+the AWS context and calls one read in :mod:`stacker_ecs.core.ops.queries`) and returns a
 string (what CloudFormation parameters and blueprint variables take). These are plain classes
 (no metaclass), as stacker 1.7 requires.
 """
@@ -19,17 +20,12 @@ from typing import Any
 from stacker.lookups.handlers import LookupHandler
 from stacker.session_cache import get_session
 
-from stacker_ecs.core.aws import AwsContext, context_for
-from stacker_ecs.core.ops import queries, start
-from stacker_ecs.core.query import parse_query
+from stacker_ecs.core.hooks import run_lookup
 
 
-def _aws(provider: Any, query: Any) -> AwsContext:
-    return context_for(get_session(getattr(provider, "region", None)), query)
-
-
-def _namespace(context: Any) -> str | None:
-    return getattr(context, "namespace", None) or None
+def _lookup(name: str, value: str, context: Any, provider: Any) -> str:
+    return run_lookup(name, value, get_session(getattr(provider, "region", None)),
+                      namespace=getattr(context, "namespace", None) or None)
 
 
 class LiveVersionLookup(LookupHandler):
@@ -38,8 +34,7 @@ class LiveVersionLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the live version of the app."""
-        query = parse_query(queries.LiveVersionQuery, value, lookup="ecs_live_version", namespace=_namespace(context))
-        return queries.find_live_version(_aws(provider, query), query)
+        return _lookup("ecs_live_version", value, context, provider)
 
 
 class ListenerLookup(LookupHandler):
@@ -48,8 +43,7 @@ class ListenerLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the listener ARN."""
-        query = parse_query(queries.AppQuery, value, lookup="alb_listener", namespace=_namespace(context))
-        return queries.find_listener_arn(_aws(provider, query), query)
+        return _lookup("alb_listener", value, context, provider)
 
 
 class RulePriorityLookup(LookupHandler):
@@ -58,9 +52,7 @@ class RulePriorityLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the priority as a string."""
-        query = parse_query(queries.RulePriorityQuery, value, lookup="alb_rule_priority",
-                            namespace=_namespace(context))
-        return str(queries.find_rule_priority(_aws(provider, query), query))
+        return _lookup("alb_rule_priority", value, context, provider)
 
 
 class LiveDesiredCountLookup(LookupHandler):
@@ -69,9 +61,7 @@ class LiveDesiredCountLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the desired count as a string."""
-        query = parse_query(queries.LiveDesiredCountQuery, value, lookup="ecs_live_desired_count",
-                            namespace=_namespace(context))
-        return str(queries.find_live_desired_count(_aws(provider, query), query))
+        return _lookup("ecs_live_desired_count", value, context, provider)
 
 
 class VersionDesiredCountLookup(LookupHandler):
@@ -84,6 +74,4 @@ class VersionDesiredCountLookup(LookupHandler):
     @classmethod
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the desired count as a string."""
-        query = parse_query(start.VersionCountQuery, value, lookup="ecs_version_desired_count",
-                            namespace=_namespace(context))
-        return str(start.find_version_desired_count(_aws(provider, query), query))
+        return _lookup("ecs_version_desired_count", value, context, provider)

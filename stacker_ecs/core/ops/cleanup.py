@@ -35,7 +35,7 @@ class CleanupArgs(Args):
     app: str
     """The app whose old versions go."""
     namespace: str
-    """Default (in stacker): the config's namespace."""
+    """Default: the config's namespace (stacker, CFNgin) or the Sceptre stack's."""
     keep_last: int = Field(default=0, ge=0)
     """Default: 0; also keep this many newest versions besides the live (and previous live) one."""
     keep_previous: bool = True

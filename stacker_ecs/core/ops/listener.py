@@ -88,7 +88,7 @@ def describe_application(aws: AwsContext, namespace: str, app: str) -> Applicati
     if stack is None:
         raise AwsStateError(
             f"no application stack {stack_name!r}; check the app name and namespace, or deploy the "
-            "application stack first (stacker build)", app=app)
+            "application stack first", app=app)
     outputs = contract.outputs_of(stack)
     missing = [k for k in contract.APPLICATION_OUTPUTS_READ if k not in outputs]
     if missing:

@@ -20,7 +20,7 @@ class AppQuery(Args):
     app: str
     """The app, as in its application stack's name."""
     namespace: str
-    """Default: the stacker namespace of the config."""
+    """Default: the config's namespace (stacker, CFNgin) or the Sceptre stack's."""
 
     _app = field_validator("app")(lambda v: check_name("app", v))
 

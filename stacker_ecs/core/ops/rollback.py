@@ -27,7 +27,7 @@ class RollbackArgs(Args):
     app: str
     """The app to roll back."""
     namespace: str
-    """Default (in stacker): the config's namespace."""
+    """Default: the config's namespace (stacker, CFNgin) or the Sceptre stack's."""
     timeout_seconds: float = Field(default=600, gt=0)
     """Default: 600; how long the previous version gets to be healthy at the live size."""
     force: bool = False

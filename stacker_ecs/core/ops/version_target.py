@@ -23,7 +23,7 @@ class VersionArgs(Args):
     version: str
     """The version, as in its stack's name."""
     namespace: str
-    """Default (in stacker): the config's namespace."""
+    """Default: the config's namespace (stacker, CFNgin) or the Sceptre stack's."""
 
     _app = field_validator("app")(lambda v: check_name("app", v))
     _version = field_validator("version", mode="before")(lambda v: check_version(str(v)))
@@ -45,13 +45,13 @@ def describe_version(aws: AwsContext, namespace: str, app: str, version: str) ->
     stack_name = naming.version_stack(namespace, app, version)
     stack = describe_stack(aws, stack_name)
     if stack is None:
-        raise AwsStateError(f"no version stack {stack_name!r}; deploy the version first (stacker build)",
+        raise AwsStateError(f"no version stack {stack_name!r}; deploy the version first",
                             app=app, version=version)
     status = stack["StackStatus"]
     outputs = contract.outputs_of(stack)
     if status not in HEALTHY_STACK_STATES or not set(contract.VERSION_OUTPUTS_READ) <= set(outputs):
         raise AwsStateError(f"version stack {stack_name!r} is {status}; it has no running service to check. "
-                            "Deploy the version again (stacker build) or deploy a new one",
+                            "Deploy the version again or deploy a new one",
                             app=app, version=version)
     if outputs.get(contract.APP, app) != app:
         raise AwsStateError(f"stack {stack_name!r} belongs to app {outputs[contract.APP]!r}, not {app!r}; "

@@ -26,7 +26,7 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
 class ApplicationSpec(Spec):
-    """Settings of an application stack (the stacker ``variables`` of ``Application``)."""
+    """Settings of an application stack (the variables of the ``Application`` blueprint)."""
 
     app: str
     """App name: lower-case letters, digits and single '-'; part of stack and host names."""

@@ -26,7 +26,7 @@ AMI_PARAMETER = "EcsAmiId"
 
 
 class ClusterSpec(Spec):
-    """Settings of the cluster stack (the stacker ``variables`` of ``Cluster``)."""
+    """Settings of the cluster stack (the variables of the ``Cluster`` blueprint)."""
 
     environment: str
     """Environment name, e.g. ``dev``: used in tags and resource names."""

@@ -45,7 +45,7 @@ def load_task_definition(path: str, substitutions: dict[str, str]) -> dict[str, 
     """Read an ``ecs.json`` file, replacing ``${App}``, ``${Version}``, ``${Environment}``."""
     file = Path(path)
     if not file.is_file():
-        raise ValueError(f"{path!r} is not a file (relative paths start at the directory stacker "
+        raise ValueError(f"{path!r} is not a file (relative paths start at the directory the engine "
                          f"runs in, {Path.cwd()}); fix the path")
     text = string.Template(file.read_text()).safe_substitute(substitutions)
     try:

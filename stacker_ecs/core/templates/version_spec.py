@@ -1,4 +1,4 @@
-"""Settings of a version stack: the stacker ``variables`` of the ``Version`` blueprint, validated."""
+"""Settings of a version stack: the variables of the ``Version`` blueprint, validated."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from stacker_ecs.core.validation import check_name, check_version
 
 
 class VersionSpec(Spec):
-    """Settings of a version stack (the stacker ``variables`` of ``Version``)."""
+    """Settings of a version stack (the variables of the ``Version`` blueprint)."""
 
     app: str
     """App name, as in the application stack."""

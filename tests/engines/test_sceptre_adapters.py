@@ -1,0 +1,149 @@
+"""The Sceptre adapters: the template handler's namespace and refusals, hooks and resolvers on moto."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from sceptre.connection_manager import ConnectionManager
+from sceptre.exceptions import SceptreException
+
+from emulator.states import set_stack_status
+from stacker_ecs.core import naming
+from stacker_ecs.sceptre.common import derived_namespace, stack_namespace
+from stacker_ecs.sceptre.hooks import Cutover, Rollback
+from stacker_ecs.sceptre.resolvers import LiveDesiredCount, LiveVersion
+from tests.blueprints.test_blueprints_render import CLUSTER_VARIABLES, VERSION_VARIABLES
+from tests.core.ops.conftest import NAMESPACE, REGION, World
+from tests.engines.render_support import sceptre_handler, sceptre_template
+
+
+def sceptre_stack(path: str, external_name: str, **group_config: str) -> SimpleNamespace:
+    """What Sceptre hands a hook or resolver as ``self.stack`` (project ``ecs``), with a real connection manager."""
+    return SimpleNamespace(name=path, project_code="ecs", external_name=external_name,
+                           stack_group_config=group_config,
+                           connection_manager=ConnectionManager(REGION, None, external_name))
+
+
+def version_stack(version: str) -> SimpleNamespace:
+    """The example's version stack file ``dev/app-web-version.yaml``, launched as ``version``."""
+    return sceptre_stack("dev/app-web-version", naming.version_stack(NAMESPACE, "web", version))
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("dev/cluster", "ecs-dev"), ("prod/eu/cluster", "ecs-prod-eu"), ("cluster", "ecs")])
+def test_namespace_is_the_project_code_and_the_group_path(path, expected):
+    assert derived_namespace("ecs", path) == expected
+
+
+def test_explicit_namespace_in_the_group_config_wins():
+    stack = sceptre_stack("dev/app-web-version", "team-app-web-v1", ecs_namespace="team")
+
+    assert stack_namespace(stack) == "team"
+
+
+def test_handler_refuses_a_stack_named_otherwise_than_hooks_find_it():
+    handler = sceptre_handler("version", "dev/app-web-version", "ecs-dev-web-v1", VERSION_VARIABLES)
+
+    with pytest.raises(SceptreException) as caught:
+        handler.handle()
+
+    message = str(caught.value)
+    assert "stack name: deployed as 'ecs-dev-web-v1'" in message
+    assert "find this stack as '<project_code>-dev-app-web-v1'" in message
+    assert "name the stack file 'app-web-v1.yaml' or set stack_name to that name" in message
+
+
+def test_handler_refuses_a_stack_outside_its_groups_namespace():
+    with pytest.raises(SceptreException, match="deployed as 'ecs-prod-cluster'"):
+        sceptre_handler("cluster", "dev/cluster", "ecs-prod-cluster", CLUSTER_VARIABLES).handle()
+
+
+def test_handler_with_an_explicit_namespace_checks_the_name_against_it():
+    template = sceptre_template("cluster", "dev/cluster", "team-cluster", CLUSTER_VARIABLES, ecs_namespace="team")
+    assert "Cluster" in template["Resources"]
+
+    with pytest.raises(SceptreException, match="find this stack as 'team-cluster'"):
+        sceptre_handler("cluster", "dev/cluster", "ecs-dev-cluster", CLUSTER_VARIABLES, ecs_namespace="team").handle()
+
+
+def test_handler_bad_variables_are_one_line_listing_each_problem():
+    variables = {**CLUSTER_VARIABLES, "Capacityy": "ec2"}
+    del variables["VpcId"]
+
+    with pytest.raises(SceptreException) as caught:
+        sceptre_handler("cluster", "dev/cluster", "ecs-dev-cluster", variables).handle()
+
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("stack 'dev/cluster' (cluster blueprint): 2 problems: Capacityy: unknown variable")
+    assert "VpcId: required but not given; set it in sceptre_user_data" in message
+
+
+def test_handler_reads_a_relative_task_definition_file_from_the_project_directory(tmp_path):
+    (tmp_path / "ecs.json").write_text('{"containerDefinitions": [{"name": "web", "image": "nginx:1", '
+                                       '"memory": 256, "portMappings": [{"containerPort": 80}]}]}')
+    variables = {**VERSION_VARIABLES, "TaskDefinitionFile": "ecs.json"}
+
+    template = sceptre_template("version", "dev/app-web-version", "ecs-dev-app-web-v1", variables,
+                                project_path=str(tmp_path))
+
+    (task,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition"]
+    assert task["Properties"]["ContainerDefinitions"][0]["Image"] == "nginx:1"
+
+
+def test_cutover_hook_makes_the_version_live(live_world: World):
+    live_world.set_desired_count("v2", 2)
+    live_world.sync()
+
+    Cutover({"app": "web", "version": "v2", "timeout_seconds": 1}, version_stack("v2")).run()
+
+    assert live_world.live_version() == "v2"
+
+
+def test_hook_does_nothing_when_not_enabled(live_world: World):
+    Rollback({"enabled": False, "app": "web"}, version_stack("v2")).run()
+
+    assert live_world.live_version() == "v1"
+
+
+def test_hook_refuses_to_run_after_a_launch_that_failed(live_world: World):
+    # given Sceptre's launch of v2 failed (it still runs after_launch hooks)
+    live_world.set_desired_count("v2", 2)
+    live_world.sync()
+    set_stack_status(naming.version_stack(NAMESPACE, "web", "v2"), "UPDATE_ROLLBACK_COMPLETE")
+
+    # when the cutover hook runs
+    with pytest.raises(SceptreException) as caught:
+        Cutover({"app": "web", "version": "v2", "timeout_seconds": 1}, version_stack("v2")).run()
+
+    # then it refuses, saying why, and the listener is unchanged
+    assert str(caught.value) == (
+        "ecs_cutover failed: stack 'ecs-dev-app-web-v2' is UPDATE_ROLLBACK_COMPLETE, so its launch "
+        "did not succeed; ecs_cutover did nothing. Fix the stack and launch it again")
+    assert live_world.live_version() == "v1"
+
+
+@pytest.mark.parametrize(("argument", "problem"), [
+    ({"app": "web", "versoin": "v2"}, "versoin: unknown name"),
+    ({"enabled": "maybe", "app": "web", "version": "v2"}, "enabled: 'maybe' is not true or false"),
+    ("web v2", "give a mapping of the hook's args"),
+])
+def test_hook_bad_argument_is_refused_in_one_line(live_world: World, argument, problem):
+    with pytest.raises(SceptreException, match=problem):
+        Cutover(argument, version_stack("v2")).run()
+    assert live_world.live_version() == "v1"
+
+
+def test_resolvers_read_the_live_state_under_the_stack_namespace(live_world: World):
+    stack = version_stack("v3")
+
+    assert LiveVersion("web", stack).resolve() == "v1"
+    assert LiveDesiredCount("web::default=5", stack).resolve() == "2"
+
+
+def test_resolver_failure_is_one_sceptre_line_naming_the_fix(world: World):
+    world.deploy_version("v1")
+
+    with pytest.raises(SceptreException, match="!ecs_live_version web: web: no version is live yet"):
+        LiveVersion("web", version_stack("v1")).resolve()
