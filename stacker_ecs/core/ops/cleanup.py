@@ -19,7 +19,7 @@ from pydantic import Field, field_validator
 from stacker_ecs.core.aws import aws_call, client
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args
-from stacker_ecs.core.ops.live import describe_application, describe_listener, forward_weights
+from stacker_ecs.core.ops.live import describe_application, describe_listener, read_live_weights
 from stacker_ecs.core.ops.version_stacks import VersionStack, list_version_stacks
 from stacker_ecs.core.ops.wait import Clock, poll_intervals
 from stacker_ecs.core.validation import check_name
@@ -127,10 +127,7 @@ def cleanup(session: boto3.Session, args: CleanupArgs, clock: Clock | None = Non
 def _delete_unless_live(session: boto3.Session, listener_arn: str, stack: VersionStack,
                         args: CleanupArgs) -> str | None:
     """Re-read the listener, then delete the stack unless it became live; return why it was skipped."""
-    elbv2 = client(session, "elbv2")
-    with aws_call("DescribeListeners", args.app):
-        listener = elbv2.describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]
-    weights = forward_weights(listener.get("DefaultActions", []))
+    weights = read_live_weights(session, listener_arn)
     if stack.target_group_arn and weights.get(stack.target_group_arn, -1) > 0:
         LOGGER.warning("%s/%s: became live while cleanup ran; not deleted", args.app, stack.version)
         return "became live while cleanup ran"

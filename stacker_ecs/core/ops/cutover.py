@@ -1,7 +1,7 @@
 """Make a version live: scale it to the live size, verify it at that size, switch the listener once.
 
-The switch is one ``ModifyListener`` call (or, with ``steps_percent``, weighted steps that bake
-while alarms are watched, see :mod:`.progressive`) whose default action forwards to the new version at
+The switch is one write of the app's live listener rule (or, with ``steps_percent``, weighted
+steps that bake while alarms are watched, see :mod:`.progressive`) which forwards to the new version at
 weight 1 and keeps the old live version beside it at weight 0: no traffic goes there, but the
 listener itself now records what rollback returns to. Happy path: 6 AWS calls (read app, read
 rules, read both services, scale, read health, switch); re-running for the live version: 2.

@@ -1,9 +1,9 @@
 """Shift live traffic to a new version in weighted steps, baking each step while watching alarms.
 
-Each step is one ``ModifyListener`` call forwarding ``percent`` of requests to the new version and
-the rest to the live one. During the bake the given CloudWatch alarms are read (one
-``DescribeAlarms`` call per poll); if one goes off, the listener gets back exactly the default
-action it had before the cutover began, and the cutover fails naming the alarm and the step.
+Each step is one write of the app's live rule forwarding ``percent`` of requests to the new
+version and the rest to the live one. During the bake the given CloudWatch alarms are read (one
+``DescribeAlarms`` call per poll); if one goes off, the live rule gets back exactly the weights
+it had before the cutover began, and the cutover fails naming the alarm and the step.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import logging
 
 import boto3
 
+from stacker_ecs.core import naming
 from stacker_ecs.core.aws import aws_call, client
-from stacker_ecs.core.errors import UnhealthyVersionError
-from stacker_ecs.core.ops.live import ListenerState
+from stacker_ecs.core.errors import AwsCallError, UnhealthyVersionError
+from stacker_ecs.core.ops.live import ListenerState, describe_listener
 from stacker_ecs.core.ops.wait import Clock, poll_intervals
 
 LOGGER = logging.getLogger(__name__)
@@ -65,9 +66,27 @@ def alarm_in_alarm(session: boto3.Session, alarm_names: list[str]) -> str | None
 
 
 def forward(session: boto3.Session, state: ListenerState, weights: dict[str, int]) -> None:
-    """Set the listener's default action to forward by ``weights`` (target group ARN -> weight)."""
-    groups = [{"TargetGroupArn": arn, "Weight": weight} for arn, weight in weights.items()]
-    with aws_call("ModifyListener", state.application.app):
-        client(session, "elbv2").modify_listener(
-            ListenerArn=state.application.listener_arn,
-            DefaultActions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}])
+    """Set the live rule to forward by ``weights`` (target group ARN -> weight), creating it the first time.
+
+    The live rule belongs to the hooks, not to CloudFormation, so no stack update reverts it (the
+    listener's default action stays the template's constant 503). One call; two more when another
+    cutover created the rule since ``state`` was read.
+    """
+    actions = [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+        {"TargetGroupArn": arn, "Weight": weight} for arn, weight in weights.items()]}}]
+    elbv2 = client(session, "elbv2")
+    rule_arn = state.live_rule_arn
+    if rule_arn is None:
+        try:
+            with aws_call("CreateRule", state.application.app):
+                elbv2.create_rule(
+                    ListenerArn=state.application.listener_arn, Priority=naming.LIVE_RULE_PRIORITY,
+                    Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": [naming.LIVE_RULE_PATH]}}],
+                    Actions=actions)
+            return
+        except AwsCallError as exc:
+            if exc.code != "PriorityInUse":
+                raise
+        rule_arn = describe_listener(session, state.application).live_rule_arn
+    with aws_call("ModifyRule", state.application.app):
+        elbv2.modify_rule(RuleArn=rule_arn, Actions=actions)
