@@ -35,8 +35,8 @@ def test_status_prints_the_table_and_exits_0(world: World, capsys):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].split()[:2] == ["VERSION", "STACK"]
-    assert lines[2].split() == ["v1", "ecs-dev-app-web-v1", "CREATE_COMPLETE", "2/2", "2", "*",
-                                "https://web-v1.dev.example.com"]
+    assert lines[2].split() == ["v1", "ecs-dev-app-web-V-v1", "CREATE_COMPLETE", "2/2", "2", "*",
+                                "https://v1.web.dev.example.com"]
 
 
 def test_status_of_a_malformed_app_name_exits_1_saying_what_to_fix(world: World, capsys):

@@ -32,7 +32,10 @@ from typing import Any, TypeVar
 
 from stacker.session_cache import get_session
 
-from stacker_ecs.core.errors import StackerEcsError
+from stacker_ecs import stacker_log
+from stacker_ecs.core.build import BuildArgs
+from stacker_ecs.core.build import check_build as _check_build
+from stacker_ecs.core.errors import ConfigError, StackerEcsError
 from stacker_ecs.core.model import Args, parse
 from stacker_ecs.core.ops.cleanup import CleanupArgs
 from stacker_ecs.core.ops.cleanup import cleanup as _cleanup
@@ -40,11 +43,14 @@ from stacker_ecs.core.ops.cutover import CutoverArgs
 from stacker_ecs.core.ops.cutover import cutover as _cutover
 from stacker_ecs.core.ops.rollback import RollbackArgs
 from stacker_ecs.core.ops.rollback import rollback as _rollback
+from stacker_ecs.core.ops.teardown import TeardownArgs
+from stacker_ecs.core.ops.teardown import teardown as _teardown
 from stacker_ecs.core.ops.verify import VerifyHealthArgs
 from stacker_ecs.core.ops.verify import verify_health as _verify_health
 
 A = TypeVar("A", bound=Args)
 LOGGER = logging.getLogger(__name__)
+stacker_log.install()
 Hook = Callable[..., dict[str, Any]]
 
 
@@ -100,3 +106,40 @@ def cleanup(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
     """Delete version stacks that are not live."""
     args = _args(CleanupArgs, "cleanup", context, kwargs)
     return _cleanup(_session(provider), args)
+
+
+@_stacker_hook
+def teardown(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
+    """Remove the app: its live rule, every version stack, then its application stack."""
+    args = _args(TeardownArgs, "teardown", context, kwargs)
+    return _teardown(_session(provider), args)
+
+
+APPLICATION_BLUEPRINT = "stacker_ecs.blueprints.application.Application"
+HOOK_ARGS: dict[str, type[Args]] = {
+    "verify_health": VerifyHealthArgs, "cutover": CutoverArgs, "rollback": RollbackArgs,
+    "cleanup": CleanupArgs, "teardown": TeardownArgs,
+}
+
+
+@_stacker_hook
+def check_build(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
+    """``pre_build``: refuse a build whose switches, app, version or hook arguments are wrong, before any change.
+
+    The apps are the ``App`` variables of the config's Application stacks. Every enabled
+    ``stacker_ecs.hooks.*`` of ``post_build`` has its arguments checked as it will receive them.
+    """
+    apps = [str((stack.variables or {}).get("App")) for stack in context.config.stacks or []
+            if stack.class_path == APPLICATION_BLUEPRINT and stack.enabled]
+    result = _check_build(parse(BuildArgs, {**kwargs, "apps": apps}, where="hook stacker_ecs.hooks.check_build args"))
+    problems: list[str] = []
+    for hook in context.config.post_build or []:
+        name = str(hook.path).removeprefix("stacker_ecs.hooks.")
+        if name in HOOK_ARGS and hook.enabled:
+            try:
+                _args(HOOK_ARGS[name], name, context, dict(hook.args or {}))
+            except ConfigError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise ConfigError(problems, where="post_build hooks")
+    return result

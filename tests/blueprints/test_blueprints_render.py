@@ -130,7 +130,7 @@ def test_blueprint_application_renders_load_balancer_listeners_and_dns():
 
 def test_blueprint_version_renders_task_service_and_host_rule_from_lookup_strings():
     # given RulePriority and DesiredCount as the strings lookups return
-    template = render(stack_definition("app-web-v1", Version, VERSION_VARIABLES))
+    template = render(stack_definition("app-web-V-v1", Version, VERSION_VARIABLES))
 
     assert types_of(template) == {
         naming.TASK_DEFINITION: "AWS::ECS::TaskDefinition",
@@ -145,14 +145,14 @@ def test_blueprint_version_renders_task_service_and_host_rule_from_lookup_string
 
 
 def test_blueprint_version_with_autoscaling_adds_the_scaling_resources():
-    template = render(stack_definition("app-web-v1", Version, {**VERSION_VARIABLES, "Autoscaling": True}))
+    template = render(stack_definition("app-web-V-v1", Version, {**VERSION_VARIABLES, "Autoscaling": True}))
 
     assert types_of(template)[naming.SCALABLE_TARGET] == "AWS::ApplicationAutoScaling::ScalableTarget"
     assert types_of(template)[naming.SCALING_POLICY] == "AWS::ApplicationAutoScaling::ScalingPolicy"
 
 
 def test_blueprint_stack_name_set_with_stack_name_is_accepted():
-    template = render(stack_definition("web", Version, VERSION_VARIABLES, stack_name="app-web-v1"))
+    template = render(stack_definition("web", Version, VERSION_VARIABLES, stack_name="app-web-V-v1"))
 
     assert naming.SERVICE in template["Resources"]
 
@@ -176,8 +176,8 @@ def test_blueprint_example_config_renders_every_stack_once_lookups_are_resolved(
                               naming.version_stack(NAMESPACE, "web", "v1")]
     assert naming.CAPACITY_PROVIDER in rendered["ecs-dev-cluster"]["Resources"]
     assert naming.APP_RECORD in rendered["ecs-dev-app-web"]["Resources"]
-    rule = rendered["ecs-dev-app-web-v1"]["Resources"][naming.LISTENER_RULE]["Properties"]
-    assert rule["Conditions"][0]["HostHeaderConfig"]["Values"] == ["web-v1.dev.example.com"]
+    rule = rendered["ecs-dev-app-web-V-v1"]["Resources"][naming.LISTENER_RULE]["Properties"]
+    assert rule["Conditions"][0]["HostHeaderConfig"]["Values"] == ["v1.web.dev.example.com"]
 
 
 # ---- refusals ----------------------------------------------------------------------------------
@@ -205,25 +205,25 @@ def test_blueprint_unknown_variable_is_refused_naming_it(blueprint: type[SpecBlu
 
 def test_blueprint_missing_required_variable_is_refused_naming_it_and_the_fix():
     variables = {k: v for k, v in VERSION_VARIABLES.items() if k != "ListenerArn"}
-    stack = stacker_stack(stack_definition("app-web-v1", Version, variables))
+    stack = stacker_stack(stack_definition("app-web-V-v1", Version, variables))
 
     with pytest.raises(ConfigError, match="ListenerArn: required but not given; set it in the stack's variables"):
         stack.blueprint.resolve_variables(stack.variables)
 
 
 def test_blueprint_invalid_value_is_refused_when_rendering_with_the_stack_named():
-    stack = stacker_stack(stack_definition("app-web-12_b4c", Version, {**VERSION_VARIABLES, "Version": "12_b4c"}))
+    stack = stacker_stack(stack_definition("app-web-V-12_b4c", Version, {**VERSION_VARIABLES, "Version": "12_b4c"}))
     stack.blueprint.resolve_variables(stack.variables)
 
     with pytest.raises(ConfigError) as caught:
         stack.blueprint.render_template()
 
-    assert str(caught.value).startswith("stack 'app-web-12_b4c' (Version blueprint): Version: '12_b4c' has '_'")
+    assert str(caught.value).startswith("stack 'app-web-V-12_b4c' (Version blueprint): Version: '12_b4c' has '_'")
 
 
 @pytest.mark.parametrize(("name", "blueprint", "variables", "expected"), [
-    ("web-v1", Version, VERSION_VARIABLES, "app-web-v1"),
-    ("app-web-v2", Version, VERSION_VARIABLES, "app-web-v1"),
+    ("web-V-v1", Version, VERSION_VARIABLES, "app-web-V-v1"),
+    ("app-web-V-v2", Version, VERSION_VARIABLES, "app-web-V-v1"),
     ("web", Application, APPLICATION_VARIABLES, "app-web"),
     ("ecs-cluster", Cluster, CLUSTER_VARIABLES, "cluster"),
 ], ids=["version-without-app-prefix", "version-name-of-another-version", "application", "cluster"])

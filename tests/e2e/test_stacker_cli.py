@@ -30,11 +30,11 @@ def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
     assert cluster["Description"] == "ECS cluster of the dev environment (stacker_ecs)"
     outputs = {o["OutputKey"]: o["OutputValue"] for o in version["Outputs"]}
     assert outputs["Version"] == "v1"
-    assert outputs["Url"] == "https://web-v1.dev.example.com"
+    assert outputs["Url"] == "https://v1.web.dev.example.com"
     app_outputs = {o["OutputKey"]: o["OutputValue"] for o in app["Outputs"]}
     ecs = emulator.session.client("ecs")
     assert ecs.describe_clusters(clusters=[app_outputs["ClusterName"]])["clusters"][0]["status"] == "ACTIVE"
-    service = ecs.describe_services(cluster=app_outputs["ClusterName"], services=["web-v1"])["services"][0]
+    service = ecs.describe_services(cluster=app_outputs["ClusterName"], services=["web_v1"])["services"][0]
     assert service["desiredCount"] == 1
     elbv2 = emulator.session.client("elbv2")
     listener = elbv2.describe_listeners(ListenerArns=[app_outputs["ListenerArn"]])["Listeners"][0]
@@ -42,12 +42,12 @@ def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
     assert listener["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "503"
     rules = elbv2.describe_rules(ListenerArn=app_outputs["ListenerArn"])["Rules"]
     hosts = [c["HostHeaderConfig"]["Values"] for r in rules for c in r["Conditions"]]
-    assert ["web-v1.dev.example.com"] in hosts
+    assert ["v1.web.dev.example.com"] in hosts
     assert elbv2.describe_target_groups(TargetGroupArns=[outputs["TargetGroupArn"]])["TargetGroups"]
     # and stacker info prints the outputs
     info = emulator.stacker("web_version=v1", command="info")
     assert info.returncode == 0
-    assert "Url: https://web-v1.dev.example.com" in info.stderr + info.stdout
+    assert "Url: https://v1.web.dev.example.com" in info.stderr + info.stdout
 
 
 def test_stacker_diff_and_destroy_run_on_the_deployed_example(emulator):

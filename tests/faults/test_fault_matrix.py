@@ -165,7 +165,7 @@ def test_cutover_killed_after_scaling_and_before_the_switch_finishes_on_a_rerun(
     assert_live_serves(session, "v1")
     ecs = session.client("ecs")
     cluster = read_listener(session, NAMESPACE, APP).application.cluster_name
-    assert ecs.describe_services(cluster=cluster, services=["web-v2"])["services"][0]["desiredCount"] == 2
+    assert ecs.describe_services(cluster=cluster, services=["web_v2"])["services"][0]["desiredCount"] == 2
     # when the job runs again
     rerun = True
     result = OPERATIONS["cutover"](session, agent)
@@ -180,7 +180,7 @@ def test_cutover_rechecks_health_and_refuses_a_version_that_lost_its_targets_aft
     # given v2 was verified healthy
     verify_health(session, VerifyHealthArgs(app=APP, version="v2", namespace=NAMESPACE), clock=FakeClock(agent))
     # when its tasks die afterwards (the agent now keeps it at zero)
-    agent.broken.add("web-v2")
+    agent.broken.add("web_v2")
     target = describe_version(session, NAMESPACE, APP, "v2")
     registered = session.client("elbv2").describe_target_health(TargetGroupArn=target.target_group_arn)
     session.client("elbv2").deregister_targets(

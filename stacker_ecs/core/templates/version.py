@@ -1,7 +1,7 @@
 """The version stack: one per build of an app, reachable on its own host before and after it is live.
 
 Resources: ``TaskDefinition``, ``ExecutionRole``, ``TaskRole``, ``TargetGroup``, ``HostRule``
-(host header ``<app>-<version>.<domain>`` on the application's HTTPS listener), ``Service``; with
+(host header ``<version>.<app>.<domain>`` on the application's HTTPS listener), ``Service``; with
 autoscaling also ``ScalableTarget`` and ``CpuTargetTracking``. Outputs ``Version`` and ``Url``.
 """
 
@@ -109,10 +109,9 @@ class VersionSpec(Spec):
 
     @model_validator(mode="after")
     def _consistent(self) -> VersionSpec:
-        label = naming.version_host_label(self.app, self.version)
-        if len(label) > naming.MAX_HOST_LABEL:
-            raise ValueError(f"Version: host label {label!r} is {len(label)} characters, above DNS's "
-                             f"{naming.MAX_HOST_LABEL}; shorten the version")
+        if len(self.host) > naming.MAX_HOST:
+            raise ValueError(f"Version: host {self.host!r} is {len(self.host)} characters, above the load "
+                             f"balancer's {naming.MAX_HOST}; shorten the version or the domain")
         if (self.task_definition is None) == (self.task_definition_file is None):
             raise ValueError("TaskDefinition/TaskDefinitionFile: give exactly one of them")
         if self.autoscaling and self.autoscaling_min_capacity > self.autoscaling_max_capacity:
@@ -193,7 +192,7 @@ def _task_definition(spec: VersionSpec, task: dict[str, Any], definitions: list[
                      execution_role: iam.Role, task_role: iam.Role) -> ecs.TaskDefinition:
     fargate = spec.launch_type == "FARGATE"
     properties: dict[str, Any] = {
-        "Family": task.get("family") or f"{spec.app}-{spec.environment}",
+        "Family": task.get("family") or naming.task_family(spec.app, spec.environment),
         "ContainerDefinitions": ctr.build_container_definitions(definitions),
         "NetworkMode": "awsvpc" if fargate else "bridge",
         "RequiresCompatibilities": [spec.launch_type],
@@ -230,6 +229,9 @@ def _service(spec: VersionSpec, task_definition: ecs.TaskDefinition, target_grou
         "Tags": tags(service_tags),
     }
     if fargate:
+        # Explicit, so a Fargate app runs on Fargate in a cluster whose default capacity is EC2.
+        properties["CapacityProviderStrategy"] = [
+            ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE", Base=1, Weight=1)]
         properties["NetworkConfiguration"] = ecs.NetworkConfiguration(
             AwsvpcConfiguration=ecs.AwsvpcConfiguration(
                 Subnets=spec.subnets, SecurityGroups=[spec.container_security_group_id],
@@ -239,7 +241,7 @@ def _service(spec: VersionSpec, task_definition: ecs.TaskDefinition, target_grou
             ecs.PlacementStrategy(Type="spread", Field="attribute:ecs.availability-zone"),
             ecs.PlacementStrategy(Type="binpack", Field="memory"),
         ]
-    # No LaunchType: the service uses the cluster's default capacity provider strategy.
+    # No LaunchType: on EC2 the service uses the cluster's default capacity provider strategy.
     return ecs.Service(naming.SERVICE, **properties)
 
 

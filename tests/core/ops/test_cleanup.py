@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from emulator.calls import CallCounter
+from stacker_ecs.core import naming
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup, plan_cleanup, wait_for_deletes
 from stacker_ecs.core.ops.version_stacks import VersionStack, list_version_stacks
 from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World, stub_one_call
@@ -35,7 +36,7 @@ def stack(version: str, hours_old: float = 0, *, status: str = "CREATE_COMPLETE"
           now: datetime = T0) -> VersionStack:
     """Return a version stack as list_version_stacks sees it."""
     outputs = {} if status == "ROLLBACK_COMPLETE" else {"TargetGroupArn": f"tg-{version}", "Version": version}
-    return VersionStack(version=version, name=f"ecs-dev-app-web-{version}", stack_id=f"id-{version}", status=status,
+    return VersionStack(version=version, name=f"ecs-dev-app-web-V-{version}", stack_id=f"id-{version}", status=status,
                         created=now - timedelta(hours=hours_old), termination_protection=protected, outputs=outputs)
 
 
@@ -156,14 +157,16 @@ def test_cleanup_never_deletes_the_live_version_even_if_cutover_runs_between_lis
     def cut_over_to_v4_the_first_time_cleanup_rereads_the_listener(**_: object) -> None:
         with lock:  # the deleting threads wait until the other pipeline's cutover is done
             if not cutovers:
-                other_pipeline.modify_listener(ListenerArn=world.listener_arn, DefaultActions=[
+                rule = other_pipeline.describe_rules(ListenerArn=world.listener_arn)["Rules"]
+                (live,) = [r for r in rule if r["Priority"] == str(naming.LIVE_RULE_PRIORITY)]
+                other_pipeline.modify_rule(RuleArn=live["RuleArn"], Actions=[
                     {"Type": "forward", "ForwardConfig": {"TargetGroups": [
                         {"TargetGroupArn": world.target_group("v4"), "Weight": 1},
                         {"TargetGroupArn": world.target_group("v1"), "Weight": 0}]}}])
                 cutovers.append("v4")
 
     # botocore names the event after elbv2's service id, not "elasticloadbalancing" (that is the classic ELB).
-    world.session.events.register("before-call.elbv2.DescribeListeners",
+    world.session.events.register("before-call.elbv2.DescribeRules",
                                   cut_over_to_v4_the_first_time_cleanup_rereads_the_listener)
 
     result = cleanup(world.session, args(), clock=fake_time.clock)
@@ -208,11 +211,11 @@ def test_failed_version_stacks_are_listed_by_their_description(session):
         return found
 
     page = {"Stacks": [
-        summary("ecs-dev-app-web-v7", "ROLLBACK_COMPLETE", "stacker_ecs version v7 of web (dev)"),
-        summary("ecs-dev-app-web-v8", "CREATE_COMPLETE", "stacker_ecs version v8 of web (dev)",
+        summary("ecs-dev-app-web-V-v7", "ROLLBACK_COMPLETE", "stacker_ecs version v7 of web (dev)"),
+        summary("ecs-dev-app-web-V-v8", "CREATE_COMPLETE", "stacker_ecs version v8 of web (dev)",
                 {"App": "web", "Version": "v8", "TargetGroupArn": "tg-v8"}),
         summary("ecs-dev-app-web-admin-1", "ROLLBACK_COMPLETE", "stacker_ecs version 1 of web-admin (dev)"),
-        summary("ecs-dev-app-web-v9", "DELETE_COMPLETE", "stacker_ecs version v9 of web (dev)"),
+        summary("ecs-dev-app-web-V-v9", "DELETE_COMPLETE", "stacker_ecs version v9 of web (dev)"),
     ]}
 
     with stub_one_call(session, "cloudformation", "describe_stacks", page, {}, via="get_paginator") as stubbed:

@@ -99,10 +99,10 @@ def test_unknown_version_is_refused_listing_the_known_ones(live_world: World, fa
 
 
 def test_version_whose_service_is_gone_is_refused_before_any_change(live_world: World, fake_time: FakeTime):
-    live_world.session.client("ecs").delete_service(cluster=live_world.cluster_name, service="web-v2", force=True)
+    live_world.session.client("ecs").delete_service(cluster=live_world.cluster_name, service="web_v2", force=True)
     counter = CallCounter(live_world.session)
 
-    with pytest.raises(AwsStateError, match=r"no ECS service web-v2 in cluster .*deploy the version again"):
+    with pytest.raises(AwsStateError, match=r"no ECS service web_v2 in cluster .*deploy the version again"):
         cutover(live_world.session, args("v2"), clock=fake_time.clock)
 
     assert counter.mutating() == []
@@ -185,7 +185,7 @@ def test_autoscaled_version_gets_its_minimum_capacity_raised_so_scaling_does_not
 
     assert counter.calls["application-autoscaling.RegisterScalableTarget"] == 1
     (scalable,) = live_world.session.client("application-autoscaling").describe_scalable_targets(
-        ServiceNamespace="ecs", ResourceIds=[f"service/{live_world.cluster_name}/web-v4"])["ScalableTargets"]
+        ServiceNamespace="ecs", ResourceIds=[f"service/{live_world.cluster_name}/web_v4"])["ScalableTargets"]
     assert scalable["MinCapacity"] == 2
     assert live_world.desired_count("v4") == 2
     assert live_world.live_version() == "v4"

@@ -16,7 +16,7 @@ from stacker_ecs.core.templates.application import ApplicationSpec
 from stacker_ecs.core.templates.cluster import ClusterSpec
 from stacker_ecs.core.templates.version import VersionSpec, resolve_task
 
-WHERE = "stack 'app-web-v1' (Version blueprint)"
+WHERE = "stack 'app-web-V-v1' (Version blueprint)"
 TASK = {
     "containerDefinitions": [{"name": "web", "image": "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/web:v1",
                               "portMappings": [{"containerPort": 8080}], "memoryReservation": 256}],
