@@ -6,6 +6,8 @@
     stacker-ecs rollback <app> --namespace ecs-dev [--dry-run]
     stacker-ecs cleanup  <app> --namespace ecs-dev [--keep-last N] [--older-than-hours H]
                          [--exclude PATTERN ...] [--keep-previous | --no-keep-previous] [--dry-run]
+    stacker-ecs teardown <app> --namespace ecs-dev [--force] [--dry-run]
+    stacker-ecs teardown-environment --namespace ecs-dev [--force] [--dry-run]
 
 Exit status: 0 done, 1 refused or failed (the message says why and what to do), 2 bad arguments.
 """
@@ -27,6 +29,7 @@ from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
 from stacker_ecs.core.ops.status import describe_status, format_status
+from stacker_ecs.core.ops.teardown import TeardownArgs, teardown, teardown_environment
 from stacker_ecs.core.validation import check_name
 
 
@@ -61,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--exclude", action="append", default=[], metavar="PATTERN")
     clean.add_argument("--keep-previous", action=argparse.BooleanOptionalAction, default=True)
     clean.add_argument("--dry-run", action="store_true")
+    down = command("teardown", "delete the app: its live rule, every version stack, its application stack")
+    environment = commands.add_parser("teardown-environment", help="tear down every app, then the cluster stack")
+    environment.add_argument("--namespace", required=True, help="stacker namespace of the environment")
+    for sub in (down, environment):
+        sub.add_argument("--force", action="store_true", help="go ahead even while a version is live")
+        sub.add_argument("--dry-run", action="store_true")
     return parser
 
 
@@ -68,12 +77,17 @@ def run(options: argparse.Namespace, session: boto3.Session) -> str:
     """Run the chosen operation and return what to print."""
     values: dict[str, Any] = {k: v for k, v in vars(options).items() if k not in ("command", "region")}
     where = ""  # main() names the command
+    if options.command == "teardown-environment":
+        result = teardown_environment(session, options.namespace, force=options.force, dry_run=options.dry_run)
+        return json.dumps(result, indent=2, default=str)
     if options.command == "status":
         return format_status(describe_status(session, options.namespace, check_name("app", options.app)))
     if options.command == "cutover":
         result = cutover(session, parse(CutoverArgs, values, where=where))
     elif options.command == "rollback":
         result = rollback(session, parse(RollbackArgs, values, where=where))
+    elif options.command == "teardown":
+        result = teardown(session, parse(TeardownArgs, values, where=where))
     else:
         result = cleanup(session, parse(CleanupArgs, values, where=where))
     return json.dumps(result, indent=2, default=str)

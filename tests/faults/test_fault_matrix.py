@@ -125,8 +125,8 @@ def test_throttling_on_the_first_calls_is_ridden_out(world, operation: str, code
 
 
 @pytest.mark.parametrize(("operation", "failing"), [
-    ("cutover", "DescribeRules"), ("cutover", "ModifyListener"), ("cutover", "UpdateService"),
-    ("cleanup", "DescribeStacks"), ("cleanup", "DeleteStack"), ("cleanup", "DescribeListeners"),
+    ("cutover", "DescribeRules"), ("cutover", "ModifyRule"), ("cutover", "UpdateService"),
+    ("cleanup", "DescribeStacks"), ("cleanup", "DeleteStack"), ("cleanup", "DescribeRules"),
 ])
 def test_a_single_5xx_on_a_read_or_a_write_is_retried(world, operation: str, failing: str):
     session, agent = world
@@ -138,8 +138,8 @@ def test_a_single_5xx_on_a_read_or_a_write_is_retried(world, operation: str, fai
 
 
 @pytest.mark.parametrize(("operation", "failing"), [
-    ("cutover", "DescribeRules"), ("cutover", "ModifyListener"),
-    ("cleanup", "DeleteStack"), ("cleanup", "DescribeListeners"),
+    ("cutover", "DescribeRules"), ("cutover", "ModifyRule"),
+    ("cleanup", "DeleteStack"), ("cleanup", "DescribeRules"),
 ])
 def test_a_lasting_5xx_fails_with_one_message_naming_the_call_and_changes_nothing_live(world, operation, failing):
     session, agent = world
@@ -157,7 +157,7 @@ def test_a_lasting_5xx_fails_with_one_message_naming_the_call_and_changes_nothin
 def test_cutover_killed_after_scaling_and_before_the_switch_finishes_on_a_rerun(world):
     session, agent = world
     # given the process dies right before the listener switch
-    crash_before(session, "ModifyListener", when=lambda: not rerun)
+    crash_before(session, "ModifyRule", when=lambda: not rerun)
     rerun = False
     with pytest.raises(SimulatedCrash):
         OPERATIONS["cutover"](session, agent)
@@ -196,13 +196,15 @@ def test_cleanup_keeps_a_version_that_cutover_made_live_between_its_listing_and_
     session, agent = world
     other = boto3.Session(region_name="us-east-1")
     switched: list[str] = []
+    reads: list[str] = []
 
     def cutover_first(**_: Any) -> None:
-        if not switched:
+        reads.append("DescribeRules")
+        if len(reads) == 2 and not switched:  # the first re-read before a delete (the first read plans)
             switched.append("v2")
             cutover(other, CutoverArgs(app=APP, version="v2", namespace=NAMESPACE), clock=FakeClock(agent))
 
-    session.events.register("before-call.elastic-load-balancing-v2.DescribeListeners", cutover_first)
+    session.events.register("before-call.elastic-load-balancing-v2.DescribeRules", cutover_first)
     # (one delete at a time: a cutover that starts after a parallel delete has read the listener is
     # the window that re-reading before each delete narrows to milliseconds, not closes)
     result = cleanup(session, CleanupArgs(app=APP, namespace=NAMESPACE, keep_previous=False, max_parallel=1))
