@@ -23,6 +23,8 @@ class Version(SpecBlueprint):
     """
 
     SPEC = VersionSpec
+    ADAPTER_VARIABLES = (DEPLOYED, SETTINGS_FILE)
+    """Variables of this adapter that are not spec fields."""
 
     def spec(self) -> Spec:
         """Return the validated spec: the settings file's variables over the config's."""

@@ -58,6 +58,7 @@ RESOLVED_LOOKUPS = {
     "Domain": "dev.example.com",
     "RulePriority": "1",
     "DesiredCount": "1",
+    "Deployed": "absent:",
 }
 
 
@@ -158,9 +159,11 @@ def test_blueprint_stack_name_set_with_stack_name_is_accepted():
 
 
 def test_blueprint_example_config_renders_every_stack_once_lookups_are_resolved(monkeypatch: pytest.MonkeyPatch):
-    # given config/stacker-Dev.yml with config/dev.env, run from the repository root as the README says
+    # given config/stacker-Dev.yml with config/dev.env, run from the repository root as the README says,
+    # as web-admin's pipeline runs it (-e app=web-admin -e version=v1)
     monkeypatch.chdir(ROOT)
     environment = parse_environment((ROOT / "config" / "dev.env").read_text())
+    environment.update(app="web-admin", version="v1", deploy="true")
     config = render_parse_load((ROOT / "config" / "stacker-Dev.yml").read_text(), environment)
     context = Context(environment=environment, config=config)
 
@@ -173,11 +176,17 @@ def test_blueprint_example_config_renders_every_stack_once_lookups_are_resolved(
 
     # then the stacks carry the names hooks and lookups look for, and each renders its resources
     assert list(rendered) == [naming.cluster_stack(NAMESPACE), naming.application_stack(NAMESPACE, "web"),
-                              naming.version_stack(NAMESPACE, "web", "v1")]
+                              naming.application_stack(NAMESPACE, "web-admin"),
+                              naming.version_stack(NAMESPACE, "web-admin", "v1")]
     assert naming.CAPACITY_PROVIDER in rendered["ecs-dev-cluster"]["Resources"]
     assert naming.APP_RECORD in rendered["ecs-dev-app-web"]["Resources"]
-    rule = rendered["ecs-dev-app-web-V-v1"]["Resources"][naming.LISTENER_RULE]["Properties"]
-    assert rule["Conditions"][0]["HostHeaderConfig"]["Values"] == ["v1.web.dev.example.com"]
+    version = rendered["ecs-dev-app-web-admin-V-v1"]["Resources"]
+    rule = version[naming.LISTENER_RULE]["Properties"]
+    assert rule["Conditions"][0]["HostHeaderConfig"]["Values"] == ["v1.web-admin.dev.example.com"]
+    # and web-admin's config/apps/web-admin/version.yaml wins over the cluster's launch type
+    assert version[naming.TASK_DEFINITION]["Properties"]["RequiresCompatibilities"] == ["FARGATE"]
+    assert version[naming.TARGET_GROUP]["Properties"]["HealthCheckPath"] == "/admin/health"
+    assert "Fingerprint" in rendered["ecs-dev-app-web-admin-V-v1"]["Outputs"]
 
 
 # ---- refusals ----------------------------------------------------------------------------------
@@ -259,8 +268,13 @@ def test_blueprint_variables_are_one_per_spec_field_described_and_defaulted_by_t
         blueprint: type[SpecBlueprint]):
     fields = {(f.alias or name): f for name, f in blueprint.SPEC.model_fields.items()}
 
-    assert set(blueprint.VARIABLES) == set(fields)
+    own = set(getattr(blueprint, "ADAPTER_VARIABLES", ()))
+    assert set(blueprint.VARIABLES) - own == set(fields)
     for name, definition in blueprint.VARIABLES.items():
+        if name in own:
+            assert definition["default"] is None, name
+            assert definition["description"].strip(), name
+            continue
         field = fields[name]
         assert definition["type"] is object, name
         assert definition["description"].strip(), name
@@ -301,3 +315,69 @@ def test_blueprint_optional_variable_defaults_to_what_its_description_promises(
 ])
 def test_blueprint_required_variables_have_no_default(blueprint: type[SpecBlueprint], required: set[str]):
     assert {name for name, d in blueprint.VARIABLES.items() if "default" not in d} == required
+
+
+# ---- a deployed version is never changed in place; per-app settings --------------------------
+
+def _fingerprint(variables: dict[str, Any]) -> str:
+    return render(stack_definition("app-web-V-v1", Version, variables))["Outputs"]["Fingerprint"]["Value"]
+
+
+@pytest.mark.parametrize("role", ["live", "previous", "serving"])
+def test_a_changed_template_of_a_version_that_takes_traffic_is_refused_naming_the_fix(role: str):
+    deployed = _fingerprint(VERSION_VARIABLES)
+    changed = {**VERSION_VARIABLES, "HealthCheckPath": "/other"}
+    stack = stacker_stack(stack_definition("app-web-V-v1", Version, {**changed, "Deployed": f"{role}:{deployed}"}))
+    stack.blueprint.resolve_variables(stack.variables)
+
+    with pytest.raises(ConfigError) as caught:
+        stack.blueprint.render_template()
+
+    assert str(caught.value) == (
+        f"stack 'app-web-V-v1' (Version blueprint): web/v1 is {role} and this build would change its stack in place "
+        "(its template differs from the deployed one); deploy the change as a new version (-e version=<new>) "
+        "and cut over to it")
+
+
+@pytest.mark.parametrize("deployed", ["live:{same}", "idle:0123456789abcdef", "absent:"])
+def test_an_unchanged_rerun_or_a_version_without_traffic_renders(deployed: str):
+    same = _fingerprint(VERSION_VARIABLES)
+    changed = VERSION_VARIABLES if "same" in deployed else {**VERSION_VARIABLES, "HealthCheckPath": "/other"}
+    template = render(stack_definition("app-web-V-v1", Version,
+                                       {**changed, "Deployed": deployed.format(same=same)}))
+
+    assert naming.SERVICE in template["Resources"]
+
+
+def test_the_desired_count_is_not_part_of_the_fingerprint():
+    assert _fingerprint(VERSION_VARIABLES) == _fingerprint({**VERSION_VARIABLES, "DesiredCount": "7"})
+    assert _fingerprint(VERSION_VARIABLES) != _fingerprint({**VERSION_VARIABLES, "HealthCheckPath": "/x"})
+
+
+def test_a_settings_file_wins_over_the_configs_variables(tmp_path):
+    settings = tmp_path / "version.yaml"
+    settings.write_text("LaunchType: FARGATE\nHealthCheckPath: /admin/health\n")
+
+    template = render(stack_definition("app-web-V-v1", Version, {
+        **VERSION_VARIABLES, "LaunchType": "EC2", "Subnets": "subnet-1,subnet-2",
+        "ContainerSecurityGroupId": CONTAINER_SG, "SettingsFile": str(settings)}))
+
+    assert template["Resources"][naming.TASK_DEFINITION]["Properties"]["RequiresCompatibilities"] == ["FARGATE"]
+    assert template["Resources"][naming.TARGET_GROUP]["Properties"]["HealthCheckPath"] == "/admin/health"
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (None, "is not a file"),
+    ("[1, 2]", "is not a mapping of variable names to values"),
+    ("HealthCheckPth: /x", "HealthCheckPth: unknown name"),
+], ids=["missing", "not-a-mapping", "typo"])
+def test_a_bad_settings_file_is_refused_naming_it(tmp_path, content: str | None, expected: str):
+    settings = tmp_path / "version.yaml"
+    if content is not None:
+        settings.write_text(content)
+    variables = {**VERSION_VARIABLES, "SettingsFile": str(settings)}
+    stack = stacker_stack(stack_definition("app-web-V-v1", Version, variables))
+    stack.blueprint.resolve_variables(stack.variables)
+
+    with pytest.raises(ConfigError, match=expected):
+        stack.blueprint.render_template()
