@@ -121,7 +121,7 @@ def health_latency(broken: bool) -> float:
         world = ExampleWorld.create(session)
         world.add_app("web")
         world.add_version("v1")
-        agent = EcsAgent(boto3.Session(region_name=REGION), broken={"web-v1"} if broken else set())
+        agent = EcsAgent(boto3.Session(region_name=REGION), broken={"web_v1"} if broken else set())
         clock = SimulatedClock({happens_at: agent.sync})
         args = VerifyHealthArgs(app="web", version="v1", namespace=NAMESPACE, timeout_seconds=900)
         try:
