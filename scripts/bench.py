@@ -27,6 +27,7 @@ from emulator.calls import CallCounter
 from emulator.ecs_agent import EcsAgent
 from emulator.server import CLIENT_ENV, REGION, client_env, moto_server
 from emulator.world import NAMESPACE, ExampleWorld
+from stacker_ecs.core import naming
 from stacker_ecs.core.ops import reads
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
@@ -62,7 +63,8 @@ def build_world(session: boto3.Session, versions: int, filler: int) -> tuple[Exa
     for index in (versions - 1, versions):
         cutover(session, CutoverArgs(app="web", version=f"v{index}", namespace=NAMESPACE))
     ecs = session.client("ecs")
-    ecs.update_service(cluster=world.cluster["ClusterName"], service=f"web-v{versions}", desiredCount=2)
+    ecs.update_service(cluster=world.cluster["ClusterName"], service=naming.service_name("web", f"v{versions}"),
+                       desiredCount=2)
     agent.sync()
     agent.follow(session)
     return world, agent
