@@ -40,7 +40,7 @@ def test_cutover_happy_path_costs_at_most_six_calls_when_tasks_start_at_once(liv
     cutover(live_world.session, args("v2"), clock=fake_time.clock)
 
     assert counter.total <= 6, counter.calls
-    assert counter.mutating() == ["ecs.UpdateService", "elbv2.ModifyListener"]
+    assert counter.mutating() == ["ecs.UpdateService", "elbv2.ModifyRule"]
     assert fake_time.sleeps == []
 
 

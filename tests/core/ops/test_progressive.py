@@ -19,7 +19,7 @@ def args(**overrides: Any) -> CutoverArgs:
 
 
 def record_switches(world: World) -> list[dict[str, int]]:
-    """Return a list that fills with each ModifyListener's weights, by version."""
+    """Return a list that fills with each write of the live rule's weights, by version."""
     names = {world.target_group(v): v for v in world.versions}
     switches: list[dict[str, int]] = []
 
