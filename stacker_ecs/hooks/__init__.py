@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -37,16 +38,19 @@ from stacker_ecs.core.build import BuildArgs
 from stacker_ecs.core.build import check_build as _check_build
 from stacker_ecs.core.errors import ConfigError, StackerEcsError
 from stacker_ecs.core.model import Args, parse
+from stacker_ecs.core.ops import reads
 from stacker_ecs.core.ops.cleanup import CleanupArgs
 from stacker_ecs.core.ops.cleanup import cleanup as _cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs
 from stacker_ecs.core.ops.cutover import cutover as _cutover
+from stacker_ecs.core.ops.redeploy import DeployedVersionQuery
 from stacker_ecs.core.ops.rollback import RollbackArgs
 from stacker_ecs.core.ops.rollback import rollback as _rollback
 from stacker_ecs.core.ops.teardown import TeardownArgs
 from stacker_ecs.core.ops.teardown import teardown as _teardown
 from stacker_ecs.core.ops.verify import VerifyHealthArgs
 from stacker_ecs.core.ops.verify import verify_health as _verify_health
+from stacker_ecs.core.query import parse_query
 
 A = TypeVar("A", bound=Args)
 LOGGER = logging.getLogger(__name__)
@@ -127,12 +131,13 @@ def check_build(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
     """``pre_build``: refuse a build whose switches, app, version or hook arguments are wrong, before any change.
 
     The apps are the ``App`` variables of the config's Application stacks. Every enabled
-    ``stacker_ecs.hooks.*`` of ``post_build`` has its arguments checked as it will receive them.
+    ``stacker_ecs.hooks.*`` of ``post_build`` has its arguments checked as it will receive them,
+    and every query of our lookups in an enabled stack is parsed.
     """
     apps = [str((stack.variables or {}).get("App")) for stack in context.config.stacks or []
             if stack.class_path == APPLICATION_BLUEPRINT and stack.enabled]
     result = _check_build(parse(BuildArgs, {**kwargs, "apps": apps}, where="hook stacker_ecs.hooks.check_build args"))
-    problems: list[str] = []
+    problems = _lookup_problems(context)
     for hook in context.config.post_build or []:
         name = str(hook.path).removeprefix("stacker_ecs.hooks.")
         if name in HOOK_ARGS and hook.enabled:
@@ -141,5 +146,34 @@ def check_build(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any]:
             except ConfigError as exc:
                 problems.append(str(exc))
     if problems:
-        raise ConfigError(problems, where="post_build hooks")
+        raise ConfigError(problems, where="post_build hooks and lookups")
     return result
+
+
+LOOKUP_QUERIES: dict[str, type[Args]] = {
+    "stacker_ecs.lookups.LiveVersionLookup": reads.LiveVersionQuery,
+    "stacker_ecs.lookups.ListenerLookup": reads.AppQuery,
+    "stacker_ecs.lookups.RulePriorityLookup": reads.RulePriorityQuery,
+    "stacker_ecs.lookups.LiveDesiredCountLookup": reads.LiveDesiredCountQuery,
+    "stacker_ecs.lookups.DeployedVersionLookup": DeployedVersionQuery,
+}
+
+
+def _lookup_problems(context: Any) -> list[str]:
+    """Return what is wrong with the queries of our lookups in the enabled stacks (no AWS call)."""
+    names = {name: LOOKUP_QUERIES[path] for name, path in (context.config.lookups or {}).items()
+             if path in LOOKUP_QUERIES}
+    if not names:
+        return []
+    pattern = re.compile(r"\$\{(" + "|".join(map(re.escape, names)) + r") ([^${}]*)\}")
+    problems = []
+    for stack in context.config.stacks or []:
+        if not stack.enabled:
+            continue
+        for value in (stack.variables or {}).values():
+            for lookup, query in pattern.findall(str(value)):
+                try:
+                    parse_query(names[lookup], query, lookup=lookup, namespace=getattr(context, "namespace", None))
+                except ConfigError as exc:
+                    problems.append(f"stack {stack.name!r}: {exc}")
+    return problems

@@ -55,7 +55,8 @@ def test_a_bad_argument_of_an_enabled_hook_is_refused_before_any_stack_changes(c
                                health_timeout_seconds="0", cutover_steps_percent="[50, 10]")
     assert result is False
     (message,) = errors
-    assert message.startswith("check_build failed: post_build hooks: hook stacker_ecs.hooks.cutover args: 2 problems")
+    assert message.startswith("check_build failed: post_build hooks and lookups: hook stacker_ecs.hooks.cutover "
+                              "args: 2 problems")
     assert "timeout_seconds: 0 is not accepted" in message
     assert "steps_percent: [50, 10] is not a rising list of percentages" in message
 
@@ -65,3 +66,11 @@ def test_a_disabled_hooks_arguments_are_not_judged(caplog):
     result, errors = run_check(caplog, app="web", version="v2", deploy="true", health_timeout_seconds="0")
     assert result["switches"] == ["deploy"]
     assert errors == []
+
+
+def test_a_bad_lookup_query_of_the_version_stack_is_refused_before_any_stack_changes(caplog):
+    result, errors = run_check(caplog, app="web", version="v2", deploy="true", first_desired_count="-1")
+    assert result is False
+    assert errors == ["check_build failed: post_build hooks and lookups: stack 'app-web-V-v2': lookup "
+                      "ecs_live_desired_count 'web::default=-1': default: '-1' is not accepted; it should be greater "
+                      "than or equal to 0"]
