@@ -68,13 +68,13 @@ class ListenerState:
 
     @property
     def live_target_group(self) -> str | None:
-        """Return the target group with the highest weight in the default action."""
+        """Return the target group with the highest weight in the live rule."""
         weighted = [(w, arn) for arn, w in self.forward.items() if w > 0]
         return max(weighted)[1] if weighted else None
 
     @property
     def live_version(self) -> str | None:
-        """Return the live version, or None while the default action forwards nowhere we know."""
+        """Return the live version, or None while the live rule forwards nowhere we know (or is absent)."""
         target = self.live_target_group
         return self.version_of(target) if target else None
 

@@ -178,7 +178,7 @@ def _add_records(template: Template, spec: ApplicationSpec, load_balancer: elb.L
 
 def _add_outputs(template: Template, spec: ApplicationSpec, load_balancer: elb.LoadBalancer,
                  listener: elb.Listener, security_group: ec2.SecurityGroup) -> None:
-    add_output(template, "ListenerArn", Ref(listener), "HTTPS listener; its default action is the live version")
+    add_output(template, "ListenerArn", Ref(listener), "HTTPS listener; its live rule forwards to the live version")
     add_output(template, "LoadBalancerArn", Ref(load_balancer), "Application load balancer ARN")
     add_output(template, "LoadBalancerDnsName", GetAtt(load_balancer, "DNSName"), "Load balancer DNS name")
     add_output(template, "LoadBalancerHostedZoneId", GetAtt(load_balancer, "CanonicalHostedZoneID"),
