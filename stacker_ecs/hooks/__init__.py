@@ -5,22 +5,28 @@ boto3 session for the provider's region, and returns a dict (for ``data_key``). 
 refuses or fails (a :class:`StackerEcsError`), the hook logs its message once and returns False:
 stacker then ends a ``required`` hook's build with exit status 1 and no traceback (a raised
 exception would be printed twice, with two tracebacks, by stacker 1.7). Anything else (a bug)
-propagates. Example (see config/stacker-Dev.yml)::
+propagates. Example (see config/stacker-Dev.yml: every hook acts on the one app a build names)::
 
+    pre_build:
+      - path: stacker_ecs.hooks.check_build
+        args: {app: "${app}", version: "${version}", deploy: "${deploy}", cutover: "${cutover}"}
     post_build:
       - path: stacker_ecs.hooks.verify_health
         enabled: ${verify}
         data_key: health
-        args: {app: web, version: "${web_version}", timeout_seconds: 600}
+        args: {app: "${app}", version: "${version}", timeout_seconds: 600}
       - path: stacker_ecs.hooks.cutover
         enabled: ${cutover}
-        args: {app: web, version: "${web_version}"}
+        args: {app: "${app}", version: "${version}"}
       - path: stacker_ecs.hooks.rollback
         enabled: ${rollback}
-        args: {app: web}
+        args: {app: "${app}"}
       - path: stacker_ecs.hooks.cleanup
         enabled: ${cleanup}
-        args: {app: web, keep_last: 2, older_than_hours: 24, exclude: ["release-*"]}
+        args: {app: "${app}", keep_last: 2, older_than_hours: 24, exclude: ["release-*"]}
+      - path: stacker_ecs.hooks.teardown
+        enabled: ${teardown}
+        args: {app: "${app}", force: "${teardown_force}"}
 """
 
 from __future__ import annotations

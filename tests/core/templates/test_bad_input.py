@@ -118,8 +118,9 @@ CASES = [
         ("App", "'1'"), "start it with a letter"),
     Bad("app-starting-with-digit-in-version-stack", check_version({"App": "1web"}),
         ("App",), "start it with a letter"),
-    Bad("host-label-over-63-characters", check_version({"App": "b" * 30, "Version": "a" * 40}),
-        ("Version", "71 characters"), "shorten the version"),
+    Bad("host-over-128-characters", check_version({"App": "b" * 40, "Version": "a" * 40,
+                                                   "Domain": "d" * 50 + ".example.com"}),
+        ("Version", "144 characters", "128"), "shorten the version or the domain"),
     # ---- health check, priority
     Bad("health-check-path-without-slash", check_version({"HealthCheckPath": "health"}),
         ("HealthCheckPath",), "write it as '/health'"),
