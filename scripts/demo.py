@@ -1,7 +1,10 @@
 """`make demo` (``python -m scripts.demo``): the whole blue/green story, real stacker CLI, local AWS emulator.
 
-cluster and app; deploy v1, verify, cut over; deploy v2, verify, cut over; roll back to v1; deploy
-a broken v3 that fails verification with a clear message while v1 stays live; clean up; status.
+Two apps, ``web`` and ``web-admin`` (on Fargate), in one environment, run as a platform team and
+its app pipelines would: the platform's plain build (cluster and application stacks only); each
+app's pipeline deploys, verifies and cuts over its own versions; web rolls back; a broken web v3
+fails verification with a clear message while v1 stays live; web's cleanup; a plain build again
+(nothing moves); web-admin torn down; status of both apps.
 """
 
 from __future__ import annotations
@@ -41,14 +44,26 @@ def run(args: list[str], env: dict[str, str], *, expect_failure: bool = False) -
 
 
 def stacker(env: dict[str, str], world: dict[str, str], *settings: str, expect_failure: bool = False) -> None:
-    """Run ``stacker build`` of the example config with the emulator's ids and ``settings``."""
+    """Run ``stacker build`` of the example config with the emulator's ids and ``settings``.
+
+    With an ``app=`` setting it is that app's pipeline (``--targets pipeline``: only its version stack).
+    """
     extra = [arg for key, value in world.items() for arg in ("-e", f"{key}={value}")]
     extra += [arg for setting in settings for arg in ("-e", setting)]
+    if any(setting.startswith("app=") for setting in settings):
+        extra += ["--targets", "pipeline"]
     run([str(BIN / "stacker"), "build", "-r", REGION, *extra, *CONFIG], env, expect_failure=expect_failure)
 
 
-def status(env: dict[str, str]) -> None:
-    run([str(BIN / "stacker-ecs"), "--region", REGION, "status", "web", "--namespace", NAMESPACE], env)
+def release(env: dict[str, str], world: dict[str, str], app: str, version: str, *settings: str,
+            expect_failure: bool = False) -> None:
+    """An app pipeline's one command: deploy, verify and cut over one version of one app."""
+    stacker(env, world, f"app={app}", f"version={version}", "deploy=true", "verify=true", "cutover=true", *settings,
+            expect_failure=expect_failure)
+
+
+def status(env: dict[str, str], app: str = "web") -> None:
+    run([str(BIN / "stacker-ecs"), "--region", REGION, "status", app, "--namespace", NAMESPACE], env)
 
 
 def main() -> None:
@@ -59,31 +74,36 @@ def main() -> None:
         os.environ.update(client_env(url))
         banner(f"local AWS emulator (moto_server) on {url}; seeding a VPC, a certificate and a hosted zone")
         world = seed(boto3.Session(region_name=REGION)).as_env()
-        agent = EcsAgent(boto3.Session(region_name=REGION), broken={"web-v3"})
+        agent = EcsAgent(boto3.Session(region_name=REGION), broken={"web_v3"})
         with agent.running():
-            banner("deploy the cluster, the app and version v1, and verify v1's health")
-            stacker(env, world, "web_version=v1", "verify=true")
-            banner("cut over to v1 (the listener answered 503 'no live version' until now)")
-            stacker(env, world, "web_version=v1", "cutover=true")
-            banner("deploy v2 beside v1 (it starts at v1's size), verify it, cut over")
-            stacker(env, world, "web_version=v2", "verify=true", "cutover=true")
+            banner("the platform's CD: a plain build creates the cluster and both apps' application stacks")
+            stacker(env, world)
+            banner("web's pipeline: deploy v1, verify it, cut over (until now its listener answered 503)")
+            release(env, world, "web", "v1")
+            banner("web-admin's pipeline (a hyphenated app, on Fargate): the same command, its own app only")
+            release(env, world, "web-admin", "v1")
+            banner("web's pipeline: v2 beside v1 (it starts at v1's size), verify, cut over; web-admin untouched")
+            release(env, world, "web", "v2")
             status(env)
-            banner("roll back: v1 is still running, so this is one listener change")
-            stacker(env, world, "web_version=v2", "rollback=true")
-            banner("deploy a broken v3 (its image does not exist): verification fails and says why")
-            stacker(env, world, "web_version=v3", "verify=true", "health_timeout_seconds=120",
-                    expect_failure=True)
+            status(env, "web-admin")
+            banner("roll back web: v1 is still running, so this is one listener rule change")
+            stacker(env, world, "app=web", "rollback=true")
+            banner("web's pipeline deploys a broken v3 (its image does not exist): verification fails and says why")
+            release(env, world, "web", "v3", "health_timeout_seconds=120", expect_failure=True)
             banner("v1 is still live; try to cut over to v3 anyway: refused")
-            stacker(env, world, "web_version=v3", "cutover=true", "health_timeout_seconds=120",
+            stacker(env, world, "app=web", "version=v3", "cutover=true", "health_timeout_seconds=120",
                     expect_failure=True)
+            banner("clean up web: delete versions that are neither live nor the previous live one")
+            stacker(env, world, "app=web", "cleanup=true", "cleanup_keep_last=0")
+            banner("the platform's CD again: nothing to deploy, no traffic moves, no deleted version comes back")
+            stacker(env, world)
             status(env)
-            banner("clean up: delete versions that are neither live nor the previous live one")
-            stacker(env, world, "web_version=v1", "cleanup=true", "cleanup_keep_last=0")
-            banner("status after cleanup")
-            status(env)
+            banner("remove web-admin: refused while a version is live, then forced (versions, rule, app stack)")
+            stacker(env, world, "app=web-admin", "teardown=true", expect_failure=True)
+            stacker(env, world, "app=web-admin", "teardown=true", "teardown_force=true")
         banner("outputs of the deployed stacks (stacker info)")
         run([str(BIN / "stacker"), "info", "-r", REGION,
-             *[a for k, v in world.items() for a in ("-e", f"{k}={v}")], "-e", "web_version=v1", *CONFIG], env)
+             *[a for k, v in world.items() for a in ("-e", f"{k}={v}")], *CONFIG], env)
     banner("done; the emulator is stopped")
 
 

@@ -8,9 +8,11 @@ from pydantic_core import PydanticUndefined
 from stacker.blueprints.base import Blueprint
 from troposphere import Template
 
+from stacker_ecs import stacker_log
 from stacker_ecs.core.errors import ConfigError
 from stacker_ecs.core.model import Spec, parse
 
+stacker_log.install()
 
 def variables_from_spec(spec: type[Spec]) -> dict[str, dict[str, Any]]:
     """Return stacker ``VARIABLES`` for ``spec``: one per field, described and defaulted by the spec.

@@ -5,6 +5,7 @@
       alb_listener: stacker_ecs.lookups.ListenerLookup
       alb_rule_priority: stacker_ecs.lookups.RulePriorityLookup
       ecs_live_desired_count: stacker_ecs.lookups.LiveDesiredCountLookup
+      ecs_deployed_version: stacker_ecs.lookups.DeployedVersionLookup
 
 Each handler parses its query, calls one read in :mod:`stacker_ecs.core.ops.queries`, and returns a
 string (what CloudFormation parameters and blueprint variables take). These are plain classes
@@ -18,10 +19,12 @@ from typing import Any
 from stacker.lookups.handlers import LookupHandler
 from stacker.session_cache import get_session
 
+from stacker_ecs import stacker_log
 from stacker_ecs.core.aws import AwsContext, context_for
-from stacker_ecs.core.ops import queries
+from stacker_ecs.core.ops import queries, redeploy
 from stacker_ecs.core.query import parse_query
 
+stacker_log.install()
 
 def _aws(provider: Any, query: Any) -> AwsContext:
     return context_for(get_session(getattr(provider, "region", None)), query)
@@ -71,3 +74,15 @@ class LiveDesiredCountLookup(LookupHandler):
         query = parse_query(queries.LiveDesiredCountQuery, value, lookup="ecs_live_desired_count",
                             namespace=_namespace(context))
         return str(queries.find_live_desired_count(_aws(provider, query), query))
+
+
+
+class DeployedVersionLookup(LookupHandler):
+    """``${ecs_deployed_version <app>::version=<version>}``: whether the version serves traffic, and its fingerprint."""
+
+    @classmethod
+    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
+        """Return ``<role>:<fingerprint>`` for the Version blueprint's ``Deployed`` variable."""
+        query = parse_query(redeploy.DeployedVersionQuery, value, lookup="ecs_deployed_version",
+                            namespace=_namespace(context))
+        return redeploy.find_deployed_version(_aws(provider, query), query)

@@ -50,12 +50,12 @@ class Emulator:
 
 @pytest.fixture
 def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    """A fresh moto_server with a seeded world and a running ECS agent (``web-v3`` never starts)."""
+    """A fresh moto_server with a seeded world and a running ECS agent (``web_v3`` never starts)."""
     with moto_server() as url:
         for key, value in client_env(url).items():
             monkeypatch.setenv(key, value)
         env = {**os.environ, **client_env(url)}
         session = boto3.Session(region_name=REGION)
         world = seed(session).as_env()
-        with EcsAgent(boto3.Session(region_name=REGION), broken={"web-v3"}).running(interval_seconds=0.2):
+        with EcsAgent(boto3.Session(region_name=REGION), broken={"web_v3"}).running(interval_seconds=0.2):
             yield Emulator(url=url, env=env, world=world, session=session)

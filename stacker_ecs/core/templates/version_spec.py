@@ -99,10 +99,9 @@ class VersionSpec(Spec):
 
     @model_validator(mode="after")
     def _consistent(self) -> VersionSpec:
-        label = naming.version_host_label(self.app, self.version)
-        if len(label) > naming.MAX_HOST_LABEL:
-            raise ValueError(f"Version: host label {label!r} is {len(label)} characters, above DNS's "
-                             f"{naming.MAX_HOST_LABEL}; shorten the version")
+        if len(self.host) > naming.MAX_HOST:
+            raise ValueError(f"Version: host {self.host!r} is {len(self.host)} characters, above the load "
+                             f"balancer's {naming.MAX_HOST}; shorten the version or the domain")
         if (self.task_definition is None) == (self.task_definition_file is None):
             raise ValueError("TaskDefinition/TaskDefinitionFile: give exactly one of them")
         if self.autoscaling and self.autoscaling_min_capacity > self.autoscaling_max_capacity:

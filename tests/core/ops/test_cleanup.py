@@ -11,6 +11,7 @@ import pytest
 
 from emulator.calls import CallCounter
 from emulator.stubs import answer_once
+from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup, plan_cleanup, wait_for_deletes
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
@@ -40,7 +41,7 @@ def stack(version: str, hours_old: float = 0, *, status: str = "CREATE_COMPLETE"
           now: datetime = T0) -> VersionStack:
     """Return a version stack as list_version_stacks sees it."""
     outputs = {} if status == "ROLLBACK_COMPLETE" else {"TargetGroupArn": f"tg-{version}", "Version": version}
-    return VersionStack(version=version, name=f"ecs-dev-app-web-{version}", stack_id=f"id-{version}", status=status,
+    return VersionStack(version=version, name=f"ecs-dev-app-web-V-{version}", stack_id=f"id-{version}", status=status,
                         created=now - timedelta(hours=hours_old), termination_protection=protected, outputs=outputs)
 
 
@@ -158,19 +159,22 @@ def test_cleanup_never_deletes_the_live_version_even_if_cutover_runs_between_lis
         world: World, fake_time: FakeTime):
     deploy(world, fake_time, "v1", "v2", "v4", "v5", live=("v1",))
     other_pipeline = boto3.Session(region_name=REGION).client("elbv2")
-    lock, cutovers = threading.Lock(), []
+    lock, cutovers, reads = threading.Lock(), [], []
 
     def cut_over_to_v4_the_first_time_cleanup_rereads_the_listener(**_: object) -> None:
         with lock:  # the deleting threads wait until the other pipeline's cutover is done
-            if not cutovers:
-                other_pipeline.modify_listener(ListenerArn=world.listener_arn, DefaultActions=[
+            reads.append(1)
+            if len(reads) == 2 and not cutovers:  # the first read plans; the second is the first re-read
+                rule = other_pipeline.describe_rules(ListenerArn=world.listener_arn)["Rules"]
+                (live,) = [r for r in rule if r["Priority"] == str(naming.LIVE_RULE_PRIORITY)]
+                other_pipeline.modify_rule(RuleArn=live["RuleArn"], Actions=[
                     {"Type": "forward", "ForwardConfig": {"TargetGroups": [
                         {"TargetGroupArn": world.target_group("v4"), "Weight": 1},
                         {"TargetGroupArn": world.target_group("v1"), "Weight": 0}]}}])
                 cutovers.append("v4")
 
     # botocore names the event after elbv2's service id, not "elasticloadbalancing" (that is the classic ELB).
-    world.session.events.register("before-call.elbv2.DescribeListeners",
+    world.session.events.register("before-call.elbv2.DescribeRules",
                                   cut_over_to_v4_the_first_time_cleanup_rereads_the_listener)
 
     result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())
@@ -188,7 +192,7 @@ def test_cleanup_never_writes_the_listener_so_it_cannot_undo_a_concurrent_cutove
 
     cleanup(AwsContext.create(world.session, clock=fake_time.clock), args(keep_previous=False, max_parallel=1))
 
-    assert "elbv2.ModifyListener" not in counter.calls
+    assert not {"elbv2.ModifyListener", "elbv2.ModifyRule", "elbv2.CreateRule", "elbv2.DeleteRule"} & set(counter.calls)
     assert world.live_version() == "v2"
 
 
@@ -204,7 +208,8 @@ def test_cleanup_of_ten_versions_out_of_twelve_costs_at_most_25_calls(world: Wor
     # take the lease, read the canary plan, read when the live version went live, fence, release
     assert counter.coordination() == 5, counter.calls
     assert counter.calls["cloudformation.DeleteStack"] == 10
-    assert counter.calls["elbv2.DescribeListeners"] == 10, "the listener is re-read right before each delete"
+    # one read to plan, then the live rule is re-read right before each delete
+    assert counter.calls["elbv2.DescribeRules"] == 1 + 10, "the live rule is re-read right before each delete"
 
 
 def test_failed_version_stacks_are_listed_by_their_description(session):
@@ -217,11 +222,11 @@ def test_failed_version_stacks_are_listed_by_their_description(session):
         return found
 
     page = {"Stacks": [
-        summary("ecs-dev-app-web-v7", "ROLLBACK_COMPLETE", "stacker_ecs version v7 of web (dev)"),
-        summary("ecs-dev-app-web-v8", "CREATE_COMPLETE", "stacker_ecs version v8 of web (dev)",
+        summary("ecs-dev-app-web-V-v7", "ROLLBACK_COMPLETE", "stacker_ecs version v7 of web (dev)"),
+        summary("ecs-dev-app-web-V-v8", "CREATE_COMPLETE", "stacker_ecs version v8 of web (dev)",
                 {"App": "web", "Version": "v8", "TargetGroupArn": "tg-v8"}),
         summary("ecs-dev-app-web-admin-1", "ROLLBACK_COMPLETE", "stacker_ecs version 1 of web-admin (dev)"),
-        summary("ecs-dev-app-web-v9", "DELETE_COMPLETE", "stacker_ecs version v9 of web (dev)"),
+        summary("ecs-dev-app-web-V-v9", "DELETE_COMPLETE", "stacker_ecs version v9 of web (dev)"),
     ]}
 
     aws = AwsContext.create(session)

@@ -43,7 +43,7 @@ def test_cutover_happy_path_costs_at_most_six_calls_when_tasks_start_at_once(liv
     assert counter.total - counter.coordination() <= 6, counter.calls
     # take the lease, read the canary plan, fence before the switch, record when v2 went live, release
     assert counter.coordination() == 5, counter.calls
-    assert counter.mutating() == ["ecs.UpdateService", "elbv2.ModifyListener"]
+    assert counter.mutating() == ["ecs.UpdateService", "elbv2.ModifyRule"]
     assert fake_time.sleeps == []
 
 
@@ -102,10 +102,10 @@ def test_unknown_version_is_refused_listing_the_known_ones(live_world: World, fa
 
 
 def test_version_whose_service_is_gone_is_refused_before_any_change(live_world: World, fake_time: FakeTime):
-    live_world.session.client("ecs").delete_service(cluster=live_world.cluster_name, service="web-v2", force=True)
+    live_world.session.client("ecs").delete_service(cluster=live_world.cluster_name, service="web_v2", force=True)
     counter = CallCounter(live_world.session)
 
-    with pytest.raises(AwsStateError, match=r"no ECS service web-v2 in cluster .*deploy the version again"):
+    with pytest.raises(AwsStateError, match=r"no ECS service web_v2 in cluster .*deploy the version again"):
         cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert counter.mutating() == []
@@ -190,7 +190,7 @@ def test_autoscaled_version_gets_its_minimum_capacity_raised_so_scaling_does_not
 
     assert counter.calls["application-autoscaling.RegisterScalableTarget"] == 1
     (scalable,) = live_world.session.client("application-autoscaling").describe_scalable_targets(
-        ServiceNamespace="ecs", ResourceIds=[f"service/{live_world.cluster_name}/web-v4"])["ScalableTargets"]
+        ServiceNamespace="ecs", ResourceIds=[f"service/{live_world.cluster_name}/web_v4"])["ScalableTargets"]
     assert scalable["MinCapacity"] == 2
     assert live_world.desired_count("v4") == 2
     assert live_world.live_version() == "v4"

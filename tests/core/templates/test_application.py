@@ -163,7 +163,7 @@ def test_application_with_hosted_zone_aliases_the_app_and_version_hosts_to_the_l
 
     app_record = props_by_id(template, naming.APP_RECORD)
     wildcard = props_by_id(template, naming.WILDCARD_RECORD)
-    assert (app_record["Name"], wildcard["Name"]) == ("web.dev.example.com.", "*.dev.example.com.")
+    assert (app_record["Name"], wildcard["Name"]) == ("web.dev.example.com.", "*.web.dev.example.com.")
     for record in (app_record, wildcard):
         assert record["HostedZoneId"] == ZONE
         assert record["Type"] == "A"

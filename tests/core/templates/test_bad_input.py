@@ -16,7 +16,7 @@ from stacker_ecs.core.templates.application import ApplicationSpec
 from stacker_ecs.core.templates.cluster import ClusterSpec
 from stacker_ecs.core.templates.version import VersionSpec, check_task, load_task
 
-WHERE = "stack 'app-web-v1' (Version blueprint)"
+WHERE = "stack 'app-web-V-v1' (Version blueprint)"
 TASK = {
     "containerDefinitions": [{"name": "web", "image": "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/web:v1",
                               "portMappings": [{"containerPort": 8080}], "memoryReservation": 256}],
@@ -118,8 +118,9 @@ CASES = [
         ("App", "'1'"), "start it with a letter"),
     Bad("app-starting-with-digit-in-version-stack", check_version({"App": "1web"}),
         ("App",), "start it with a letter"),
-    Bad("host-label-over-63-characters", check_version({"App": "b" * 30, "Version": "a" * 40}),
-        ("Version", "71 characters"), "shorten the version"),
+    Bad("host-over-128-characters", check_version({"App": "b" * 40, "Version": "a" * 40,
+                                                   "Domain": "d" * 50 + ".example.com"}),
+        ("Version", "144 characters", "128"), "shorten the version or the domain"),
     # ---- health check, priority
     Bad("health-check-path-without-slash", check_version({"HealthCheckPath": "health"}),
         ("HealthCheckPath",), "write it as '/health'"),
