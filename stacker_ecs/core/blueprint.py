@@ -61,12 +61,14 @@ def variables_from_spec(spec: type[Spec]) -> dict[str, dict[str, Any]]:
     return variables
 
 
-def check_variables(spec: type[Spec], given: Iterable[str], *, where: str, set_them: str) -> None:
+def check_variables(spec: type[Spec], given: Iterable[str], *, where: str, set_them: str,
+                    extra: dict[str, dict[str, Any]] | None = None) -> None:
     """Refuse unknown variables (engines drop them silently) and missing required ones.
 
-    ``set_them`` says where the user sets them, e.g. ``"in the stack's variables"``.
+    ``set_them`` says where the user sets them, e.g. ``"in the stack's variables"``; ``extra`` are an
+    adapter's own variables beside the spec's.
     """
-    variables = variables_from_spec(spec)
+    variables = {**variables_from_spec(spec), **(extra or {})}
     given = set(given)
     known = ", ".join(sorted(variables))
     problems = [f"{name}: unknown variable; check the spelling or remove it (known: {known})"
