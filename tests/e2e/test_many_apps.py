@@ -208,9 +208,10 @@ def _checked_before_any_change(platform: Platform) -> None:
     refused(bad_hook, "timeout_seconds")
     unknown = platform.build("app=api", "version=v1", "deploy=true", "cutover=true", pipeline=True)
     refused(unknown, "'api' is not an app of this config (apps: web, web-admin, web-v2)")
-    # (7) A lookup's refusal is one line naming the lookup and the fix.
-    bad_lookup = platform.release("web-v2", "v9", "first_desired_count=-1")
-    refused(bad_lookup, "lookup ecs_live_desired_count", "greater than or equal to 0")
+    # (7) A bad hook argument's refusal (first_desired_count is verify_health's start_count) is one line
+    # naming the argument and the fix, before any change.
+    bad_argument = platform.release("web-v2", "v9", "first_desired_count=-1")
+    refused(bad_argument, "start_count", "greater than or equal to 1")
     platform.expect({"web": {"v1": 1, "v2": 0}, "web-admin": {"v2": 1, "v1": 0}, "web-v2": {"v1": 1}},
                     {"web": {"v1", "v2"}, "web-admin": {"v1", "v2"}, "web-v2": {"v1"}})
 
