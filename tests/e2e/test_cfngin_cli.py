@@ -15,7 +15,8 @@ pytestmark = pytest.mark.e2e
 def runway(emulator, tmp_path) -> Runway:
     """``runway deploy`` of a copy of config/, with the emulator's ids; a failing check gives up after 60 s."""
     return Runway(copy_config(tmp_path), emulator.env,
-                  values={**emulator.world, "health_timeout_seconds": "60", "cleanup_keep_last": "0"})
+                  values={**emulator.world, "health_timeout_seconds": "60", "cleanup_keep_last": "0",
+                          "cleanup_in_flight_hours": "0"})
 
 
 def test_the_lifecycle_runs_end_to_end_through_runway_deploy(emulator, runway):

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.e2e
 def sceptre(emulator, tmp_path) -> Sceptre:
     """``sceptre launch`` of a copy of config/sceptre, with the emulator's ids; a failing check gives up after 60 s."""
     return Sceptre(copy_config(tmp_path), emulator.env,
-                   values={**emulator.world, "health_timeout_seconds": 60, "cleanup_keep_last": 0})
+                   values={**emulator.world, "health_timeout_seconds": 60, "cleanup_keep_last": 0,
+                           "cleanup_in_flight_hours": 0})
 
 
 def test_the_lifecycle_runs_end_to_end_through_sceptre_launch(emulator, sceptre):
