@@ -210,7 +210,7 @@ def _checked_before_any_change(platform: Platform) -> None:
     refused(unknown, "'api' is not an app of this config (apps: web, web-admin, web-v2)")
     # (7) A bad hook argument's refusal (first_desired_count is verify_health's start_count) is one line
     # naming the argument and the fix, before any change.
-    bad_argument = platform.release("web-v2", "v9", "first_desired_count=-1")
+    bad_argument = platform.release("web-v2", "v9", "verify=true", "first_desired_count=-1")
     refused(bad_argument, "start_count", "greater than or equal to 1")
     platform.expect({"web": {"v1": 1, "v2": 0}, "web-admin": {"v2": 1, "v1": 0}, "web-v2": {"v1": 1}},
                     {"web": {"v1", "v2"}, "web-admin": {"v1", "v2"}, "web-v2": {"v1"}})

@@ -138,18 +138,18 @@ def test_bad_version_is_refused_at_render_time_before_the_version_stack_exists(e
 
 
 def test_a_broken_version_deploys_again_without_extra_flags_once_its_image_is_pushed(emulator):
-    assert emulator.stacker("web_version=v1", "verify=true", "cutover=true").returncode == 0
-    broken = emulator.stacker("web_version=v3", "verify=true", "health_timeout_seconds=60")
+    assert emulator.stacker().returncode == 0
+    first = emulator.stacker(*_web("v1", "deploy=true", "verify=true", "cutover=true"), extra=PIPELINE)
+    assert first.returncode == 0, first.stderr
+    broken = emulator.stacker(*_web("v3", "deploy=true", "verify=true"), "health_timeout_seconds=60", extra=PIPELINE)
     assert broken.returncode == 1
     assert "CannotPullContainerError" in broken.stderr
-    # when the missing image is pushed and the same build runs again
-    emulator.agent.broken.discard("web-v3")
-    again = emulator.stacker("web_version=v3", "verify=true", "health_timeout_seconds=60")
-    # then
+    # when the missing image is pushed and the same pipeline runs again
+    emulator.agent.broken.discard(naming.service_name("web", "v3"))
+    again = emulator.stacker(*_web("v3", "deploy=true", "verify=true"), "health_timeout_seconds=60", extra=PIPELINE)
+    # then it passes and v3 runs at v1's size, beside live v1
     assert again.returncode == 0, again.stderr
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in _stack(emulator, naming.version_stack(
-        NAMESPACE, "web", "v3"))["Outputs"]}
+    outputs = contract.outputs_of(_stack(emulator, naming.version_stack(NAMESPACE, "web", "v3")))
     assert emulator.session.client("ecs").describe_services(
-        cluster=outputs["ClusterName"], services=["web-v3"])["services"][0]["desiredCount"] == 1
+        cluster=outputs["ClusterName"], services=[naming.service_name("web", "v3")])["services"][0]["desiredCount"] == 1
     assert _live(emulator) == "v1"
-
