@@ -28,6 +28,22 @@ class SpecBlueprint(Blueprint):
         cls.SPEC = core.BLUEPRINTS[cls.KIND].spec
         cls.VARIABLES = {**core.variables_from_spec(cls.SPEC), **cls.ADAPTER_VARIABLES}
 
+    @classmethod
+    def check_before_build(cls, variables: dict[str, Any], *, where: str) -> None:
+        """Refuse unknown, missing and bad variables whose values are known before the build (no AWS call).
+
+        Values holding a lookup or an output (``${...}``) are judged when the stack renders.
+        """
+        core.check_variables(cls.SPEC, variables, where=where, set_them="in the stack's variables",
+                             extra=cls.ADAPTER_VARIABLES)
+        core.check_known_values(cls.KIND, cls.known_spec_values(variables, where=where), where=where,
+                                known=lambda value: "${" not in str(value))
+
+    @classmethod
+    def known_spec_values(cls, variables: dict[str, Any], *, where: str) -> dict[str, Any]:
+        """Return the spec's values among the config's ``variables`` (a subclass may add its own)."""
+        return {name: value for name, value in variables.items() if name not in cls.ADAPTER_VARIABLES}
+
     @property
     def where(self) -> str:
         """Return how messages name this stack."""

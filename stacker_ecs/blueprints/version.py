@@ -33,10 +33,15 @@ class Version(SpecBlueprint):
 
     def spec_values(self) -> dict[str, Any]:
         """Return the spec's values: the settings file's variables over the config's."""
-        variables = self.get_variables()
-        values = {k: v for k, v in variables.items() if k not in self.ADAPTER_VARIABLES}
-        if variables.get(SETTINGS_FILE):
-            values.update(load_settings(str(variables[SETTINGS_FILE]), where=self.where))
+        return self.known_spec_values(self.get_variables(), where=self.where)
+
+    @classmethod
+    def known_spec_values(cls, variables: dict[str, Any], *, where: str) -> dict[str, Any]:
+        """Return the spec's values: the settings file's variables over the config's."""
+        values = super().known_spec_values(variables, where=where)
+        settings = variables.get(SETTINGS_FILE)
+        if settings and "${" not in str(settings):
+            values.update(load_settings(str(settings), where=where))
         return values
 
     def finish(self, template: Template) -> Template:

@@ -33,6 +33,7 @@ config/stacker-Dev.yml: every hook acts on the one app a build names)::
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 from collections.abc import Callable
@@ -41,6 +42,7 @@ from typing import Any
 from stacker.session_cache import get_session
 
 from stacker_ecs import stacker_log
+from stacker_ecs.blueprints.base import SpecBlueprint
 from stacker_ecs.core.build import BuildArgs
 from stacker_ecs.core.build import check_build as _check_build
 from stacker_ecs.core.errors import ConfigError, StackerEcsError
@@ -100,7 +102,7 @@ def check_build(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] | 
                 if stack.class_path == APPLICATION_BLUEPRINT and stack.enabled]
         result = _check_build(parse(BuildArgs, {**kwargs, "apps": apps},
                                     where="hook stacker_ecs.hooks.check_build args"))
-        problems = _lookup_problems(context)
+        problems = _lookup_problems(context) + _variable_problems(context)
         for hook in context.config.post_build or []:
             name = str(hook.path).removeprefix("stacker_ecs.hooks.")
             if name in HOOK_ARGS and hook.enabled:
@@ -145,6 +147,24 @@ def _lookup_problems(context: Any) -> list[str]:
                     parse_query(names[lookup], query, lookup=lookup, namespace=getattr(context, "namespace", None))
                 except ConfigError as exc:
                     problems.append(f"stack {stack.name!r}: {exc}")
+    return problems
+
+
+def _variable_problems(context: Any) -> list[str]:
+    """Return what is wrong with the variables of our blueprints' enabled stacks that are known now (no AWS call)."""
+    problems = []
+    for stack in context.config.stacks or []:
+        path = str(stack.class_path or "")
+        if not stack.enabled or not path.startswith("stacker_ecs.blueprints."):
+            continue
+        module, _, name = path.rpartition(".")
+        blueprint = getattr(importlib.import_module(module), name, None)
+        if isinstance(blueprint, type) and issubclass(blueprint, SpecBlueprint):
+            try:
+                blueprint.check_before_build(dict(stack.variables or {}),
+                                             where=f"stack {stack.name!r} ({name} blueprint)")
+            except ConfigError as exc:
+                problems.append(str(exc))
     return problems
 
 

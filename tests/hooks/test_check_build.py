@@ -75,3 +75,36 @@ def test_a_bad_start_count_of_verify_health_is_refused_before_any_stack_changes(
     assert len(errors) == 1
     assert errors[0].startswith("check_build failed: post_build hooks and lookups: ")
     assert "start_count: 0 is not accepted" in errors[0]
+
+
+def test_a_bad_application_variable_is_refused_before_the_cluster_stack_changes(caplog):
+    # a plain build: the cluster stack would be built first, so the app stacks' variables are judged now
+    result, errors = run_check(caplog, alb_scheme="publik")
+    assert result is False
+    (message,) = errors
+    assert "stack 'app-web' (Application blueprint): Scheme: 'publik' is not accepted" in message
+    assert "stack 'app-web-admin' (Application blueprint): Scheme: 'publik' is not accepted" in message
+
+
+def test_a_bad_value_in_an_apps_settings_file_is_refused_before_its_version_stack_exists(caplog, tmp_path):
+    settings = tmp_path / "version.yaml"
+    settings.write_text("HealthCheckPath: health\nHealthCheckTimeoutSeconds: 500\n")
+    config = (ROOT / "config" / "stacker-Dev.yml").read_text().replace(
+        "config/apps/${app}/version.yaml", str(settings))
+    environment = parse_environment((ROOT / "config" / "dev.env").read_text())
+    environment.update(app="web", version="v2", deploy="true")
+    context = Context(environment=environment, config=render_parse_load(config, environment))
+    (check,) = context.config.pre_build
+    with caplog.at_level(logging.ERROR, logger="stacker_ecs"):
+        assert hooks.check_build(provider=PROVIDER, context=context, **check.args) is False
+    (message,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "stack 'app-${app}-V-${version}'" not in message
+    assert "(Version blueprint): 2 problems" in message
+    assert "HealthCheckPath:" in message
+
+
+def test_values_that_only_a_lookup_or_an_output_can_give_are_left_to_the_render(caplog):
+    # ListenerArn, DesiredCount, ... hold ${...}: they are judged when the version stack renders
+    result, errors = run_check(caplog, app="web-admin", version="v3", deploy="true")
+    assert errors == []
+    assert result["switches"] == ["deploy"]

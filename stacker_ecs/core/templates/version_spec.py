@@ -38,8 +38,9 @@ class VersionSpec(Spec):
     """The application's HTTPS listener (``${output app-<app>::ListenerArn}``)."""
     domain: str
     """The application's domain (``${output app-<app>::Domain}``)."""
-    rule_priority: int = Field(ge=1, le=50000)
-    """Priority of the host rule on the listener, 1-50000 (``${alb_rule_priority ...}``)."""
+    rule_priority: int = Field(ge=1, lt=naming.LIVE_RULE_PRIORITY)
+    """Priority of the host rule on the listener, 1-49999 (``${alb_rule_priority ...}``); 50000 is the
+    app's live rule."""
     task_definition: dict[str, Any] | None = None
     """The task definition in the seed's ecs.json shape (containerDefinitions, cpu, memory,
     volumes); give this or ``TaskDefinitionFile``."""

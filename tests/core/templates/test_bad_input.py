@@ -128,8 +128,8 @@ CASES = [
         ("HealthCheckTimeoutSeconds", "HealthCheckIntervalSeconds"), "lower it"),
     Bad("rule-priority-0", check_version({"RulePriority": 0}),
         ("RulePriority",), "greater than or equal to 1"),
-    Bad("rule-priority-50001", check_version({"RulePriority": 50001}),
-        ("RulePriority",), "less than or equal to 50000"),
+    Bad("rule-priority-of-the-live-rule", check_version({"RulePriority": 50000}),
+        ("RulePriority",), "less than 50000"),
     # ---- which task definition
     Bad("task-definition-and-file", check_version({"TaskDefinitionFile": "config/apps/web/ecs.json"}),
         ("TaskDefinition", "TaskDefinitionFile"), "give exactly one"),
