@@ -29,7 +29,7 @@ class ErrorInjection:
     status: int = 400
     times: int = 1
     operations: set[str] | None = None
-    """``Operation`` names (e.g. ``ModifyListener``); None means every call."""
+    """``Operation`` names (e.g. ``ModifyRule``); None means every call."""
     armed: bool = True
     """Off lets every call through until a test arms it (clients are made once per operation, so a
     fault meant for the middle of one is registered before it starts and armed when its moment comes)."""

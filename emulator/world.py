@@ -34,9 +34,10 @@ def create_stack(session: boto3.Session, name: str, body: str, **kwargs: Any) ->
 
 
 def next_free_priority(session: boto3.Session, listener_arn: str) -> int:
-    """Return one more than the highest rule priority on the listener."""
+    """Return one more than the highest version rule priority on the listener (the live rule is not one)."""
     pages = session.client("elbv2").get_paginator("describe_rules").paginate(ListenerArn=listener_arn)
-    taken = [int(r["Priority"]) for page in pages for r in page["Rules"] if not r.get("IsDefault")]
+    taken = [int(r["Priority"]) for page in pages for r in page["Rules"]
+             if not r.get("IsDefault") and int(r["Priority"]) != naming.LIVE_RULE_PRIORITY]
     return max(taken, default=0) + 1
 
 

@@ -30,6 +30,7 @@ from emulator.ecs_agent import EcsAgent
 from emulator.seed import seed
 from emulator.server import CLIENT_ENV, REGION, client_env, moto_server
 from emulator.world import NAMESPACE, ExampleWorld
+from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops import queries
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
@@ -69,7 +70,8 @@ def build_world(session: boto3.Session, versions: int, filler: int) -> tuple[Exa
     for index in (versions - 1, versions):
         cutover(AwsContext.create(session), CutoverArgs(app="web", version=f"v{index}", namespace=NAMESPACE))
     ecs = session.client("ecs")
-    ecs.update_service(cluster=world.cluster["ClusterName"], service=f"web-v{versions}", desiredCount=2)
+    ecs.update_service(cluster=world.cluster["ClusterName"], service=naming.service_name("web", f"v{versions}"),
+                       desiredCount=2)
     agent.sync()
     agent.follow(session)
     return world, agent
@@ -115,7 +117,8 @@ def health_latency(broken: bool) -> float:
         world = ExampleWorld.create(session)
         world.add_app("web")
         world.add_version("v1")
-        agent = EcsAgent(boto3.Session(region_name=REGION), broken={"web-v1"} if broken else set())
+        agent = EcsAgent(boto3.Session(region_name=REGION),
+                         broken={naming.service_name("web", "v1")} if broken else set())
         fake_time = FakeTime(agent, agent_after_seconds=happens_at)
         args = VerifyHealthArgs(app="web", version="v1", namespace=NAMESPACE, timeout_seconds=900)
         try:

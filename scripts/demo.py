@@ -1,12 +1,16 @@
 """`make demo [ENGINE=stacker|cfngin|sceptre]` (``python -m scripts.demo --engine ...``): the whole
 blue/green story with a real engine CLI and the local AWS emulator.
 
-cluster and app; deploy v1, verify, cut over; deploy v2, verify, cut over; roll back to v1; deploy
-a broken v3 (its image does not exist) that fails verification with a clear message while v1 stays
-live, on the path AWS takes (with stacker, the stack completes at 0 tasks, the hook starts them and
-names the cause; then the image is pushed and the same build runs again); clean up; status.
-The engine is stacker (``stacker build``, the default), Runway's CFNgin (``runway deploy --ci``) or
-Sceptre (``sceptre launch -y dev``), each on its example config against a local AWS emulator.
+Two apps, ``web`` and ``web-admin`` (on Fargate), in one environment, run as a platform team and
+its app pipelines would: the platform's plain build (cluster and application stacks only); each
+app's pipeline deploys, verifies and cuts over its own versions; web rolls back; a broken web v3
+fails verification with a clear message while v1 stays live; web's cleanup; a plain build again
+(nothing moves); web-admin torn down; status of both apps.
+With ``--engine stacker`` (the default) the story is the two apps above, on the path AWS takes for a
+broken version (its stack completes at 0 tasks, the hook starts them and names the cause; then the
+image is pushed and the same build runs again). ``--engine cfngin`` (``runway deploy --ci``) and
+``--engine sceptre`` (``sceptre launch -y dev``) run web's story on their example configs: deploy v1,
+verify, cut over; v2; roll back; the broken v3 refused; clean up; status. All against a local AWS emulator.
 """
 
 from __future__ import annotations
@@ -51,16 +55,16 @@ def run(args: list[str], env: dict[str, str], *, expect_failure: bool = False, c
         print(f"(failed as expected, exit status {code})", flush=True)
 
 
-def stacker_step(env: dict[str, str], world: dict[str, str]) -> Step:
-    """Return a step that runs ``stacker build`` of the example config with ``-e`` settings."""
+def stacker(env: dict[str, str], world: dict[str, str], *settings: str, expect_failure: bool = False) -> None:
+    """Run ``stacker build`` of the example config with the emulator's ids and ``settings``.
 
-    def step(*, expect_failure: bool = False, **settings: str) -> None:
-        extra = [arg for key, value in {**world, **settings}.items() for arg in ("-e", f"{key}={value}")]
-        shown = " ".join(f"-e {key}={value}" for key, value in settings.items())
-        run([str(BIN / "stacker"), "build", "-r", REGION, *extra, *CONFIG], env, expect_failure=expect_failure,
-            shown=f"stacker build -r {REGION} {shown} <emulator ids> {' '.join(CONFIG)}")
-
-    return step
+    With an ``app=`` setting it is that app's pipeline (``--targets pipeline``: only its version stack).
+    """
+    extra = [arg for key, value in world.items() for arg in ("-e", f"{key}={value}")]
+    extra += [arg for setting in settings for arg in ("-e", setting)]
+    if any(setting.startswith("app=") for setting in settings):
+        extra += ["--targets", "pipeline"]
+    run([str(BIN / "stacker"), "build", "-r", REGION, *extra, *CONFIG], env, expect_failure=expect_failure)
 
 
 def cfngin_step(env: dict[str, str], world: dict[str, str]) -> Step:
@@ -92,34 +96,77 @@ def sceptre_step(env: dict[str, str], world: dict[str, str]) -> Step:
     return step
 
 
-ENGINES = {"stacker": stacker_step, "cfngin": cfngin_step, "sceptre": sceptre_step}
+ENGINES = {"cfngin": cfngin_step, "sceptre": sceptre_step}
+"""Engines that run web's one-app story; stacker runs the two-app one (:func:`two_apps`)."""
 
 
-def status(env: dict[str, str]) -> None:
-    run([str(BIN / "stacker-ecs"), "--region", REGION, "status", "web", "--namespace", NAMESPACE], env)
+def release(env: dict[str, str], world: dict[str, str], app: str, version: str, *settings: str,
+            expect_failure: bool = False) -> None:
+    """An app pipeline's one command: deploy, verify and cut over one version of one app."""
+    stacker(env, world, f"app={app}", f"version={version}", "deploy=true", "verify=true", "cutover=true", *settings,
+            expect_failure=expect_failure)
+
+
+def status(env: dict[str, str], app: str = "web") -> None:
+    run([str(BIN / "stacker-ecs"), "--region", REGION, "status", app, "--namespace", NAMESPACE], env)
 
 
 def main() -> None:
     """Run the story end to end with the engine named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=sorted(ENGINES), default="stacker")
+    parser.add_argument("--engine", choices=sorted(["stacker", *ENGINES]), default="stacker")
     engine = parser.parse_args().engine
     demo_dir = ROOT / ".demo"
-    # The emulator fails like AWS (emulator.aws_like): a stack creating web-v3 with tasks would roll back.
-    with moto_server(pid_file=demo_dir / "moto.pid", extra_env={"EMULATOR_UNSTARTABLE_SERVICES": "web-v3"}) as url:
+    # The emulator fails like AWS (emulator.aws_like): a stack creating web_v3 with tasks would roll back.
+    with moto_server(pid_file=demo_dir / "moto.pid", extra_env={"EMULATOR_UNSTARTABLE_SERVICES": "web_v3"}) as url:
         env = {**os.environ, **client_env(url)}
         os.environ.update(client_env(url))
         banner(f"local AWS emulator (moto_server) on {url}; seeding a VPC, a certificate and a hosted zone")
         world = seed(boto3.Session(region_name=REGION)).as_env()
-        step = ENGINES[engine](env, world)
-        agent = EcsAgent(boto3.Session(region_name=REGION), broken={"web-v3"})
+        agent = EcsAgent(boto3.Session(region_name=REGION), broken={"web_v3"})
         with agent.running():
-            story(step, env, agent, push_image=engine == "stacker")
+            if engine == "stacker":
+                two_apps(env, world, agent)
+            else:
+                story(ENGINES[engine](env, world), env, agent, push_image=False)
         if engine == "stacker":
             banner("outputs of the deployed stacks (stacker info)")
             run([str(BIN / "stacker"), "info", "-r", REGION,
-                 *[a for k, v in world.items() for a in ("-e", f"{k}={v}")], "-e", "web_version=v1", *CONFIG], env)
+                 *[a for k, v in world.items() for a in ("-e", f"{k}={v}")], *CONFIG], env)
     banner("done; the emulator is stopped")
+
+
+def two_apps(env: dict[str, str], world: dict[str, str], agent: EcsAgent) -> None:
+    """stacker's story: a platform build, two apps' pipelines, a rollback, a broken version fixed, teardown."""
+    banner("the platform's CD: a plain build creates the cluster and both apps' application stacks")
+    stacker(env, world)
+    banner("web's pipeline: deploy v1, verify it, cut over (until now its listener answered 503)")
+    release(env, world, "web", "v1")
+    banner("web-admin's pipeline (a hyphenated app, on Fargate): the same command, its own app only")
+    release(env, world, "web-admin", "v1")
+    banner("web's pipeline: v2 beside v1 (it starts at v1's size), verify, cut over; web-admin untouched")
+    release(env, world, "web", "v2")
+    status(env)
+    status(env, "web-admin")
+    banner("roll back web: v1 is still running, so this is one listener rule change")
+    stacker(env, world, "app=web", "rollback=true")
+    banner("web's pipeline deploys a broken v3 (its image does not exist): its stack completes at 0 tasks, "
+           "verification starts them, fails within seconds and says why")
+    release(env, world, "web", "v3", "health_timeout_seconds=120", expect_failure=True)
+    banner("v1 is still live; try to cut over to v3 anyway: refused")
+    stacker(env, world, "app=web", "version=v3", "cutover=true", "health_timeout_seconds=120", expect_failure=True)
+    banner("push v3's image, then deploy and verify v3 again: no extra flags, v3 is healthy (v1 stays live)")
+    agent.broken.discard("web_v3")
+    stacker(env, world, "app=web", "version=v3", "deploy=true", "verify=true", "health_timeout_seconds=120")
+    banner("clean up web: delete versions that are neither live nor the previous live one (v3, deployed since "
+           "v1 went live, is kept: a pipeline may be about to cut over to it)")
+    stacker(env, world, "app=web", "cleanup=true", "cleanup_keep_last=0")
+    banner("the platform's CD again: nothing to deploy, no traffic moves, no deleted version comes back")
+    stacker(env, world)
+    status(env)
+    banner("remove web-admin: refused while a version is live, then forced (versions, rule, app stack)")
+    stacker(env, world, "app=web-admin", "teardown=true", expect_failure=True)
+    stacker(env, world, "app=web-admin", "teardown=true", "teardown_force=true")
 
 
 def story(step: Step, env: dict[str, str], agent: EcsAgent, *, push_image: bool) -> None:
@@ -141,7 +188,7 @@ def story(step: Step, env: dict[str, str], agent: EcsAgent, *, push_image: bool)
     status(env)
     if push_image:
         banner("push v3's image, then run the same build again: no extra flags, v3 is healthy")
-        agent.broken.discard("web-v3")
+        agent.broken.discard("web_v3")
         step(web_version="v3", verify="true", health_timeout_seconds="120")
     banner("clean up: delete versions that are neither live nor the previous live one (a version deployed "
            "since the live one went live is kept: a pipeline may be about to cut over to it)")

@@ -8,6 +8,8 @@
     stacker-ecs unlock   <app> --namespace ecs-dev
     stacker-ecs cleanup  <app> --namespace ecs-dev [--keep-last N] [--older-than-hours H]
                          [--exclude PATTERN ...] [--keep-previous | --no-keep-previous] [--dry-run]
+    stacker-ecs teardown <app> --namespace ecs-dev [--force] [--dry-run]
+    stacker-ecs teardown-environment --namespace ecs-dev [--force] [--dry-run]
 
 Every option is a field of the operation's argument model (the hook's ``args``), with the model's
 default and help. Exit status: 0 done, 1 refused or failed (the message says why and what to do),
@@ -34,6 +36,7 @@ from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.queries import AppQuery
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
 from stacker_ecs.core.ops.status import describe_app, format_app
+from stacker_ecs.core.ops.teardown import TeardownArgs, TeardownEnvironmentArgs, teardown, teardown_environment
 from stacker_ecs.core.ops.unlock import unlock
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
 from stacker_ecs.core.ops.wait import Clock
@@ -59,6 +62,10 @@ COMMANDS: dict[str, tuple[str, type[Args], Callable[..., Any]]] = {
     "cutover": ("make a version live", CutoverArgs, cutover),
     "rollback": ("make the previous live version live again, or abort a canary under way", RollbackArgs, rollback),
     "cleanup": ("delete version stacks that are not live", CleanupArgs, cleanup),
+    "teardown": ("delete the app: its live rule, every version stack, its application stack", TeardownArgs,
+                 teardown),
+    "teardown-environment": ("tear down every app, then the cluster stack", TeardownEnvironmentArgs,
+                             teardown_environment),
 }
 
 

@@ -59,7 +59,7 @@ VERSION_VARIABLES: dict[str, Any] = {
     "TaskDefinitionFile": TASK_DEFINITION_FILE,
     "HealthCheckPath": "${health_check_path}",
 }
-VERSION_STACK = "app-web-${web_version}"
+VERSION_STACK = "app-web-V-${web_version}"
 
 
 def _no_sleep(seconds: float) -> None:
@@ -287,7 +287,7 @@ def render_table(rows: list[Row]) -> str:
         "",
         "Every row is a test (`tests/test_bad_input_table.py`). In an emulated account where `web` has `v1` "
         "live and `v2` deployed beside it, the bad input goes through the real entry point: `stacker build` "
-        "(in-process) of a config holding only the version stack `app-web-${web_version}` for environment "
+        "(in-process) of a config holding only the version stack `app-web-V-${web_version}` for environment "
         "files and blueprint variables, the hook and lookup functions as stacker calls them, and the "
         "`stacker-ecs` CLI. The test asserts that the input is refused as the row says, that the message "
         "contains every *must contain* fragment (the field and the fix), and that no mutating AWS call "

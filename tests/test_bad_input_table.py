@@ -52,29 +52,29 @@ TABLE: list[Row] = [
     # ---- environment file (config/dev.env), through `stacker build` ----
     Row("env-version-dot", ENV, "`web_version: 1.0`", stacker_build({"web_version": "1.0"}),
         ("Version", "'.'", "use lower-case letters, digits and '-'"), "stacker build exits 1",
-        "stack 'app-web-1.0' (Version blueprint): Version: '1.0' has '.', which is not allowed in stack and host "
+        "stack 'app-web-V-1.0' (Version blueprint): Version: '1.0' has '.', which is not allowed in stack and host "
         "names; use lower-case letters, digits and '-'"),
     Row("env-version-upper-case", ENV, "`web_version: V3`", stacker_build({"web_version": "V3"}),
         ("Version", "'V'", "use lower-case letters, digits and '-'"), "stacker build exits 1",
-        "stack 'app-web-V3' (Version blueprint): Version: 'V3' has 'V', which is not allowed in stack and host "
-        "names; use lower-case letters, digits and '-'"),
+        "stack 'app-web-V-V3' (Version blueprint): Version: 'V3' has 'V', which is not allowed in stack and "
+        "host names; use lower-case letters, digits and '-'"),
     Row("env-version-double-dash", ENV, "`web_version: v3--hotfix`", stacker_build({"web_version": "v3--hotfix"}),
         ("Version", "'--'", "use single '-'"), "stacker build exits 1",
-        "stack 'app-web-v3--hotfix' (Version blueprint): Version: 'v3--hotfix' contains '--', which AWS refuses "
-        "in the load balancer and target group names derived from…"),
+        "stack 'app-web-V-v3--hotfix' (Version blueprint): Version: 'v3--hotfix' contains '--', which AWS "
+        "refuses in the load balancer and target group names derived fr…"),
     Row("env-health-check-path-without-slash", ENV, "`health_check_path: health` (for `HealthCheckPath`)",
         stacker_build({"health_check_path": "health"}),
         ("HealthCheckPath", "write it as '/health'"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): HealthCheckPath: 'health' does not start with '/'; write it as "
+        "stack 'app-web-V-v3' (Version blueprint): HealthCheckPath: 'health' does not start with '/'; write it as "
         "'/health'"),
     Row("env-desired-count-not-a-number", ENV, "`web_first_desired_count: two` (for `DesiredCount`)",
         stacker_build({"web_first_desired_count": "two"}),
         ("DesiredCount", "'two'", "it should be a valid integer"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): DesiredCount: 'two' is not accepted; it should be a valid "
+        "stack 'app-web-V-v3' (Version blueprint): DesiredCount: 'two' is not accepted; it should be a valid "
         "integer, unable to parse string as an integer"),
     Row("env-environment-upper-case", ENV, "`environment: Dev`", stacker_build({"environment": "Dev"}),
         ("Environment", "'D'", "use lower-case letters, digits and '-'"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): Environment: 'Dev' has 'D', which is not allowed in stack and "
+        "stack 'app-web-V-v3' (Version blueprint): Environment: 'Dev' has 'D', which is not allowed in stack and "
         "host names; use lower-case letters, digits and '-'"),
     Row("env-missing-key", ENV, "no `web_version` line, though the config uses `${web_version}`",
         stacker_build(drop=("web_version",)),
@@ -86,55 +86,55 @@ TABLE: list[Row] = [
     # ---- blueprint variables (stacker_ecs.blueprints.version.Version), through `stacker build` ----
     Row("variable-rule-priority-zero", VARIABLE, "`RulePriority: 0`", stacker_build(variables={"RulePriority": 0}),
         ("RulePriority", "greater than or equal to 1"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): RulePriority: 0 is not accepted; it should be greater than or "
+        "stack 'app-web-V-v3' (Version blueprint): RulePriority: 0 is not accepted; it should be greater than or "
         "equal to 1"),
     Row("variable-name-typo", VARIABLE, "`HealthCheckPth: /health` (a typo)",
         stacker_build(variables={"HealthCheckPth": "/health"}),
         ("HealthCheckPth", "unknown variable; check the spelling", "HealthCheckPath"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): HealthCheckPth: unknown variable; check the spelling or remove "
-        "it (known: App, Autoscaling, AutoscalingMaxCapacity, Aut…"),
+        "stack 'app-web-V-v3' (Version blueprint): HealthCheckPth: unknown variable; check the spelling or "
+        "remove it (known: App, Autoscaling, AutoscalingMaxCapacity, A…"),
     Row("variable-task-definition-file-missing", VARIABLE, "`TaskDefinitionFile: config/apps/web/missing.json`",
         stacker_build(variables={"TaskDefinitionFile": "config/apps/web/missing.json"}),
         ("TaskDefinitionFile", "is not a file", "fix the path"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): TaskDefinitionFile: 'config/apps/web/missing.json' is not a "
-        "file (relative paths start at the directory the engine runs…"),
+        "stack 'app-web-V-v3' (Version blueprint): TaskDefinitionFile: 'config/apps/web/missing.json' is not "
+        "a file (relative paths start at the directory the engine ru…"),
     Row("variable-task-definition-twice", VARIABLE, "both `TaskDefinition` and `TaskDefinitionFile`",
         stacker_build(variables={"TaskDefinition": INLINE_TASK}),
         ("TaskDefinition/TaskDefinitionFile", "give exactly one of them"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): TaskDefinition/TaskDefinitionFile: give exactly one of them"),
-    Row("variable-stack-name", VARIABLE, "stack named `web-${web_version}` instead of `app-web-${web_version}`",
-        stacker_build(stack_name="web-${web_version}"),
-        ("stack name", "name the stack 'app-web-v3' in the config"), "stacker build exits 1",
-        "stack 'web-v3' (Version blueprint): stack name: deployed as 'ecs-dev-web-v3', but hooks and lookups "
-        "find this stack as 'ecs-dev-app-web-v3'; name the stack 'ap…"),
+        "stack 'app-web-V-v3' (Version blueprint): TaskDefinition/TaskDefinitionFile: give exactly one of them"),
+    Row("variable-stack-name", VARIABLE, "stack named `web-V-${web_version}` instead of `app-web-V-${web_version}`",
+        stacker_build(stack_name="web-V-${web_version}"),
+        ("stack name", "name the stack 'app-web-V-v3' in the config"), "stacker build exits 1",
+        "stack 'web-V-v3' (Version blueprint): stack name: deployed as 'ecs-dev-web-V-v3', but hooks and "
+        "lookups find this stack as 'ecs-dev-app-web-V-v3'; name the sta…"),
     Row("variable-launch-type-lower-case", VARIABLE, "`LaunchType: fargate`",
         stacker_build(variables={"LaunchType": "fargate"}),
         ("LaunchType", "it should be 'EC2' or 'FARGATE'"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): LaunchType: 'fargate' is not accepted; it should be 'EC2' or "
+        "stack 'app-web-V-v3' (Version blueprint): LaunchType: 'fargate' is not accepted; it should be 'EC2' or "
         "'FARGATE'"),
     Row("variable-fargate-without-subnets", VARIABLE, "`LaunchType: FARGATE` without `Subnets`",
         stacker_build(variables={"LaunchType": "FARGATE"}),
         ("Subnets/ContainerSecurityGroupId", "pass ${output cluster::Subnets}"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): Subnets/ContainerSecurityGroupId: Fargate tasks need both; pass "
-        "${output cluster::Subnets} and ${output cluster::Contai…"),
+        "stack 'app-web-V-v3' (Version blueprint): Subnets/ContainerSecurityGroupId: Fargate tasks need both; "
+        "pass ${output cluster::Subnets} and ${output cluster::Cont…"),
     Row("variable-plain-password", VARIABLE, "`TaskDefinition` with environment value `DB_PASSWORD`",
         stacker_build(variables={"TaskDefinition": PLAIN_PASSWORD_TASK}, remove=("TaskDefinitionFile",)),
         ("DB_PASSWORD", "move it to 'secrets'"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): TaskDefinition: container 'web' sets 'DB_PASSWORD' as a plain "
-        "environment value, which would show in the console and AP…"),
+        "stack 'app-web-V-v3' (Version blueprint): TaskDefinition: container 'web' sets 'DB_PASSWORD' as a "
+        "plain environment value, which would show in the console and…"),
     Row("variable-health-check-timeout", VARIABLE, "`HealthCheckTimeoutSeconds: 20` (interval 15)",
         stacker_build(variables={"HealthCheckTimeoutSeconds": 20}),
         ("HealthCheckTimeoutSeconds", "lower it"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): HealthCheckTimeoutSeconds: 20 is not below "
+        "stack 'app-web-V-v3' (Version blueprint): HealthCheckTimeoutSeconds: 20 is not below "
         "HealthCheckIntervalSeconds 15; lower it"),
     Row("variable-container-port", VARIABLE, "`ContainerPort: 9999`, which no container maps",
         stacker_build(variables={"ContainerPort": 9999}),
         ("ContainerPort", "add a portMappings entry"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): ContainerPort: no container has port 9999; add a portMappings "
-        "entry with containerPort, or set ContainerName/ContainerP…"),
+        "stack 'app-web-V-v3' (Version blueprint): ContainerPort: no container has port 9999; add a "
+        "portMappings entry with containerPort, or set ContainerName/Containe…"),
     Row("variable-missing", VARIABLE, "no `ListenerArn`", stacker_build(remove=("ListenerArn",)),
         ("ListenerArn", "set it"), "stacker build exits 1",
-        "stack 'app-web-v3' (Version blueprint): ListenerArn: required but not given; set it in the stack's "
+        "stack 'app-web-V-v3' (Version blueprint): ListenerArn: required but not given; set it in the stack's "
         "variables"),
     # ---- hook arguments (stacker_ecs.hooks.*), as stacker calls them ----
     Row("hook-argument-typo", HOOK, "`verify_health` with `versoin: v2`",
@@ -219,10 +219,11 @@ TABLE: list[Row] = [
         ("ecs-dev-app-api", "check the app name and namespace"), "raises AwsStateError",
         "api: no application stack 'ecs-dev-app-api'; check the app name and namespace, or deploy the "
         "application stack first"),
-    Row("lookup-listener-full", LOOKUP, "`${alb_rule_priority web::version=v3, max_rules=2}` (2 rules taken)",
-        lookup(lookups.RulePriorityLookup, "web::version=v3, max_rules=2"),
-        ("limit of 2", "run the cleanup hook"), "raises AwsStateError",
-        "web/v3: the listener has 2 rules, the limit of 2; run the cleanup hook (or 'stacker-ecs cleanup web') "
+    Row("lookup-listener-full", LOOKUP,
+        "`${alb_rule_priority web::version=v3, max_rules=3}` (3 rules taken: two versions' and the live rule)",
+        lookup(lookups.RulePriorityLookup, "web::version=v3, max_rules=3"),
+        ("limit of 3", "run the cleanup hook"), "raises AwsStateError",
+        "web/v3: the listener has 3 rules, the limit of 3; run the cleanup hook (or 'stacker-ecs cleanup web') "
         "to delete versions that are not live"),
     # ---- the stacker-ecs CLI ----
     Row("cli-namespace-missing", CLI, "`stacker-ecs status web` (no `--namespace`)", stacker_ecs("status", "web"),
@@ -311,8 +312,8 @@ class TestBadInputTable:
 # The same entry points with good input: proof that EveryCall sees each one's AWS calls, mutations included.
 CONTROLS = {
     "stacker build": (stacker_build(), ["cloudformation.CreateStack"]),
-    "hook": (hook("cutover", app="web", version="v2", timeout_seconds=1), ["elbv2.ModifyListener"]),
-    "stacker-ecs": (stacker_ecs("cutover", "web", "v2", "--timeout-seconds", "1", *NS), ["elbv2.ModifyListener"]),
+    "hook": (hook("cutover", app="web", version="v2", timeout_seconds=1), ["elbv2.ModifyRule"]),
+    "stacker-ecs": (stacker_ecs("cutover", "web", "v2", "--timeout-seconds", "1", *NS), ["elbv2.ModifyRule"]),
 }
 
 

@@ -13,6 +13,7 @@ from stacker_ecs.cli import build_parser, main
 from stacker_ecs.core.ops.cleanup import CleanupArgs
 from stacker_ecs.core.ops.cutover import CutoverArgs
 from stacker_ecs.core.ops.rollback import RollbackArgs
+from stacker_ecs.core.ops.teardown import TeardownArgs, TeardownEnvironmentArgs
 from stacker_ecs.core.ops.verify import VerifyHealthArgs
 from tests.core.ops.conftest import FakeTime, World, build_world, deploy_live
 
@@ -41,8 +42,8 @@ def test_status_prints_the_table_and_exits_0(world: World, capsys):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].split()[:2] == ["VERSION", "STACK"]
-    assert lines[2].split() == ["v1", "ecs-dev-app-web-v1", "CREATE_COMPLETE", "2/2", "2", "*", "100%",
-                                "https://web-v1.dev.example.com"]
+    assert lines[2].split() == ["v1", "ecs-dev-app-web-V-v1", "CREATE_COMPLETE", "2/2", "2", "*", "100%",
+                                "https://v1.web.dev.example.com"]
 
 
 def test_status_of_a_malformed_app_name_exits_2_saying_what_to_fix(world: World, capsys):
@@ -178,6 +179,28 @@ def test_cleanup_no_keep_previous_reports_the_previous_version_the_listener_stil
     assert world.version_stacks() == {"v1", "v2"}
 
 
+def test_teardown_of_a_live_app_exits_1_and_a_forced_dry_run_lists_what_would_go(world: World, capsys):
+    code, out, err = run(capsys, "teardown", "web", *NS)
+
+    assert code == 1
+    assert err == ("stacker-ecs teardown: web: v1 is live; tearing the app down takes its site offline. "
+                   "Pass force (--force) if that is what you want\n")
+    code, out, err = run(capsys, "teardown", "web", *NS, "--force", "--dry-run")
+
+    assert code == 0, err
+    assert json.loads(out)["versions"] == ["v1", "v2"]
+    assert world.version_stacks() == {"v1", "v2"}
+    assert world.live_version() == "v1"
+
+
+def test_teardown_environment_refuses_while_an_app_is_live(world: World, capsys):
+    code, _, err = run(capsys, "teardown-environment", *NS)
+
+    assert code == 1
+    assert "environment ecs-dev: apps still live: web (v1)" in err
+    assert world.live_version() == "v1"
+
+
 @pytest.mark.parametrize("argv", [
     ["status", "web"],
     ["cutover", "web", *NS],
@@ -194,7 +217,8 @@ def test_bad_arguments_exit_2_with_usage(session, capsys, argv):
 
 
 @pytest.mark.parametrize(("command", "model"), [
-    ("verify", VerifyHealthArgs), ("cutover", CutoverArgs), ("rollback", RollbackArgs), ("cleanup", CleanupArgs)])
+    ("verify", VerifyHealthArgs), ("cutover", CutoverArgs), ("rollback", RollbackArgs), ("cleanup", CleanupArgs),
+    ("teardown", TeardownArgs), ("teardown-environment", TeardownEnvironmentArgs)])
 def test_every_hook_argument_has_a_flag_and_no_flag_restates_a_default(command, model):
     parser = build_parser()
     (sub,) = [a for a in parser._subparsers._group_actions if a.dest == "command"]

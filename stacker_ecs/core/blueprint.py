@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from pydantic_core import PydanticUndefined
 from troposphere import Template
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.errors import ConfigError
-from stacker_ecs.core.model import Spec, parse
+from stacker_ecs.core.model import Spec, describe_error, parse
 from stacker_ecs.core.templates.application import ApplicationSpec, build_application
 from stacker_ecs.core.templates.cluster import ClusterSpec, build_cluster
 from stacker_ecs.core.templates.version import VersionSpec, build_version, check_task, load_task
@@ -61,12 +62,14 @@ def variables_from_spec(spec: type[Spec]) -> dict[str, dict[str, Any]]:
     return variables
 
 
-def check_variables(spec: type[Spec], given: Iterable[str], *, where: str, set_them: str) -> None:
+def check_variables(spec: type[Spec], given: Iterable[str], *, where: str, set_them: str,
+                    extra: dict[str, dict[str, Any]] | None = None) -> None:
     """Refuse unknown variables (engines drop them silently) and missing required ones.
 
-    ``set_them`` says where the user sets them, e.g. ``"in the stack's variables"``.
+    ``set_them`` says where the user sets them, e.g. ``"in the stack's variables"``; ``extra`` are an
+    adapter's own variables beside the spec's.
     """
-    variables = variables_from_spec(spec)
+    variables = {**variables_from_spec(spec), **(extra or {})}
     given = set(given)
     known = ", ".join(sorted(variables))
     problems = [f"{name}: unknown variable; check the spelling or remove it (known: {known})"
@@ -107,3 +110,19 @@ def stack_suffix(kind: str, values: dict[str, Any], *, where: str) -> str:
     """Return the stack's name without its namespace (``cluster``, ``app-web``, ``app-web-v2``)."""
     blueprint = BLUEPRINTS[kind]
     return blueprint.stack_name("", parse(blueprint.spec, values, where=where)).removeprefix("-")
+
+
+def check_known_values(kind: str, values: dict[str, Any], *, where: str, known: Callable[[Any], bool]) -> None:
+    """Judge the values already known before the build (``known(value)``), so a bad one is refused before any change.
+
+    Values still to be resolved (an engine's lookups, another stack's outputs) are judged when the
+    stack renders; the spec's cross-field checks run here only when every value is known.
+    """
+    spec = BLUEPRINTS[kind].spec
+    try:
+        spec.model_validate({name: value for name, value in values.items() if known(value)})
+    except ValidationError as exc:
+        names = sorted((field.alias or name) for name, field in spec.model_fields.items())
+        problems = [describe_error(e, names) for e in exc.errors() if e["type"] != "missing"]
+        if problems:
+            raise ConfigError(problems, where=where) from None

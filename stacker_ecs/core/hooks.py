@@ -17,10 +17,11 @@ import boto3
 from stacker_ecs.core.aws import AwsContext, context_for, describe_stack
 from stacker_ecs.core.errors import AwsStateError, ConfigError
 from stacker_ecs.core.model import Args, parse
-from stacker_ecs.core.ops import queries, start
+from stacker_ecs.core.ops import queries, redeploy, start
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
+from stacker_ecs.core.ops.teardown import TeardownArgs, teardown
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
 from stacker_ecs.core.ops.wait import Clock
 from stacker_ecs.core.query import parse_query
@@ -30,6 +31,7 @@ HOOKS: dict[str, tuple[type[Args], Callable[..., dict[str, Any]]]] = {
     "cutover": (CutoverArgs, cutover),
     "rollback": (RollbackArgs, rollback),
     "cleanup": (CleanupArgs, cleanup),
+    "teardown": (TeardownArgs, teardown),
 }
 """Hook name -> (its arguments' model, the operation)."""
 
@@ -39,6 +41,7 @@ LOOKUPS: dict[str, tuple[type[Args], Callable[..., Any]]] = {
     "alb_rule_priority": (queries.RulePriorityQuery, queries.find_rule_priority),
     "ecs_live_desired_count": (queries.LiveDesiredCountQuery, queries.find_live_desired_count),
     "ecs_version_desired_count": (start.VersionCountQuery, start.find_version_desired_count),
+    "ecs_deployed_version": (redeploy.DeployedVersionQuery, redeploy.find_deployed_version),
 }
 """Lookup (resolver) name -> (its query's model, the read)."""
 

@@ -8,14 +8,19 @@ The three stacks of one environment (a namespace: stacker's and CFNgin's, or Sce
 
     <namespace>-cluster                     the ECS cluster
     <namespace>-app-<app>                   the application stack (ALB, listeners, DNS)
-    <namespace>-app-<app>-<version>         one stack per build of <app>
+    <namespace>-app-<app>-V-<version>       one stack per build of <app>
+
+Names cannot collide. Apps and versions are lower-case letters, digits and single ``-``
+(:mod:`stacker_ecs.core.validation`), so every name joins them with something neither can
+contain: ``-V-`` in stack names (CloudFormation stack names are case-sensitive), ``_`` in ECS
+service names and task families, ``.`` in host names (``<version>.<app>.<domain>``) and ``/`` in
+log stream prefixes. ``tests/core/test_naming.py`` proves it with Hypothesis over every accepted
+name. Target groups and load balancers have no explicit name: CloudFormation derives one (at most
+32 characters, with a random suffix) from the stack name, so they cannot collide either, and
+no name may contain ``--``, which AWS refuses in those derived names.
 
 Lookups and hooks find everything from these names, the application listener's rules and the
-version host names, never by scanning the account. A stack name alone cannot tell app ``web``
-version ``admin-3`` from app ``web-admin`` version ``3``, so whatever lists stacks by prefix
-(cleanup) also checks the stack's own ``App`` output or description. No name may contain
-``--``: AWS refuses it in the load balancer and target group names CloudFormation derives
-from stack names.
+version host names, never by scanning the account.
 """
 
 from __future__ import annotations
@@ -56,13 +61,18 @@ SCALING_POLICY = "CpuTargetTracking"
 CLUSTER_SUFFIX = "cluster"
 COORDINATION_SUFFIX = "coordination"
 APP_PREFIX = "app"
-VERSION_SEPARATOR = "-"
+VERSION_SEPARATOR = "-V-"
+SERVICE_SEPARATOR = "_"
 FORBIDDEN = "--"
+# The hook-owned rule that forwards the app's live traffic (see core/ops/listener.py): the last
+# priority, below every version's host rule; a version's rule never takes it.
+LIVE_RULE_PRIORITY = 50000
+LIVE_RULE_PATH = "/*"
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 VERSION_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-MAX_HOST_LABEL = 63
-MAX_HOST_HEADER = 128  # an ALB host-header condition value
+MAX_HOST_LABEL = 63  # a DNS label (the version, the first label of its host)
+MAX_HOST = 128  # ALB host-header values
 
 
 def cluster_stack(namespace: str) -> str:
@@ -101,26 +111,29 @@ def version_from_stack(namespace: str, app: str, stack_name: str) -> str | None:
 
 def service_name(app: str, version: str) -> str:
     """Return the ECS service name of a version (unique within the environment's cluster)."""
-    return f"{app}{VERSION_SEPARATOR}{version}"
+    return f"{app}{SERVICE_SEPARATOR}{version}"
+
+
+def task_family(app: str, environment: str) -> str:
+    """Return the task definition family of an app's versions in one environment."""
+    return f"{app}{SERVICE_SEPARATOR}{environment}"
 
 
 def version_host(app: str, version: str, domain: str) -> str:
-    """Return the host name a version answers on before and after it is live."""
-    return f"{version_host_label(app, version)}.{domain.rstrip('.')}"
+    """Return the host name a version answers on before and after it is live: ``<version>.<app>.<domain>``."""
+    return f"{version}.{app_host(app, domain)}"
 
 
-def version_host_label(app: str, version: str) -> str:
-    """Return the first DNS label of a version's host name."""
-    return f"{app}-{version}"
+def version_wildcard(app: str, domain: str) -> str:
+    """Return the DNS name that covers every version host of ``app`` (``*.<app>.<domain>``)."""
+    return f"*.{app_host(app, domain)}"
 
 
 def version_from_host(app: str, host: str) -> str | None:
     """Return the version a host-header value names, or None if it is not one of ``app``'s."""
-    label = host.split(".", 1)[0]
-    prefix = f"{app}-"
-    if not label.startswith(prefix) or label == prefix:
-        return None
-    return label[len(prefix):]
+    label, _, rest = host.partition(".")
+    owner = rest.split(".", 1)[0]
+    return label if label and owner == app else None
 
 
 def app_host(app: str, domain: str) -> str:

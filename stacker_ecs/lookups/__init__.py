@@ -6,6 +6,7 @@
       alb_rule_priority: stacker_ecs.lookups.RulePriorityLookup
       ecs_live_desired_count: stacker_ecs.lookups.LiveDesiredCountLookup
       ecs_version_desired_count: stacker_ecs.lookups.VersionDesiredCountLookup
+      ecs_deployed_version: stacker_ecs.lookups.DeployedVersionLookup
 
 Each handler hands its query to :func:`stacker_ecs.core.hooks.run_lookup` (which parses it, builds
 the AWS context and calls one read in :mod:`stacker_ecs.core.ops.queries`) and returns a
@@ -20,8 +21,10 @@ from typing import Any
 from stacker.lookups.handlers import LookupHandler
 from stacker.session_cache import get_session
 
+from stacker_ecs import stacker_log
 from stacker_ecs.core.hooks import run_lookup
 
+stacker_log.install()
 
 def _lookup(name: str, value: str, context: Any, provider: Any) -> str:
     return run_lookup(name, value, get_session(getattr(provider, "region", None)),
@@ -75,3 +78,12 @@ class VersionDesiredCountLookup(LookupHandler):
     def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
         """Return the desired count as a string."""
         return _lookup("ecs_version_desired_count", value, context, provider)
+
+
+class DeployedVersionLookup(LookupHandler):
+    """``${ecs_deployed_version <app>::version=<version>}``: whether the version serves traffic, and its fingerprint."""
+
+    @classmethod
+    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
+        """Return ``<role>:<fingerprint>`` for the Version blueprint's ``Deployed`` variable."""
+        return _lookup("ecs_deployed_version", value, context, provider)

@@ -58,8 +58,7 @@ RESOLVED_LOOKUPS = {
     "Domain": "dev.example.com",
     "RulePriority": "1",
     "DesiredCount": "0",
-    "LoadBalancerDnsName": "ecs-dev-web-1234567890.ap-southeast-2.elb.amazonaws.com",
-    "LoadBalancerHostedZoneId": "Z1GM3OXH4ZPM65",
+    "Deployed": "absent:",
 }
 
 
@@ -127,12 +126,13 @@ def test_blueprint_application_renders_load_balancer_listeners_and_dns():
         naming.HTTPS_LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
         naming.HTTP_LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
         naming.APP_RECORD: "AWS::Route53::RecordSet",
+        naming.WILDCARD_RECORD: "AWS::Route53::RecordSet",
     }
 
 
 def test_blueprint_version_renders_task_service_and_host_rule_from_lookup_strings():
     # given RulePriority and DesiredCount as the strings lookups return
-    template = render(stack_definition("app-web-v1", Version, VERSION_VARIABLES))
+    template = render(stack_definition("app-web-V-v1", Version, VERSION_VARIABLES))
 
     assert types_of(template) == {
         naming.TASK_DEFINITION: "AWS::ECS::TaskDefinition",
@@ -147,22 +147,24 @@ def test_blueprint_version_renders_task_service_and_host_rule_from_lookup_string
 
 
 def test_blueprint_version_with_autoscaling_adds_the_scaling_resources():
-    template = render(stack_definition("app-web-v1", Version, {**VERSION_VARIABLES, "Autoscaling": True}))
+    template = render(stack_definition("app-web-V-v1", Version, {**VERSION_VARIABLES, "Autoscaling": True}))
 
     assert types_of(template)[naming.SCALABLE_TARGET] == "AWS::ApplicationAutoScaling::ScalableTarget"
     assert types_of(template)[naming.SCALING_POLICY] == "AWS::ApplicationAutoScaling::ScalingPolicy"
 
 
 def test_blueprint_stack_name_set_with_stack_name_is_accepted():
-    template = render(stack_definition("web", Version, VERSION_VARIABLES, stack_name="app-web-v1"))
+    template = render(stack_definition("web", Version, VERSION_VARIABLES, stack_name="app-web-V-v1"))
 
     assert naming.SERVICE in template["Resources"]
 
 
 def test_blueprint_example_config_renders_every_stack_once_lookups_are_resolved(monkeypatch: pytest.MonkeyPatch):
-    # given config/stacker-Dev.yml with config/dev.env, run from the repository root as the README says
+    # given config/stacker-Dev.yml with config/dev.env, run from the repository root as the README says,
+    # as web-admin's pipeline runs it (-e app=web-admin -e version=v1)
     monkeypatch.chdir(ROOT)
     environment = parse_environment((ROOT / "config" / "dev.env").read_text())
+    environment.update(app="web-admin", version="v1", deploy="true")
     config = render_parse_load((ROOT / "config" / "stacker-Dev.yml").read_text(), environment)
     context = Context(environment=environment, config=config)
 
@@ -175,14 +177,18 @@ def test_blueprint_example_config_renders_every_stack_once_lookups_are_resolved(
 
     # then the stacks carry the names hooks and lookups look for, and each renders its resources
     assert list(rendered) == [naming.cluster_stack(NAMESPACE), naming.application_stack(NAMESPACE, "web"),
-                              naming.version_stack(NAMESPACE, "web", "v1")]
+                              naming.application_stack(NAMESPACE, "web-admin"),
+                              naming.version_stack(NAMESPACE, "web-admin", "v1")]
     assert naming.CAPACITY_PROVIDER in rendered["ecs-dev-cluster"]["Resources"]
     assert naming.APP_RECORD in rendered["ecs-dev-app-web"]["Resources"]
-    rule = rendered["ecs-dev-app-web-v1"]["Resources"][naming.LISTENER_RULE]["Properties"]
-    assert rule["Conditions"][0]["HostHeaderConfig"]["Values"] == ["web-v1.dev.example.com"]
-    record = rendered["ecs-dev-app-web-v1"]["Resources"][naming.VERSION_RECORD]["Properties"]
-    assert record["Name"] == "web-v1.dev.example.com."
-    assert rendered["ecs-dev-app-web-v1"]["Resources"][naming.SERVICE]["Properties"]["DesiredCount"] == 0
+    version = rendered["ecs-dev-app-web-admin-V-v1"]["Resources"]
+    rule = version[naming.LISTENER_RULE]["Properties"]
+    assert rule["Conditions"][0]["HostHeaderConfig"]["Values"] == ["v1.web-admin.dev.example.com"]
+    # and web-admin's config/apps/web-admin/version.yaml wins over the cluster's launch type
+    assert version[naming.TASK_DEFINITION]["Properties"]["RequiresCompatibilities"] == ["FARGATE"]
+    assert version[naming.TARGET_GROUP]["Properties"]["HealthCheckPath"] == "/admin/health"
+    assert "Fingerprint" in rendered["ecs-dev-app-web-admin-V-v1"]["Outputs"]
+    assert version[naming.SERVICE]["Properties"]["DesiredCount"] == 0
 
 
 # ---- refusals ----------------------------------------------------------------------------------
@@ -210,25 +216,25 @@ def test_blueprint_unknown_variable_is_refused_naming_it(blueprint: type[SpecBlu
 
 def test_blueprint_missing_required_variable_is_refused_naming_it_and_the_fix():
     variables = {k: v for k, v in VERSION_VARIABLES.items() if k != "ListenerArn"}
-    stack = stacker_stack(stack_definition("app-web-v1", Version, variables))
+    stack = stacker_stack(stack_definition("app-web-V-v1", Version, variables))
 
     with pytest.raises(ConfigError, match="ListenerArn: required but not given; set it in the stack's variables"):
         stack.blueprint.resolve_variables(stack.variables)
 
 
 def test_blueprint_invalid_value_is_refused_when_rendering_with_the_stack_named():
-    stack = stacker_stack(stack_definition("app-web-12_b4c", Version, {**VERSION_VARIABLES, "Version": "12_b4c"}))
+    stack = stacker_stack(stack_definition("app-web-V-12_b4c", Version, {**VERSION_VARIABLES, "Version": "12_b4c"}))
     stack.blueprint.resolve_variables(stack.variables)
 
     with pytest.raises(ConfigError) as caught:
         stack.blueprint.render_template()
 
-    assert str(caught.value).startswith("stack 'app-web-12_b4c' (Version blueprint): Version: '12_b4c' has '_'")
+    assert str(caught.value).startswith("stack 'app-web-V-12_b4c' (Version blueprint): Version: '12_b4c' has '_'")
 
 
 @pytest.mark.parametrize(("name", "blueprint", "variables", "expected"), [
-    ("web-v1", Version, VERSION_VARIABLES, "app-web-v1"),
-    ("app-web-v2", Version, VERSION_VARIABLES, "app-web-v1"),
+    ("web-V-v1", Version, VERSION_VARIABLES, "app-web-V-v1"),
+    ("app-web-V-v2", Version, VERSION_VARIABLES, "app-web-V-v1"),
     ("web", Application, APPLICATION_VARIABLES, "app-web"),
     ("ecs-cluster", Cluster, CLUSTER_VARIABLES, "cluster"),
 ], ids=["version-without-app-prefix", "version-name-of-another-version", "application", "cluster"])
@@ -264,8 +270,13 @@ def test_blueprint_variables_are_one_per_spec_field_described_and_defaulted_by_t
         blueprint: type[SpecBlueprint]):
     fields = {(f.alias or name): f for name, f in blueprint.SPEC.model_fields.items()}
 
-    assert set(blueprint.VARIABLES) == set(fields)
+    own = set(getattr(blueprint, "ADAPTER_VARIABLES", ()))
+    assert set(blueprint.VARIABLES) - own == set(fields)
     for name, definition in blueprint.VARIABLES.items():
+        if name in own:
+            assert definition["default"] is None, name
+            assert definition["description"].strip(), name
+            continue
         field = fields[name]
         assert definition["type"] is object, name
         assert definition["description"].strip(), name
@@ -306,3 +317,69 @@ def test_blueprint_optional_variable_defaults_to_what_its_description_promises(
 ])
 def test_blueprint_required_variables_have_no_default(blueprint: type[SpecBlueprint], required: set[str]):
     assert {name for name, d in blueprint.VARIABLES.items() if "default" not in d} == required
+
+
+# ---- a deployed version is never changed in place; per-app settings --------------------------
+
+def _fingerprint(variables: dict[str, Any]) -> str:
+    return render(stack_definition("app-web-V-v1", Version, variables))["Outputs"]["Fingerprint"]["Value"]
+
+
+@pytest.mark.parametrize("role", ["live", "previous", "serving"])
+def test_a_changed_template_of_a_version_that_takes_traffic_is_refused_naming_the_fix(role: str):
+    deployed = _fingerprint(VERSION_VARIABLES)
+    changed = {**VERSION_VARIABLES, "HealthCheckPath": "/other"}
+    stack = stacker_stack(stack_definition("app-web-V-v1", Version, {**changed, "Deployed": f"{role}:{deployed}"}))
+    stack.blueprint.resolve_variables(stack.variables)
+
+    with pytest.raises(ConfigError) as caught:
+        stack.blueprint.render_template()
+
+    assert str(caught.value) == (
+        f"stack 'app-web-V-v1' (Version blueprint): web/v1 is {role} and this build would change its stack in place "
+        "(its template differs from the deployed one); deploy the change as a new version (-e version=<new>) "
+        "and cut over to it")
+
+
+@pytest.mark.parametrize("deployed", ["live:{same}", "idle:0123456789abcdef", "absent:"])
+def test_an_unchanged_rerun_or_a_version_without_traffic_renders(deployed: str):
+    same = _fingerprint(VERSION_VARIABLES)
+    changed = VERSION_VARIABLES if "same" in deployed else {**VERSION_VARIABLES, "HealthCheckPath": "/other"}
+    template = render(stack_definition("app-web-V-v1", Version,
+                                       {**changed, "Deployed": deployed.format(same=same)}))
+
+    assert naming.SERVICE in template["Resources"]
+
+
+def test_the_desired_count_is_not_part_of_the_fingerprint():
+    assert _fingerprint(VERSION_VARIABLES) == _fingerprint({**VERSION_VARIABLES, "DesiredCount": "7"})
+    assert _fingerprint(VERSION_VARIABLES) != _fingerprint({**VERSION_VARIABLES, "HealthCheckPath": "/x"})
+
+
+def test_a_settings_file_wins_over_the_configs_variables(tmp_path):
+    settings = tmp_path / "version.yaml"
+    settings.write_text("LaunchType: FARGATE\nHealthCheckPath: /admin/health\n")
+
+    template = render(stack_definition("app-web-V-v1", Version, {
+        **VERSION_VARIABLES, "LaunchType": "EC2", "Subnets": "subnet-1,subnet-2",
+        "ContainerSecurityGroupId": CONTAINER_SG, "SettingsFile": str(settings)}))
+
+    assert template["Resources"][naming.TASK_DEFINITION]["Properties"]["RequiresCompatibilities"] == ["FARGATE"]
+    assert template["Resources"][naming.TARGET_GROUP]["Properties"]["HealthCheckPath"] == "/admin/health"
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (None, "is not a file"),
+    ("[1, 2]", "is not a mapping of variable names to values"),
+    ("HealthCheckPth: /x", "HealthCheckPth: unknown name"),
+], ids=["missing", "not-a-mapping", "typo"])
+def test_a_bad_settings_file_is_refused_naming_it(tmp_path, content: str | None, expected: str):
+    settings = tmp_path / "version.yaml"
+    if content is not None:
+        settings.write_text(content)
+    variables = {**VERSION_VARIABLES, "SettingsFile": str(settings)}
+    stack = stacker_stack(stack_definition("app-web-V-v1", Version, variables))
+    stack.blueprint.resolve_variables(stack.variables)
+
+    with pytest.raises(ConfigError, match=expected):
+        stack.blueprint.render_template()

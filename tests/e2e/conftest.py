@@ -19,7 +19,7 @@ from emulator.server import REGION, client_env, moto_server
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CONFIG = ["config/dev.env", "config/stacker-Dev.yml"]
-BROKEN = "web-v3"
+BROKEN = "web_v3"
 
 
 @dataclass
@@ -52,9 +52,9 @@ class Emulator:
 
 @pytest.fixture
 def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    """A fresh moto_server with a seeded world and a running ECS agent (``web-v3`` never starts).
+    """A fresh moto_server with a seeded world and a running ECS agent (``web_v3`` never starts).
 
-    The server knows ``web-v3`` cannot start too: a stack creating it with tasks fails as CloudFormation
+    The server knows ``web_v3`` cannot start too: a stack creating it with tasks fails as CloudFormation
     does with the circuit breaker.
     """
     with moto_server(extra_env={"EMULATOR_UNSTARTABLE_SERVICES": BROKEN}) as url:

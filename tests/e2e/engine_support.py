@@ -1,4 +1,4 @@
-"""What the engines' end-to-end tests read back from the emulator: listener weights and version stacks."""
+"""What the engines' end-to-end tests read back from the emulator: live-rule weights and version stacks."""
 
 from __future__ import annotations
 
@@ -27,13 +27,14 @@ def versions(session: boto3.Session) -> set[str]:
 
 
 def listener_weights(session: boto3.Session) -> dict[str, int]:
-    """Return version -> weight of the application listener's default action, read from ELBv2."""
+    """Return version -> weight of app ``web``'s live rule (the listener rule at the live priority), read from ELBv2."""
     listener_arn = outputs(session, naming.application_stack(NAMESPACE, APP))[contract.LISTENER_ARN]
-    listener = session.client("elbv2").describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]
+    rules = session.client("elbv2").describe_rules(ListenerArn=listener_arn)["Rules"]
+    live = [r for r in rules if r["Priority"] == str(naming.LIVE_RULE_PRIORITY)]
     groups = {outputs(session, naming.version_stack(NAMESPACE, APP, v))["TargetGroupArn"]: v
               for v in versions(session)}
     weights: dict[str, int] = {}
-    for action in listener["DefaultActions"]:
+    for action in live[0]["Actions"] if live else []:
         for group in action.get("ForwardConfig", {}).get("TargetGroups", []):
             weights[groups.get(group["TargetGroupArn"], group["TargetGroupArn"])] = group.get("Weight", 1)
     return weights

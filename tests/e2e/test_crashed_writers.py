@@ -19,7 +19,7 @@ ALARM = "web-5xx"
 
 
 def traffic(emulator) -> dict[str, int]:
-    """Return version -> weight of the live forward action, read from the emulator."""
+    """Return version -> weight of the live rule, read from the emulator."""
     state = read_listener(AwsContext.create(emulator.session), NAMESPACE, "web")
     return {state.version_of(arn) or arn: weight for arn, weight in state.forward.items()}
 

@@ -20,9 +20,19 @@ def _live(emulator) -> str | None:
     return read_listener(AwsContext.create(emulator.session), NAMESPACE, "web").live_version
 
 
+def _web(version: str, *switches: str) -> tuple[str, ...]:
+    """The settings of web's pipeline for ``version`` (deploy unless other switches are given)."""
+    return ("app=web", f"version={version}", *(switches or ("deploy=true",)))
+
+
+PIPELINE = ["--targets", "pipeline"]
+
+
 def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
-    # when
-    result = emulator.stacker("web_version=v1")
+    # when the platform's plain build, then web's pipeline deploys v1
+    plain = emulator.stacker()
+    assert plain.returncode == 0, plain.stderr
+    result = emulator.stacker(*_web("v1"), extra=PIPELINE)
     # then
     assert result.returncode == 0, result.stderr
     cluster = _stack(emulator, naming.cluster_stack(NAMESPACE))
@@ -31,11 +41,11 @@ def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
     assert cluster["Description"] == "ECS cluster of the dev environment (stacker_ecs)"
     outputs = contract.outputs_of(version)
     assert outputs["Version"] == "v1"
-    assert outputs["Url"] == "https://web-v1.dev.example.com"
+    assert outputs["Url"] == "https://v1.web.dev.example.com"
     app_outputs = contract.outputs_of(app)
     ecs = emulator.session.client("ecs")
     assert ecs.describe_clusters(clusters=[app_outputs["ClusterName"]])["clusters"][0]["status"] == "ACTIVE"
-    service = ecs.describe_services(cluster=app_outputs["ClusterName"], services=["web-v1"])["services"][0]
+    service = ecs.describe_services(cluster=app_outputs["ClusterName"], services=["web_v1"])["services"][0]
     assert service["desiredCount"] == 0  # a new version starts at 0 tasks; verify_health starts them
     elbv2 = emulator.session.client("elbv2")
     listener = elbv2.describe_listeners(ListenerArns=[app_outputs["ListenerArn"]])["Listeners"][0]
@@ -43,28 +53,30 @@ def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
     assert listener["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "503"
     rules = elbv2.describe_rules(ListenerArn=app_outputs["ListenerArn"])["Rules"]
     hosts = [c["HostHeaderConfig"]["Values"] for r in rules for c in r["Conditions"]]
-    assert ["web-v1.dev.example.com"] in hosts
+    assert ["v1.web.dev.example.com"] in hosts
     assert elbv2.describe_target_groups(TargetGroupArns=[outputs["TargetGroupArn"]])["TargetGroups"]
     # and stacker info prints the outputs
-    info = emulator.stacker("web_version=v1", command="info")
+    info = emulator.stacker(*_web("v1"), command="info")
     assert info.returncode == 0
-    assert "Url: https://web-v1.dev.example.com" in info.stderr + info.stdout
+    assert "Url: https://v1.web.dev.example.com" in info.stderr + info.stdout
 
 
 def test_stacker_diff_and_destroy_run_on_the_deployed_example(emulator):
-    assert emulator.stacker("web_version=v1").returncode == 0
+    assert emulator.stacker().returncode == 0
+    assert emulator.stacker(*_web("v1"), extra=PIPELINE).returncode == 0
     # diff renders every blueprint again (lookups included) and compares with the deployed stacks
-    diff = emulator.stacker("web_version=v1", command="diff")
+    diff = emulator.stacker(*_web("v1"), command="diff")
     assert diff.returncode == 0, diff.stderr
     # a changed stack (Modify entries) and a new one (a "create" change set) diff too, leaving nothing behind
-    changed = emulator.stacker("web_version=v2", "alb_scheme=internal", command="diff")
+    changed = emulator.stacker("alb_scheme=internal", command="diff")
     assert changed.returncode == 0, changed.stderr
     assert "Traceback" not in changed.stderr
+    new = emulator.stacker(*_web("v2"), command="diff")
+    assert new.returncode == 0, new.stderr
     summaries = emulator.session.client("cloudformation").list_stacks()["StackSummaries"]
     assert [s["StackName"] for s in summaries if s["StackStatus"] == "REVIEW_IN_PROGRESS"] == []
-    assert emulator.stacker("web_version=v1").returncode == 0
-    # destroy removes the three stacks, the version first
-    destroy = emulator.stacker("web_version=v1", command="destroy", extra=["--force"])
+    # destroy removes the stacks the config names, the version first (nothing is live)
+    destroy = emulator.stacker(*_web("v1"), command="destroy", extra=["--force"])
     assert destroy.returncode == 0, destroy.stderr
     names = {s["StackName"] for s in emulator.session.client("cloudformation").describe_stacks()["Stacks"]}
     assert not any(name.startswith("ecs-dev-") for name in names), names
@@ -72,19 +84,21 @@ def test_stacker_diff_and_destroy_run_on_the_deployed_example(emulator):
 
 def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
     # deploy, verify and cut over v1, then v2
-    first = emulator.stacker("web_version=v1", "verify=true", "cutover=true")
+    assert emulator.stacker().returncode == 0
+    first = emulator.stacker(*_web("v1", "deploy=true", "verify=true", "cutover=true"), extra=PIPELINE)
     assert first.returncode == 0, first.stderr
     assert _live(emulator) == "v1"
-    result = emulator.stacker("web_version=v2", "verify=true", "cutover=true")
+    result = emulator.stacker(*_web("v2", "deploy=true", "verify=true", "cutover=true"), extra=PIPELINE)
     assert result.returncode == 0, result.stderr
     assert _live(emulator) == "v2"
     # roll back: v1 again, v2 recorded as previous
-    back = emulator.stacker("web_version=v2", "rollback=true")
+    back = emulator.stacker("app=web", "rollback=true", extra=PIPELINE)
     assert back.returncode == 0, back.stderr
     state = read_listener(AwsContext.create(emulator.session), NAMESPACE, "web")
     assert (state.live_version, state.previous_version) == ("v1", "v2")
     # a broken v3 fails verification with the cause, exit 1, and v1 stays live
-    broken = emulator.stacker("web_version=v3", "verify=true", "health_timeout_seconds=60")
+    broken = emulator.stacker(*_web("v3", "deploy=true", "verify=true"), "health_timeout_seconds=60",
+                              extra=PIPELINE)
     assert broken.returncode == 1
     assert "web/v3" in broken.stderr
     assert "CannotPullContainerError" in broken.stderr
@@ -94,7 +108,8 @@ def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
     assert _stack(emulator, naming.version_stack(NAMESPACE, "web", "v3"))["StackStatus"] == "CREATE_COMPLETE"
     assert broken.stderr.count("verify_health failed: web/v3: ") == 1  # one message, the cause first
     # cleanup deletes v3, keeps live v1 and previous v2
-    clean = emulator.stacker("web_version=v1", "cleanup=true", "cleanup_keep_last=0", "cleanup_in_flight_hours=0")
+    clean = emulator.stacker("app=web", "cleanup=true", "cleanup_keep_last=0", "cleanup_in_flight_hours=0",
+                             extra=PIPELINE)
     assert clean.returncode == 0, clean.stderr
     names = {s["StackName"] for s in emulator.session.client("cloudformation").describe_stacks()["Stacks"]}
     assert naming.version_stack(NAMESPACE, "web", "v3") not in names
@@ -108,13 +123,14 @@ def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
 
 def test_bad_version_is_refused_at_render_time_before_the_version_stack_exists(emulator):
     # given the cluster and app exist
-    setup = emulator.stacker("web_version=v1")
+    setup = emulator.stacker()
     assert setup.returncode == 0, setup.stderr
     # when a version with a character not allowed in host names is deployed
-    result = emulator.stacker("web_version=v2_x")
-    # then stacker fails, naming the variable and the fix, and nothing was created for it
+    result = emulator.stacker(*_web("v2_x"), extra=PIPELINE)
+    # then stacker fails before any change, naming the variable and the fix, and nothing was created for it
     assert result.returncode != 0
-    # (the rule-priority lookup, resolved before the blueprint renders, is the first to refuse it)
+    assert "Traceback" not in result.stderr
+    # (the build's own check, a pre_build hook, is the first to refuse it)
     assert "version: 'v2_x' has '_'" in result.stderr
     assert "use lower-case letters, digits and '-'" in result.stderr
     names = {s["StackName"] for s in emulator.session.client("cloudformation").describe_stacks()["Stacks"]}
@@ -122,18 +138,18 @@ def test_bad_version_is_refused_at_render_time_before_the_version_stack_exists(e
 
 
 def test_a_broken_version_deploys_again_without_extra_flags_once_its_image_is_pushed(emulator):
-    assert emulator.stacker("web_version=v1", "verify=true", "cutover=true").returncode == 0
-    broken = emulator.stacker("web_version=v3", "verify=true", "health_timeout_seconds=60")
+    assert emulator.stacker().returncode == 0
+    first = emulator.stacker(*_web("v1", "deploy=true", "verify=true", "cutover=true"), extra=PIPELINE)
+    assert first.returncode == 0, first.stderr
+    broken = emulator.stacker(*_web("v3", "deploy=true", "verify=true"), "health_timeout_seconds=60", extra=PIPELINE)
     assert broken.returncode == 1
     assert "CannotPullContainerError" in broken.stderr
-    # when the missing image is pushed and the same build runs again
-    emulator.agent.broken.discard("web-v3")
-    again = emulator.stacker("web_version=v3", "verify=true", "health_timeout_seconds=60")
-    # then
+    # when the missing image is pushed and the same pipeline runs again
+    emulator.agent.broken.discard(naming.service_name("web", "v3"))
+    again = emulator.stacker(*_web("v3", "deploy=true", "verify=true"), "health_timeout_seconds=60", extra=PIPELINE)
+    # then it passes and v3 runs at v1's size, beside live v1
     assert again.returncode == 0, again.stderr
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in _stack(emulator, naming.version_stack(
-        NAMESPACE, "web", "v3"))["Outputs"]}
+    outputs = contract.outputs_of(_stack(emulator, naming.version_stack(NAMESPACE, "web", "v3")))
     assert emulator.session.client("ecs").describe_services(
-        cluster=outputs["ClusterName"], services=["web-v3"])["services"][0]["desiredCount"] == 1
+        cluster=outputs["ClusterName"], services=[naming.service_name("web", "v3")])["services"][0]["desiredCount"] == 1
     assert _live(emulator) == "v1"
-

@@ -41,7 +41,7 @@ def test_deleting_a_version_stack_deletes_its_service_rule_and_target_group(sess
     session.client("cloudformation").delete_stack(StackName=naming.version_stack(NAMESPACE, APP, "v1"))
     # then
     elbv2 = session.client("elbv2")
-    assert _services(session, world, "web-v1") == []
+    assert _services(session, world, "web_v1") == []
     rules = elbv2.describe_rules(ListenerArn=world.apps[APP]["ListenerArn"])["Rules"]
     assert [r for r in rules if not r["IsDefault"]] == []
     with pytest.raises(ClientError, match="TargetGroupNotFound"):
@@ -136,7 +136,7 @@ def test_route53_create_of_an_existing_record_fails_through_the_api_and_cloudfor
 
 def test_a_version_whose_tasks_cannot_start_rolls_back_its_stack_with_the_circuit_breaker(session, world,
                                                                                          monkeypatch):
-    monkeypatch.setattr(circuit_breaker, "UNSTARTABLE", {"web-v3"})
+    monkeypatch.setattr(circuit_breaker, "UNSTARTABLE", {"web_v3"})
     cfn = session.client("cloudformation")
     # when
     with pytest.raises(KeyError):  # no outputs: the stack rolled back
@@ -149,13 +149,13 @@ def test_a_version_whose_tasks_cannot_start_rolls_back_its_stack_with_the_circui
     failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
     assert [e["LogicalResourceId"] for e in failed] == ["Service"]
     assert "Circuit Breaker was triggered" in failed[0]["ResourceStatusReason"]
-    assert _services(session, world, "web-v3") == []
+    assert _services(session, world, "web_v3") == []
     rules = session.client("elbv2").describe_rules(ListenerArn=world.apps[APP]["ListenerArn"])["Rules"]
     assert [r for r in rules if not r["IsDefault"]] == []
 
 
 def test_a_version_created_at_zero_tasks_is_stable_even_if_its_tasks_cannot_start(session, world, monkeypatch):
-    monkeypatch.setattr(circuit_breaker, "UNSTARTABLE", {"web-v3"})
+    monkeypatch.setattr(circuit_breaker, "UNSTARTABLE", {"web_v3"})
     # when
     outputs = world.add_version("v3", desired_count=0)
     # then

@@ -52,7 +52,7 @@ def test_blueprint_unknown_variable_is_refused_naming_it():
 def test_blueprint_stack_named_otherwise_is_refused_with_the_name_to_use():
     stack = cfngin_stack("version", "web-v1", VERSION_VARIABLES)
 
-    with pytest.raises(ConfigError, match="find this stack as 'ecs-dev-app-web-v1'; name the stack 'app-web-v1'"):
+    with pytest.raises(ConfigError, match="find this stack as 'ecs-dev-app-web-V-v1'; name the stack 'app-web-V-v1'"):
         stack.blueprint.render_template()
 
 

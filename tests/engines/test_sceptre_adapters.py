@@ -50,8 +50,8 @@ def test_handler_refuses_a_stack_named_otherwise_than_hooks_find_it():
 
     message = str(caught.value)
     assert "stack name: deployed as 'ecs-dev-web-v1'" in message
-    assert "find this stack as '<project_code>-dev-app-web-v1'" in message
-    assert "name the stack file 'app-web-v1.yaml' or set stack_name to that name" in message
+    assert "find this stack as '<project_code>-dev-app-web-V-v1'" in message
+    assert "name the stack file 'app-web-V-v1.yaml' or set stack_name to that name" in message
 
 
 def test_handler_refuses_a_stack_outside_its_groups_namespace():
@@ -85,7 +85,7 @@ def test_handler_reads_a_relative_task_definition_file_from_the_project_director
                                        '"memory": 256, "portMappings": [{"containerPort": 80}]}]}')
     variables = {**VERSION_VARIABLES, "TaskDefinitionFile": "ecs.json"}
 
-    template = sceptre_template("version", "dev/app-web-version", "ecs-dev-app-web-v1", variables,
+    template = sceptre_template("version", "dev/app-web-version", "ecs-dev-app-web-V-v1", variables,
                                 project_path=str(tmp_path))
 
     (task,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition"]
@@ -119,7 +119,7 @@ def test_hook_refuses_to_run_after_a_launch_that_failed(live_world: World):
 
     # then it refuses, saying why, and the listener is unchanged
     assert str(caught.value) == (
-        "ecs_cutover failed: stack 'ecs-dev-app-web-v2' is UPDATE_ROLLBACK_COMPLETE, so its launch "
+        "ecs_cutover failed: stack 'ecs-dev-app-web-V-v2' is UPDATE_ROLLBACK_COMPLETE, so its launch "
         "did not succeed; ecs_cutover did nothing. Fix the stack and launch it again")
     assert live_world.live_version() == "v1"
 

@@ -120,8 +120,8 @@ def test_throttling_on_the_first_calls_is_ridden_out(world, operation: str, code
 
 
 @pytest.mark.parametrize(("operation", "failing"), [
-    ("cutover", "DescribeRules"), ("cutover", "ModifyListener"), ("cutover", "UpdateService"),
-    ("cleanup", "DescribeStacks"), ("cleanup", "DeleteStack"), ("cleanup", "DescribeListeners"),
+    ("cutover", "DescribeRules"), ("cutover", "ModifyRule"), ("cutover", "UpdateService"),
+    ("cleanup", "DescribeStacks"), ("cleanup", "DeleteStack"), ("cleanup", "DescribeRules"),
 ])
 def test_a_single_5xx_on_a_read_or_a_write_is_retried(world, operation: str, failing: str):
     session, agent = world
@@ -133,8 +133,8 @@ def test_a_single_5xx_on_a_read_or_a_write_is_retried(world, operation: str, fai
 
 
 @pytest.mark.parametrize(("operation", "failing"), [
-    ("cutover", "DescribeRules"), ("cutover", "ModifyListener"),
-    ("cleanup", "DeleteStack"), ("cleanup", "DescribeListeners"),
+    ("cutover", "DescribeRules"), ("cutover", "ModifyRule"),
+    ("cleanup", "DeleteStack"), ("cleanup", "DescribeRules"),
 ])
 def test_a_lasting_5xx_fails_with_one_message_naming_the_call_and_changes_nothing_live(world, operation, failing):
     session, agent = world
@@ -152,7 +152,7 @@ def test_a_lasting_5xx_fails_with_one_message_naming_the_call_and_changes_nothin
 def test_cutover_killed_after_scaling_and_before_the_switch_finishes_on_a_rerun(world):
     session, agent = world
     # given the process dies right before the listener switch
-    crash_before(session, "ModifyListener", when=lambda: not rerun)
+    crash_before(session, "ModifyRule", when=lambda: not rerun)
     rerun = False
     with pytest.raises(SimulatedCrash):
         OPERATIONS["cutover"](session, agent)
@@ -160,7 +160,8 @@ def test_cutover_killed_after_scaling_and_before_the_switch_finishes_on_a_rerun(
     assert_live_serves(session, "v1")
     ecs = session.client("ecs")
     cluster = read_listener(AwsContext.create(session), NAMESPACE, APP).application.cluster_name
-    assert ecs.describe_services(cluster=cluster, services=["web-v2"])["services"][0]["desiredCount"] == 2
+    service = naming.service_name(APP, "v2")
+    assert ecs.describe_services(cluster=cluster, services=[service])["services"][0]["desiredCount"] == 2
     # when the job runs again
     rerun = True
     result = OPERATIONS["cutover"](session, agent)
@@ -176,7 +177,7 @@ def test_cutover_rechecks_health_and_refuses_a_version_that_lost_its_targets_aft
     verify_health(on_fake_time(session, agent), VerifyHealthArgs(app=APP, version="v2",
                                                                                        namespace=NAMESPACE))
     # when its tasks die afterwards (the agent now keeps it at zero)
-    agent.broken.add("web-v2")
+    agent.broken.add(naming.service_name(APP, "v2"))
     target = describe_version(AwsContext.create(session), NAMESPACE, APP, "v2")
     registered = session.client("elbv2").describe_target_health(TargetGroupArn=target.target_group_arn)
     session.client("elbv2").deregister_targets(
@@ -190,22 +191,24 @@ def test_cutover_rechecks_health_and_refuses_a_version_that_lost_its_targets_aft
 
 def test_cleanup_keeps_a_version_a_writer_ignoring_the_lease_made_live_between_its_listing_and_its_delete(world):
     # (cutover, rollback and canary steps hold the app's lease, so they cannot run while cleanup deletes;
-    # a writer that ignores the lease, the console or another tool, can: cleanup re-reads the listener)
+    # a writer that ignores the lease, the console or another tool, can: cleanup re-reads the live rule)
     session, _ = world
     other = boto3.Session(region_name="us-east-1").client("elbv2")
     switched: list[str] = []
-    listener_arn = read_listener(AwsContext.create(session), NAMESPACE, APP).application.listener_arn
+    live_rule_arn = read_listener(AwsContext.create(session), NAMESPACE, APP).live_rule_arn
     target_groups = {v: describe_version(AwsContext.create(session), NAMESPACE, APP, v).target_group_arn
                      for v in ("v1", "v2")}
+    reads: list[str] = []
 
     def cutover_first(**_: Any) -> None:
-        if not switched:
+        reads.append("DescribeRules")
+        if len(reads) == 2 and not switched:  # the first re-read before a delete (the first read plans)
             switched.append("v2")
-            other.modify_listener(ListenerArn=listener_arn, DefaultActions=[{"Type": "forward", "ForwardConfig": {
+            other.modify_rule(RuleArn=live_rule_arn, Actions=[{"Type": "forward", "ForwardConfig": {
                 "TargetGroups": [{"TargetGroupArn": target_groups["v2"], "Weight": 1},
                                  {"TargetGroupArn": target_groups["v1"], "Weight": 0}]}}])
 
-    session.events.register("before-call.elastic-load-balancing-v2.DescribeListeners", cutover_first)
+    session.events.register("before-call.elastic-load-balancing-v2.DescribeRules", cutover_first)
     # (one delete at a time: a cutover that starts after a parallel delete has read the listener is
     # the window that re-reading before each delete narrows to milliseconds, not closes)
     result = cleanup(AwsContext.create(session), CleanupArgs(app=APP, namespace=NAMESPACE, keep_previous=False,

@@ -20,9 +20,9 @@ from typing import Any
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext, aws_call
-from stacker_ecs.core.errors import AwsStateError, ConfigError, UnhealthyVersionError
+from stacker_ecs.core.errors import AwsCallError, AwsStateError, ConfigError, UnhealthyVersionError
 from stacker_ecs.core.lease import LeaseLostError, Records
-from stacker_ecs.core.ops.listener import ListenerState, forward_weights
+from stacker_ecs.core.ops.listener import ListenerState, describe_listener, read_live_weights
 from stacker_ecs.core.ops.wait import poll
 
 PLAN = "canary"
@@ -194,12 +194,30 @@ def bake(aws: AwsContext, alarm_names: list[str], seconds: float,
 
 
 def write_listener_forward(aws: AwsContext, state: ListenerState, weights: dict[str, int]) -> None:
-    """Set the listener's default action to forward by ``weights`` (target group ARN -> weight)."""
-    groups = [{"TargetGroupArn": arn, "Weight": weight} for arn, weight in weights.items()]
-    with aws_call("ModifyListener", state.application.app):
-        aws.client("elbv2").modify_listener(
-            ListenerArn=state.application.listener_arn,
-            DefaultActions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": groups}}])
+    """Set the app's live rule to forward by ``weights`` (target group ARN -> weight), creating it the first time.
+
+    The one writer of live traffic. The live rule belongs to the hooks, not to CloudFormation, so no
+    stack update reverts it (the listener's default action stays the template's constant 503). One
+    call; two more when another writer created the rule since ``state`` was read.
+    """
+    actions = [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+        {"TargetGroupArn": arn, "Weight": weight} for arn, weight in weights.items()]}}]
+    elbv2 = aws.client("elbv2")
+    rule_arn = state.live_rule_arn
+    if rule_arn is None:
+        try:
+            with aws_call("CreateRule", state.application.app):
+                elbv2.create_rule(
+                    ListenerArn=state.application.listener_arn, Priority=naming.LIVE_RULE_PRIORITY,
+                    Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": [naming.LIVE_RULE_PATH]}}],
+                    Actions=actions)
+            return
+        except AwsCallError as exc:
+            if exc.code != "PriorityInUse":
+                raise
+        rule_arn = describe_listener(aws, state.application).live_rule_arn
+    with aws_call("ModifyRule", state.application.app):
+        elbv2.modify_rule(RuleArn=rule_arn, Actions=actions)
 
 
 class RestoreFailedError(UnhealthyVersionError):
@@ -235,12 +253,10 @@ def restore(aws: AwsContext, state: ListenerState, records: Records, plan: Canar
 
 def _traffic_now(aws: AwsContext, state: ListenerState, plan: CanaryPlan) -> str:
     try:
-        with aws_call("DescribeListeners", state.application.app):
-            listener = aws.client("elbv2").describe_listeners(
-                ListenerArns=[state.application.listener_arn])["Listeners"][0]
+        weights = read_live_weights(aws, state.application.listener_arn)
     except AwsStateError as exc:
-        return f"unknown (the listener could not be read: {exc})"
-    return describe_traffic(forward_weights(listener.get("DefaultActions", [])), plan.versions)
+        return f"unknown (the live rule could not be read: {exc})"
+    return describe_traffic(weights, plan.versions)
 
 
 def settle(aws: AwsContext, state: ListenerState, records: Records) -> CanaryPlan | None:

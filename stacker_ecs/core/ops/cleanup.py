@@ -24,7 +24,7 @@ from stacker_ecs.core.lease import DEFAULT_WAIT_SECONDS, Records, holding
 from stacker_ecs.core.model import Args
 from stacker_ecs.core.ops.canary import LIVE, CanaryPlan, app_records, read_plan, settle
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
-from stacker_ecs.core.ops.listener import describe_application, describe_listener, forward_weights
+from stacker_ecs.core.ops.listener import describe_application, describe_listener, read_live_weights
 from stacker_ecs.core.ops.wait import poll
 from stacker_ecs.core.validation import check_name
 
@@ -193,9 +193,7 @@ def warn_untagged(aws: AwsContext, app: str, versions: set[str]) -> None:
 def _delete_unless_live(aws: AwsContext, listener_arn: str, stack: VersionStack, app: str) -> str | None:
     """Re-read the listener, then delete the stack unless it became live; return why it was skipped."""
     log = aws.about(stack.version, app=app).log
-    with aws_call("DescribeListeners", app):
-        listener = aws.client("elbv2").describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]
-    weights = forward_weights(listener.get("DefaultActions", []))
+    weights = read_live_weights(aws, listener_arn)
     if stack.target_group_arn and weights.get(stack.target_group_arn, -1) > 0:
         log.warning("became live while cleanup ran; not deleted")
         return "became live while cleanup ran"

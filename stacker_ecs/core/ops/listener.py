@@ -1,10 +1,12 @@
 """Read the live state of an app in a constant number of AWS calls.
 
-The application listener is the registry: its default action forwards to the live version's
-target group (a weight-0 entry beside it records the previous live version), and every version
-has one host-header rule ``<app>-<version>.<domain>`` forwarding to its own target group. So
-two calls, ``DescribeStacks`` of the application stack and ``DescribeRules`` of its listener,
-answer "what is live, what was live, which versions exist, which priorities are taken".
+The application listener is the registry: its *live rule* (priority 50000, path ``/*``, created
+and written only by the hooks, never by CloudFormation) forwards to the live version's target
+group (a weight-0 entry beside it records the previous live version), and every version has one
+host-header rule ``<version>.<app>.<domain>`` forwarding to its own target group. The listener's
+default action is the template's constant 503 "no live version", so no stack update can move
+live traffic. Two calls, ``DescribeStacks`` of the application stack and ``DescribeRules`` of its
+listener, answer "what is live, what was live, which versions exist, which priorities are taken".
 """
 
 from __future__ import annotations
@@ -45,13 +47,15 @@ class ListenerState:
 
     application: Application
     forward: dict[str, int]
-    """Target group ARN -> weight of the default action (empty while nothing is live)."""
+    """Target group ARN -> weight of the live rule (empty while nothing is live)."""
     rules: dict[str, VersionRule] = field(default_factory=dict)
     """Version -> its rule."""
     priorities: frozenset[int] = frozenset()
     """Every priority taken on the listener (by any rule)."""
     rule_count: int = 0
     """Non-default rules on the listener."""
+    live_rule_arn: str | None = None
+    """The live rule, once the first cutover has created it."""
 
     def version_of(self, target_group_arn: str) -> str | None:
         """Return the version whose rule forwards to ``target_group_arn``."""
@@ -62,13 +66,13 @@ class ListenerState:
 
     @property
     def live_target_group(self) -> str | None:
-        """Return the target group with the highest weight in the default action."""
+        """Return the target group with the highest weight in the live rule."""
         weighted = [(w, arn) for arn, w in self.forward.items() if w > 0]
         return max(weighted)[1] if weighted else None
 
     @property
     def live_version(self) -> str | None:
-        """Return the live version, or None while the default action forwards nowhere we know."""
+        """Return the live version, or None while the live rule forwards nowhere we know (or is absent)."""
         target = self.live_target_group
         return self.version_of(target) if target else None
 
@@ -114,20 +118,31 @@ def describe_listener(aws: AwsContext, application: Application) -> ListenerStat
 def listener_state(application: Application, rules: list[dict[str, Any]]) -> ListenerState:
     """Return the :class:`ListenerState` that ``DescribeRules`` output describes (pure)."""
     forward: dict[str, int] = {}
+    live_rule_arn: str | None = None
     versions: dict[str, VersionRule] = {}
     priorities: set[int] = set()
     for rule in rules:
         if rule.get("IsDefault"):
-            forward = forward_weights(rule.get("Actions", []))
             continue
         priorities.add(int(rule["Priority"]))
+        if int(rule["Priority"]) == naming.LIVE_RULE_PRIORITY:
+            forward, live_rule_arn = forward_weights(rule.get("Actions", [])), rule["RuleArn"]
+            continue
         version = _rule_version(application.app, rule)
         target = forward_weights(rule.get("Actions", []))
         if version and len(target) == 1:
             versions[version] = VersionRule(version=version, priority=int(rule["Priority"]),
                                             target_group_arn=next(iter(target)), rule_arn=rule["RuleArn"])
     return ListenerState(application=application, forward=forward, rules=versions,
-                         priorities=frozenset(priorities), rule_count=len(priorities))
+                         priorities=frozenset(priorities), rule_count=len(priorities), live_rule_arn=live_rule_arn)
+
+
+def read_live_weights(aws: AwsContext, listener_arn: str) -> dict[str, int]:
+    """Return the live rule's target group ARN -> weight, read now (one ``DescribeRules`` call)."""
+    with aws_call("DescribeRules", listener_arn):
+        rules = aws.client("elbv2").describe_rules(ListenerArn=listener_arn, PageSize=400)["Rules"]
+    live = [r for r in rules if not r.get("IsDefault") and int(r["Priority"]) == naming.LIVE_RULE_PRIORITY]
+    return forward_weights(live[0].get("Actions", [])) if live else {}
 
 
 def forward_weights(actions: list[dict[str, Any]]) -> dict[str, int]:

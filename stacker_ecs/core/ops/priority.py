@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from stacker_ecs.core import naming
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.listener import ListenerState
 
@@ -30,6 +31,6 @@ def choose_priority(state: ListenerState, version: str, *, max_rules: int) -> in
             f"the listener has {state.rule_count} rules, the limit of {max_rules}; run the cleanup hook "
             f"(or 'stacker-ecs cleanup {app}') to delete versions that are not live", app=app, version=version)
     priority = start_priority(app, version)
-    while priority in state.priorities:
+    while priority in state.priorities or priority == naming.LIVE_RULE_PRIORITY:
         priority = (priority - 1 + STRIDE) % MAX_PRIORITY + 1
     return priority

@@ -63,7 +63,7 @@ def find_live_version(aws: AwsContext, query: LiveVersionQuery) -> str:
     if orphan:
         raise AwsStateError(f"no version is live: the listener forwards to target group {orphan}, which belongs "
                             "to no version (was its stack deleted?); cut over to a version", app=query.app)
-    raise AwsStateError("no version is live yet (the listener's default action forwards to no version); "
+    raise AwsStateError("no version is live yet (the app's live listener rule forwards to no version); "
                         "cut one over, or give the lookup a default (::default=none)", app=query.app)
 
 

@@ -3,8 +3,9 @@
 Resources: ``LoadBalancerSecurityGroup``, ``ContainerIngressFromLoadBalancer`` (on the cluster's
 container security group), ``LoadBalancer``, ``HttpsListener`` (default action: a fixed 503
 "no live version" until the first cutover), ``HttpRedirectListener`` (HTTP -> HTTPS); with a
-hosted zone also ``AppRecord`` (``<app>.<domain>``), and with ``WildcardRecord`` ``VersionWildcardRecord``
-(``*.<domain>``; by default each version stack makes its own ``<app>-<version>.<domain>`` instead).
+hosted zone also ``AppRecord`` (``<app>.<domain>``) and ``VersionWildcardRecord``
+(``*.<app>.<domain>``, for the per-version hosts ``<version>.<app>.<domain>``; one per app, so
+many apps share one domain and zone).
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ class ApplicationSpec(Spec):
     """The cluster's container security group (``${output cluster::ContainerSecurityGroupId}``);
     the stack lets this load balancer, and only it, reach containers."""
     certificate_arn: str
-    """ACM certificate of the HTTPS listener; it must cover ``<app>.<domain>`` and ``*.<domain>``."""
+    """ACM certificate of the HTTPS listener; it must cover ``<app>.<domain>`` and ``*.<app>.<domain>``."""
     domain: str
     """DNS domain of the app, e.g. ``dev.example.com``: the app answers on ``<app>.<domain>`` and
-    each version on ``<app>-<version>.<domain>``."""
+    each version on ``<version>.<app>.<domain>``."""
     scheme: Literal["internet-facing", "internal"] = "internet-facing"
     """Default: ``internet-facing``; ``internal`` keeps the load balancer inside the VPC."""
     ingress_cidrs: list[str] = Field(default=["0.0.0.0/0"], min_length=1)
@@ -54,12 +55,11 @@ class ApplicationSpec(Spec):
     ssl_policy: str = TLS_POLICY
     """Default: TLS 1.3 with TLS 1.2 fallback."""
     hosted_zone_id: str | None = None
-    """Default: none, no DNS records; with a Route 53 zone id the stack creates the ``<app>.<domain>``
-    alias record (and each version stack its own, see ``WildcardRecord``)."""
-    wildcard_record: bool = False
-    """Default: off: each version stack creates its own record (``HostedZoneId`` of the Version blueprint),
-    so many apps share one domain and zone. On adds ``*.<domain>``, which only one app per zone can have
-    (Route 53 refuses a second)."""
+    """Default: none, no DNS records; with a Route 53 zone id the stack creates ``<app>.<domain>``
+    and ``*.<app>.<domain>`` alias records (one wildcard per app, so many apps share one domain and zone)."""
+    wildcard_record: bool = True
+    """Default: on (with a hosted zone); turn off when per-version names are managed elsewhere (a Version
+    stack's own ``HostedZoneId`` record, for instance)."""
     idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
     """Default: 60; connections idle longer are closed by the load balancer."""
     container_ports: tuple[int, int] = (1, 65535)
@@ -176,12 +176,13 @@ def _add_records(template: Template, spec: ApplicationSpec, load_balancer: elb.L
     if spec.wildcard_record:
         template.add_resource(route53.RecordSetType(
             naming.WILDCARD_RECORD, HostedZoneId=spec.hosted_zone_id,
-            Name=f"*.{spec.domain}.", Type="A", AliasTarget=alias))
+            Name=naming.version_wildcard(spec.app, spec.domain) + ".", Type="A", AliasTarget=alias))
 
 
 def _add_outputs(template: Template, spec: ApplicationSpec, load_balancer: elb.LoadBalancer,
                  listener: elb.Listener, security_group: ec2.SecurityGroup) -> None:
-    add_output(template, contract.LISTENER_ARN, Ref(listener), "HTTPS listener; its default action is the live version")
+    add_output(template, contract.LISTENER_ARN, Ref(listener),
+               "HTTPS listener; its live rule forwards to the live version")
     add_output(template, contract.LOAD_BALANCER_ARN, Ref(load_balancer), "Application load balancer ARN")
     add_output(template, contract.LOAD_BALANCER_DNS_NAME, GetAtt(load_balancer, "DNSName"), "Load balancer DNS name")
     add_output(template, contract.LOAD_BALANCER_HOSTED_ZONE_ID, GetAtt(load_balancer, "CanonicalHostedZoneID"),

@@ -111,7 +111,8 @@ def build_cluster(spec: ClusterSpec) -> Template:
     if spec.capacity == "ec2":
         provider = _add_ec2_capacity(template, spec, cluster, security_group)
         strategy = [ecs.CapacityProviderStrategy(CapacityProvider=Ref(provider), Base=0, Weight=1)]
-        providers = [Ref(provider)]
+        # Fargate too, for apps whose versions set LaunchType FARGATE (EC2 stays the default).
+        providers = [Ref(provider), "FARGATE", "FARGATE_SPOT"]
     else:
         strategy = [
             ecs.CapacityProviderStrategy(CapacityProvider="FARGATE", Base=1, Weight=1),

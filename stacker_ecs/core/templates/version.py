@@ -1,9 +1,9 @@
 """The version stack: one per build of an app, reachable on its own host before and after it is live.
 
 Resources: ``TaskDefinition``, ``ExecutionRole``, ``TaskRole``, ``TargetGroup``, ``HostRule``
-(host header ``<app>-<version>.<domain>`` on the application's HTTPS listener), ``Service``; with
+(host header ``<version>.<app>.<domain>`` on the application's HTTPS listener), ``Service``; with
 autoscaling also ``ScalableTarget`` and ``CpuTargetTracking``; with a hosted zone ``VersionRecord``
-(``<app>-<version>.<domain>``). Outputs: ``Version``, ``App``, ``Url``,
+(``<version>.<app>.<domain>``, beside the application's ``*.<app>.<domain>``). Outputs: ``Version``, ``App``, ``Url``,
 ``ServiceName``, ``ClusterName``, ``TargetGroupArn``, ``TaskDefinitionArn``, ``HostRuleArn``
 (:mod:`stacker_ecs.core.contract`). Settings: :class:`VersionSpec`; task: :mod:`.version_task`.
 """
@@ -60,7 +60,7 @@ def _task_definition(spec: VersionSpec, checked: CheckedTask, execution_role: ia
     fargate = spec.launch_type == "FARGATE"
     task = checked.task
     properties: dict[str, Any] = {
-        "Family": task.get("family") or f"{spec.app}-{spec.environment}",
+        "Family": task.get("family") or naming.task_family(spec.app, spec.environment),
         "ContainerDefinitions": checked.definitions,
         "NetworkMode": "awsvpc" if fargate else "bridge",
         "RequiresCompatibilities": [spec.launch_type],
@@ -97,6 +97,9 @@ def _service(spec: VersionSpec, task_definition: ecs.TaskDefinition, target_grou
         "Tags": tags(service_tags),
     }
     if fargate:
+        # Explicit, so a Fargate app runs on Fargate in a cluster whose default capacity is EC2.
+        properties["CapacityProviderStrategy"] = [
+            ecs.CapacityProviderStrategyItem(CapacityProvider="FARGATE", Base=1, Weight=1)]
         properties["NetworkConfiguration"] = ecs.NetworkConfiguration(
             AwsvpcConfiguration=ecs.AwsvpcConfiguration(
                 Subnets=spec.subnets, SecurityGroups=[spec.container_security_group_id],
@@ -106,7 +109,7 @@ def _service(spec: VersionSpec, task_definition: ecs.TaskDefinition, target_grou
             ecs.PlacementStrategy(Type="spread", Field="attribute:ecs.availability-zone"),
             ecs.PlacementStrategy(Type="binpack", Field="memory"),
         ]
-    # No LaunchType: the service uses the cluster's default capacity provider strategy.
+    # No LaunchType: on EC2 the service uses the cluster's default capacity provider strategy.
     return ecs.Service(naming.SERVICE, **properties)
 
 

@@ -32,7 +32,7 @@ def build_target_group(spec: VersionSpec, fargate: bool, tags: Tags) -> elb.Targ
 
 
 def build_host_rule(spec: VersionSpec, target_group: elb.TargetGroup) -> elb.ListenerRule:
-    """Return the rule that sends ``<app>-<version>.<domain>`` to this version, live or not."""
+    """Return the rule that sends ``<version>.<app>.<domain>`` to this version, live or not."""
     return elb.ListenerRule(
         naming.LISTENER_RULE,
         ListenerArn=spec.listener_arn,

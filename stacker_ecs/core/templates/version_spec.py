@@ -38,8 +38,9 @@ class VersionSpec(Spec):
     """The application's HTTPS listener (``${output app-<app>::ListenerArn}``)."""
     domain: str
     """The application's domain (``${output app-<app>::Domain}``)."""
-    rule_priority: int = Field(ge=1, le=50000)
-    """Priority of the host rule on the listener, 1-50000 (``${alb_rule_priority ...}``)."""
+    rule_priority: int = Field(ge=1, lt=naming.LIVE_RULE_PRIORITY)
+    """Priority of the host rule on the listener, 1-49999 (``${alb_rule_priority ...}``); 50000 is the
+    app's live rule."""
     task_definition: dict[str, Any] | None = None
     """The task definition in the seed's ecs.json shape (containerDefinitions, cpu, memory,
     volumes); give this or ``TaskDefinitionFile``."""
@@ -88,10 +89,10 @@ class VersionSpec(Spec):
     """Default: none (secrets under AWS-managed keys). Customer-managed KMS keys the task's ``secrets`` are
     encrypted with: the execution role may ``kms:Decrypt`` with exactly these."""
     hosted_zone_id: str | None = None
-    """Default: none, no DNS record. A Route 53 zone id: the stack creates this version's own record
-    ``<app>-<version>.<domain>`` (an alias to the load balancer), so any number of apps share one domain and
-    zone (Route 53 refuses a second ``*.<domain>``); give ``LoadBalancerDnsName`` and
-    ``LoadBalancerHostedZoneId`` too (``${output app-<app>::LoadBalancerDnsName}``, ...)."""
+    """Default: none, no DNS record (the application's ``*.<app>.<domain>`` covers every version). A
+    Route 53 zone id: the stack also creates this version's own ``<version>.<app>.<domain>`` alias record;
+    give ``LoadBalancerDnsName`` and ``LoadBalancerHostedZoneId`` too
+    (``${output app-<app>::LoadBalancerDnsName}``, ...)."""
     load_balancer_dns_name: str | None = None
     """Default: none. The application's load balancer DNS name, for the version's record."""
     load_balancer_hosted_zone_id: str | None = None
@@ -112,13 +113,12 @@ class VersionSpec(Spec):
 
     @model_validator(mode="after")
     def _consistent(self) -> VersionSpec:
-        label = naming.version_host_label(self.app, self.version)
-        if len(label) > naming.MAX_HOST_LABEL:
-            raise ValueError(f"Version: host label {label!r} is {len(label)} characters, above DNS's "
-                             f"{naming.MAX_HOST_LABEL}; shorten the version")
-        if len(self.host) > naming.MAX_HOST_HEADER:
-            raise ValueError(f"Version: host {self.host!r} is {len(self.host)} characters, above the "
-                             f"{naming.MAX_HOST_HEADER} a load balancer rule takes; shorten the version")
+        if len(self.version) > naming.MAX_HOST_LABEL:
+            raise ValueError(f"Version: {self.version!r} is {len(self.version)} characters, above the "
+                             f"{naming.MAX_HOST_LABEL} a DNS label takes; shorten the version")
+        if len(self.host) > naming.MAX_HOST:
+            raise ValueError(f"Version: host {self.host!r} is {len(self.host)} characters, above the load "
+                             f"balancer's {naming.MAX_HOST}; shorten the version or the domain")
         if self.hosted_zone_id and not (self.load_balancer_dns_name and self.load_balancer_hosted_zone_id):
             raise ValueError("LoadBalancerDnsName/LoadBalancerHostedZoneId: a version record needs both; pass "
                              "${output app-<app>::LoadBalancerDnsName} and "

@@ -121,9 +121,23 @@ class World:
         return result
 
     def forward(self) -> dict[str, int]:
-        """Return target group -> weight of the listener's default action, read straight from ELB."""
-        listener = self.session.client("elbv2").describe_listeners(ListenerArns=[self.listener_arn])["Listeners"][0]
-        return forward_weights(listener["DefaultActions"])
+        """Return target group -> weight of the app's live rule, read straight from ELB."""
+        rules = self.session.client("elbv2").describe_rules(ListenerArn=self.listener_arn)["Rules"]
+        live = [r for r in rules if r["Priority"] == str(naming.LIVE_RULE_PRIORITY)]
+        return forward_weights(live[0]["Actions"]) if live else {}
+
+    def set_forward(self, weights: dict[str, int]) -> None:
+        """Write the live rule as another pipeline's cutover would (``version -> weight``)."""
+        actions = [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+            {"TargetGroupArn": self.target_group(v), "Weight": w} for v, w in weights.items()]}}]
+        elbv2 = self.session.client("elbv2")
+        rules = elbv2.describe_rules(ListenerArn=self.listener_arn)["Rules"]
+        live = [r for r in rules if r["Priority"] == str(naming.LIVE_RULE_PRIORITY)]
+        if live:
+            elbv2.modify_rule(RuleArn=live[0]["RuleArn"], Actions=actions)
+        else:
+            elbv2.create_rule(ListenerArn=self.listener_arn, Priority=naming.LIVE_RULE_PRIORITY, Actions=actions,
+                              Conditions=[{"Field": "path-pattern", "Values": [naming.LIVE_RULE_PATH]}])
 
     def live_version(self) -> str | None:
         """Return the deployed version the listener sends traffic to (weight > 0), read straight from ELB."""
@@ -200,7 +214,7 @@ def deploy_live(world: World, fake_time: FakeTime, *, live: str = "v1", live_cou
 
 @pytest.fixture
 def world(session: boto3.Session) -> World:
-    """The account after the cluster and application stacks of ``web`` are deployed; ``web-v3`` is broken."""
+    """The account after the cluster and application stacks of ``web`` are deployed; ``web_v3`` is broken."""
     return build_world(session, broken={"v3"})
 
 

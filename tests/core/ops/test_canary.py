@@ -21,15 +21,15 @@ def args(**overrides: Any) -> CutoverArgs:
 
 
 def record_switches(world: World) -> list[dict[str, int]]:
-    """Return a list that fills with each ModifyListener's weights, by version."""
+    """Return a list that fills with each write of the live rule's weights, by version."""
     names = {world.target_group(v): v for v in world.versions}
     switches: list[dict[str, int]] = []
 
     def record(params: dict[str, Any], **_: Any) -> None:
-        groups = params["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
+        groups = params["Actions"][0]["ForwardConfig"]["TargetGroups"]
         switches.append({names[g["TargetGroupArn"]]: g["Weight"] for g in groups})
 
-    world.session.events.register("provide-client-params.elastic-load-balancing-v2.ModifyListener", record)
+    world.session.events.register("provide-client-params.elastic-load-balancing-v2.ModifyRule", record)
     return switches
 
 
@@ -60,10 +60,10 @@ def test_an_alarm_during_a_step_puts_all_traffic_back_and_fails_naming_it(live_w
     switches = record_switches(live_world)
 
     def alarm_at_fifty_percent(params: dict[str, Any], **_: Any) -> None:
-        if params["DefaultActions"][0]["ForwardConfig"]["TargetGroups"][0]["Weight"] == 50:
+        if params["Actions"][0]["ForwardConfig"]["TargetGroups"][0]["Weight"] == 50:
             cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx above 10")
 
-    live_world.session.events.register("provide-client-params.elastic-load-balancing-v2.ModifyListener",
+    live_world.session.events.register("provide-client-params.elastic-load-balancing-v2.ModifyRule",
                                        alarm_at_fifty_percent)
 
     with pytest.raises(UnhealthyVersionError, match="alarm web-5xx went off with 50% of traffic on v2; all "
@@ -79,10 +79,7 @@ def test_an_alarm_during_a_step_puts_all_traffic_back_and_fails_naming_it(live_w
 def test_a_split_no_canary_explains_refuses_a_stepped_cutover_and_an_immediate_one_settles_it(
         live_world: World, fake_time: FakeTime):
     # given someone split the traffic by hand: there is no recorded state to restore on an alarm
-    elbv2 = live_world.session.client("elbv2")
-    elbv2.modify_listener(ListenerArn=live_world.listener_arn, DefaultActions=[{"Type": "forward", "ForwardConfig": {
-        "TargetGroups": [{"TargetGroupArn": live_world.target_group("v2"), "Weight": 60},
-                         {"TargetGroupArn": live_world.target_group("v1"), "Weight": 40}]}}])
+    live_world.set_forward({"v2": 60, "v1": 40})
 
     with pytest.raises(AwsStateError, match=r"traffic is split \(v2 60%, v1 40%\) and no canary is recorded"):
         cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args(steps_percent=[10, 50]))

@@ -11,6 +11,7 @@ import pytest
 
 from emulator.calls import CallCounter
 from emulator.states import failed_version_template, set_stack_status
+from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup, plan_cleanup, wait_for_deletes
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
@@ -42,7 +43,7 @@ def stack(version: str, hours_old: float = 0, *, status: str = "CREATE_COMPLETE"
           now: datetime = T0) -> VersionStack:
     """Return a version stack as list_version_stacks sees it."""
     outputs = {} if status == "ROLLBACK_COMPLETE" else {"TargetGroupArn": f"tg-{version}", "Version": version}
-    return VersionStack(version=version, name=f"ecs-dev-app-web-{version}", stack_id=f"id-{version}", status=status,
+    return VersionStack(version=version, name=f"ecs-dev-app-web-V-{version}", stack_id=f"id-{version}", status=status,
                         created=now - timedelta(hours=hours_old), termination_protection=protected, outputs=outputs)
 
 
@@ -161,19 +162,22 @@ def test_cleanup_never_deletes_the_live_version_even_if_cutover_runs_between_lis
         world: World, fake_time: FakeTime):
     deploy(world, fake_time, "v1", "v2", "v4", "v5", live=("v1",))
     other_pipeline = boto3.Session(region_name=REGION).client("elbv2")
-    lock, cutovers = threading.Lock(), []
+    lock, cutovers, reads = threading.Lock(), [], []
 
     def cut_over_to_v4_the_first_time_cleanup_rereads_the_listener(**_: object) -> None:
         with lock:  # the deleting threads wait until the other pipeline's cutover is done
-            if not cutovers:
-                other_pipeline.modify_listener(ListenerArn=world.listener_arn, DefaultActions=[
+            reads.append(1)
+            if len(reads) == 2 and not cutovers:  # the first read plans; the second is the first re-read
+                rule = other_pipeline.describe_rules(ListenerArn=world.listener_arn)["Rules"]
+                (live,) = [r for r in rule if r["Priority"] == str(naming.LIVE_RULE_PRIORITY)]
+                other_pipeline.modify_rule(RuleArn=live["RuleArn"], Actions=[
                     {"Type": "forward", "ForwardConfig": {"TargetGroups": [
                         {"TargetGroupArn": world.target_group("v4"), "Weight": 1},
                         {"TargetGroupArn": world.target_group("v1"), "Weight": 0}]}}])
                 cutovers.append("v4")
 
     # botocore names the event after elbv2's service id, not "elasticloadbalancing" (that is the classic ELB).
-    world.session.events.register("before-call.elbv2.DescribeListeners",
+    world.session.events.register("before-call.elbv2.DescribeRules",
                                   cut_over_to_v4_the_first_time_cleanup_rereads_the_listener)
 
     result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())
@@ -191,7 +195,7 @@ def test_cleanup_never_writes_the_listener_so_it_cannot_undo_a_concurrent_cutove
 
     cleanup(AwsContext.create(world.session, clock=fake_time.clock), args(keep_previous=False, max_parallel=1))
 
-    assert "elbv2.ModifyListener" not in counter.calls
+    assert not {"elbv2.ModifyListener", "elbv2.ModifyRule", "elbv2.CreateRule", "elbv2.DeleteRule"} & set(counter.calls)
     assert world.live_version() == "v2"
 
 
@@ -215,18 +219,19 @@ def test_cleanup_of_ten_versions_out_of_twelve_costs_the_same_calls_beside_unrel
     assert counter.calls["resourcegroupstaggingapi.GetResources"] == 1
     assert counter.calls["cloudformation.DescribeStacks"] == 1 + 12 + 10, "the app stack, each version, each delete"
     assert counter.calls["cloudformation.DeleteStack"] == 10
-    assert counter.calls["elbv2.DescribeListeners"] == 10, "the listener is re-read right before each delete"
+    # one read to plan, then the live rule is re-read right before each delete
+    assert counter.calls["elbv2.DescribeRules"] == 1 + 10, "the live rule is re-read right before each delete"
 
 
 def test_failed_version_stacks_are_listed_by_their_description(world: World):
     cfn = world.session.client("cloudformation")
     world.deploy_version("v8")
-    for name, app, version in (("ecs-dev-app-web-v7", APP, "v7"), ("ecs-dev-app-web-admin-1", "web-admin", "1")):
+    for name, app, version in (("ecs-dev-app-web-V-v7", APP, "v7"), ("ecs-dev-app-web-admin-1", "web-admin", "1")):
         cfn.create_stack(StackName=name, TemplateBody=failed_version_template(app, version),
                          Tags=stack_tags(APP))
         set_stack_status(name, "ROLLBACK_COMPLETE")
     world.deploy_version("v9")
-    cfn.delete_stack(StackName="ecs-dev-app-web-v9")
+    cfn.delete_stack(StackName="ecs-dev-app-web-V-v9")
 
     stacks = list_version_stacks(AwsContext.create(world.session), NAMESPACE, APP)
 
@@ -286,7 +291,7 @@ def test_a_version_stack_without_the_app_tag_is_named_in_a_warning(world: World,
     deploy(world, fake_time, "v1", live=("v1",))
     untagged = world.version_spec("v2")
     body = build_version(untagged, check_task(untagged, load_task(untagged, where="v2"), where="v2")).to_json()
-    world.session.client("cloudformation").create_stack(StackName="ecs-dev-app-web-v2", TemplateBody=body,
+    world.session.client("cloudformation").create_stack(StackName="ecs-dev-app-web-V-v2", TemplateBody=body,
                                                         Capabilities=["CAPABILITY_IAM"])
 
     result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())

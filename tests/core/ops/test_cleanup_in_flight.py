@@ -92,4 +92,4 @@ def test_when_one_delete_fails_the_report_still_names_every_stack_deleted(live_w
     message = str(failed.value)
     assert message.startswith("web: cleanup deleted v2, v4, but could not delete v5")
     failed_stacks = cfn.list_stacks(StackStatusFilter=["DELETE_FAILED"])["StackSummaries"]
-    assert [s["StackName"] for s in failed_stacks] == ["ecs-dev-app-web-v5"]
+    assert [s["StackName"] for s in failed_stacks] == [naming.version_stack(NAMESPACE, APP, "v5")]

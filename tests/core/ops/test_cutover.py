@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator.calls import CallCounter
+from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, HealthTimeoutError, UnhealthyVersionError
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
@@ -43,7 +44,7 @@ def test_cutover_happy_path_costs_at_most_six_calls_when_tasks_start_at_once(liv
     assert counter.total - counter.coordination() <= 6, counter.calls
     # take the lease, read the canary plan, fence before the switch, record when v2 went live, release
     assert counter.coordination() == 5, counter.calls
-    assert counter.mutating() == ["ecs.UpdateService", "elbv2.ModifyListener"]
+    assert counter.mutating() == ["ecs.UpdateService", "elbv2.ModifyRule"]
     assert fake_time.sleeps == []
 
 
@@ -102,10 +103,10 @@ def test_unknown_version_is_refused_listing_the_known_ones(live_world: World, fa
 
 
 def test_version_whose_service_is_gone_is_refused_before_any_change(live_world: World, fake_time: FakeTime):
-    live_world.session.client("ecs").delete_service(cluster=live_world.cluster_name, service="web-v2", force=True)
+    live_world.session.client("ecs").delete_service(cluster=live_world.cluster_name, service="web_v2", force=True)
     counter = CallCounter(live_world.session)
 
-    with pytest.raises(AwsStateError, match=r"no ECS service web-v2 in cluster .*deploy the version again"):
+    with pytest.raises(AwsStateError, match=r"no ECS service web_v2 in cluster .*deploy the version again"):
         cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert counter.mutating() == []
@@ -190,7 +191,7 @@ def test_autoscaled_version_gets_its_minimum_capacity_raised_so_scaling_does_not
 
     assert counter.calls["application-autoscaling.RegisterScalableTarget"] == 1
     (scalable,) = live_world.session.client("application-autoscaling").describe_scalable_targets(
-        ServiceNamespace="ecs", ResourceIds=[f"service/{live_world.cluster_name}/web-v4"])["ScalableTargets"]
+        ServiceNamespace="ecs", ResourceIds=[f"service/{live_world.cluster_name}/web_v4"])["ScalableTargets"]
     assert scalable["MinCapacity"] == 2
     assert live_world.desired_count("v4") == 2
     assert live_world.live_version() == "v4"
@@ -226,7 +227,7 @@ def test_an_autoscaling_maximum_below_the_live_count_is_raised_with_the_minimum(
     live_world.session.client("ecs").tag_resource(
         resourceArn=service_arn, tags=[{"key": "stacker-ecs:autoscaling", "value": "on"}])
     scaling = live_world.session.client("application-autoscaling")
-    resource_id = f"service/{live_world.cluster_name}/web-v4"
+    resource_id = f"service/{live_world.cluster_name}/{naming.service_name(APP, 'v4')}"
     # the template's ScalableTarget, which moto skips
     scaling.register_scalable_target(ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
                                      ResourceId=resource_id, MinCapacity=1, MaxCapacity=1)

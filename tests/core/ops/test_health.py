@@ -41,12 +41,12 @@ def target(state: str, reason: str = "", description: str = "", ident: str = "10
 def stopped_task(reason: str, *containers: tuple[str, str]) -> dict:
     """Return a DescribeTasks entry of a task that stopped."""
     return {"taskArn": "arn:aws:ecs:us-east-1:123456789012:task/cluster/0123abcd", "stoppedReason": reason,
-            "group": "service:web-v1", "containers": [{"name": n, "reason": r} for n, r in containers]}
+            "group": "service:web_v1", "containers": [{"name": n, "reason": r} for n, r in containers]}
 
 
-SERVICE = {"serviceName": "web-v1", "desiredCount": 2, "runningCount": 0, "pendingCount": 2,
+SERVICE = {"serviceName": "web_v1", "desiredCount": 2, "runningCount": 0, "pendingCount": 2,
            "deployments": [{"rolloutState": "IN_PROGRESS"}],
-           "events": [{"createdAt": "2026-01-01T00:00:00", "message": "(service web-v1) has started 2 tasks"}]}
+           "events": [{"createdAt": "2026-01-01T00:00:00", "message": "(service web_v1) has started 2 tasks"}]}
 PULL = "CannotPullContainerError: pull image manifest has been retried 5 time(s)"
 
 
@@ -93,8 +93,8 @@ def test_explain_lists_targets_stop_reasons_the_service_and_its_recent_events():
         "target 10.0.0.1:32768 healthy",
         "target 10.0.0.2:32768 unhealthy (Target.Timeout: Request timed out)",
         f"stopped task 0123abcd: {PULL}",
-        "service web-v1: desired 2, running 0, pending 2",
-        "event 2026-01-01T00:00:00: (service web-v1) has started 2 tasks",
+        "service web_v1: desired 2, running 0, pending 2",
+        "event 2026-01-01T00:00:00: (service web_v1) has started 2 tasks",
     ]
 
 
@@ -146,7 +146,7 @@ def test_wait_logs_a_progress_line_only_when_something_changed(world: World, cap
 
 def test_wait_fails_at_the_first_poll_when_the_service_is_gone(world: World):
     world.deploy_version("v1")
-    world.session.client("ecs").delete_service(cluster=world.cluster_name, service="web-v1", force=True)
+    world.session.client("ecs").delete_service(cluster=world.cluster_name, service="web_v1", force=True)
     fake_time = FakeTime(agent=None)
 
     with pytest.raises(UnhealthyVersionError, match="its ECS service does not exist"):
@@ -161,7 +161,7 @@ def test_wait_fails_at_the_first_poll_when_the_circuit_breaker_failed_the_deploy
     world.deploy_version("v1")
     version = target_of(world, "v1")
     failed = {"services": [{
-        "serviceName": "web-v1", "status": "ACTIVE", "desiredCount": 1, "runningCount": 0, "pendingCount": 0,
+        "serviceName": "web_v1", "status": "ACTIVE", "desiredCount": 1, "runningCount": 0, "pendingCount": 0,
         "deployments": [{"id": "ecs-svc/1", "status": "PRIMARY", "rolloutState": "FAILED",
                          "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start."}],
         "events": []}]}
@@ -188,7 +188,7 @@ def test_stopped_tasks_of_scaling_and_of_other_services_are_not_failures(world: 
     network = {"subnets": [world.seeded.private_subnets.split(",")[0]],
                "securityGroups": [world.cluster["ContainerSecurityGroupId"]]}
     task = ecs.run_task(cluster=world.cluster_name, taskDefinition=failing_definition, launchType="FARGATE",
-                        group="service:web-v1", networkConfiguration={"awsvpcConfiguration": network})["tasks"][0]
+                        group="service:web_v1", networkConfiguration={"awsvpcConfiguration": network})["tasks"][0]
     ecs.stop_task(cluster=world.cluster_name, task=task["taskArn"], reason="Scaling activity initiated by (deployment)")
 
     assert read_ecs_state(AwsContext.create(world.session), target_of(world, "v1")).failed_tasks == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.listener import Application, forward_weights, listener_state, read_listener
@@ -11,6 +12,7 @@ from stacker_ecs.core.ops.queries import LiveVersionQuery, find_live_version
 from stacker_ecs.core.ops.services import describe_services
 from tests.core.ops.conftest import APP, NAMESPACE, World
 
+NO_LIVE_VERSION = {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "503"}}
 APPLICATION = Application(namespace=NAMESPACE, app=APP, stack_name="ecs-dev-app-web", listener_arn="listener",
                           cluster_name="cluster", domain="dev.example.com")
 
@@ -19,7 +21,7 @@ def host_rule(version: str, priority: int, target_group: str, app: str = APP) ->
     """Return a DescribeRules entry of a version's host-header rule."""
     return {"RuleArn": f"rule/{app}/{version}", "Priority": str(priority), "IsDefault": False,
             "Conditions": [{"Field": "host-header",
-                            "HostHeaderConfig": {"Values": [f"{app}-{version}.dev.example.com"]}}],
+                            "HostHeaderConfig": {"Values": [f"{version}.{app}.dev.example.com"]}}],
             "Actions": [{"Type": "forward", "TargetGroupArn": target_group}]}
 
 
@@ -27,6 +29,12 @@ def default_rule(*actions: dict) -> dict:
     """Return the DescribeRules entry of the listener's default action."""
     return {"RuleArn": "rule/default", "Priority": "default", "IsDefault": True, "Conditions": [],
             "Actions": list(actions)}
+
+
+def live_rule(*actions: dict) -> dict:
+    """Return the DescribeRules entry of the hook-owned live rule."""
+    return {"RuleArn": "rule/live", "Priority": str(naming.LIVE_RULE_PRIORITY), "IsDefault": False,
+            "Conditions": [{"Field": "path-pattern", "Values": [naming.LIVE_RULE_PATH]}], "Actions": list(actions)}
 
 
 def forward(**weights: int) -> dict:
@@ -150,14 +158,25 @@ def test_forward_weights_reads_every_shape_of_forward_action(actions, expected):
     ({"tg-gone": 1, "tg1": 0}, None, "v1"),
     ({"tg2": 1, "tg-gone": 0}, "v2", None),
 ], ids=["nothing", "one", "with-previous", "previous-first", "weighted-step", "live-gone", "previous-gone"])
-def test_listener_state_reads_live_and_previous_from_the_default_action(weights, live, previous):
-    rules = [host_rule("v1", 10, "tg1"), host_rule("v2", 20, "tg2"), default_rule(forward(**weights))]
+def test_listener_state_reads_live_and_previous_from_the_live_rule(weights, live, previous):
+    rules = [host_rule("v1", 10, "tg1"), host_rule("v2", 20, "tg2"), live_rule(forward(**weights)),
+             default_rule(NO_LIVE_VERSION)]
 
     state = listener_state(APPLICATION, rules)
 
     assert (state.live_version, state.previous_version) == (live, previous)
-    assert state.priorities == frozenset({10, 20})
-    assert state.rule_count == 2
+    assert state.priorities == frozenset({10, 20, naming.LIVE_RULE_PRIORITY})
+    assert state.rule_count == 3
+    assert state.live_rule_arn == "rule/live"
+
+
+def test_the_default_action_never_decides_what_is_live():
+    # given a listener whose default action forwards (as a stack update could make it) and no live rule
+    rules = [host_rule("v1", 10, "tg1"), default_rule(forward(tg1=1))]
+
+    state = listener_state(APPLICATION, rules)
+
+    assert (state.live_version, state.live_rule_arn) == (None, None)
 
 
 def test_listener_state_ignores_rules_of_other_hosts_but_counts_their_priorities():
@@ -165,13 +184,14 @@ def test_listener_state_ignores_rules_of_other_hosts_but_counts_their_priorities
              {"RuleArn": "rule/path", "Priority": "12", "IsDefault": False,
               "Conditions": [{"Field": "path-pattern", "Values": ["/admin/*"]}],
               "Actions": [{"Type": "forward", "TargetGroupArn": "tg-admin"}]},
-             default_rule(forward(tg1=1))]
+             live_rule(forward(tg1=1)), default_rule(NO_LIVE_VERSION)]
 
     state = listener_state(APPLICATION, rules)
 
     assert list(state.rules) == ["v1"]
-    assert state.priorities == frozenset({10, 11, 12})
-    assert state.rule_count == 3
+    assert state.live_version == "v1"
+    assert state.priorities == frozenset({10, 11, 12, naming.LIVE_RULE_PRIORITY})
+    assert state.rule_count == 4
 
 
 def test_describe_services_returns_only_versions_whose_service_exists(world: World):
@@ -180,4 +200,4 @@ def test_describe_services_returns_only_versions_whose_service_exists(world: Wor
     services = describe_services(AwsContext.create(world.session), world.cluster_name, APP, ["v1", "v9"])
 
     assert list(services) == ["v1"]
-    assert services["v1"]["serviceName"] == "web-v1"
+    assert services["v1"]["serviceName"] == "web_v1"

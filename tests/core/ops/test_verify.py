@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator.stubs import answer_once
+from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, HealthTimeoutError, UnhealthyVersionError
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
@@ -73,7 +74,7 @@ def test_timeout_with_no_targets_explains_targets_and_service(world: World):
     assert message.startswith("web/v1: only 0/1 targets healthy after 30s (timeout 30s)")
     assert "raise timeout_seconds" in message
     assert "\n  no targets registered in the target group" in message
-    assert "\n  service web-v1: desired 1, running 0, pending " in message
+    assert "\n  service web_v1: desired 1, running 0, pending " in message
     assert fake_time.waited == 30
 
 
@@ -100,15 +101,15 @@ def test_unhealthy_targets_fail_at_once_with_their_reason(world: World, fake_tim
 
 
 def test_version_that_was_never_deployed_is_refused_naming_its_stack(world: World, fake_time: FakeTime):
-    with pytest.raises(AwsStateError, match="no version stack 'ecs-dev-app-web-v9'; deploy the version first"):
+    with pytest.raises(AwsStateError, match="no version stack 'ecs-dev-app-web-V-v9'; deploy the version first"):
         verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v9"))
 
 
 def test_version_whose_service_is_gone_is_refused(world: World, fake_time: FakeTime):
     world.deploy_version("v1")
-    world.session.client("ecs").delete_service(cluster=world.cluster_name, service="web-v1", force=True)
+    world.session.client("ecs").delete_service(cluster=world.cluster_name, service="web_v1", force=True)
 
-    with pytest.raises(AwsStateError, match="no ECS service web-v1 in cluster"):
+    with pytest.raises(AwsStateError, match="no ECS service web_v1 in cluster"):
         verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1"))
 
 
@@ -157,7 +158,7 @@ def test_verifying_again_after_the_image_is_pushed_ignores_the_earlier_failures(
     world.deploy_version("v3", 0)
     with pytest.raises(UnhealthyVersionError):
         verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v3", start_count=1))
-    world.agent.broken.discard("web-v3")  # the missing image is pushed
+    world.agent.broken.discard(naming.service_name(APP, "v3"))  # the missing image is pushed
 
     result = verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v3", start_count=1))
 

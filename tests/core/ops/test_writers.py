@@ -45,7 +45,7 @@ def canary(version: str = "v2", **extra: Any) -> CutoverArgs:
 
 
 def traffic(world: World) -> dict[str, int]:
-    """Return version -> weight of the listener's default action, read from the emulator."""
+    """Return version -> weight of the live rule, read from the emulator."""
     names = {world.target_group(v): v for v in world.versions}
     return {names.get(arn, arn): weight for arn, weight in world.forward().items()}
 
@@ -103,7 +103,7 @@ def test_two_cutovers_at_once_one_wins_and_the_other_fails_naming_it(canary_worl
 
 
 def test_a_rollback_racing_a_cutover_is_refused_not_silently_undone(canary_world: World, fake_time: FakeTime):
-    racing = once_at(canary_world, "ModifyListener",
+    racing = once_at(canary_world, "ModifyRule",
                      lambda: rollback(ctx(canary_world.session, fake_time), RollbackArgs(app=APP, namespace=NAMESPACE,
                                                                          lease_wait_seconds=5)))
 
@@ -262,7 +262,7 @@ def test_a_restore_refused_past_the_retry_budget_says_where_traffic_is_and_the_n
     before = traffic(canary_world)
 
     throttle = inject_errors(canary_world.session, ErrorInjection(code="Throttling", times=50, armed=False,
-                                                                   operations={"ModifyListener"}))
+                                                                   operations={"ModifyRule"}))
 
     def alarm_and_throttle() -> None:
         fire_alarm(canary_world)
@@ -291,7 +291,7 @@ def test_the_next_cutover_repairs_a_failed_restore_before_it_does_anything_else(
         canary_world: World, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
     throttle = inject_errors(canary_world.session, ErrorInjection(code="Throttling", times=50, armed=False,
-                                                                   operations={"ModifyListener"}))
+                                                                   operations={"ModifyRule"}))
     once_at(canary_world, "DescribeAlarms", lambda: (fire_alarm(canary_world), setattr(throttle, "armed", True)),
             when=lambda: traffic(canary_world).get("v2") == 10)
     with pytest.raises(RestoreFailedError):

@@ -163,7 +163,7 @@ def test_application_with_hosted_zone_aliases_the_app_and_version_hosts_to_the_l
 
     app_record = props_by_id(template, naming.APP_RECORD)
     wildcard = props_by_id(template, naming.WILDCARD_RECORD)
-    assert (app_record["Name"], wildcard["Name"]) == ("web.dev.example.com.", "*.dev.example.com.")
+    assert (app_record["Name"], wildcard["Name"]) == ("web.dev.example.com.", "*.web.dev.example.com.")
     for record in (app_record, wildcard):
         assert record["HostedZoneId"] == ZONE
         assert record["Type"] == "A"
@@ -174,11 +174,13 @@ def test_application_with_hosted_zone_aliases_the_app_and_version_hosts_to_the_l
         }
 
 
-def test_application_creates_only_the_app_record_by_default_so_apps_share_a_zone():
-    template = render(HostedZoneId=ZONE)
+def test_two_apps_records_never_share_a_name_so_apps_share_a_zone():
+    """Route 53 refuses a second record of one name: each app's wildcard is its own ``*.<app>.<domain>``."""
+    names = [{r["Properties"]["Name"] for r in render(App=app, HostedZoneId=ZONE)["Resources"].values()
+              if r["Type"] == "AWS::Route53::RecordSet"} for app in ("web", "api")]
 
-    records = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::Route53::RecordSet"]
-    assert records == [naming.APP_RECORD]
+    assert names[0] == {"web.dev.example.com.", "*.web.dev.example.com."}
+    assert names[0].isdisjoint(names[1])
 
 
 @pytest.mark.parametrize("domain", ["dev.example.com", "dev.example.com.", "Dev.Example.COM"])

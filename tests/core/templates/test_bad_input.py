@@ -16,7 +16,7 @@ from stacker_ecs.core.templates.application import ApplicationSpec
 from stacker_ecs.core.templates.cluster import ClusterSpec
 from stacker_ecs.core.templates.version import VersionSpec, check_task, load_task
 
-WHERE = "stack 'app-web-v1' (Version blueprint)"
+WHERE = "stack 'app-web-V-v1' (Version blueprint)"
 TASK = {
     "containerDefinitions": [{"name": "web", "image": "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/web:v1",
                               "portMappings": [{"containerPort": 8080}], "memoryReservation": 256}],
@@ -118,8 +118,9 @@ CASES = [
         ("App", "'1'"), "start it with a letter"),
     Bad("app-starting-with-digit-in-version-stack", check_version({"App": "1web"}),
         ("App",), "start it with a letter"),
-    Bad("host-label-over-63-characters", check_version({"App": "b" * 30, "Version": "a" * 40}),
-        ("Version", "71 characters"), "shorten the version"),
+    Bad("host-over-128-characters", check_version({"App": "b" * 40, "Version": "a" * 40,
+                                                   "Domain": "d" * 50 + ".example.com"}),
+        ("Version", "144 characters", "128"), "shorten the version or the domain"),
     # ---- health check, priority
     Bad("health-check-path-without-slash", check_version({"HealthCheckPath": "health"}),
         ("HealthCheckPath",), "write it as '/health'"),
@@ -127,8 +128,8 @@ CASES = [
         ("HealthCheckTimeoutSeconds", "HealthCheckIntervalSeconds"), "lower it"),
     Bad("rule-priority-0", check_version({"RulePriority": 0}),
         ("RulePriority",), "greater than or equal to 1"),
-    Bad("rule-priority-50001", check_version({"RulePriority": 50001}),
-        ("RulePriority",), "less than or equal to 50000"),
+    Bad("rule-priority-of-the-live-rule", check_version({"RulePriority": 50000}),
+        ("RulePriority",), "less than 50000"),
     # ---- which task definition
     Bad("task-definition-and-file", check_version({"TaskDefinitionFile": "config/apps/web/ecs.json"}),
         ("TaskDefinition", "TaskDefinitionFile"), "give exactly one"),
@@ -221,7 +222,7 @@ def test_bad_input_strings_lookups_return_are_not_mistaken_for_bad_input(variabl
 
 def test_a_version_host_longer_than_a_load_balancer_rule_takes_is_refused():
     domain = ".".join(["d" * 60, "e" * 60, "example.com"])  # 60 + 60 + 11 + dots: the host passes 128
-    with pytest.raises(ConfigError, match=r"host '.*' is 1\d\d characters, above the 128 a load balancer rule"):
+    with pytest.raises(ConfigError, match=r"host '.*' is 1\d\d characters, above the load balancer's 128"):
         parse(VersionSpec, {"App": "web", "Version": "v1", "Environment": "dev", "ClusterName": "c", "VpcId": "vpc-1",
                             "LogGroupName": "l", "ListenerArn": "arn", "Domain": domain, "RulePriority": 1,
                             "TaskDefinition": {"containerDefinitions": []}}, where="v1")

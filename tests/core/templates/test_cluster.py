@@ -110,7 +110,7 @@ def test_cluster_ec2_capacity_provider_scales_the_group_with_managed_scaling():
     assert provider["ManagedTerminationProtection"] == "ENABLED"
     associations = props_of(template, "AWS::ECS::ClusterCapacityProviderAssociations")
     assert associations["Cluster"] == {"Ref": naming.CLUSTER}
-    assert associations["CapacityProviders"] == [{"Ref": naming.CAPACITY_PROVIDER}]
+    assert associations["CapacityProviders"] == [{"Ref": naming.CAPACITY_PROVIDER}, "FARGATE", "FARGATE_SPOT"]
     assert associations["DefaultCapacityProviderStrategy"] == [
         {"CapacityProvider": {"Ref": naming.CAPACITY_PROVIDER}, "Base": 0, "Weight": 1}]
 

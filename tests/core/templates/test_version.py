@@ -98,7 +98,7 @@ def test_version_ec2_task_uses_bridge_networking_with_dynamic_host_ports():
     task_definition = props_of(template, "AWS::ECS::TaskDefinition")
     assert task_definition["NetworkMode"] == "bridge"
     assert task_definition["RequiresCompatibilities"] == ["EC2"]
-    assert task_definition["Family"] == "web-dev"
+    assert task_definition["Family"] == "web_dev"
     assert containers_of(template)["web"]["PortMappings"] == [
         {"ContainerPort": 8080, "HostPort": 0, "Protocol": "tcp"}]
 
@@ -118,7 +118,7 @@ def test_version_service_runs_the_target_container_behind_its_target_group():
     template = render(DesiredCount=3)
 
     service = props_of(template, "AWS::ECS::Service")
-    assert service["ServiceName"] == "web-v1"
+    assert service["ServiceName"] == "web_v1"
     assert service["Cluster"] == BASE["ClusterName"]
     assert service["TaskDefinition"] == {"Ref": naming.TASK_DEFINITION}
     assert service["DesiredCount"] == 3
@@ -169,7 +169,7 @@ def test_version_host_rule_forwards_the_versions_own_host_at_the_given_priority(
     assert rule["ListenerArn"] == LISTENER_ARN
     assert rule["Priority"] == 17
     assert rule["Conditions"] == [
-        {"Field": "host-header", "HostHeaderConfig": {"Values": ["web-v1.dev.example.com"]}}]
+        {"Field": "host-header", "HostHeaderConfig": {"Values": ["v1.web.dev.example.com"]}}]
     assert rule["Actions"] == [{"Type": "forward", "TargetGroupArn": {"Ref": naming.TARGET_GROUP}}]
 
 
@@ -211,7 +211,7 @@ def test_version_outputs_its_version_and_its_own_url():
     outputs = render()["Outputs"]
 
     assert outputs["Version"]["Value"] == "v1"
-    assert outputs["Url"]["Value"] == "https://web-v1.dev.example.com"
+    assert outputs["Url"]["Value"] == "https://v1.web.dev.example.com"
     assert outputs["App"]["Value"] == "web"
     assert outputs["ServiceName"]["Value"] == {"Fn::GetAtt": [naming.SERVICE, "Name"]}
     assert outputs["TargetGroupArn"]["Value"] == {"Ref": naming.TARGET_GROUP}
@@ -483,4 +483,4 @@ def test_a_version_with_a_hosted_zone_gets_its_own_record_so_apps_share_one_zone
         world.add_version("v1", app=app, HostedZoneId=zone, LoadBalancerDnsName=world.apps[app]["LoadBalancerDnsName"],
                           LoadBalancerHostedZoneId="Z35SXDOTRQ7X7K")
     records = session.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
-    assert {"web-v1.dev.example.com.", "api-v1.dev.example.com."} <= {r["Name"] for r in records}
+    assert {"v1.web.dev.example.com.", "v1.api.dev.example.com."} <= {r["Name"] for r in records}

@@ -1,0 +1,167 @@
+"""Remove one app (its versions, its live rule, then its application stack), or a whole environment.
+
+The order is the one AWS needs: the live rule goes first (a target group it names cannot be
+deleted), then every version stack, failed ones included, then the application stack (whose
+listener the version rules are attached to). It all happens under the app's lease, like cleanup,
+so no cutover or rollback writes the live rule meanwhile. While a version is live, or a canary is
+recorded, the app is refused unless ``force``: tearing it down takes its site offline.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from stacker_ecs.core import contract, naming
+from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
+from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.lease import DEFAULT_WAIT_SECONDS, holding
+from stacker_ecs.core.model import Args
+from stacker_ecs.core.ops.canary import LIVE, PLAN, app_records, read_plan
+from stacker_ecs.core.ops.cleanup import wait_for_deletes
+from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
+from stacker_ecs.core.ops.listener import describe_application, describe_listener
+from stacker_ecs.core.validation import check_name
+
+
+class TeardownArgs(Args):
+    """Arguments of the ``teardown`` hook and command."""
+
+    app: str
+    """The app to remove."""
+    namespace: str
+    """Default (in stacker): the config's namespace."""
+    force: bool = False
+    """Default: off, a live app (or one with a canary recorded) is refused; on takes its site offline and removes it."""
+    dry_run: bool = False
+    """Default: off; on reports what would be deleted, and deletes nothing."""
+    timeout_seconds: float = Field(default=1800, gt=0)
+    """Default: 1800; how long the deletes may take before the teardown fails naming the stacks."""
+    lease_wait_seconds: float = Field(default=DEFAULT_WAIT_SECONDS, ge=0)
+    """Default: 120; how long to wait for another operation on the app to finish before failing, naming it."""
+
+    _app = field_validator("app")(lambda v: check_name("app", v))
+
+
+class TeardownEnvironmentArgs(Args):
+    """Arguments of the ``teardown-environment`` command."""
+
+    namespace: str
+    """The stacker namespace of the environment, e.g. ecs-dev."""
+    force: bool = False
+    """Default: off, refused while any app is live; on takes every site offline and removes it."""
+    dry_run: bool = False
+    """Default: off; on reports what would be deleted, and deletes nothing."""
+    timeout_seconds: float = Field(default=1800, gt=0)
+    """Default: 1800; how long each app's deletes may take before the teardown fails naming the stacks."""
+    lease_wait_seconds: float = Field(default=DEFAULT_WAIT_SECONDS, ge=0)
+    """Default: 120; how long to wait for another operation on an app to finish before failing, naming it."""
+
+
+def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
+    """Delete the app's live rule, every version stack, then its application stack, holding the app's lease."""
+    app = args.app
+    records = app_records(aws, args.namespace, app)
+    with holding(records, "teardown", clock=aws.clock, wait_seconds=args.lease_wait_seconds) as lease:
+        try:
+            application = describe_application(aws, args.namespace, app)
+        except AwsStateError as exc:
+            if "no application stack" not in str(exc):
+                raise
+            application = None
+        versions = list_version_stacks(aws, args.namespace, app)
+        state = describe_listener(aws, application) if application else None
+        live = state.live_version if state else None
+        canary = read_plan(records)
+        if canary is not None and not args.force:
+            raise AwsStateError(f"a canary of {canary.describe()} is recorded; tearing the app down ends it and takes "
+                                "its site offline. Roll it back first (stacker-ecs rollback), or pass force (--force)",
+                                app=app)
+        if state and state.forward and not args.force:
+            raise AwsStateError(f"{live or 'a target group'} is live; tearing the app down takes its site offline. "
+                                "Pass force (--force) if that is what you want", app=app)
+        result: dict[str, Any] = {"app": app, "dry_run": args.dry_run, "live": live,
+                                  "versions": sorted(s.version for s in versions),
+                                  "application_stack": application.stack_name if application else None}
+        if args.dry_run:
+            aws.log.info("would delete %d version stacks and %s", len(versions),
+                         application.stack_name if application else "no application stack")
+            return result
+        lease.check()
+        if state and state.live_rule_arn:
+            aws.log.info("deleting the live rule (traffic now gets the 503 'no live version')")
+            with aws_call("DeleteRule", app):
+                aws.client("elbv2").delete_rule(RuleArn=state.live_rule_arn)
+        for kind in (PLAN, LIVE):
+            records.delete(kind)
+        _delete(aws, versions, args, what="version stacks")
+        if application:
+            stack = describe_stack(aws, application.stack_name)
+            if stack is not None:
+                _delete(aws, [_as_stack("application stack", stack)], args, what="stacks")
+    aws.log.info("removed")
+    return result
+
+
+def _as_stack(label: str, stack: dict[str, Any]) -> VersionStack:
+    return VersionStack(version=label, name=stack["StackName"], stack_id=stack["StackId"],
+                        status=stack["StackStatus"], created=stack.get("CreationTime") or datetime.now(UTC),
+                        termination_protection=False, outputs={})
+
+
+def _delete(aws: AwsContext, stacks: list[VersionStack], args: TeardownArgs | TeardownEnvironmentArgs, *,
+            what: str) -> None:
+    cfn = aws.client("cloudformation")
+    for stack in stacks:
+        aws.log.info("deleting %s", stack.name)
+        with aws_call("DeleteStack", stack.name):
+            cfn.delete_stack(StackName=stack.stack_id)
+    failed = wait_for_deletes(aws, stacks, timeout_seconds=args.timeout_seconds)
+    if failed:
+        raise AwsStateError(f"teardown could not delete the {what} " + "; ".join(f"{v}: {why}" for v, why in
+                            failed.items()) + ". Look at the stacks' events, fix the cause, and run it again",
+                            app=aws.app)
+
+
+def find_apps(aws: AwsContext, namespace: str) -> list[str]:
+    """Return the apps with an application stack in ``namespace`` (lists the account's stacks once)."""
+    prefix = naming.application_stack(namespace, "")
+    apps = []
+    with aws_call("DescribeStacks", f"application stacks of {namespace}"):
+        pages = aws.client("cloudformation").get_paginator("describe_stacks").paginate()
+        stacks = [s for page in pages for s in page["Stacks"]]
+    for stack in stacks:
+        name = stack["StackName"]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        app = name[len(prefix):]
+        if name.startswith(prefix) and naming.VERSION_SEPARATOR not in name and outputs.get(contract.APP) == app:
+            apps.append(app)
+    return sorted(apps)
+
+
+def teardown_environment(aws: AwsContext, args: TeardownEnvironmentArgs) -> dict[str, Any]:
+    """Tear down every app of the namespace, then its cluster stack; refuse up front while any app is live."""
+    namespace = args.namespace
+    apps = find_apps(aws, namespace)
+    if not args.force:
+        live = []
+        for app in apps:
+            state = describe_listener(aws, describe_application(aws, namespace, app))
+            if state.forward:
+                live.append(f"{app} ({state.live_version or 'a target group'})")
+        if live:
+            raise AwsStateError(f"environment {namespace}: apps still live: {', '.join(live)}; tearing the "
+                                "environment down takes them offline. Pass force (--force) if that is what you want")
+    results = [teardown(aws.about("", app=app),
+                        TeardownArgs(app=app, namespace=namespace, force=args.force, dry_run=args.dry_run,
+                                     timeout_seconds=args.timeout_seconds,
+                                     lease_wait_seconds=args.lease_wait_seconds))
+               for app in apps]
+    cluster = naming.cluster_stack(namespace)
+    if not args.dry_run:
+        stack = describe_stack(aws, cluster)
+        if stack is not None:
+            _delete(aws, [_as_stack("cluster", stack)], args, what="stacks")
+    return {"namespace": namespace, "apps": results, "cluster": cluster, "dry_run": args.dry_run}
