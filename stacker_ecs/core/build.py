@@ -48,15 +48,19 @@ class BuildArgs(Args):
     _apps = field_validator("apps")(lambda v: [check_name("app", a) for a in v])
 
 
-def check_build(args: BuildArgs) -> dict[str, Any]:
-    """Refuse switches that cannot run together, an unknown app or a bad version; return what will run."""
+def check_build(args: BuildArgs, *, app_option: str = "-e app=<app>",
+                version_option: str = "-e version=<version>") -> dict[str, Any]:
+    """Refuse switches that cannot run together, an unknown app or a bad version; return what will run.
+
+    ``app_option`` and ``version_option`` say how the engine's user names them (stacker's ``-e``).
+    """
     on = [name for name in SWITCHES if getattr(args, name)]
     if not on:
         return {"app": None, "switches": []}
     problems: list[str] = []
     if args.app not in args.apps:
         known = ", ".join(sorted(args.apps)) or "none"
-        problems.append(f"app: {args.app!r} is not an app of this config (apps: {known}); pass -e app=<app> "
+        problems.append(f"app: {args.app!r} is not an app of this config (apps: {known}); pass {app_option} "
                         f"with {', '.join(on)}, or add the app's stack to the config")
     if any(getattr(args, name) for name in NEEDS_VERSION):
         try:
@@ -64,7 +68,7 @@ def check_build(args: BuildArgs) -> dict[str, Any]:
         except ValueError as exc:
             problems.append(f"version: {exc}")
         if args.version == "none":
-            problems.append("version: not given; pass -e version=<version> with "
+            problems.append(f"version: not given; pass {version_option} with "
                             + ", ".join(n for n in NEEDS_VERSION if getattr(args, n)))
     for alone in ALONE:
         others = [name for name in on if name != alone]
