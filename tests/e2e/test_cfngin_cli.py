@@ -85,6 +85,10 @@ def release(runway: Runway, app: str, version: str, **settings: str) -> subproce
 
 def _platform_then_pipelines(runway: Runway, aws: Platform) -> None:
     """A plain deploy builds the cluster and the application stacks; each pipeline touches its own app only."""
+    # a pipeline before the platform built the app: one line, nothing created
+    early = release(runway, "web", "v1")
+    refused(early, "web: no application stack 'ecs-dev-app-web'", "deploy the application stack first")
+    assert aws.stacks() == {}
     plain = ok(runway.run())
     assert "app-none-V-none:skipped (disabled)" in plain
     aws.expect({"web": {}, "web-admin": {}}, {"web": set(), "web-admin": set()})
