@@ -62,13 +62,8 @@ def edit(runway: Runway, path: str, old: str, new: str) -> None:
 
 
 def updated(aws: Platform) -> dict[str, tuple[str, int]]:
-    """Return every stack's id and number of events: any create, update or delete of a stack adds events.
-
-    (moto reports no ``LastUpdatedTime``, so that cannot tell an update.)
-    """
-    cfn = aws.emulator.session.client("cloudformation")
-    return {name: (stack["StackId"], len(cfn.describe_stack_events(StackName=stack["StackId"])["StackEvents"]))
-            for name, stack in aws.stacks().items()}
+    """Return every stack's id and number of events (see :meth:`Platform.changes`)."""
+    return aws.changes()
 
 
 def listener(aws: Platform, app: str) -> dict:
