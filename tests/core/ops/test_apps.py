@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from emulator.faults import SimulatedCrash, crash_before
 from emulator.world import ExampleWorld
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
@@ -213,3 +214,22 @@ def test_teardown_holds_the_app_lease_so_it_is_refused_while_another_writer_hold
 
     assert live_world.stack_names() == before
     assert live_world.live_version() == "v1"
+
+
+def test_a_teardown_killed_half_way_is_finished_by_a_rerun_without_force(live_world: World, fake_time: FakeTime):
+    deletes: list[str] = []
+    live_world.session.events.register("before-call.cloudformation.DeleteStack",
+                                       lambda **kwargs: deletes.append(kwargs["model"].name))
+    crash_before(live_world.session, "DeleteStack", when=lambda: len(deletes) == 2)
+    with pytest.raises(SimulatedCrash):
+        teardown(AwsContext.create(live_world.session, clock=fake_time.clock),
+                 TeardownArgs(app=APP, namespace=NAMESPACE, force=True))
+    # the live rule is gone (the site is offline, as forced) and one version stack was deleted
+    assert live_world.live_version() is None
+    assert naming.application_stack(NAMESPACE, APP) in live_world.stack_names()
+
+    rerun = live_world.session.__class__(region_name="us-east-1")  # a new process: nothing is live, no force
+    result = teardown(AwsContext.create(rerun, clock=fake_time.clock), TeardownArgs(app=APP, namespace=NAMESPACE))
+
+    assert result["live"] is None
+    assert live_world.stack_names() == {naming.cluster_stack(NAMESPACE)}
