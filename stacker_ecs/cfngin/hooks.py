@@ -83,6 +83,21 @@ def teardown(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, Any
     """Remove the app: its live rule, every version stack, then its application stack."""
 
 
+@_cfngin_hook("check_destroy")
+def _check_destroy(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, Any]:
+    """Refuse a destroy that would take a live app down or orphan versions."""
+
+
+TEARDOWN_COMMAND = "APP=<app> TEARDOWN=true [TEARDOWN_FORCE=true] runway deploy"
+
+
+def check_destroy(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, Any] | bool:
+    """``pre_destroy``: refuse ``runway destroy`` while an app it would delete is live or has versions it would
+    leave behind (it deletes only the stacks the config names); point at teardown instead."""
+    return _check_destroy(context, provider, stacks=[stack.fqn for stack in context.stacks],
+                          teardown_command=TEARDOWN_COMMAND, **kwargs)
+
+
 def check_build(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, Any] | bool:
     """``pre_deploy``: refuse a deploy whose switches, app, version, lookups, variables or hook arguments are wrong.
 

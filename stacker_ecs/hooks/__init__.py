@@ -84,6 +84,7 @@ def check_destroy(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] 
     would leave behind (it deletes only the stacks the config names); point at teardown instead."""
     return _check_destroy(provider, context, stacks=[stack.fqn for stack in context.get_stacks()], **kwargs)
 
+
 STACKER = Engine(hooks="stacker_ecs.hooks.", lookups="stacker_ecs.lookups.", blueprints="stacker_ecs.blueprints.",
                  hooks_section="post_build")
 """Where stacker's adapters of ours live (see :mod:`stacker_ecs.core.build_plan`)."""

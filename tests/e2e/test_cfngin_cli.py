@@ -158,7 +158,7 @@ def _bad_values_refused_before_any_change(runway: Runway, aws: Platform) -> None
 
 
 def _teardown_of_one_app(runway: Runway, aws: Platform) -> None:
-    """web-admin's teardown: refused while live, then forced; web untouched; a plain deploy brings nothing back."""
+    """web-admin's teardown (refused while live, then forced; web untouched; nothing comes back), then destroy."""
     refused(runway.run(app="web-admin", teardown="true"), "web-admin: v1 is live", "force")
     web = {name: time for name, time in updated(aws).items() if "web-admin" not in name}
     ok(runway.run(app="web-admin", teardown="true", teardown_force="true"))
@@ -168,6 +168,14 @@ def _teardown_of_one_app(runway: Runway, aws: Platform) -> None:
     ok(runway.run())
     aws.expect({"web": {"v1": 1, "v2": 0}}, {"web": {"v1", "v2"}})
     assert updated(aws) == web
+
+    # runway destroy deletes only the stacks the config names: refused while web is live, before any delete
+    refused(runway.run("destroy"), "destroy of ecs-dev refused: web: v1 is live",
+            "APP=<app> TEARDOWN=true [TEARDOWN_FORCE=true] runway deploy")
+    assert updated(aws) == web
+    ok(runway.run(app="web", teardown="true", teardown_force="true"))
+    ok(runway.run("destroy"))
+    assert aws.stacks() == {}
 
 
 def test_two_apps_pipelines_and_plain_deploys_through_runway_never_touch_each_other(runway: Runway, aws: Platform):

@@ -221,3 +221,13 @@ def test_our_error_wrapped_by_the_engine_or_from_a_reimported_module_is_one_line
     assert (wrapped.getMessage(), wrapped.exc_info) == ("stack 'app-web': Scheme: 'publik' is not accepted", None)
     assert (reimported.getMessage(), reimported.exc_info) == ("web/v1 is live", None)
     assert bug.exc_info is not None
+
+
+def test_destroy_is_refused_while_an_app_it_deletes_is_live_naming_runways_teardown(live_world: World, caplog):
+    with caplog.at_level(logging.ERROR, logger="stacker_ecs"):
+        assert hooks.check_destroy(context=load(), provider=PROVIDER) is False
+
+    message = caplog.records[-1].getMessage()
+    assert message.startswith("check_destroy failed: destroy of ecs-dev refused: web: v1 is live")
+    assert "(APP=<app> TEARDOWN=true [TEARDOWN_FORCE=true] runway deploy)" in message
+    assert live_world.live_version() == "v1"
