@@ -101,17 +101,18 @@ def check_destroy(context: Any, provider: Any = None, **kwargs: Any) -> dict[str
 def check_build(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, Any] | bool:
     """``pre_deploy``: refuse a deploy whose switches, app, version, lookups, variables or hook arguments are wrong.
 
-    Nothing has changed yet when it runs. In an app's pipeline it then disables every stack but
-    the version stack (CFNgin has no ``--targets``): the cluster's and every app's application
-    stack are left exactly as they are.
+    Nothing has changed yet when it runs. In an app's pipeline (a deploy that names an app) it then
+    disables every stack but the version stack (CFNgin has no ``--targets``): the cluster's and
+    every app's application stack are left exactly as they are.
     """
     try:
         refuse_persistent_graph(context, where="hook stacker_ecs.cfngin.hooks.check_build")
         config = context.config
         result = check_config(kwargs, stacks=list(config.stacks or []), hooks=list(config.post_deploy or []),
                               lookups=dict(config.lookups or {}), namespace=context.namespace, engine=CFNGIN)
-        if result["switches"]:
-            _deploy_only_the_version(context, result["app"])
+        named = str(kwargs.get("app") or "none")
+        if result["switches"] or named != "none":  # an app named without a switch changes nothing either
+            _deploy_only_the_version(context, result["app"] or named)
     except StackerEcsError as exc:
         LOGGER.error("check_build failed: %s", exc)
         return False

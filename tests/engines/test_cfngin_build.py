@@ -82,6 +82,13 @@ def test_a_rollback_pipeline_deploys_no_stack(caplog):
     assert deployed(context) == []
 
 
+def test_a_deploy_that_names_an_app_without_a_switch_deploys_no_stack(caplog):
+    context = load(app="web")
+    result, errors = check(context, caplog)
+    assert (result["switches"], errors) == ([], [])
+    assert deployed(context) == []
+
+
 def test_an_app_not_in_the_config_is_refused_naming_the_apps_and_the_environment_variable(caplog):
     context = load(app="api", version="v1", deploy="true")
     result, errors = check(context, caplog)
