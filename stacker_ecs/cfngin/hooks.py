@@ -31,7 +31,7 @@ LOGGER = logging.getLogger(__name__)
 log.install()
 CFNGIN = Engine(hooks="stacker_ecs.cfngin.hooks.", lookups="stacker_ecs.cfngin.lookups.",
                 blueprints="stacker_ecs.cfngin.blueprints.", hooks_section="post_deploy",
-                app_option="APP=<app>", version_option="VERSION=<version>")
+                option=lambda name: f"{name.upper()}=<{name}>")
 """Where CFNgin's adapters of ours live (see :mod:`stacker_ecs.core.build_plan`)."""
 
 

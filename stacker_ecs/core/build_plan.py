@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from stacker_ecs.core.blueprint import BLUEPRINTS
 from stacker_ecs.core.blueprint_adapter import check_before_build
-from stacker_ecs.core.build import BuildArgs, check_build
+from stacker_ecs.core.build import BuildArgs, check_build, stacker_option
 from stacker_ecs.core.errors import ConfigError
 from stacker_ecs.core.hooks import HOOKS, LOOKUPS
 from stacker_ecs.core.model import parse
@@ -45,9 +45,8 @@ class Engine:
     blueprints: str
     hooks_section: str
     """Where the config lists the lifecycle hooks (``post_build``, ``post_deploy``)."""
-    app_option: str = "-e app=<app>"
-    """How the engine's user names the app and the version of a build."""
-    version_option: str = "-e version=<version>"
+    option: Callable[[str], str] = stacker_option
+    """How the engine's user sets a value for one build (``-e app=<app>``)."""
 
     def kind_of(self, class_path: str | None) -> str | None:
         """Return the blueprint kind of ``class_path`` when it is one of this engine's blueprints of ours."""
@@ -80,7 +79,7 @@ def check_config(switches: dict[str, Any], *, stacks: list[Any], hooks: list[Any
     """
     where = f"hook {engine.hooks}check_build args"
     result = check_build(parse(BuildArgs, {**switches, "apps": declared_apps(stacks, engine)}, where=where),
-                         app_option=engine.app_option, version_option=engine.version_option)
+                         option=engine.option)
     problems = _lookup_problems(stacks, lookups, namespace, engine) + _variable_problems(stacks, engine)
     for hook in hooks:
         name = engine.hook_name(hook.path)

@@ -85,7 +85,7 @@ def check_redeploy(app: str, version: str, deployed: str, new_fingerprint: str, 
                    new_version: str = "-e version=<new>") -> None:
     """Refuse to change a live, previous or serving version in place (``deployed`` from the lookup).
 
-    ``new_version`` says how the engine's user names a new version (stacker: ``-e version=<new>``).
+    ``new_version`` says how the engine's user names another version (stacker's ``-e version=<new>``).
     """
     role, _, old = str(deployed).partition(":")
     if role not in (*SERVING_ROLES, "idle", "absent"):
