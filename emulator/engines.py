@@ -42,7 +42,7 @@ class Runway:
 
     def command(self, command: str = "deploy", *, values: dict[str, str] | None = None,
                 **switches: str) -> tuple[list[str], dict[str, str]]:
-        """Write the values file; return ``runway <command> --ci`` and its environment (``WEB_VERSION=...``)."""
+        """Write the values file; return ``runway <command> --ci`` and its environment (``APP=...``)."""
         lines = [f"{key}: {value}" for key, value in {**self.values, **(values or {})}.items()]
         (self.config / "cfngin" / f"{ENVIRONMENT}-{REGION}.env").write_text("\n".join(lines) + "\n")
         env = {**self.env, "DEPLOY_ENVIRONMENT": ENVIRONMENT, "CFNGIN_STACK_POLL_TIME": "1", "CI": "1",
@@ -51,7 +51,7 @@ class Runway:
 
     def run(self, command: str = "deploy", *, values: dict[str, str] | None = None,
             **switches: str) -> subprocess.CompletedProcess[str]:
-        """Run ``runway <command> --ci`` with ``switches`` (``WEB_VERSION=...``) and extra ``values``."""
+        """Run ``runway <command> --ci`` with ``switches`` (``app="web"`` is ``APP=web``) and extra ``values``."""
         args, env = self.command(command, values=values, **switches)
         return subprocess.run(args, env=env, cwd=self.config,  # noqa: S603 - our venv
                               capture_output=True, text=True, timeout=600, check=False)

@@ -8,9 +8,11 @@ fails verification with a clear message while v1 stays live; web's cleanup; a pl
 (nothing moves); web-admin torn down; status of both apps.
 With ``--engine stacker`` (the default) the story is the two apps above, on the path AWS takes for a
 broken version (its stack completes at 0 tasks, the hook starts them and names the cause; then the
-image is pushed and the same build runs again). ``--engine cfngin`` (``runway deploy --ci``) and
-``--engine sceptre`` (``sceptre launch -y dev``) run web's story on their example configs: deploy v1,
-verify, cut over; v2; roll back; the broken v3 refused; clean up; status. All against a local AWS emulator.
+image is pushed and the same build runs again). ``--engine cfngin`` (``runway deploy --ci``) tells
+the same two-app story with Runway's plain deploys and each app's pipeline (``APP=... VERSION=...``
+and the switches from the environment). ``--engine sceptre`` (``sceptre launch -y dev``) runs web's
+story on its example config: deploy v1, verify, cut over; v2; roll back; the broken v3 refused;
+clean up; status. All against a local AWS emulator.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CONFIG = ["config/dev.env", "config/stacker-Dev.yml"]
 NAMESPACE = "ecs-dev"
-SWITCHES = ("web_version", "verify", "cutover", "rollback", "cleanup")
+CFNGIN_SWITCHES = ("app", "version", "deploy", "verify", "cutover", "rollback", "cleanup", "teardown",
+                   "teardown_force", "alarm_names")
+"""What a runway deploy takes from the environment (config/runway.yml); anything else goes in the env file."""
 Step = Callable[..., None]
 
 
@@ -72,8 +76,8 @@ def cfngin_step(env: dict[str, str], world: dict[str, str]) -> Step:
     runway = Runway(copy_config(ROOT / ".demo" / "cfngin"), env, values=world)
 
     def step(*, expect_failure: bool = False, **settings: str) -> None:
-        switches = {key: value for key, value in settings.items() if key in SWITCHES}
-        values = {key: value for key, value in settings.items() if key not in SWITCHES}
+        switches = {key: value for key, value in settings.items() if key in CFNGIN_SWITCHES}
+        values = {key: value for key, value in settings.items() if key not in CFNGIN_SWITCHES}
         args, run_env = runway.command(values=values, **switches)
         shown = " ".join(f"{key.upper()}={value}" for key, value in switches.items())
         run(args, run_env, expect_failure=expect_failure, cwd=runway.config,
@@ -96,8 +100,9 @@ def sceptre_step(env: dict[str, str], world: dict[str, str]) -> Step:
     return step
 
 
-ENGINES = {"cfngin": cfngin_step, "sceptre": sceptre_step}
-"""Engines that run web's one-app story; stacker runs the two-app one (:func:`two_apps`)."""
+ENGINES = {"sceptre": sceptre_step}
+"""Engines that run web's one-app story; stacker and CFNgin run the two-app one (:func:`two_apps`,
+:func:`cfngin_two_apps`)."""
 
 
 def release(env: dict[str, str], world: dict[str, str], app: str, version: str, *settings: str,
@@ -114,7 +119,7 @@ def status(env: dict[str, str], app: str = "web") -> None:
 def main() -> None:
     """Run the story end to end with the engine named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=sorted(["stacker", *ENGINES]), default="stacker")
+    parser.add_argument("--engine", choices=sorted(["stacker", "cfngin", *ENGINES]), default="stacker")
     engine = parser.parse_args().engine
     demo_dir = ROOT / ".demo"
     # The emulator fails like AWS (emulator.aws_like): a stack creating web_v3 with tasks would roll back.
@@ -127,6 +132,8 @@ def main() -> None:
         with agent.running():
             if engine == "stacker":
                 two_apps(env, world, agent)
+            elif engine == "cfngin":
+                cfngin_two_apps(cfngin_step(env, world), env, agent)
             else:
                 story(ENGINES[engine](env, world), env, agent, push_image=False)
         if engine == "stacker":
@@ -167,6 +174,40 @@ def two_apps(env: dict[str, str], world: dict[str, str], agent: EcsAgent) -> Non
     banner("remove web-admin: refused while a version is live, then forced (versions, rule, app stack)")
     stacker(env, world, "app=web-admin", "teardown=true", expect_failure=True)
     stacker(env, world, "app=web-admin", "teardown=true", "teardown_force=true")
+
+
+def cfngin_two_apps(step: Step, env: dict[str, str], agent: EcsAgent) -> None:
+    """CFNgin's story: plain deploys, two apps' pipelines, a rollback, a broken version fixed, teardown."""
+    def release(app: str, version: str, **settings: str) -> None:
+        step(app=app, version=version, deploy="true", verify="true", cutover="true", **settings)
+
+    banner("the platform's CD: a plain deploy creates the cluster and both apps' application stacks")
+    step()
+    banner("web's pipeline: deploy v1, verify it, cut over (check_build leaves every other stack alone)")
+    release("web", "v1")
+    banner("web-admin's pipeline (a hyphenated app, on Fargate): the same command, its own app only")
+    release("web-admin", "v1")
+    banner("web's pipeline: v2 beside v1 (it starts at v1's size), verify, cut over; web-admin untouched")
+    release("web", "v2")
+    status(env)
+    status(env, "web-admin")
+    banner("roll back web: v1 is still running, so this is one listener rule change")
+    step(app="web", rollback="true")
+    banner("web's pipeline deploys a broken v3 (its image does not exist): its stack completes at 0 tasks, "
+           "verification starts them, fails within seconds and says why")
+    release("web", "v3", health_timeout_seconds="120", expect_failure=True)
+    banner("push v3's image, then deploy and verify v3 again: no extra flags, v3 is healthy (v1 stays live)")
+    agent.broken.discard("web_v3")
+    step(app="web", version="v3", deploy="true", verify="true", health_timeout_seconds="120")
+    banner("clean up web: delete versions that are neither live nor the previous live one (v3, deployed since "
+           "v1 went live, is kept: a pipeline may be about to cut over to it)")
+    step(app="web", cleanup="true", cleanup_keep_last="0")
+    banner("the platform's CD again: nothing to deploy, no traffic moves, no deleted version comes back")
+    step()
+    status(env)
+    banner("remove web-admin: refused while a version is live, then forced (versions, rule, app stack)")
+    step(app="web-admin", teardown="true", expect_failure=True)
+    step(app="web-admin", teardown="true", teardown_force="true")
 
 
 def story(step: Step, env: dict[str, str], agent: EcsAgent, *, push_image: bool) -> None:

@@ -5,7 +5,9 @@ logs the step as ``failed (<str(exception)>)``; a lookup's error is wrapped firs
 "Couldn't resolve lookup in variable ..., lookup: ...: (<class ...>)". For an error this suite
 raised on purpose (a :class:`StackerEcsError`, whose message names the cause and the fix) the
 filters below log our message alone, once, without a traceback, and shorten the step's line to
-``<stack>: failed``. A bug in our code (any other exception) keeps its traceback.
+``<stack>: failed``. A bug in our code (any other exception) keeps its traceback. The filters know
+no engine: :func:`install_on` puts them on any engine's loggers (CFNgin's too, see
+:mod:`stacker_ecs.cfngin.log`).
 """
 
 from __future__ import annotations
@@ -14,20 +16,29 @@ import logging
 
 from stacker_ecs.core.errors import StackerEcsError
 
+OUR_ERROR = f"{StackerEcsError.__module__}.{StackerEcsError.__qualname__}"
 
-def ours(error: BaseException | None) -> StackerEcsError | None:
+
+def is_ours(error: BaseException) -> bool:
+    """Return whether ``error`` is a :class:`StackerEcsError`, by name: an engine that imports our modules
+    again (Runway pops the modules a CFNgin run imported) makes new classes, while filters stay."""
+    return any(f"{cls.__module__}.{cls.__qualname__}" == OUR_ERROR for cls in type(error).__mro__)
+
+
+def ours(error: BaseException | None) -> BaseException | None:
     """Return the error this suite raised on purpose that ``error`` is or wraps, or None."""
     seen = 0
     while error is not None and seen < 5:
-        if isinstance(error, StackerEcsError):
+        if is_ours(error):
             return error
-        error = getattr(error, "error", None) or error.__cause__ or error.__context__
+        error = (getattr(error, "error", None) or getattr(error, "cause", None) or error.__cause__
+                 or error.__context__)
         seen += 1
     return None
 
 
 class _OurErrorsInOneLine(logging.Filter):
-    """On ``stacker.plan``: our error's message, without a traceback or lookup wrapper."""
+    """On the engine's plan logger: our error's message, without a traceback or lookup wrapper."""
 
     def __init__(self, said: set[str]) -> None:
         super().__init__()
@@ -42,7 +53,7 @@ class _OurErrorsInOneLine(logging.Filter):
 
 
 class _NoRepeatOnTheStepLine(logging.Filter):
-    """On ``stacker.ui``: ``<stack>: failed`` instead of repeating (or wrapping) our message."""
+    """On the engine's step logger: ``<stack>: failed`` instead of repeating (or wrapping) our message."""
 
     def __init__(self, said: set[str]) -> None:
         super().__init__()
@@ -55,11 +66,16 @@ class _NoRepeatOnTheStepLine(logging.Filter):
         return True
 
 
-def install() -> None:
-    """Add the filters to stacker's plan and ui loggers (once)."""
-    plan, ui = logging.getLogger("stacker.plan"), logging.getLogger("stacker.ui")
-    if any(isinstance(f, _OurErrorsInOneLine) for f in plan.filters):
+def install_on(errors: str, steps: str) -> None:
+    """Add the filters to the logger that logs a failed step's exception and the one that logs its line (once)."""
+    plan, ui = logging.getLogger(errors), logging.getLogger(steps)
+    if any(type(f).__name__ == _OurErrorsInOneLine.__name__ for f in plan.filters):  # by name: see is_ours
         return
     said: set[str] = set()
     plan.addFilter(_OurErrorsInOneLine(said))
     ui.addFilter(_NoRepeatOnTheStepLine(said))
+
+
+def install() -> None:
+    """Add the filters to stacker's plan and ui loggers (once)."""
+    install_on("stacker.plan", "stacker.ui")

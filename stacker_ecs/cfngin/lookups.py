@@ -6,6 +6,7 @@
       alb_rule_priority: stacker_ecs.cfngin.lookups.RulePriorityLookup
       ecs_live_desired_count: stacker_ecs.cfngin.lookups.LiveDesiredCountLookup
       ecs_version_desired_count: stacker_ecs.cfngin.lookups.VersionDesiredCountLookup
+      ecs_deployed_version: stacker_ecs.cfngin.lookups.DeployedVersionLookup
 
 CFNgin needs subclasses of its own ``LookupHandler`` (an ABC, which stacker refuses), hence
 classes apart from stacker's. Each hands its query to :func:`stacker_ecs.core.hooks.run_lookup`.
@@ -17,8 +18,11 @@ from typing import Any, ClassVar
 
 from runway.lookups.handlers.base import LookupHandler
 
+from stacker_ecs.cfngin import log
 from stacker_ecs.cfngin.graph import refuse_persistent_graph
 from stacker_ecs.core.hooks import run_lookup
+
+log.install()
 
 
 class _EcsLookup(LookupHandler):
@@ -60,3 +64,9 @@ class VersionDesiredCountLookup(_EcsLookup):
     """``${ecs_version_desired_count <app>::version=<version>}``: the version's own desired count, 0 when new."""
 
     TYPE_NAME: ClassVar[str] = "ecs_version_desired_count"
+
+
+class DeployedVersionLookup(_EcsLookup):
+    """``${ecs_deployed_version <app>::version=<version>}``: ``<role>:<fingerprint>`` for the Version's ``Deployed``."""
+
+    TYPE_NAME: ClassVar[str] = "ecs_deployed_version"

@@ -33,23 +33,17 @@ config/stacker-Dev.yml: every hook acts on the one app a build names)::
 
 from __future__ import annotations
 
-import importlib
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
 from stacker.session_cache import get_session
 
 from stacker_ecs import stacker_log
-from stacker_ecs.blueprints.base import SpecBlueprint
-from stacker_ecs.core.build import BuildArgs
-from stacker_ecs.core.build import check_build as _check_build
-from stacker_ecs.core.errors import ConfigError, StackerEcsError
-from stacker_ecs.core.hooks import HOOKS, LOOKUPS, run_hook
-from stacker_ecs.core.model import parse
+from stacker_ecs.core.build_plan import Engine, check_config
+from stacker_ecs.core.errors import StackerEcsError
+from stacker_ecs.core.hooks import run_hook
 from stacker_ecs.core.ops.wait import Clock
-from stacker_ecs.core.query import parse_query
 
 LOGGER = logging.getLogger(__name__)
 stacker_log.install()
@@ -91,10 +85,9 @@ def check_destroy(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] 
     return _check_destroy(provider, context, stacks=[stack.fqn for stack in context.get_stacks()], **kwargs)
 
 
-
-APPLICATION_BLUEPRINT = "stacker_ecs.blueprints.application.Application"
-HOOK_ARGS = {name: model for name, (model, _) in HOOKS.items()}
-"""Hook name -> its arguments' model (core/hooks.py's table)."""
+STACKER = Engine(hooks="stacker_ecs.hooks.", lookups="stacker_ecs.lookups.", blueprints="stacker_ecs.blueprints.",
+                 hooks_section="post_build")
+"""Where stacker's adapters of ours live (see :mod:`stacker_ecs.core.build_plan`)."""
 
 
 def check_build(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] | bool:
@@ -102,83 +95,13 @@ def check_build(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] | 
 
     The apps are the ``App`` variables of the config's Application stacks. Every enabled
     ``stacker_ecs.hooks.*`` of ``post_build`` has its arguments checked as it will receive them,
-    and every query of our lookups in an enabled stack is parsed.
+    every query of our lookups in an enabled stack is parsed, and every known variable of our
+    blueprints is judged (:func:`stacker_ecs.core.build_plan.check_config`).
     """
     try:
-        apps = [str((stack.variables or {}).get("App")) for stack in context.config.stacks or []
-                if stack.class_path == APPLICATION_BLUEPRINT and stack.enabled]
-        result = _check_build(parse(BuildArgs, {**kwargs, "apps": apps},
-                                    where="hook stacker_ecs.hooks.check_build args"))
-        problems = _lookup_problems(context) + _variable_problems(context)
-        for hook in context.config.post_build or []:
-            name = str(hook.path).removeprefix("stacker_ecs.hooks.")
-            if name in HOOK_ARGS and hook.enabled:
-                try:
-                    _args(name, context, dict(hook.args or {}))
-                except ConfigError as exc:
-                    problems.append(str(exc))
-        if problems:
-            raise ConfigError(problems, where="post_build hooks and lookups")
+        return check_config(kwargs, stacks=list(context.config.stacks or []),
+                            hooks=list(context.config.post_build or []), lookups=dict(context.config.lookups or {}),
+                            namespace=getattr(context, "namespace", None), engine=STACKER)
     except StackerEcsError as exc:
         LOGGER.error("check_build failed: %s", exc)
         return False
-    return result
-
-
-LOOKUP_NAMES = {
-    "stacker_ecs.lookups.LiveVersionLookup": "ecs_live_version",
-    "stacker_ecs.lookups.ListenerLookup": "alb_listener",
-    "stacker_ecs.lookups.RulePriorityLookup": "alb_rule_priority",
-    "stacker_ecs.lookups.LiveDesiredCountLookup": "ecs_live_desired_count",
-    "stacker_ecs.lookups.VersionDesiredCountLookup": "ecs_version_desired_count",
-    "stacker_ecs.lookups.DeployedVersionLookup": "ecs_deployed_version",
-}
-"""Our lookup classes -> their core/hooks.py names."""
-LOOKUP_QUERIES = {path: LOOKUPS[name][0] for path, name in LOOKUP_NAMES.items()}
-
-
-def _lookup_problems(context: Any) -> list[str]:
-    """Return what is wrong with the queries of our lookups in the enabled stacks (no AWS call)."""
-    names = {name: LOOKUP_QUERIES[path] for name, path in (context.config.lookups or {}).items()
-             if path in LOOKUP_QUERIES}
-    if not names:
-        return []
-    pattern = re.compile(r"\$\{(" + "|".join(map(re.escape, names)) + r") ([^${}]*)\}")
-    problems = []
-    for stack in context.config.stacks or []:
-        if not stack.enabled:
-            continue
-        for value in (stack.variables or {}).values():
-            for lookup, query in pattern.findall(str(value)):
-                try:
-                    parse_query(names[lookup], query, lookup=lookup, namespace=getattr(context, "namespace", None))
-                except ConfigError as exc:
-                    problems.append(f"stack {stack.name!r}: {exc}")
-    return problems
-
-
-def _variable_problems(context: Any) -> list[str]:
-    """Return what is wrong with the variables of our blueprints' enabled stacks that are known now (no AWS call)."""
-    problems = []
-    for stack in context.config.stacks or []:
-        path = str(stack.class_path or "")
-        if not stack.enabled or not path.startswith("stacker_ecs.blueprints."):
-            continue
-        module, _, name = path.rpartition(".")
-        blueprint = getattr(importlib.import_module(module), name, None)
-        if isinstance(blueprint, type) and issubclass(blueprint, SpecBlueprint):
-            try:
-                blueprint.check_before_build(dict(stack.variables or {}),
-                                             where=f"stack {stack.name!r} ({name} blueprint)")
-            except ConfigError as exc:
-                problems.append(str(exc))
-    return problems
-
-
-def _args(hook: str, context: Any, kwargs: dict[str, Any]) -> Any:
-    """Parse ``kwargs`` as hook ``hook``'s arguments will be (the config's namespace by default); no AWS call."""
-    data = dict(kwargs)
-    namespace = getattr(context, "namespace", None)
-    if namespace and "namespace" not in data:
-        data["namespace"] = namespace
-    return parse(HOOK_ARGS[hook], data, where=f"hook stacker_ecs.hooks.{hook} args")
