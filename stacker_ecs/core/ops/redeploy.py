@@ -81,8 +81,12 @@ def find_deployed_version(aws: AwsContext, query: DeployedVersionQuery) -> str:
     return f"{role}:{outputs.get(FINGERPRINT_OUTPUT, '')}"
 
 
-def check_redeploy(app: str, version: str, deployed: str, new_fingerprint: str, *, where: str) -> None:
-    """Refuse to change a live, previous or serving version in place (``deployed`` from the lookup)."""
+def check_redeploy(app: str, version: str, deployed: str, new_fingerprint: str, *, where: str,
+                   new_version: str = "-e version=<new>") -> None:
+    """Refuse to change a live, previous or serving version in place (``deployed`` from the lookup).
+
+    ``new_version`` says how the engine's user names another version (stacker's ``-e version=<new>``).
+    """
     role, _, old = str(deployed).partition(":")
     if role not in (*SERVING_ROLES, "idle", "absent"):
         raise ConfigError(f"Deployed: {deployed!r} is not what ${{ecs_deployed_version {app}::version={version}}} "
@@ -90,5 +94,5 @@ def check_redeploy(app: str, version: str, deployed: str, new_fingerprint: str, 
     if role in SERVING_ROLES and old != new_fingerprint:
         raise ConfigError(
             f"{app}/{version} is {role} and this build would change its stack in place (its template differs from "
-            "the deployed one); deploy the change as a new version (-e version=<new>) and cut over to it",
+            f"the deployed one); deploy the change as a new version ({new_version}) and cut over to it",
             where=where)
