@@ -10,6 +10,7 @@ pre-build hook.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import field_validator
@@ -48,15 +49,23 @@ class BuildArgs(Args):
     _apps = field_validator("apps")(lambda v: [check_name("app", a) for a in v])
 
 
-def check_build(args: BuildArgs) -> dict[str, Any]:
-    """Refuse switches that cannot run together, an unknown app or a bad version; return what will run."""
+def stacker_option(name: str) -> str:
+    """Return how a stacker user sets ``name`` for one build (``-e app=<app>``)."""
+    return f"-e {name}=<{name}>"
+
+
+def check_build(args: BuildArgs, *, option: Callable[[str], str] = stacker_option) -> dict[str, Any]:
+    """Refuse switches that cannot run together, an unknown app or a bad version; return what will run.
+
+    ``option(name)`` says how the engine's user sets ``name`` (default stacker's ``-e name=<name>``).
+    """
     on = [name for name in SWITCHES if getattr(args, name)]
     if not on:
         return {"app": None, "switches": []}
     problems: list[str] = []
     if args.app not in args.apps:
         known = ", ".join(sorted(args.apps)) or "none"
-        problems.append(f"app: {args.app!r} is not an app of this config (apps: {known}); pass -e app=<app> "
+        problems.append(f"app: {args.app!r} is not an app of this config (apps: {known}); pass {option('app')} "
                         f"with {', '.join(on)}, or add the app's stack to the config")
     if any(getattr(args, name) for name in NEEDS_VERSION):
         try:
@@ -64,7 +73,7 @@ def check_build(args: BuildArgs) -> dict[str, Any]:
         except ValueError as exc:
             problems.append(f"version: {exc}")
         if args.version == "none":
-            problems.append("version: not given; pass -e version=<version> with "
+            problems.append(f"version: not given; pass {option('version')} with "
                             + ", ".join(n for n in NEEDS_VERSION if getattr(args, n)))
     for alone in ALONE:
         others = [name for name in on if name != alone]

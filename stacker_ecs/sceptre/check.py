@@ -67,7 +67,7 @@ def check_launch(stack: Any) -> dict[str, Any]:
         stacks = [s for s in _STACKS.get(_project(stack), [stack]) if not (s.ignore or s.obsolete)]
     build = _build(stack)
     try:
-        result = check_build(build)
+        result = check_build(build, option=lambda name: f"--var {name}=<{name}>")
     except ConfigError as exc:
         problems = list(exc.problems)
         result = {"app": build.app, "switches": [n for n in SWITCHES if getattr(build, n)]}
