@@ -9,8 +9,11 @@ fails verification with a clear message while v1 stays live; web's cleanup; a pl
 With ``--engine stacker`` (the default) the story is the two apps above, on the path AWS takes for a
 broken version (its stack completes at 0 tasks, the hook starts them and names the cause; then the
 image is pushed and the same build runs again). ``--engine cfngin`` (``runway deploy --ci``) and
-``--engine sceptre`` (``sceptre launch -y dev``) run web's story on their example configs: deploy v1,
-verify, cut over; v2; roll back; the broken v3 refused; clean up; status. All against a local AWS emulator.
+``--engine sceptre`` tells the two apps' story with ``sceptre launch`` (a plain ``launch -y dev``, each
+app's pipeline ``launch -y dev/version.yaml``, web's rollback and cleanup and web-admin's teardown as
+launches of the app's ``dev/app/<app>.yaml``). ``--engine cfngin`` (``runway deploy --ci``) runs web's
+story on its example config: deploy v1, verify, cut over; v2; roll back; the broken v3 refused; clean up;
+status. All against a local AWS emulator.
 """
 
 from __future__ import annotations
@@ -84,20 +87,22 @@ def cfngin_step(env: dict[str, str], world: dict[str, str]) -> Step:
 
 
 def sceptre_step(env: dict[str, str], world: dict[str, str]) -> Step:
-    """Return a step that runs ``sceptre launch -y dev`` of a copy of config/sceptre with ``--var`` settings."""
+    """Return a step that runs ``sceptre launch -y <target>`` (default ``dev``) of a copy of config/sceptre
+    with ``--var`` settings."""
     sceptre = Sceptre(copy_config(ROOT / ".demo" / "sceptre"), env, values=world)
 
-    def step(*, expect_failure: bool = False, **settings: str) -> None:
-        args = sceptre.command(**settings)
+    def step(target: str = "dev", *, expect_failure: bool = False, **settings: str) -> None:
+        args = sceptre.command(target=target, **settings)
         shown = " ".join(f"--var {key}={value}" for key, value in settings.items())
         run(args, env, expect_failure=expect_failure, cwd=sceptre.project,
-            shown=f"sceptre --var-file vars/dev.yaml {shown} launch -y dev")
+            shown=f"sceptre --var-file vars/dev.yaml {shown} launch -y {target}".replace("  ", " "))
 
     return step
 
 
-ENGINES = {"cfngin": cfngin_step, "sceptre": sceptre_step}
-"""Engines that run web's one-app story; stacker runs the two-app one (:func:`two_apps`)."""
+ENGINES = {"cfngin": cfngin_step}
+"""Engines that run web's one-app story; stacker and Sceptre run the two-app one (:func:`two_apps`,
+:func:`sceptre_apps`)."""
 
 
 def release(env: dict[str, str], world: dict[str, str], app: str, version: str, *settings: str,
@@ -114,7 +119,7 @@ def status(env: dict[str, str], app: str = "web") -> None:
 def main() -> None:
     """Run the story end to end with the engine named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=sorted(["stacker", *ENGINES]), default="stacker")
+    parser.add_argument("--engine", choices=sorted(["stacker", "sceptre", *ENGINES]), default="stacker")
     engine = parser.parse_args().engine
     demo_dir = ROOT / ".demo"
     # The emulator fails like AWS (emulator.aws_like): a stack creating web_v3 with tasks would roll back.
@@ -127,6 +132,8 @@ def main() -> None:
         with agent.running():
             if engine == "stacker":
                 two_apps(env, world, agent)
+            elif engine == "sceptre":
+                sceptre_apps(sceptre_step(env, world), env, agent)
             else:
                 story(ENGINES[engine](env, world), env, agent, push_image=False)
         if engine == "stacker":
@@ -167,6 +174,44 @@ def two_apps(env: dict[str, str], world: dict[str, str], agent: EcsAgent) -> Non
     banner("remove web-admin: refused while a version is live, then forced (versions, rule, app stack)")
     stacker(env, world, "app=web-admin", "teardown=true", expect_failure=True)
     stacker(env, world, "app=web-admin", "teardown=true", "teardown_force=true")
+
+
+def sceptre_apps(launch: Step, env: dict[str, str], agent: EcsAgent) -> None:
+    """Sceptre's story: the same two apps, with a plain launch, each app's pipeline (dev/version.yaml) and
+    one app's rollback, cleanup and teardown (a launch of its dev/app/<app>.yaml)."""
+
+    def release(app: str, version: str, *, expect_failure: bool = False, **more: str) -> None:
+        launch("dev/version.yaml", app=app, version=version, deploy="true", verify="true", cutover="true", **more,
+               expect_failure=expect_failure)
+
+    banner("the platform's CD: a plain launch creates the cluster and both apps' application stacks (no version)")
+    launch()
+    banner("web's pipeline: deploy v1, verify it, cut over; only web's version stack is launched")
+    release("web", "v1")
+    banner("web-admin's pipeline (a hyphenated app, on Fargate): the same command, its own app only")
+    release("web-admin", "v1")
+    banner("web's pipeline: v2 beside v1 (it starts at v1's size), verify, cut over; web-admin untouched")
+    release("web", "v2")
+    status(env)
+    status(env, "web-admin")
+    banner("roll back web (a launch of web's application stack, with the switch): one listener rule change")
+    launch("dev/app/web.yaml", app="web", rollback="true")
+    banner("web's pipeline deploys a broken v3 (its image does not exist): verification fails and says why")
+    release("web", "v3", health_timeout_seconds="120", expect_failure=True)
+    banner("v1 is still live; try to cut over to v3 anyway: refused")
+    launch("dev/version.yaml", app="web", version="v3", deploy="true", cutover="true", health_timeout_seconds="120",
+           expect_failure=True)
+    banner("push v3's image, then deploy and verify v3 again: no extra flags, v3 is healthy (v1 stays live)")
+    agent.broken.discard("web_v3")
+    launch("dev/version.yaml", app="web", version="v3", deploy="true", verify="true", health_timeout_seconds="120")
+    banner("clean up web: v2 (previous) and v3 (deployed since v1 went live) are kept, as is live v1")
+    launch("dev/app/web.yaml", app="web", cleanup="true", cleanup_keep_last="0")
+    banner("the platform's CD again: no version is launched, no traffic moves")
+    launch()
+    status(env)
+    banner("remove web-admin: refused while a version is live, then forced (versions, rule, app stack)")
+    launch("dev/app/web-admin.yaml", app="web-admin", teardown="true", expect_failure=True)
+    launch("dev/app/web-admin.yaml", app="web-admin", teardown="true", teardown_force="true")
 
 
 def story(step: Step, env: dict[str, str], agent: EcsAgent, *, push_image: bool) -> None:
