@@ -185,14 +185,18 @@ def _variable_problems(stack: Any) -> list[str]:
         return []
     where = f"stack {stack.name!r} ({kind} blueprint)"
     given = project_paths(stack_user_data(stack), _project(stack) or None)
-    known = lambda value: not any(isinstance(v, Resolver) for v in _walk(value))  # noqa: E731
     try:
         core.check_variables(core.BLUEPRINTS[kind].spec, given, where=where, set_them="in sceptre_user_data",
                              extra=extras(kind))
-        core.check_known_values(kind, spec_values(kind, given, where=where, known=known), where=where, known=known)
+        core.check_known_values(kind, spec_values(kind, given, where=where, known=_known), where=where, known=_known)
     except ConfigError as exc:
         return [str(exc)]
     return []
+
+
+def _known(value: Any) -> bool:
+    """Return whether a value is known before the launch (no resolver in it)."""
+    return not any(isinstance(v, Resolver) for v in _walk(value))
 
 
 def _walk(value: Any) -> list[Any]:
