@@ -21,7 +21,7 @@ from stacker_ecs.core.ops import queries, redeploy, start
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
-from stacker_ecs.core.ops.teardown import TeardownArgs, teardown
+from stacker_ecs.core.ops.teardown import DestroyCheckArgs, TeardownArgs, check_destroy, teardown
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
 from stacker_ecs.core.ops.wait import Clock
 from stacker_ecs.core.query import parse_query
@@ -32,6 +32,7 @@ HOOKS: dict[str, tuple[type[Args], Callable[..., dict[str, Any]]]] = {
     "rollback": (RollbackArgs, rollback),
     "cleanup": (CleanupArgs, cleanup),
     "teardown": (TeardownArgs, teardown),
+    "check_destroy": (DestroyCheckArgs, check_destroy),
 }
 """Hook name -> (its arguments' model, the operation)."""
 

@@ -82,6 +82,13 @@ cutover = _stacker_hook("cutover", "Make a version live: scale to the live size,
 rollback = _stacker_hook("rollback", "Make the previous live version live again.")
 cleanup = _stacker_hook("cleanup", "Delete version stacks that are not live.")
 teardown = _stacker_hook("teardown", "Remove the app: its live rule, every version stack, then its application stack.")
+_check_destroy = _stacker_hook("check_destroy", "Refuse a destroy that would take a live app down or orphan versions.")
+
+
+def check_destroy(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] | bool:
+    """``pre_destroy``: refuse ``stacker destroy`` while an app it would delete is live or has versions it
+    would leave behind (it deletes only the stacks the config names); point at teardown instead."""
+    return _check_destroy(provider, context, stacks=[stack.fqn for stack in context.get_stacks()], **kwargs)
 
 
 

@@ -75,7 +75,15 @@ def test_stacker_diff_and_destroy_run_on_the_deployed_example(emulator):
     assert new.returncode == 0, new.stderr
     summaries = emulator.session.client("cloudformation").list_stacks()["StackSummaries"]
     assert [s["StackName"] for s in summaries if s["StackStatus"] == "REVIEW_IN_PROGRESS"] == []
-    # destroy removes the stacks the config names, the version first (nothing is live)
+    # a plain destroy would leave v1 behind (it names no version): refused in one line before anything is deleted
+    before = {s["StackName"] for s in emulator.session.client("cloudformation").describe_stacks()["Stacks"]}
+    plain = emulator.stacker(command="destroy", extra=["--force"])
+    assert plain.returncode == 1
+    assert "destroy of ecs-dev refused: web: its versions v1 would be left behind" in plain.stderr
+    assert "teardown" in plain.stderr
+    assert "Traceback" not in plain.stderr
+    assert {s["StackName"] for s in emulator.session.client("cloudformation").describe_stacks()["Stacks"]} == before
+    # destroy naming the version removes the stacks the config names, the version first (nothing is live)
     destroy = emulator.stacker(*_web("v1"), command="destroy", extra=["--force"])
     assert destroy.returncode == 0, destroy.stderr
     names = {s["StackName"] for s in emulator.session.client("cloudformation").describe_stacks()["Stacks"]}

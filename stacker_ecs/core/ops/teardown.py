@@ -165,3 +165,42 @@ def teardown_environment(aws: AwsContext, args: TeardownEnvironmentArgs) -> dict
         if stack is not None:
             _delete(aws, [_as_stack("cluster", stack)], args, what="stacks")
     return {"namespace": namespace, "apps": results, "cluster": cluster, "dry_run": args.dry_run}
+
+
+class DestroyCheckArgs(Args):
+    """Arguments of the ``check_destroy`` hook: what an engine's destroy is about to delete."""
+
+    namespace: str
+    """Default (in stacker): the config's namespace."""
+    stacks: list[str]
+    """The CloudFormation names of the stacks the destroy deletes (the engine fills them in)."""
+
+
+def check_destroy(aws: AwsContext, args: DestroyCheckArgs) -> dict[str, Any]:
+    """Refuse a destroy that would take a live app down or leave version stacks behind; reads only.
+
+    An engine's destroy deletes the stacks its config names: the cluster, the application stacks
+    and at most the one version a build names. The other versions stay, their services keep the
+    cluster from being deleted, and a live version's target group keeps its stack (the live rule
+    names it). Teardown removes an app in the order AWS needs; this says so before anything changes.
+    """
+    namespace, deleting = args.namespace, set(args.stacks)
+    cluster = naming.cluster_stack(namespace)
+    problems = []
+    for app in find_apps(aws, namespace):
+        if naming.application_stack(namespace, app) not in deleting and cluster not in deleting:
+            continue
+        state = describe_listener(aws, describe_application(aws, namespace, app))
+        left = sorted(v.version for v in list_version_stacks(aws, namespace, app) if v.name not in deleting)
+        if state.forward:
+            problems.append(f"{app}: {state.live_version or 'a target group'} is live")
+        elif left:
+            problems.append(f"{app}: its versions {', '.join(left)} would be left behind")
+        elif naming.application_stack(namespace, app) not in deleting:
+            problems.append(f"{app}: its application stack is not in this config")
+    if problems:
+        raise AwsStateError(
+            f"destroy of {namespace} refused: " + "; ".join(problems) + ". Remove each app with teardown first "
+            "(stacker build ... -e app=<app> -e teardown=true [-e teardown_force=true] --targets pipeline), or the "
+            f"whole environment with 'stacker-ecs teardown-environment --namespace {namespace} [--force]'")
+    return {"namespace": namespace, "stacks": sorted(deleting)}

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from emulator.faults import SimulatedCrash, crash_before
 from emulator.world import ExampleWorld
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
@@ -18,8 +19,10 @@ from stacker_ecs.core.ops.canary import CanaryPlan, app_records, read_plan, writ
 from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.core.ops.redeploy import DeployedVersionQuery, find_deployed_version
 from stacker_ecs.core.ops.teardown import (
+    DestroyCheckArgs,
     TeardownArgs,
     TeardownEnvironmentArgs,
+    check_destroy,
     find_apps,
     teardown,
     teardown_environment,
@@ -213,3 +216,64 @@ def test_teardown_holds_the_app_lease_so_it_is_refused_while_another_writer_hold
 
     assert live_world.stack_names() == before
     assert live_world.live_version() == "v1"
+
+
+def test_a_teardown_killed_half_way_is_finished_by_a_rerun_without_force(live_world: World, fake_time: FakeTime):
+    deletes: list[str] = []
+    live_world.session.events.register("before-call.cloudformation.DeleteStack",
+                                       lambda **kwargs: deletes.append(kwargs["model"].name))
+    crash_before(live_world.session, "DeleteStack", when=lambda: len(deletes) == 2)
+    with pytest.raises(SimulatedCrash):
+        teardown(AwsContext.create(live_world.session, clock=fake_time.clock),
+                 TeardownArgs(app=APP, namespace=NAMESPACE, force=True))
+    # the live rule is gone (the site is offline, as forced) and one version stack was deleted
+    assert live_world.live_version() is None
+    assert naming.application_stack(NAMESPACE, APP) in live_world.stack_names()
+
+    rerun = live_world.session.__class__(region_name="us-east-1")  # a new process: nothing is live, no force
+    result = teardown(AwsContext.create(rerun, clock=fake_time.clock), TeardownArgs(app=APP, namespace=NAMESPACE))
+
+    assert result["live"] is None
+    assert live_world.stack_names() == {naming.cluster_stack(NAMESPACE)}
+
+
+# ---- destroy ------------------------------------------------------------------------------------
+
+def _everything(world: World, *versions: str) -> list[str]:
+    """Return what a destroy of the example config deletes: cluster, app stack and the named versions."""
+    return [naming.cluster_stack(NAMESPACE), naming.application_stack(NAMESPACE, APP),
+            *(naming.version_stack(NAMESPACE, APP, v) for v in versions)]
+
+
+def test_a_destroy_is_refused_while_the_app_is_live_and_reads_only(live_world: World, fake_time: FakeTime):
+    before = live_world.stack_names()
+    with pytest.raises(AwsStateError, match=r"destroy of ecs-dev refused: web: v1 is live\. Remove each app with "
+                                            r"teardown first .* 'stacker-ecs teardown-environment --namespace "
+                                            r"ecs-dev \[--force\]'"):
+        check_destroy(AwsContext.create(live_world.session), DestroyCheckArgs(
+            namespace=NAMESPACE, stacks=_everything(live_world, "v1", "v2")))
+    assert live_world.stack_names() == before
+    assert live_world.live_version() == "v1"
+
+
+def test_a_destroy_that_would_leave_versions_behind_is_refused_naming_them(world: World):
+    world.deploy_version("v1")
+    world.deploy_version("v2")
+    with pytest.raises(AwsStateError, match=r"web: its versions v2 would be left behind"):
+        check_destroy(AwsContext.create(world.session), DestroyCheckArgs(
+            namespace=NAMESPACE, stacks=_everything(world, "v1")))
+
+
+def test_a_destroy_of_the_cluster_is_refused_while_an_app_outside_the_config_exists(world: World):
+    other = ExampleWorld(session=world.session, seeded=world.seeded, cluster=world.cluster)
+    other.add_app("web-admin")
+    with pytest.raises(AwsStateError, match=r"web-admin: its application stack is not in this config"):
+        check_destroy(AwsContext.create(world.session),
+                      DestroyCheckArgs(namespace=NAMESPACE, stacks=_everything(world)))
+
+
+def test_a_destroy_of_everything_that_exists_is_allowed(world: World):
+    world.deploy_version("v1")
+    result = check_destroy(AwsContext.create(world.session), DestroyCheckArgs(
+        namespace=NAMESPACE, stacks=_everything(world, "v1")))
+    assert result["stacks"] == sorted(_everything(world, "v1"))
