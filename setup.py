@@ -44,6 +44,7 @@ setup(
             "ecs_cleanup=stacker_ecs.sceptre.hooks:Cleanup",
             "ecs_teardown=stacker_ecs.sceptre.hooks:Teardown",
             "ecs_check_build=stacker_ecs.sceptre.hooks:CheckBuild",
+            "ecs_check_delete=stacker_ecs.sceptre.hooks:CheckDelete",
         ],
         "sceptre.resolvers": [
             "ecs_live_version=stacker_ecs.sceptre.resolvers:LiveVersion",

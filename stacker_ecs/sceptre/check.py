@@ -1,4 +1,5 @@
-"""The check of a Sceptre launch before any change: ``!ecs_check_build`` (``before_launch``).
+"""The checks of a Sceptre launch and delete before any change: ``!ecs_check_build`` (``before_launch``)
+and ``!ecs_check_delete`` (``before_delete``).
 
 Sceptre hands a hook its own stack only, and launches stacks in parallel batches. So the hook
 records every stack it is attached to while Sceptre reads the config (in the main thread, before
@@ -13,6 +14,10 @@ first batch is refused before its first change, whatever stack a problem is in. 
   with ``deploy`` on;
 - every lifecycle hook's arguments, as the hook will receive them, every query of our resolvers,
   and every variable of our blueprints whose value is known now (not a resolver's).
+
+``sceptre delete`` deletes the stacks under its path and those depending on them, not the versions:
+:func:`check_delete` refuses it while an app it would delete is live or has versions (reads only),
+naming teardown, with the core's ``check_destroy``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import click
 from sceptre.resolvers import Resolver
 
 from stacker_ecs.core.build import SWITCHES, BuildArgs, check_build
@@ -39,22 +45,32 @@ RUN_BY = {"deploy": "the version stack (e.g. dev/version.yaml)", "verify": "the 
           "cutover": "the version stack with deploy=true",
           **dict.fromkeys(("rollback", "cleanup", "teardown"), "the app's application stack (e.g. dev/app/<app>.yaml)")}
 
+TEARDOWN_COMMAND = ("sceptre ... --var app=<app> --var teardown=true [--var teardown_force=true] "
+                    "launch -y <environment>/app/<app>.yaml")
+"""How a Sceptre user tears one app down (README "### Sceptre")."""
+
 _LOCK = threading.Lock()
 _STACKS: dict[str, list[Any]] = {}
-"""Project directory -> the stacks carrying ``!ecs_check_build`` that Sceptre read."""
+"""Project directory -> the stacks carrying our check hooks that Sceptre read."""
+_PATHS: dict[str, str] = {}
+"""Project directory -> the path the command names (``dev``, ``dev/app/web.yaml``), when known."""
 
 
 def register(stack: Any) -> None:
-    """Record a stack of the launch (by its project directory)."""
+    """Record a stack of the command (by its project directory), and the path the command names."""
+    context = click.get_current_context(silent=True)  # Sceptre reads the config in the command's thread
     with _LOCK:
         stacks = _STACKS.setdefault(_project(stack), [])
         stacks[:] = [s for s in stacks if s.name != stack.name] + [stack]
+        if context is not None and isinstance(context.params.get("path"), str):
+            _PATHS[_project(stack)] = context.params["path"]
 
 
 def forget(project: str) -> None:
     """Drop the stacks recorded for a project directory (tests read several projects in one process)."""
     with _LOCK:
         _STACKS.pop(project, None)
+        _PATHS.pop(project, None)
 
 
 def _project(stack: Any) -> str:
@@ -206,3 +222,30 @@ def _walk(value: Any) -> list[Any]:
     if isinstance(value, list):
         return [value, *(v for item in value for v in _walk(item))]
     return [value]
+
+
+def check_delete(stack: Any, session: Any) -> dict[str, Any]:
+    """Refuse a ``sceptre delete`` that would take a live app down or leave its versions behind (reads only)."""
+    from stacker_ecs.core.hooks import run_hook
+
+    namespace = stack_namespace(stack)
+    deleted = [s.external_name for s in _deleted(stack) if stack_namespace(s) == namespace]
+    return run_hook("check_destroy", {"namespace": namespace, "stacks": deleted, "teardown_command": TEARDOWN_COMMAND},
+                    session, where=f"stack {stack.name!r}: hook !ecs_check_delete")
+
+
+def _deleted(stack: Any) -> list[Any]:
+    """Return the recorded stacks a delete of the command's path deletes: those under it and their dependents."""
+    with _LOCK:
+        stacks = list(_STACKS.get(_project(stack), [stack]))
+        path = _PATHS.get(_project(stack), "").removesuffix(".yaml").strip("/")
+    chosen = {id(s): s for s in stacks if not path or s.name == path or s.name.startswith(f"{path}/")}
+    chosen.setdefault(id(stack), stack)
+    grown = True
+    while grown:
+        grown = False
+        for s in stacks:
+            if id(s) not in chosen and any(id(d) in chosen for d in s.dependencies if not isinstance(d, str)):
+                chosen[id(s)] = s
+                grown = True
+    return list(chosen.values())

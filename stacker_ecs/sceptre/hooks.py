@@ -3,6 +3,8 @@
     hooks:
       before_launch:
         - !ecs_check_build          # every stack of the launch, and the group config's ecs_build
+      before_delete:
+        - !ecs_check_delete         # no app it deletes is live or keeps versions
       after_launch:
         - !ecs_verify_health {enabled: true, app: web, version: v2, timeout_seconds: 600}
         - !ecs_cutover {enabled: false, app: web, version: v2}
@@ -135,3 +137,24 @@ class CheckBuild(Hook):
         except StackerEcsError as exc:
             raise EcsSceptreError(f"ecs_check_build failed: {exc}") from None
         self.logger.debug("ecs_check_build: %s", result)
+
+
+class CheckDelete(Hook):
+    """``!ecs_check_delete`` (``before_delete``): refuse a ``sceptre delete`` while an app it would delete is live
+    or has versions it would leave behind (Sceptre deletes only the stacks its config names); name teardown."""
+
+    def setup(self) -> None:
+        """Record the stack (Sceptre calls this while it reads the config, before the delete)."""
+        from stacker_ecs.sceptre.check import register
+
+        register(self.stack)
+
+    def run(self) -> None:
+        """Check the delete (reads only); raise one line naming what stays and how to remove it."""
+        from stacker_ecs.core.errors import StackerEcsError
+        from stacker_ecs.sceptre.check import check_delete
+
+        try:
+            check_delete(self.stack, self.stack.connection_manager.get_session())
+        except StackerEcsError as exc:
+            raise EcsSceptreError(f"ecs_check_delete failed: {exc}") from None

@@ -155,6 +155,12 @@ def test_plain_launches_and_two_apps_pipelines_interleave_and_each_touches_only_
                                  version_stack("web", "v2"), version_stack("web-admin", "v1")}
     assert env.traffic() == {"web": {"v1": 1, "v2": 0}, "web-admin": {"v1": 1}}
 
+    # sceptre delete of the environment would delete the stacks its files name, not the versions: refused
+    before = env.stacks()
+    one_line_refusal(env.sceptre.run("delete"), "ecs_check_delete failed: ", "destroy of ecs-dev refused: ",
+                     "web: v1 is live", "web-admin: v1 is live", "--var teardown=true")
+    assert env.stacks() == before
+
     # web-admin's teardown: refused while v1 is live, then forced; web is untouched
     web = env.of("web")
     one_line_refusal(env.app_step("web-admin", teardown="true"), "ecs_teardown failed: web-admin: v1 is live")

@@ -9,13 +9,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from sceptre.context import SceptreContext
 from sceptre.exceptions import SceptreException
 from sceptre.plan.plan import SceptrePlan
 
-from stacker_ecs.sceptre.check import check_launch, forget
+from stacker_ecs.sceptre.check import check_delete, check_launch, forget
+from tests.core.ops.conftest import REGION, World
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +35,18 @@ def launch_stacks(project: Path, path: str = "dev", **variables: str) -> dict[st
     values = {**yaml.safe_load((project / "vars" / "dev.yaml").read_text()), **variables}
     plan = SceptrePlan(SceptreContext(project_path=str(project), command_path=path, user_variables=values))
     return {stack.name: stack for stack in plan.graph}
+
+
+def delete_stacks(project: Path, path: str) -> dict[str, object]:
+    """Return the stacks Sceptre reads for ``sceptre delete <path>`` (in its click command, which names the path),
+    in the region of the moto world."""
+    values = {**yaml.safe_load((project / "vars" / "dev.yaml").read_text()), "region": REGION}
+    with click.Context(click.Command("delete")) as context:
+        context.params["path"] = path
+        plan = SceptrePlan(SceptreContext(project_path=str(project), command_path=path, user_variables=values,
+                                          full_scan=True))
+    plan.resolve(command="delete", reverse=True)
+    return {stack.name: stack for stack in plan}
 
 
 def refusal(stack: object) -> str:
@@ -110,3 +124,22 @@ def test_the_apps_settings_file_and_the_resolver_queries_of_the_version_stack_ar
 
     assert "stack 'dev/version': lookup alb_rule_priority 'web::versoin=v2'" in message
     assert "stack 'dev/version' (version blueprint): HealthCheckPath: " in message
+
+
+@pytest.mark.parametrize(("path", "refused"), [
+    ("dev", "destroy of ecs-dev refused: web: v1 is live. Remove each app with teardown first (sceptre ... "
+     "--var app=<app> --var teardown=true [--var teardown_force=true] launch -y <environment>/app/<app>.yaml)"),
+    ("dev/app/web.yaml", "destroy of ecs-dev refused: web: v1 is live."),
+    ("dev/app/web-admin.yaml", None),
+], ids=["environment", "live-app", "app-without-stacks"])
+def test_a_delete_is_refused_while_an_app_it_deletes_is_live(project, live_world: World, path, refused):
+    stacks = delete_stacks(project, path)
+    first = next(iter(stacks.values()))  # Sceptre runs before_delete of the stacks no other depends on first
+
+    if refused is None:
+        assert check_delete(first, live_world.session)["stacks"] == ["ecs-dev-app-web-admin"]
+        return
+    with pytest.raises(SceptreException) as caught:
+        first.hooks["before_delete"][0].run()
+    assert str(caught.value).startswith(f"ecs_check_delete failed: {refused}")
+    assert live_world.live_version() == "v1"

@@ -174,6 +174,9 @@ class DestroyCheckArgs(Args):
     """Default (in stacker): the config's namespace."""
     stacks: list[str]
     """The CloudFormation names of the stacks the destroy deletes (the engine fills them in)."""
+    teardown_command: str = ("stacker build ... -e app=<app> -e teardown=true [-e teardown_force=true] "
+                             "--targets pipeline")
+    """Default: stacker's. How the engine's user tears one app down (the engine's adapter fills it in)."""
 
 
 def check_destroy(aws: AwsContext, args: DestroyCheckArgs) -> dict[str, Any]:
@@ -201,6 +204,6 @@ def check_destroy(aws: AwsContext, args: DestroyCheckArgs) -> dict[str, Any]:
     if problems:
         raise AwsStateError(
             f"destroy of {namespace} refused: " + "; ".join(problems) + ". Remove each app with teardown first "
-            "(stacker build ... -e app=<app> -e teardown=true [-e teardown_force=true] --targets pipeline), or the "
-            f"whole environment with 'stacker-ecs teardown-environment --namespace {namespace} [--force]'")
+            f"({args.teardown_command}), or the whole environment with "
+            f"'stacker-ecs teardown-environment --namespace {namespace} [--force]'")
     return {"namespace": namespace, "stacks": sorted(deleting)}
