@@ -17,7 +17,8 @@ first batch is refused before its first change, whatever stack a problem is in. 
 
 ``sceptre delete`` deletes the stacks under its path and those depending on them, not the versions:
 :func:`check_delete` refuses it while an app it would delete is live or has versions (reads only),
-naming teardown, with the core's ``check_destroy``.
+naming teardown, with the core's ``check_destroy``; and it refuses to delete a version stack that
+traffic reaches (live, previous or serving).
 """
 
 from __future__ import annotations
@@ -229,9 +230,29 @@ def check_delete(stack: Any, session: Any) -> dict[str, Any]:
     from stacker_ecs.core.hooks import run_hook
 
     namespace = stack_namespace(stack)
-    deleted = [s.external_name for s in _deleted(stack) if stack_namespace(s) == namespace]
+    stacks = [s for s in _deleted(stack) if stack_namespace(s) == namespace]
+    for each in stacks:
+        _refuse_serving_version(each, session)
+    deleted = [s.external_name for s in stacks]
     return run_hook("check_destroy", {"namespace": namespace, "stacks": deleted, "teardown_command": TEARDOWN_COMMAND},
                     session, where=f"stack {stack.name!r}: hook !ecs_check_delete")
+
+
+def _refuse_serving_version(stack: Any, session: Any) -> None:
+    """Refuse to delete a version stack that is live, previous or carrying part of a stepped cutover."""
+    from stacker_ecs.core.errors import AwsStateError
+    from stacker_ecs.core.hooks import run_lookup
+    from stacker_ecs.core.ops.redeploy import SERVING_ROLES
+
+    if stack_kind(stack) != "version":
+        return
+    data = stack_user_data(stack)
+    app, version = str(data.get("App")), str(data.get("Version"))
+    role = run_lookup("ecs_deployed_version", f"{app}::version={version}", session,
+                      namespace=stack_namespace(stack)).partition(":")[0]
+    if role in SERVING_ROLES:
+        raise AwsStateError(f"{app}/{version} is {role}, and deleting its stack takes that traffic down; cut over to "
+                            "another version (or roll back) first, and let cleanup delete versions no traffic reaches")
 
 
 def _deleted(stack: Any) -> list[Any]:

@@ -37,10 +37,10 @@ def launch_stacks(project: Path, path: str = "dev", **variables: str) -> dict[st
     return {stack.name: stack for stack in plan.graph}
 
 
-def delete_stacks(project: Path, path: str) -> dict[str, object]:
+def delete_stacks(project: Path, path: str, **variables: str) -> dict[str, object]:
     """Return the stacks Sceptre reads for ``sceptre delete <path>`` (in its click command, which names the path),
     in the region of the moto world."""
-    values = {**yaml.safe_load((project / "vars" / "dev.yaml").read_text()), "region": REGION}
+    values = {**yaml.safe_load((project / "vars" / "dev.yaml").read_text()), "region": REGION, **variables}
     with click.Context(click.Command("delete")) as context:
         context.params["path"] = path
         plan = SceptrePlan(SceptreContext(project_path=str(project), command_path=path, user_variables=values,
@@ -143,3 +143,12 @@ def test_a_delete_is_refused_while_an_app_it_deletes_is_live(project, live_world
         first.hooks["before_delete"][0].run()
     assert str(caught.value).startswith(f"ecs_check_delete failed: {refused}")
     assert live_world.live_version() == "v1"
+
+
+def test_a_delete_of_the_live_version_stack_is_refused_and_of_an_idle_one_allowed(project, live_world: World):
+    live = delete_stacks(project, "dev/version.yaml", app="web", version="v1")["dev/version"]
+    with pytest.raises(SceptreException, match=r"ecs_check_delete failed: web/v1 is live, and deleting its stack "):
+        live.hooks["before_delete"][0].run()
+
+    idle = delete_stacks(project, "dev/version.yaml", app="web", version="v2")["dev/version"]
+    assert check_delete(idle, live_world.session)["stacks"] == ["ecs-dev-app-web-V-v2"]
