@@ -42,6 +42,9 @@ setup(
             "ecs_cutover=stacker_ecs.sceptre.hooks:Cutover",
             "ecs_rollback=stacker_ecs.sceptre.hooks:Rollback",
             "ecs_cleanup=stacker_ecs.sceptre.hooks:Cleanup",
+            "ecs_teardown=stacker_ecs.sceptre.hooks:Teardown",
+            "ecs_check_build=stacker_ecs.sceptre.hooks:CheckBuild",
+            "ecs_check_delete=stacker_ecs.sceptre.hooks:CheckDelete",
         ],
         "sceptre.resolvers": [
             "ecs_live_version=stacker_ecs.sceptre.resolvers:LiveVersion",
@@ -49,6 +52,7 @@ setup(
             "alb_rule_priority=stacker_ecs.sceptre.resolvers:RulePriority",
             "ecs_live_desired_count=stacker_ecs.sceptre.resolvers:LiveDesiredCount",
             "ecs_version_desired_count=stacker_ecs.sceptre.resolvers:VersionDesiredCount",
+            "ecs_deployed_version=stacker_ecs.sceptre.resolvers:DeployedVersion",
         ],
     },
 )

@@ -10,9 +10,10 @@ With ``--engine stacker`` (the default) the story is the two apps above, on the 
 broken version (its stack completes at 0 tasks, the hook starts them and names the cause; then the
 image is pushed and the same build runs again). ``--engine cfngin`` (``runway deploy --ci``) tells
 the same two-app story with Runway's plain deploys and each app's pipeline (``APP=... VERSION=...``
-and the switches from the environment). ``--engine sceptre`` (``sceptre launch -y dev``) runs web's
-story on its example config: deploy v1, verify, cut over; v2; roll back; the broken v3 refused;
-clean up; status. All against a local AWS emulator.
+and the switches from the environment). ``--engine sceptre`` tells it with ``sceptre launch`` (a
+plain ``launch -y dev``, each app's pipeline ``launch -y dev/version.yaml``, web's rollback and
+cleanup and web-admin's teardown as launches of the app's ``dev/app/<app>.yaml``). All against a
+local AWS emulator.
 """
 
 from __future__ import annotations
@@ -88,21 +89,19 @@ def cfngin_step(env: dict[str, str], world: dict[str, str]) -> Step:
 
 
 def sceptre_step(env: dict[str, str], world: dict[str, str]) -> Step:
-    """Return a step that runs ``sceptre launch -y dev`` of a copy of config/sceptre with ``--var`` settings."""
+    """Return a step that runs ``sceptre launch -y <target>`` (default ``dev``) of a copy of config/sceptre
+    with ``--var`` settings."""
     sceptre = Sceptre(copy_config(ROOT / ".demo" / "sceptre"), env, values=world)
 
-    def step(*, expect_failure: bool = False, **settings: str) -> None:
-        args = sceptre.command(**settings)
+    def step(target: str = "dev", *, expect_failure: bool = False, **settings: str) -> None:
+        args = sceptre.command(target=target, **settings)
         shown = " ".join(f"--var {key}={value}" for key, value in settings.items())
         run(args, env, expect_failure=expect_failure, cwd=sceptre.project,
-            shown=f"sceptre --var-file vars/dev.yaml {shown} launch -y dev")
+            shown=f"sceptre --var-file vars/dev.yaml {shown} launch -y {target}".replace("  ", " "))
 
     return step
 
 
-ENGINES = {"sceptre": sceptre_step}
-"""Engines that run web's one-app story; stacker and CFNgin run the two-app one (:func:`two_apps`,
-:func:`cfngin_two_apps`)."""
 
 
 def release(env: dict[str, str], world: dict[str, str], app: str, version: str, *settings: str,
@@ -119,7 +118,7 @@ def status(env: dict[str, str], app: str = "web") -> None:
 def main() -> None:
     """Run the story end to end with the engine named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=sorted(["stacker", "cfngin", *ENGINES]), default="stacker")
+    parser.add_argument("--engine", choices=["stacker", "cfngin", "sceptre"], default="stacker")
     engine = parser.parse_args().engine
     demo_dir = ROOT / ".demo"
     # The emulator fails like AWS (emulator.aws_like): a stack creating web_v3 with tasks would roll back.
@@ -135,7 +134,7 @@ def main() -> None:
             elif engine == "cfngin":
                 cfngin_two_apps(cfngin_step(env, world), env, agent)
             else:
-                story(ENGINES[engine](env, world), env, agent, push_image=False)
+                sceptre_apps(sceptre_step(env, world), env, agent)
         if engine == "stacker":
             banner("outputs of the deployed stacks (stacker info)")
             run([str(BIN / "stacker"), "info", "-r", REGION,
@@ -210,32 +209,42 @@ def cfngin_two_apps(step: Step, env: dict[str, str], agent: EcsAgent) -> None:
     step(app="web-admin", teardown="true", teardown_force="true")
 
 
-def story(step: Step, env: dict[str, str], agent: EcsAgent, *, push_image: bool) -> None:
-    """Deploy, verify, cut over, roll back, refuse a broken version (and fix it), clean up."""
-    banner("deploy the cluster, the app and version v1, and verify v1's health")
-    step(web_version="v1", verify="true")
-    banner("cut over to v1 (the listener answered 503 'no live version' until now)")
-    step(web_version="v1", cutover="true")
-    banner("deploy v2 beside v1 (it starts at v1's size), verify it, cut over")
-    step(web_version="v2", verify="true", cutover="true")
+def sceptre_apps(launch: Step, env: dict[str, str], agent: EcsAgent) -> None:
+    """Sceptre's story: the same two apps, with a plain launch, each app's pipeline (dev/version.yaml) and
+    one app's rollback, cleanup and teardown (a launch of its dev/app/<app>.yaml)."""
+
+    def release(app: str, version: str, *, expect_failure: bool = False, **more: str) -> None:
+        launch("dev/version.yaml", app=app, version=version, deploy="true", verify="true", cutover="true", **more,
+               expect_failure=expect_failure)
+
+    banner("the platform's CD: a plain launch creates the cluster and both apps' application stacks (no version)")
+    launch()
+    banner("web's pipeline: deploy v1, verify it, cut over; only web's version stack is launched")
+    release("web", "v1")
+    banner("web-admin's pipeline (a hyphenated app, on Fargate): the same command, its own app only")
+    release("web-admin", "v1")
+    banner("web's pipeline: v2 beside v1 (it starts at v1's size), verify, cut over; web-admin untouched")
+    release("web", "v2")
     status(env)
-    banner("roll back: v1 is still running, so this is one listener change")
-    step(web_version="v2", rollback="true")
-    banner("deploy a broken v3 (its image does not exist): verification starts its tasks, fails within "
-           "seconds and says why")
-    step(web_version="v3", verify="true", health_timeout_seconds="120", expect_failure=True)
+    status(env, "web-admin")
+    banner("roll back web (a launch of web's application stack, with the switch): one listener rule change")
+    launch("dev/app/web.yaml", app="web", rollback="true")
+    banner("web's pipeline deploys a broken v3 (its image does not exist): verification fails and says why")
+    release("web", "v3", health_timeout_seconds="120", expect_failure=True)
     banner("v1 is still live; try to cut over to v3 anyway: refused")
-    step(web_version="v3", cutover="true", health_timeout_seconds="120", expect_failure=True)
+    launch("dev/version.yaml", app="web", version="v3", deploy="true", cutover="true", health_timeout_seconds="120",
+           expect_failure=True)
+    banner("push v3's image, then deploy and verify v3 again: no extra flags, v3 is healthy (v1 stays live)")
+    agent.broken.discard("web_v3")
+    launch("dev/version.yaml", app="web", version="v3", deploy="true", verify="true", health_timeout_seconds="120")
+    banner("clean up web: v2 (previous) and v3 (deployed since v1 went live) are kept, as is live v1")
+    launch("dev/app/web.yaml", app="web", cleanup="true", cleanup_keep_last="0")
+    banner("the platform's CD again: no version is launched, no traffic moves")
+    launch()
     status(env)
-    if push_image:
-        banner("push v3's image, then run the same build again: no extra flags, v3 is healthy")
-        agent.broken.discard("web_v3")
-        step(web_version="v3", verify="true", health_timeout_seconds="120")
-    banner("clean up: delete versions that are neither live nor the previous live one (a version deployed "
-           "since the live one went live is kept: a pipeline may be about to cut over to it)")
-    step(web_version="v1", cleanup="true", cleanup_keep_last="0")
-    banner("status after cleanup")
-    status(env)
+    banner("remove web-admin: refused while a version is live, then forced (versions, rule, app stack)")
+    launch("dev/app/web-admin.yaml", app="web-admin", teardown="true", expect_failure=True)
+    launch("dev/app/web-admin.yaml", app="web-admin", teardown="true", teardown_force="true")
 
 
 if __name__ == "__main__":

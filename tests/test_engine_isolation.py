@@ -24,7 +24,8 @@ def engines_loaded(*modules: str) -> list[str]:
     (["stacker_ecs.blueprints.cluster", "stacker_ecs.blueprints.application", "stacker_ecs.blueprints.version",
       "stacker_ecs.hooks", "stacker_ecs.lookups"], "stacker"),
     (["stacker_ecs.cfngin.blueprints", "stacker_ecs.cfngin.hooks", "stacker_ecs.cfngin.lookups"], "runway"),
-    (["stacker_ecs.sceptre.handler", "stacker_ecs.sceptre.hooks", "stacker_ecs.sceptre.resolvers"], "sceptre"),
+    (["stacker_ecs.sceptre.handler", "stacker_ecs.sceptre.hooks", "stacker_ecs.sceptre.resolvers",
+      "stacker_ecs.sceptre.check"], "sceptre"),
 ], ids=["stacker", "cfngin", "sceptre"])
 def test_importing_an_engines_adapters_loads_that_engine_and_no_other(modules, engine):
     assert engines_loaded(*modules) == [engine]

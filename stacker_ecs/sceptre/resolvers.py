@@ -2,7 +2,8 @@
 
     sceptre_user_data:
       RulePriority: !alb_rule_priority web::version=v2
-      DesiredCount: !ecs_live_desired_count web::default=1
+      DesiredCount: !ecs_version_desired_count web::version=v2
+      Deployed: !ecs_deployed_version web::version=v2
 
 The argument is the lookup's query (``<app>[::key=value, ...]``); the namespace defaults to the
 stack's. Sceptre resolves them on every access, also for ``generate`` and ``diff``: keep volatile
@@ -61,3 +62,9 @@ class VersionDesiredCount(_EcsResolver):
     """``!ecs_version_desired_count <app>::version=<version>``: the version's own desired count, 0 when new."""
 
     NAME: ClassVar[str] = "ecs_version_desired_count"
+
+
+class DeployedVersion(_EcsResolver):
+    """``!ecs_deployed_version <app>::version=<version>``: ``<role>:<fingerprint>`` for a version's ``Deployed``."""
+
+    NAME: ClassVar[str] = "ecs_deployed_version"

@@ -11,10 +11,10 @@ from sceptre.exceptions import SceptreException
 from emulator.states import set_stack_status
 from stacker_ecs.core import naming
 from stacker_ecs.sceptre.common import derived_namespace, stack_namespace
-from stacker_ecs.sceptre.hooks import Cutover, Rollback
-from stacker_ecs.sceptre.resolvers import LiveDesiredCount, LiveVersion
+from stacker_ecs.sceptre.hooks import Cutover, Rollback, Teardown
+from stacker_ecs.sceptre.resolvers import DeployedVersion, LiveDesiredCount, LiveVersion
 from tests.blueprints.test_blueprints_render import CLUSTER_VARIABLES, VERSION_VARIABLES
-from tests.core.ops.conftest import NAMESPACE, REGION, World
+from tests.core.ops.conftest import NAMESPACE, REGION, World, outputs_of
 from tests.engines.render_support import sceptre_handler, sceptre_template
 
 
@@ -147,3 +147,96 @@ def test_resolver_failure_is_one_sceptre_line_naming_the_fix(world: World):
 
     with pytest.raises(SceptreException, match="!ecs_live_version web: web: no version is live yet"):
         LiveVersion("web", version_stack("v1")).resolve()
+
+
+# ---- a serving version is never changed in place; the app's settings file ------------------------
+
+def _fingerprint(variables: dict) -> str:
+    template = sceptre_template("version", "dev/version", "ecs-dev-app-web-V-v1", variables)
+    return template["Outputs"]["Fingerprint"]["Value"]
+
+
+@pytest.mark.parametrize("role", ["live", "previous", "serving"])
+def test_handler_refuses_to_change_a_serving_version_in_place_naming_the_fix(role):
+    deployed = _fingerprint(VERSION_VARIABLES)
+    changed = {**VERSION_VARIABLES, "HealthCheckPath": "/other", "Deployed": f"{role}:{deployed}"}
+
+    with pytest.raises(SceptreException) as caught:
+        sceptre_handler("version", "dev/version", "ecs-dev-app-web-V-v1", changed).handle()
+
+    assert str(caught.value) == (
+        f"stack 'dev/version' (version blueprint): web/v1 is {role} and this build would change its stack in place "
+        "(its template differs from the deployed one); deploy the change as a new version (--var version=<new>) "
+        "and cut over to it")
+
+
+@pytest.mark.parametrize("deployed", ["live:{same}", "idle:0123456789abcdef", "absent:"])
+def test_handler_renders_an_unchanged_rerun_or_a_version_without_traffic(deployed):
+    same = _fingerprint(VERSION_VARIABLES)
+    changed = VERSION_VARIABLES if "same" in deployed else {**VERSION_VARIABLES, "HealthCheckPath": "/other"}
+
+    template = sceptre_template("version", "dev/version", "ecs-dev-app-web-V-v1",
+                                {**changed, "Deployed": deployed.format(same=same)})
+
+    assert "Fingerprint" in template["Outputs"]
+
+
+def test_handler_reads_the_apps_settings_file_from_the_project_directory_and_its_values_win(tmp_path):
+    (tmp_path / "version.yaml").write_text("HealthCheckPath: /from-settings\n")
+
+    template = sceptre_template("version", "dev/version", "ecs-dev-app-web-V-v1",
+                                {**VERSION_VARIABLES, "SettingsFile": "version.yaml"}, project_path=str(tmp_path))
+
+    (group,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup"]
+    assert group["Properties"]["HealthCheckPath"] == "/from-settings"
+
+
+def test_handler_refuses_a_missing_settings_file_in_one_line(tmp_path):
+    with pytest.raises(SceptreException, match=r"SettingsFile: '.*nope\.yaml' is not a file"):
+        sceptre_handler("version", "dev/version", "ecs-dev-app-web-V-v1",
+                        {**VERSION_VARIABLES, "SettingsFile": "nope.yaml"}, project_path=str(tmp_path)).handle()
+
+
+def test_deployed_version_resolver_reads_the_role_and_fingerprint_of_the_version(live_world: World):
+    stack = version_stack("v1")
+
+    live, _, fingerprint = DeployedVersion("web::version=v1", stack).resolve().partition(":")
+    previous_or_idle = DeployedVersion("web::version=v2", stack).resolve()
+
+    assert live == "live"
+    assert fingerprint == outputs_of(live_world.session, naming.version_stack(NAMESPACE, "web", "v1")).get(
+        "Fingerprint", "")
+    assert previous_or_idle.startswith("idle:")
+    assert DeployedVersion("web::version=v9", stack).resolve() == "absent:"
+
+
+# ---- lifecycle hooks act on their own app only; teardown -----------------------------------------
+
+def application_stack(app: str) -> SimpleNamespace:
+    """The example's ``dev/app/<app>.yaml``: an application stack whose config names its App."""
+    stack = sceptre_stack(f"dev/app/{app}", naming.application_stack(NAMESPACE, app), ecs_namespace=NAMESPACE)
+    stack.config = {"template": {"type": "stacker_ecs", "blueprint": "application"},
+                    "sceptre_user_data": {"App": app}}
+    return stack
+
+
+def test_a_lifecycle_hook_on_another_apps_stack_does_nothing(live_world: World):
+    # a group's hooks are inherited by every app's stack; the launch names app web
+    live_world.set_desired_count("v2", 2)
+    live_world.sync()
+    Cutover({"app": "web", "version": "v2", "timeout_seconds": 1}, application_stack("web-admin")).run()
+    assert live_world.live_version() == "v1"
+
+    Cutover({"app": "web", "version": "v2", "timeout_seconds": 1}, application_stack("web")).run()
+    assert live_world.live_version() == "v2"
+
+
+def test_teardown_hook_refuses_a_live_app_unless_forced_then_removes_it(live_world: World):
+    with pytest.raises(SceptreException, match="ecs_teardown failed: web: v1 is live"):
+        Teardown({"app": "web"}, application_stack("web")).run()
+    assert live_world.version_stacks()
+
+    Teardown({"app": "web", "force": True}, application_stack("web")).run()
+
+    assert naming.application_stack(NAMESPACE, "web") not in live_world.stack_names()
+    assert live_world.version_stacks() == set()

@@ -176,7 +176,7 @@ class DestroyCheckArgs(Args):
     """The CloudFormation names of the stacks the destroy deletes (the engine fills them in)."""
     teardown_command: str = ("stacker build ... -e app=<app> -e teardown=true [-e teardown_force=true] "
                              "--targets pipeline")
-    """How the engine's user tears one app down, for the refusal (the engine's adapter sets it)."""
+    """Default: stacker's. How the engine's user tears one app down (the engine's adapter fills it in)."""
 
 
 def check_destroy(aws: AwsContext, args: DestroyCheckArgs) -> dict[str, Any]:
@@ -204,6 +204,6 @@ def check_destroy(aws: AwsContext, args: DestroyCheckArgs) -> dict[str, Any]:
     if problems:
         raise AwsStateError(
             f"destroy of {namespace} refused: " + "; ".join(problems) + ". Remove each app with teardown first "
-            f"({args.teardown_command}), or the "
-            f"whole environment with 'stacker-ecs teardown-environment --namespace {namespace} [--force]'")
+            f"({args.teardown_command}), or the whole environment with "
+            f"'stacker-ecs teardown-environment --namespace {namespace} [--force]'")
     return {"namespace": namespace, "stacks": sorted(deleting)}

@@ -1,0 +1,154 @@
+"""``!ecs_check_build``: Sceptre reads a copy of the example project, and the check refuses a bad launch.
+
+The stacks are Sceptre's own (its ConfigReader, with the var file and ``--var`` values a launch would
+have); the check makes no AWS call, so none is made here.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+from sceptre.context import SceptreContext
+from sceptre.exceptions import SceptreException
+from sceptre.plan.plan import SceptrePlan
+
+from stacker_ecs.sceptre.check import check_delete, check_launch, forget
+from tests.core.ops.conftest import REGION, World
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of config/ (the Sceptre project in config/sceptre, the apps' files in config/apps)."""
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    yield tmp_path / "config" / "sceptre"
+    forget(str(tmp_path / "config" / "sceptre"))
+
+
+def launch_stacks(project: Path, path: str = "dev", **variables: str) -> dict[str, object]:
+    """Return the stacks Sceptre reads for ``sceptre --var-file vars/dev.yaml --var ... launch <path>``."""
+    values = {**yaml.safe_load((project / "vars" / "dev.yaml").read_text()), **variables}
+    plan = SceptrePlan(SceptreContext(project_path=str(project), command_path=path, user_variables=values))
+    return {stack.name: stack for stack in plan.graph}
+
+
+def delete_stacks(project: Path, path: str, **variables: str) -> dict[str, object]:
+    """Return the stacks Sceptre reads for ``sceptre delete <path>`` (in its click command, which names the path),
+    in the region of the moto world."""
+    values = {**yaml.safe_load((project / "vars" / "dev.yaml").read_text()), "region": REGION, **variables}
+    with click.Context(click.Command("delete")) as context:
+        context.params["path"] = path
+        plan = SceptrePlan(SceptreContext(project_path=str(project), command_path=path, user_variables=values,
+                                          full_scan=True))
+    plan.resolve(command="delete", reverse=True)
+    return {stack.name: stack for stack in plan}
+
+
+def refusal(stack: object) -> str:
+    """Run the stack's ``!ecs_check_build`` as Sceptre does before its launch; return the one-line refusal."""
+    (hook,) = stack.hooks["before_launch"]
+    with pytest.raises(SceptreException) as caught:
+        hook.run()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("ecs_check_build failed: sceptre launch: ")
+    return message
+
+
+def edit(file: Path, old: str, new: str) -> None:
+    text = file.read_text()
+    assert old in text
+    file.write_text(text.replace(old, new))
+
+
+def test_a_plain_launch_of_the_example_passes_with_no_switch(project):
+    stacks = launch_stacks(project)
+
+    assert set(stacks) == {"dev/cluster", "dev/app/web", "dev/app/web-admin", "dev/version"}
+    assert stacks["dev/version"].ignore
+    assert check_launch(stacks["dev/cluster"]) == {"app": None, "switches": []}
+
+
+def test_an_app_pipeline_of_a_hyphenated_app_passes(project):
+    stacks = launch_stacks(project, "dev/version.yaml", app="web-admin", version="v2", deploy="true",
+                           verify="true", cutover="true")
+
+    assert set(stacks) == {"dev/version"}  # no dependency: the cluster and application stacks are not launched
+    assert check_launch(stacks["dev/version"]) == {"app": "web-admin", "version": "v2",
+                                                   "switches": ["deploy", "verify", "cutover"]}
+
+
+@pytest.mark.parametrize(("path", "variables", "problem"), [
+    ("dev/version.yaml", {"app": "web", "version": "v1", "cutover": "true"},
+     "deploy: off, but this launch would launch the version stack 'dev/version' of app 'web'; pass --var deploy=true"),
+    ("dev/app/web.yaml", {"app": "web-admin", "rollback": "true"},
+     "rollback: on, but no stack of this launch runs it for app 'web-admin', so it would do nothing; launch the "
+     "app's application stack"),
+    ("dev", {"rollback": "true"}, "app: 'none' is not an app of this config (apps: web, web-admin); "
+     "pass --var app=<app> with rollback"),
+    ("dev/version.yaml", {"app": "api", "version": "v1", "deploy": "true"}, "app: 'api' is not an app of this config"),
+    ("dev/version.yaml", {"app": "web", "version": "v_1", "deploy": "true"}, "version: "),
+    ("dev/version.yaml",
+     {"app": "web", "version": "v1", "deploy": "true", "verify": "true", "first_desired_count": "-1"},
+     "stack 'dev/version': hook !ecs_verify_health args: start_count: "),
+    ("dev/app/web.yaml", {"app": "web", "cleanup": "true", "cleanup_keep_last": "many"},
+     "stack 'dev/app/web': hook !ecs_cleanup args: keep_last: 'many' is not accepted"),
+], ids=["cutover-without-deploy", "rollback-on-another-apps-stack", "no-app", "unknown-app", "bad-version",
+        "bad-hook-argument", "bad-cleanup-argument"])
+def test_a_bad_launch_is_refused_in_one_line_before_any_change(project, path, variables, problem):
+    stacks = launch_stacks(project, path, **variables)
+    first = stacks.get("dev/cluster") or next(iter(stacks.values()))
+
+    assert problem in refusal(first)
+
+
+def test_the_first_stacks_check_refuses_a_bad_variable_of_another_stack_of_the_launch(project):
+    edit(project / "config" / "dev" / "app" / "web-admin.yaml", "{App: web-admin}", "{App: web-admin, Scheme: public}")
+
+    message = refusal(launch_stacks(project)["dev/cluster"])
+
+    assert "stack 'dev/app/web-admin' (application blueprint): Scheme: 'public' is not accepted" in message
+
+
+def test_the_apps_settings_file_and_the_resolver_queries_of_the_version_stack_are_checked(project):
+    edit(project.parent / "apps" / "web" / "version.yaml", "HealthCheckPath: /health", "HealthCheckPath: health")
+    edit(project / "config" / "dev" / "version.yaml", "::version={{ var.version }}\n  # 0 for",
+         "::versoin={{ var.version }}\n  # 0 for")
+
+    message = refusal(launch_stacks(project, "dev/version.yaml", app="web", version="v2", deploy="true")["dev/version"])
+
+    assert "stack 'dev/version': lookup alb_rule_priority 'web::versoin=v2'" in message
+    assert "stack 'dev/version' (version blueprint): HealthCheckPath: " in message
+
+
+@pytest.mark.parametrize(("path", "refused"), [
+    ("dev", "destroy of ecs-dev refused: web: v1 is live. Remove each app with teardown first (sceptre ... "
+     "--var app=<app> --var teardown=true [--var teardown_force=true] launch -y <environment>/app/<app>.yaml)"),
+    ("dev/app/web.yaml", "destroy of ecs-dev refused: web: v1 is live."),
+    ("dev/app/web-admin.yaml", None),
+], ids=["environment", "live-app", "app-without-stacks"])
+def test_a_delete_is_refused_while_an_app_it_deletes_is_live(project, live_world: World, path, refused):
+    stacks = delete_stacks(project, path)
+    first = next(iter(stacks.values()))  # Sceptre runs before_delete of the stacks no other depends on first
+
+    if refused is None:
+        assert check_delete(first, live_world.session)["stacks"] == ["ecs-dev-app-web-admin"]
+        return
+    with pytest.raises(SceptreException) as caught:
+        first.hooks["before_delete"][0].run()
+    assert str(caught.value).startswith(f"ecs_check_delete failed: {refused}")
+    assert live_world.live_version() == "v1"
+
+
+def test_a_delete_of_the_live_version_stack_is_refused_and_of_an_idle_one_allowed(project, live_world: World):
+    live = delete_stacks(project, "dev/version.yaml", app="web", version="v1")["dev/version"]
+    with pytest.raises(SceptreException, match=r"ecs_check_delete failed: web/v1 is live, and deleting its stack "):
+        live.hooks["before_delete"][0].run()
+
+    idle = delete_stacks(project, "dev/version.yaml", app="web", version="v2")["dev/version"]
+    assert check_delete(idle, live_world.session)["stacks"] == ["ecs-dev-app-web-V-v2"]
