@@ -184,7 +184,8 @@ def test_teardown_of_a_live_app_exits_1_and_a_forced_dry_run_lists_what_would_go
 
     assert code == 1
     assert err == ("stacker-ecs teardown: web: v1 is live; tearing the app down takes its site offline. "
-                   "Pass force (--force) if that is what you want\n")
+                   "Pass force if that is what you want: teardown_force=true in the example configs (-e, --var or "
+                   "TEARDOWN_FORCE), --force with stacker-ecs teardown\n")
     code, out, err = run(capsys, "teardown", "web", *NS, "--force", "--dry-run")
 
     assert code == 0, err

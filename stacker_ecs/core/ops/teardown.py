@@ -25,6 +25,9 @@ from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener
 from stacker_ecs.core.validation import check_name
 
+FORCE = "teardown_force=true in the example configs (-e, --var or TEARDOWN_FORCE), --force with stacker-ecs teardown"
+"""How each way of running teardown passes its ``force`` argument, for the refusals."""
+
 
 class TeardownArgs(Args):
     """Arguments of the ``teardown`` hook and command."""
@@ -77,11 +80,11 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
         canary = read_plan(records)
         if canary is not None and not args.force:
             raise AwsStateError(f"a canary of {canary.describe()} is recorded; tearing the app down ends it and takes "
-                                "its site offline. Roll it back first (stacker-ecs rollback), or pass force (--force)",
+                                "its site offline. Roll it back first (stacker-ecs rollback), or pass force " + FORCE,
                                 app=app)
         if state and state.forward and not args.force:
             raise AwsStateError(f"{live or 'a target group'} is live; tearing the app down takes its site offline. "
-                                "Pass force (--force) if that is what you want", app=app)
+                                "Pass force if that is what you want: " + FORCE, app=app)
         result: dict[str, Any] = {"app": app, "dry_run": args.dry_run, "live": live,
                                   "versions": sorted(s.version for s in versions),
                                   "application_stack": application.stack_name if application else None}
@@ -153,7 +156,7 @@ def teardown_environment(aws: AwsContext, args: TeardownEnvironmentArgs) -> dict
                 live.append(f"{app} ({state.live_version or 'a target group'})")
         if live:
             raise AwsStateError(f"environment {namespace}: apps still live: {', '.join(live)}; tearing the "
-                                "environment down takes them offline. Pass force (--force) if that is what you want")
+                                "environment down takes them offline. Pass --force if that is what you want")
     results = [teardown(aws.about("", app=app),
                         TeardownArgs(app=app, namespace=namespace, force=args.force, dry_run=args.dry_run,
                                      timeout_seconds=args.timeout_seconds,
