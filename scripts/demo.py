@@ -6,14 +6,12 @@ its app pipelines would: the platform's plain build (cluster and application sta
 app's pipeline deploys, verifies and cuts over its own versions; web rolls back; a broken web v3
 fails verification with a clear message while v1 stays live; web's cleanup; a plain build again
 (nothing moves); web-admin torn down; status of both apps.
-With ``--engine stacker`` (the default) the story is the two apps above, on the path AWS takes for a
-broken version (its stack completes at 0 tasks, the hook starts them and names the cause; then the
-image is pushed and the same build runs again). ``--engine cfngin`` (``runway deploy --ci``) tells
-the same two-app story with Runway's plain deploys and each app's pipeline (``APP=... VERSION=...``
-and the switches from the environment). ``--engine sceptre`` tells it with ``sceptre launch`` (a
-plain ``launch -y dev``, each app's pipeline ``launch -y dev/version.yaml``, web's rollback and
-cleanup and web-admin's teardown as launches of the app's ``dev/app/<app>.yaml``). All against a
-local AWS emulator.
+A broken version takes the path AWS takes (its stack completes at 0 tasks, the hook starts them
+and names the cause; then the image is pushed and the same pipeline runs again). Every engine tells
+the same story (:func:`two_apps`); only a step differs: ``stacker build`` with ``-e`` settings
+(``--targets pipeline`` for an app), ``runway deploy --ci`` with ``APP=... VERSION=...`` and the
+switches from the environment, or ``sceptre launch`` of ``dev``, ``dev/version.yaml`` or the app's
+``dev/app/<app>.yaml`` with ``--var`` settings. All against a local AWS emulator.
 """
 
 from __future__ import annotations
@@ -60,16 +58,19 @@ def run(args: list[str], env: dict[str, str], *, expect_failure: bool = False, c
         print(f"(failed as expected, exit status {code})", flush=True)
 
 
-def stacker(env: dict[str, str], world: dict[str, str], *settings: str, expect_failure: bool = False) -> None:
-    """Run ``stacker build`` of the example config with the emulator's ids and ``settings``.
+def stacker_step(env: dict[str, str], world: dict[str, str]) -> Step:
+    """Return a step that runs ``stacker build`` of the example config with the emulator's ids and ``-e`` settings.
 
-    With an ``app=`` setting it is that app's pipeline (``--targets pipeline``: only its version stack).
+    With an ``app`` setting it is that app's pipeline (``--targets pipeline``: only its version stack).
     """
-    extra = [arg for key, value in world.items() for arg in ("-e", f"{key}={value}")]
-    extra += [arg for setting in settings for arg in ("-e", setting)]
-    if any(setting.startswith("app=") for setting in settings):
-        extra += ["--targets", "pipeline"]
-    run([str(BIN / "stacker"), "build", "-r", REGION, *extra, *CONFIG], env, expect_failure=expect_failure)
+
+    def step(*, expect_failure: bool = False, **settings: str) -> None:
+        extra = [arg for key, value in {**world, **settings}.items() for arg in ("-e", f"{key}={value}")]
+        if "app" in settings:
+            extra += ["--targets", "pipeline"]
+        run([str(BIN / "stacker"), "build", "-r", REGION, *extra, *CONFIG], env, expect_failure=expect_failure)
+
+    return step
 
 
 def cfngin_step(env: dict[str, str], world: dict[str, str]) -> Step:
@@ -89,11 +90,14 @@ def cfngin_step(env: dict[str, str], world: dict[str, str]) -> Step:
 
 
 def sceptre_step(env: dict[str, str], world: dict[str, str]) -> Step:
-    """Return a step that runs ``sceptre launch -y <target>`` (default ``dev``) of a copy of config/sceptre
-    with ``--var`` settings."""
+    """Return a step that runs ``sceptre launch -y <target>`` of a copy of config/sceptre with ``--var``
+    settings: ``dev`` for a plain launch, ``dev/version.yaml`` for a pipeline's deploy (verify and cutover
+    run after it), the app's ``dev/app/<app>.yaml`` for its rollback, cleanup or teardown."""
     sceptre = Sceptre(copy_config(ROOT / ".demo" / "sceptre"), env, values=world)
 
-    def step(target: str = "dev", *, expect_failure: bool = False, **settings: str) -> None:
+    def step(*, expect_failure: bool = False, **settings: str) -> None:
+        target = ("dev/version.yaml" if settings.get("deploy") == "true"
+                  else f"dev/app/{settings['app']}.yaml" if "app" in settings else "dev")
         args = sceptre.command(target=target, **settings)
         shown = " ".join(f"--var {key}={value}" for key, value in settings.items())
         run(args, env, expect_failure=expect_failure, cwd=sceptre.project,
@@ -104,13 +108,6 @@ def sceptre_step(env: dict[str, str], world: dict[str, str]) -> Step:
 
 
 
-def release(env: dict[str, str], world: dict[str, str], app: str, version: str, *settings: str,
-            expect_failure: bool = False) -> None:
-    """An app pipeline's one command: deploy, verify and cut over one version of one app."""
-    stacker(env, world, f"app={app}", f"version={version}", "deploy=true", "verify=true", "cutover=true", *settings,
-            expect_failure=expect_failure)
-
-
 def status(env: dict[str, str], app: str = "web") -> None:
     run([str(BIN / "stacker-ecs"), "--region", REGION, "status", app, "--namespace", NAMESPACE], env)
 
@@ -118,7 +115,7 @@ def status(env: dict[str, str], app: str = "web") -> None:
 def main() -> None:
     """Run the story end to end with the engine named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", choices=["stacker", "cfngin", "sceptre"], default="stacker")
+    parser.add_argument("--engine", choices=list(ENGINES), default="stacker")
     engine = parser.parse_args().engine
     demo_dir = ROOT / ".demo"
     # The emulator fails like AWS (emulator.aws_like): a stack creating web_v3 with tasks would roll back.
@@ -129,12 +126,7 @@ def main() -> None:
         world = seed(boto3.Session(region_name=REGION)).as_env()
         agent = EcsAgent(boto3.Session(region_name=REGION), broken={"web_v3"})
         with agent.running():
-            if engine == "stacker":
-                two_apps(env, world, agent)
-            elif engine == "cfngin":
-                cfngin_two_apps(cfngin_step(env, world), env, agent)
-            else:
-                sceptre_apps(sceptre_step(env, world), env, agent)
+            two_apps(ENGINES[engine](env, world), env, agent)
         if engine == "stacker":
             banner("outputs of the deployed stacks (stacker info)")
             run([str(BIN / "stacker"), "info", "-r", REGION,
@@ -142,47 +134,21 @@ def main() -> None:
     banner("done; the emulator is stopped")
 
 
-def two_apps(env: dict[str, str], world: dict[str, str], agent: EcsAgent) -> None:
-    """stacker's story: a platform build, two apps' pipelines, a rollback, a broken version fixed, teardown."""
-    banner("the platform's CD: a plain build creates the cluster and both apps' application stacks")
-    stacker(env, world)
-    banner("web's pipeline: deploy v1, verify it, cut over (until now its listener answered 503)")
-    release(env, world, "web", "v1")
-    banner("web-admin's pipeline (a hyphenated app, on Fargate): the same command, its own app only")
-    release(env, world, "web-admin", "v1")
-    banner("web's pipeline: v2 beside v1 (it starts at v1's size), verify, cut over; web-admin untouched")
-    release(env, world, "web", "v2")
-    status(env)
-    status(env, "web-admin")
-    banner("roll back web: v1 is still running, so this is one listener rule change")
-    stacker(env, world, "app=web", "rollback=true")
-    banner("web's pipeline deploys a broken v3 (its image does not exist): its stack completes at 0 tasks, "
-           "verification starts them, fails within seconds and says why")
-    release(env, world, "web", "v3", "health_timeout_seconds=120", expect_failure=True)
-    banner("v1 is still live; try to cut over to v3 anyway: refused")
-    stacker(env, world, "app=web", "version=v3", "cutover=true", "health_timeout_seconds=120", expect_failure=True)
-    banner("push v3's image, then deploy and verify v3 again: no extra flags, v3 is healthy (v1 stays live)")
-    agent.broken.discard("web_v3")
-    stacker(env, world, "app=web", "version=v3", "deploy=true", "verify=true", "health_timeout_seconds=120")
-    banner("clean up web: delete versions that are neither live nor the previous live one (v3, deployed since "
-           "v1 went live, is kept: a pipeline may be about to cut over to it)")
-    stacker(env, world, "app=web", "cleanup=true", "cleanup_keep_last=0")
-    banner("the platform's CD again: nothing to deploy, no traffic moves, no deleted version comes back")
-    stacker(env, world)
-    status(env)
-    banner("remove web-admin: refused while a version is live, then forced (versions, rule, app stack)")
-    stacker(env, world, "app=web-admin", "teardown=true", expect_failure=True)
-    stacker(env, world, "app=web-admin", "teardown=true", "teardown_force=true")
+ENGINES: dict[str, Callable[[dict[str, str], dict[str, str]], Step]] = {
+    "stacker": stacker_step, "cfngin": cfngin_step, "sceptre": sceptre_step}
+"""Engine -> how it runs one step of the story (a plain run, or an app's pipeline with its switches)."""
 
 
-def cfngin_two_apps(step: Step, env: dict[str, str], agent: EcsAgent) -> None:
-    """CFNgin's story: plain deploys, two apps' pipelines, a rollback, a broken version fixed, teardown."""
+def two_apps(step: Step, env: dict[str, str], agent: EcsAgent) -> None:
+    """The story: a platform run, two apps' pipelines, a rollback, a broken version fixed, cleanup, teardown."""
+
     def release(app: str, version: str, **settings: str) -> None:
         step(app=app, version=version, deploy="true", verify="true", cutover="true", **settings)
 
-    banner("the platform's CD: a plain deploy creates the cluster and both apps' application stacks")
+    banner("the platform's CD: a plain run creates the cluster and both apps' application stacks (no version)")
     step()
-    banner("web's pipeline: deploy v1, verify it, cut over (check_build leaves every other stack alone)")
+    banner("web's pipeline: deploy v1, verify it, cut over (until now its listener answered 503); "
+           "only web's version stack changes")
     release("web", "v1")
     banner("web-admin's pipeline (a hyphenated app, on Fargate): the same command, its own app only")
     release("web-admin", "v1")
@@ -195,6 +161,8 @@ def cfngin_two_apps(step: Step, env: dict[str, str], agent: EcsAgent) -> None:
     banner("web's pipeline deploys a broken v3 (its image does not exist): its stack completes at 0 tasks, "
            "verification starts them, fails within seconds and says why")
     release("web", "v3", health_timeout_seconds="120", expect_failure=True)
+    banner("v1 is still live; try to cut over to v3 anyway: refused")
+    step(app="web", version="v3", deploy="true", cutover="true", health_timeout_seconds="120", expect_failure=True)
     banner("push v3's image, then deploy and verify v3 again: no extra flags, v3 is healthy (v1 stays live)")
     agent.broken.discard("web_v3")
     step(app="web", version="v3", deploy="true", verify="true", health_timeout_seconds="120")
@@ -207,44 +175,6 @@ def cfngin_two_apps(step: Step, env: dict[str, str], agent: EcsAgent) -> None:
     banner("remove web-admin: refused while a version is live, then forced (versions, rule, app stack)")
     step(app="web-admin", teardown="true", expect_failure=True)
     step(app="web-admin", teardown="true", teardown_force="true")
-
-
-def sceptre_apps(launch: Step, env: dict[str, str], agent: EcsAgent) -> None:
-    """Sceptre's story: the same two apps, with a plain launch, each app's pipeline (dev/version.yaml) and
-    one app's rollback, cleanup and teardown (a launch of its dev/app/<app>.yaml)."""
-
-    def release(app: str, version: str, *, expect_failure: bool = False, **more: str) -> None:
-        launch("dev/version.yaml", app=app, version=version, deploy="true", verify="true", cutover="true", **more,
-               expect_failure=expect_failure)
-
-    banner("the platform's CD: a plain launch creates the cluster and both apps' application stacks (no version)")
-    launch()
-    banner("web's pipeline: deploy v1, verify it, cut over; only web's version stack is launched")
-    release("web", "v1")
-    banner("web-admin's pipeline (a hyphenated app, on Fargate): the same command, its own app only")
-    release("web-admin", "v1")
-    banner("web's pipeline: v2 beside v1 (it starts at v1's size), verify, cut over; web-admin untouched")
-    release("web", "v2")
-    status(env)
-    status(env, "web-admin")
-    banner("roll back web (a launch of web's application stack, with the switch): one listener rule change")
-    launch("dev/app/web.yaml", app="web", rollback="true")
-    banner("web's pipeline deploys a broken v3 (its image does not exist): verification fails and says why")
-    release("web", "v3", health_timeout_seconds="120", expect_failure=True)
-    banner("v1 is still live; try to cut over to v3 anyway: refused")
-    launch("dev/version.yaml", app="web", version="v3", deploy="true", cutover="true", health_timeout_seconds="120",
-           expect_failure=True)
-    banner("push v3's image, then deploy and verify v3 again: no extra flags, v3 is healthy (v1 stays live)")
-    agent.broken.discard("web_v3")
-    launch("dev/version.yaml", app="web", version="v3", deploy="true", verify="true", health_timeout_seconds="120")
-    banner("clean up web: v2 (previous) and v3 (deployed since v1 went live) are kept, as is live v1")
-    launch("dev/app/web.yaml", app="web", cleanup="true", cleanup_keep_last="0")
-    banner("the platform's CD again: no version is launched, no traffic moves")
-    launch()
-    status(env)
-    banner("remove web-admin: refused while a version is live, then forced (versions, rule, app stack)")
-    launch("dev/app/web-admin.yaml", app="web-admin", teardown="true", expect_failure=True)
-    launch("dev/app/web-admin.yaml", app="web-admin", teardown="true", teardown_force="true")
 
 
 if __name__ == "__main__":
