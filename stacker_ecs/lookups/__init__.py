@@ -26,64 +26,53 @@ from stacker_ecs.core.hooks import run_lookup
 
 stacker_log.install()
 
-def _lookup(name: str, value: str, context: Any, provider: Any) -> str:
-    return run_lookup(name, value, get_session(getattr(provider, "region", None)),
-                      namespace=getattr(context, "namespace", None) or None)
+class _EcsLookup(LookupHandler):
+    """Hands the query to core lookup ``TYPE_NAME`` with stacker's session and the config's namespace."""
+
+    TYPE_NAME = ""
+
+    @classmethod
+    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
+        """Return the lookup's answer as a string."""
+        return run_lookup(cls.TYPE_NAME, value, get_session(getattr(provider, "region", None)),
+                          namespace=getattr(context, "namespace", None) or None)
 
 
-class LiveVersionLookup(LookupHandler):
+class LiveVersionLookup(_EcsLookup):
     """``${ecs_live_version <app>[::default=<value>]}``: the version the listener forwards to."""
 
-    @classmethod
-    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
-        """Return the live version of the app."""
-        return _lookup("ecs_live_version", value, context, provider)
+    TYPE_NAME = "ecs_live_version"
 
 
-class ListenerLookup(LookupHandler):
+class ListenerLookup(_EcsLookup):
     """``${alb_listener <app>}``: the application's HTTPS listener ARN."""
 
-    @classmethod
-    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
-        """Return the listener ARN."""
-        return _lookup("alb_listener", value, context, provider)
+    TYPE_NAME = "alb_listener"
 
 
-class RulePriorityLookup(LookupHandler):
+class RulePriorityLookup(_EcsLookup):
     """``${alb_rule_priority <app>::version=<version>}``: a free, stable rule priority."""
 
-    @classmethod
-    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
-        """Return the priority as a string."""
-        return _lookup("alb_rule_priority", value, context, provider)
+    TYPE_NAME = "alb_rule_priority"
 
 
-class LiveDesiredCountLookup(LookupHandler):
+class LiveDesiredCountLookup(_EcsLookup):
     """``${ecs_live_desired_count <app>[::default=<n>]}``: how many tasks the live version wants."""
 
-    @classmethod
-    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
-        """Return the desired count as a string."""
-        return _lookup("ecs_live_desired_count", value, context, provider)
+    TYPE_NAME = "ecs_live_desired_count"
 
 
-class VersionDesiredCountLookup(LookupHandler):
+class VersionDesiredCountLookup(_EcsLookup):
     """``${ecs_version_desired_count <app>::version=<version>}``: the version's own desired count, 0 when new.
 
     A new version's stack starts at 0 tasks and ``verify_health`` scales it (see :mod:`stacker_ecs.core.ops.start`);
     a re-submitted stack keeps the count its service has.
     """
 
-    @classmethod
-    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
-        """Return the desired count as a string."""
-        return _lookup("ecs_version_desired_count", value, context, provider)
+    TYPE_NAME = "ecs_version_desired_count"
 
 
-class DeployedVersionLookup(LookupHandler):
+class DeployedVersionLookup(_EcsLookup):
     """``${ecs_deployed_version <app>::version=<version>}``: whether the version serves traffic, and its fingerprint."""
 
-    @classmethod
-    def handle(cls, value: str, context: Any = None, provider: Any = None, **_: Any) -> str:
-        """Return ``<role>:<fingerprint>`` for the Version blueprint's ``Deployed`` variable."""
-        return _lookup("ecs_deployed_version", value, context, provider)
+    TYPE_NAME = "ecs_deployed_version"
