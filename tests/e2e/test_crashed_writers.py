@@ -47,20 +47,22 @@ def deployed(emulator):
 
 
 def start_canary(emulator) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    """Start a stepped cutover to v2 in another process; return once its first step (10%) is baking."""
+    canary = subprocess.Popen(
         [*emulator.stacker_ecs_command(), "cutover", "web", "v2", "--namespace", NAMESPACE,
          "--steps-percent", "10", "50", "--bake-seconds", "600", "--alarm-name", ALARM],
         env=emulator.env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    assert canary.stderr is not None
+    for line in canary.stderr:
+        if "10% of traffic; baking" in line:
+            break
+    return canary
 
 
 def test_a_canary_killed_during_its_bake_is_resumed_with_its_alarms_and_restores_the_recorded_state(deployed):
     emulator = deployed
     before = traffic(emulator)
     canary = start_canary(emulator)
-    assert canary.stderr is not None
-    for line in canary.stderr:
-        if "10% of traffic; baking" in line:
-            break
     os.kill(canary.pid, signal.SIGKILL)
     canary.wait()
     assert traffic(emulator) == {"v2": 10, "v1": 90}
@@ -95,10 +97,6 @@ def test_rollback_aborts_a_running_canary_from_another_terminal_and_the_canary_e
     emulator = deployed
     before = traffic(emulator)
     canary = start_canary(emulator)
-    assert canary.stderr is not None
-    for line in canary.stderr:
-        if "10% of traffic; baking" in line:
-            break
 
     back = emulator.stacker_ecs("rollback", "web", "--namespace", NAMESPACE)
 

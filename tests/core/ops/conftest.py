@@ -38,6 +38,8 @@ from stacker_ecs.core.templates.version import VersionSpec, build_version, check
 
 REGION = "us-east-1"
 NAMESPACE = "ecs-dev"
+ALARM = "web-5xx"
+"""The CloudWatch alarm the stepped-cutover tests watch (see :func:`create_alarm`)."""
 APP = "web"
 TASK_DEFINITION = {"containerDefinitions": [
     {"name": "web", "image": "nginx:1", "memory": 256, "portMappings": [{"containerPort": 80}]}]}
@@ -247,3 +249,12 @@ def live_world(world: World, fake_time: FakeTime) -> World:
     """``v1`` live at 2 tasks (healthy), ``v2`` deployed beside it at 1 task (healthy), nothing else."""
     deploy_live(world, fake_time)
     return world
+
+
+def create_alarm(world: World) -> Any:
+    """Create the metric alarm :data:`ALARM` (state INSUFFICIENT_DATA); return the CloudWatch client."""
+    cloudwatch = world.session.client("cloudwatch")
+    cloudwatch.put_metric_alarm(AlarmName=ALARM, MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB",
+                                Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=10,
+                                ComparisonOperator="GreaterThanThreshold")
+    return cloudwatch

@@ -11,9 +11,7 @@ from stacker_ecs.core.errors import AwsStateError, ConfigError, UnhealthyVersion
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.ops.canary import CanaryPlan, describe_traffic, shares
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
-from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
-
-ALARM = "web-5xx"
+from tests.core.ops.conftest import ALARM, APP, NAMESPACE, FakeTime, World, create_alarm
 
 
 def args(**overrides: Any) -> CutoverArgs:
@@ -31,14 +29,6 @@ def record_switches(world: World) -> list[dict[str, int]]:
 
     world.session.events.register("provide-client-params.elastic-load-balancing-v2.ModifyRule", record)
     return switches
-
-
-def create_alarm(world: World) -> Any:
-    cloudwatch = world.session.client("cloudwatch")
-    cloudwatch.put_metric_alarm(AlarmName=ALARM, MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB",
-                                Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=10,
-                                ComparisonOperator="GreaterThanThreshold")
-    return cloudwatch
 
 
 def test_stepped_cutover_moves_traffic_in_steps_baking_each_then_switches(live_world: World, fake_time: FakeTime):

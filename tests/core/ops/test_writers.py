@@ -26,9 +26,7 @@ from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.queries import LiveVersionQuery, find_live_version
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
 from stacker_ecs.core.ops.status import describe_app, format_app
-from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
-
-ALARM = "web-5xx"
+from tests.core.ops.conftest import ALARM, APP, NAMESPACE, FakeTime, World, create_alarm
 
 
 def ctx(session: Any, fake_time: FakeTime) -> AwsContext:
@@ -48,14 +46,6 @@ def traffic(world: World) -> dict[str, int]:
     """Return version -> weight of the live rule, read from the emulator."""
     names = {world.target_group(v): v for v in world.versions}
     return {names.get(arn, arn): weight for arn, weight in world.forward().items()}
-
-
-def create_alarm(world: World) -> Any:
-    cloudwatch = world.session.client("cloudwatch")
-    cloudwatch.put_metric_alarm(AlarmName=ALARM, MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB",
-                                Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=10,
-                                ComparisonOperator="GreaterThanThreshold")
-    return cloudwatch
 
 
 def fire_alarm(world: World) -> None:
@@ -145,12 +135,17 @@ def test_a_second_canary_during_a_canary_is_refused_whatever_its_version(canary_
     assert traffic(canary_world) == {"v2": 1, "v1": 0}
 
 
+def kill_canary_at(world: World, fake_time: FakeTime, percent: int) -> None:
+    """Run a stepped cutover to v2 and crash it (as a kill would) while its step at ``percent`` bakes."""
+    crash_before(world.session, "DescribeAlarms", when=lambda: traffic(world).get("v2") == percent)
+    with pytest.raises(SimulatedCrash):
+        cutover(ctx(world.session, fake_time), canary("v2"))
+
+
 def test_a_rerun_of_a_canary_killed_at_50_percent_resumes_the_step_and_an_alarm_still_restores(
         canary_world: World, fake_time: FakeTime):
     before = traffic(canary_world)
-    crash_before(canary_world.session, "DescribeAlarms", when=lambda: traffic(canary_world).get("v2") == 50)
-    with pytest.raises(SimulatedCrash):
-        cutover(ctx(canary_world.session, fake_time), canary("v2"))
+    kill_canary_at(canary_world, fake_time, 50)
     assert traffic(canary_world) == {"v2": 50, "v1": 50}
     fire_alarm(canary_world)
     rerun = canary_world.session.__class__(region_name="us-east-1")  # the re-run is a new process
@@ -164,9 +159,7 @@ def test_a_rerun_of_a_canary_killed_at_50_percent_resumes_the_step_and_an_alarm_
 
 def test_at_exactly_50_50_the_lookup_and_status_name_the_canary_not_the_arn_order(canary_world: World,
                                                                                  fake_time: FakeTime):
-    crash_before(canary_world.session, "DescribeAlarms", when=lambda: traffic(canary_world).get("v2") == 50)
-    with pytest.raises(SimulatedCrash):
-        cutover(ctx(canary_world.session, fake_time), canary("v2"))
+    kill_canary_at(canary_world, fake_time, 50)
     reader = canary_world.session.__class__(region_name="us-east-1")
 
     live = find_live_version(AwsContext.create(reader), LiveVersionQuery(app=APP, namespace=NAMESPACE))
@@ -181,9 +174,7 @@ def test_at_exactly_50_50_the_lookup_and_status_name_the_canary_not_the_arn_orde
 def test_after_a_kill_at_10_percent_an_alarm_restores_the_recorded_state_not_the_split(
         canary_world: World, fake_time: FakeTime):
     before = traffic(canary_world)
-    crash_before(canary_world.session, "DescribeAlarms", when=lambda: traffic(canary_world).get("v2") == 10)
-    with pytest.raises(SimulatedCrash):
-        cutover(ctx(canary_world.session, fake_time), canary("v2"))
+    kill_canary_at(canary_world, fake_time, 10)
     assert traffic(canary_world) == {"v2": 10, "v1": 90}
     fire_alarm(canary_world)
     rerun = canary_world.session.__class__(region_name="us-east-1")
