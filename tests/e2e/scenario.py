@@ -4,8 +4,10 @@ Each app starts with a live version and two old ones. Then several pipelines per
 their own version (free rule priority from the lookup's read, then the version stack), verify it
 and cut over to it, all at the same moment, while a cleanup loop per app deletes what is neither
 live, previous, nor among the newest ``versions_per_app`` (as a pipeline would set ``keep_last``
-to cover the deploys that may be in flight). Afterwards: no two rules share a priority, every
-deploy succeeded, and every app's live version exists and is healthy. Used by
+to cover the deploys that may be in flight), then one cleanup round per app once the pipelines are
+done (what the concurrent rounds delete depends on timing; after the last cutover the old versions
+fall out of the newest). Afterwards: no two rules share a priority, every deploy succeeded, and
+every app's live version exists and is healthy. Used by
 ``tests/e2e/test_concurrency.py`` and printed by ``make bench``.
 """
 
@@ -87,6 +89,8 @@ def run(apps: int = 5, versions_per_app: int = 4, cleanup_rounds: int = 2) -> Ou
             for future in [pool.submit(job, world, app, arg, outcome, lock) for job, app, arg in jobs]:
                 future.result()
         outcome.seconds = time.monotonic() - started
+        for app in names:  # once the pipelines are done, one more round: the old versions are surely deleted now
+            cleanup_loop(world, app, f"1:{versions_per_app}", outcome, lock)
     _check(setup, names, outcome)
     return outcome
 
