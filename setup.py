@@ -6,9 +6,14 @@ on Python 3.11 (see README, "Running stacker 1.7.2 on Python 3.11").
 """
 
 import os
+import runpy
 import sysconfig
 
 from setuptools import find_packages, setup
+
+# Sceptre's template handler, hooks and resolvers, declared once in the registry (stdlib-only at load).
+REGISTRY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stacker_ecs", "core", "registry.py")
+SCEPTRE_ENTRY_POINTS = runpy.run_path(REGISTRY)["sceptre_entry_points"]()
 
 # data_files paths are relative to the install prefix; this is site-packages under that prefix.
 SITE_PACKAGES = os.path.relpath(sysconfig.get_path("purelib"), sysconfig.get_path("data"))
@@ -36,23 +41,6 @@ setup(
     },
     entry_points={
         "console_scripts": ["stacker-ecs=stacker_ecs.cli:main"],
-        "sceptre.template_handlers": ["stacker_ecs=stacker_ecs.sceptre.handler:Blueprint"],
-        "sceptre.hooks": [
-            "ecs_verify_health=stacker_ecs.sceptre.hooks:VerifyHealth",
-            "ecs_cutover=stacker_ecs.sceptre.hooks:Cutover",
-            "ecs_rollback=stacker_ecs.sceptre.hooks:Rollback",
-            "ecs_cleanup=stacker_ecs.sceptre.hooks:Cleanup",
-            "ecs_teardown=stacker_ecs.sceptre.hooks:Teardown",
-            "ecs_check_build=stacker_ecs.sceptre.hooks:CheckBuild",
-            "ecs_check_delete=stacker_ecs.sceptre.hooks:CheckDelete",
-        ],
-        "sceptre.resolvers": [
-            "ecs_live_version=stacker_ecs.sceptre.resolvers:LiveVersion",
-            "alb_listener=stacker_ecs.sceptre.resolvers:Listener",
-            "alb_rule_priority=stacker_ecs.sceptre.resolvers:RulePriority",
-            "ecs_live_desired_count=stacker_ecs.sceptre.resolvers:LiveDesiredCount",
-            "ecs_version_desired_count=stacker_ecs.sceptre.resolvers:VersionDesiredCount",
-            "ecs_deployed_version=stacker_ecs.sceptre.resolvers:DeployedVersion",
-        ],
+        **SCEPTRE_ENTRY_POINTS,
     },
 )

@@ -18,7 +18,7 @@ from stacker_ecs.core import contract, naming
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.templates.application import ApplicationSpec, build_application
 from stacker_ecs.core.templates.cluster import ClusterSpec, build_cluster
-from stacker_ecs.core.templates.version import VersionSpec, build_version, check_task, load_task
+from stacker_ecs.core.templates.version import VersionSpec, render_version
 
 NAMESPACE = "ecs-dev"
 EXAMPLE_AMI = "ami-0123456789abcdef0"  # the group starts with no instances, so moto never looks it up
@@ -83,7 +83,7 @@ class ExampleWorld:
             "VpcId": self.cluster[contract.VPC_ID], "LogGroupName": self.cluster[contract.LOG_GROUP_NAME],
             "ListenerArn": outputs[contract.LISTENER_ARN], "Domain": outputs[contract.DOMAIN], "RulePriority": priority,
             "DesiredCount": desired_count, "TaskDefinition": TASK, **variables}, where=version)
-        template = build_version(spec, check_task(spec, load_task(spec, where=version), where=version))
+        template = render_version(spec, where=version)
         tags = [{"Key": k, "Value": v} for k, v in contract.version_stack_tags(app).items()]
         return create_stack(self.session, naming.version_stack(self.namespace, app, version), template.to_json(),
                             Tags=tags)

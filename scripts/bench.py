@@ -32,7 +32,7 @@ from emulator.server import CLIENT_ENV, REGION, client_env, moto_server
 from emulator.world import NAMESPACE, ExampleWorld
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.ops import queries
+from stacker_ecs.core.ops import lookups
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
@@ -84,16 +84,16 @@ def run_world(versions: int, filler: int) -> list[tuple[str, int, int, float]]:
         session = boto3.Session(region_name=REGION)
         world, _ = build_world(session, versions, filler)
         counter = CallCounter(session)
-        calls, lease, ms, live = measure(counter, lambda: queries.find_live_version(
-            AwsContext.create(session), queries.LiveVersionQuery(app="web", namespace=NAMESPACE)))
+        calls, lease, ms, live = measure(counter, lambda: lookups.find_live_version(
+            AwsContext.create(session), lookups.LiveVersionQuery(app="web", namespace=NAMESPACE)))
         if live != f"v{versions}":
             raise SystemExit(f"bench: expected v{versions} live, found {live}")
         rows.append(("find the live version", calls, lease, ms))
-        calls, lease, ms, count = measure(counter, lambda: queries.find_live_desired_count(
-            AwsContext.create(session), queries.LiveDesiredCountQuery(app="web", namespace=NAMESPACE)))
+        calls, lease, ms, count = measure(counter, lambda: lookups.find_live_desired_count(
+            AwsContext.create(session), lookups.LiveDesiredCountQuery(app="web", namespace=NAMESPACE)))
         rows.append(("live desired count", calls, lease, ms))
-        calls, lease, ms, _ = measure(counter, lambda: queries.find_rule_priority(
-            AwsContext.create(session), queries.RulePriorityQuery(app="web", namespace=NAMESPACE, version="new")))
+        calls, lease, ms, _ = measure(counter, lambda: lookups.find_rule_priority(
+            AwsContext.create(session), lookups.RulePriorityQuery(app="web", namespace=NAMESPACE, version="new")))
         rows.append(("free rule priority", calls, lease, ms))
         if versions == 12:
             calls, lease, ms, result = measure(counter, lambda: cleanup(

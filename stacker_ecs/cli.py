@@ -1,4 +1,4 @@
-"""``stacker-ecs``: the lifecycle operations outside a stacker build.
+"""``stacker-ecs``: the lifecycle operations outside an engine's run.
 
     stacker-ecs status   <app> --namespace ecs-dev
     stacker-ecs verify   <app> <version> --namespace ecs-dev [--expected-count N] [--timeout-seconds S]
@@ -6,67 +6,91 @@
                          [--steps-percent 10 50 --bake-seconds 300 --alarm-name ALARM ...]
     stacker-ecs rollback <app> --namespace ecs-dev [--dry-run]
     stacker-ecs unlock   <app> --namespace ecs-dev
-    stacker-ecs cleanup  <app> --namespace ecs-dev [--keep-last N] [--older-than-hours H]
-                         [--exclude PATTERN ...] [--keep-previous | --no-keep-previous] [--dry-run]
+    stacker-ecs cleanup  <app> --namespace ecs-dev [--keep-last N] [--older-than-hours H] [--dry-run] ...
     stacker-ecs teardown <app> --namespace ecs-dev [--force] [--dry-run]
     stacker-ecs teardown-environment --namespace ecs-dev [--force] [--dry-run]
 
 Every option is a field of the operation's argument model (the hook's ``args``), with the model's
-default and help. Exit status: 0 done, 1 refused or failed (the message says why and what to do),
-2 bad arguments. Anything else is a bug and shows its traceback.
+default and help (``docs/reference.md`` lists them). ``--output json`` prints one JSON document on
+stdout (logs stay on stderr). Exit status: :class:`ExitStatus`. Anything else is a bug and shows
+its traceback. Only the chosen command's modules are imported, so a command starts about as fast
+as boto3 imports.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import enum
+import importlib
 import json
 import logging
 import sys
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-import boto3
+if typing.TYPE_CHECKING:
+    import boto3
 
-from stacker_ecs.core.aws import context_for
-from stacker_ecs.core.errors import ConfigError, StackerEcsError
-from stacker_ecs.core.model import Args, parse
-from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
-from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
-from stacker_ecs.core.ops.queries import AppQuery
-from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
-from stacker_ecs.core.ops.status import describe_app, format_app
-from stacker_ecs.core.ops.teardown import TeardownArgs, TeardownEnvironmentArgs, teardown, teardown_environment
-from stacker_ecs.core.ops.unlock import unlock
-from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
-from stacker_ecs.core.ops.wait import Clock
+    from stacker_ecs.core.ops.wait import Clock
 
 POSITIONAL = ("app", "version")
 # A repeatable option reads better in the singular: --alarm-name A --alarm-name B.
 FLAG_NAMES = {"alarm_names": "--alarm-name"}
+OPS = "stacker_ecs.core.ops."
 
 
-def _status(aws: Any, args: AppQuery) -> str:
-    return format_app(describe_app(aws, args.namespace, args.app))
+class ExitStatus(enum.IntEnum):
+    """What ``stacker-ecs`` exits with."""
+
+    DONE = 0
+    """The operation did what was asked (or found nothing to do, and says so)."""
+    FAILED = 1
+    """Refused or failed: the message says why and what to do; nothing is left half-done."""
+    BAD_ARGUMENTS = 2
+    """An argument is missing or malformed; nothing was read or changed."""
+    ROLLED_BACK = 3
+    """A stepped cutover was ended by an alarm: all traffic is back on the version live before it."""
 
 
-def _unlock(aws: Any, args: AppQuery) -> dict[str, Any]:
-    return unlock(aws, args.namespace, args.app)
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its help, where its arguments' model and its operation live, and its text output."""
+
+    help: str
+    model: str
+    """``module:Class`` of its arguments."""
+    operation: str
+    """``module:function(aws, args)``."""
+    text: str = ""
+    """``module:function(result) -> str`` for the text output; default: the result as indented JSON."""
 
 
-COMMANDS: dict[str, tuple[str, type[Args], Callable[..., Any]]] = {
-    "status": ("print a table of the app's versions, their traffic, a canary under way and the lease holder",
-               AppQuery, _status),
-    "unlock": ("break the app's leases when their holder is gone (a killed pipeline)", AppQuery, _unlock),
-    "verify": ("wait until a version has its healthy targets", VerifyHealthArgs, verify_health),
-    "cutover": ("make a version live", CutoverArgs, cutover),
-    "rollback": ("make the previous live version live again, or abort a canary under way", RollbackArgs, rollback),
-    "cleanup": ("delete version stacks that are not live", CleanupArgs, cleanup),
-    "teardown": ("delete the app: its live rule, every version stack, its application stack", TeardownArgs,
-                 teardown),
-    "teardown-environment": ("tear down every app, then the cluster stack", TeardownEnvironmentArgs,
-                             teardown_environment),
+COMMANDS: dict[str, Command] = {
+    "status": Command("print a table of the app's versions, their traffic, a canary under way and the lease holder",
+                      OPS + "lookups:AppQuery", OPS + "status:status", OPS + "status:format_app"),
+    "unlock": Command("break the app's leases when their holder is gone (a killed pipeline)",
+                      OPS + "lookups:AppQuery", OPS + "unlock:unlock"),
+    "verify": Command("wait until a version has its healthy targets", OPS + "verify:VerifyHealthArgs",
+                      OPS + "verify:verify_health"),
+    "cutover": Command("make a version live", OPS + "cutover:CutoverArgs", OPS + "cutover:cutover"),
+    "rollback": Command("make the previous live version live again, or abort a canary under way",
+                        OPS + "rollback:RollbackArgs", OPS + "rollback:rollback"),
+    "cleanup": Command("delete version stacks that are not live", OPS + "cleanup:CleanupArgs", OPS + "cleanup:cleanup"),
+    "teardown": Command("delete the app: its live rule, every version stack, its application stack",
+                        OPS + "teardown:TeardownArgs", OPS + "teardown:teardown"),
+    "teardown-environment": Command("tear down every app, then the cluster stack",
+                                    OPS + "teardown:TeardownEnvironmentArgs", OPS + "teardown:teardown_environment"),
 }
+"""Subcommand -> what it runs. Adding a command is one line here."""
+
+
+def load(path: str) -> Any:
+    """Return the object ``module:name`` names (imports its module)."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _add_field(parser: argparse.ArgumentParser, name: str, field: Any) -> None:
@@ -91,26 +115,43 @@ def _add_field(parser: argparse.ArgumentParser, name: str, field: Any) -> None:
     parser.add_argument(flag, **options)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of every subcommand, built from the argument models."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Return the argument parser; each subcommand's options come from its model (only ``only``'s when given)."""
     parser = argparse.ArgumentParser(prog="stacker-ecs", description="Blue/green ECS lifecycle operations.")
     parser.add_argument("--region", help="AWS region (default: the AWS SDK's default chain)")
+    parser.add_argument("--output", choices=("text", "json"), default="text",
+                        help="text (default), or one JSON document on stdout (docs/reference.md has its schema)")
     commands = parser.add_subparsers(dest="command", required=True)
-    for command, (help_text, model, _) in COMMANDS.items():
-        sub = commands.add_parser(command, help=help_text, description=help_text)
-        fields = model.model_fields
-        for name in [n for n in POSITIONAL if n in fields] + [n for n in fields if n not in POSITIONAL]:
-            _add_field(sub, name, fields[name])
+    for name, command in COMMANDS.items():
+        sub = commands.add_parser(name, help=command.help, description=command.help)
+        if only in (None, name):
+            fields = load(command.model).model_fields
+            for field in [n for n in POSITIONAL if n in fields] + [n for n in fields if n not in POSITIONAL]:
+                _add_field(sub, field, fields[field])
     return parser
 
 
-def run(options: argparse.Namespace, session: boto3.Session, clock: Clock | None = None) -> str:
-    """Run the chosen operation and return what to print; bad values raise :class:`ConfigError`."""
-    _, model, operation = COMMANDS[options.command]
-    values = {k: v for k, v in vars(options).items() if k not in ("command", "region")}
-    args = parse(model, values, where="")  # main() names the command
-    result = operation(context_for(session, args, clock), args)
-    return result if isinstance(result, str) else json.dumps(result, indent=2, default=str)
+def run(options: argparse.Namespace, session: boto3.Session, clock: Clock | None = None) -> Any:
+    """Run the chosen operation and return its result; bad values raise :class:`ConfigError`."""
+    from stacker_ecs.core.aws import context_for
+    from stacker_ecs.core.model import parse
+
+    command = COMMANDS[options.command]
+    values = {k: v for k, v in vars(options).items() if k not in ("command", "region", "output")}
+    args = parse(load(command.model), values, where="")  # main() names the command
+    return load(command.operation)(context_for(session, args, clock), args)
+
+
+def render(command: str, result: Any, output: str) -> str:
+    """Return what to print of ``result``: the command's text, or one JSON document."""
+    if output == "json":
+        return json.dumps({"command": command, "ok": True, "result": _plain(result)}, default=str)
+    text = COMMANDS[command].text
+    return load(text)(result) if text else json.dumps(_plain(result), indent=2, default=str)
+
+
+def _plain(result: Any) -> Any:
+    return dataclasses.asdict(result) if dataclasses.is_dataclass(result) else result
 
 
 class _ProgressHandler(logging.StreamHandler):
@@ -121,24 +162,36 @@ class _ProgressHandler(logging.StreamHandler):
         self.setFormatter(logging.Formatter("%(message)s"))
 
 
+def _chosen(argv: Sequence[str]) -> str | None:
+    return next((arg for arg in argv if arg in COMMANDS), None)
+
+
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     """Entry point of the ``stacker-ecs`` command (``clock``: tests pass a fake one)."""
-    options = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    options = build_parser(_chosen(argv)).parse_args(argv)
     # Our progress lines only, on this run's stderr; the libraries' loggers stay quiet.
     progress = logging.getLogger("stacker_ecs")
     for old in [h for h in progress.handlers if isinstance(h, _ProgressHandler)]:
         progress.removeHandler(old)
     progress.addHandler(_ProgressHandler(sys.stderr))
     progress.setLevel(logging.INFO)
+    import boto3
+
+    from stacker_ecs.core.errors import CanaryRolledBackError, ConfigError, StackerEcsError
+
     try:
-        print(run(options, boto3.Session(region_name=options.region), clock))
-    except ConfigError as exc:
-        print(f"stacker-ecs {options.command}: {exc}", file=sys.stderr)
-        return 2
+        print(render(options.command, run(options, boto3.Session(region_name=options.region), clock),
+                     options.output))
     except StackerEcsError as exc:
+        status = (ExitStatus.BAD_ARGUMENTS if isinstance(exc, ConfigError) else
+                  ExitStatus.ROLLED_BACK if isinstance(exc, CanaryRolledBackError) else ExitStatus.FAILED)
         print(f"stacker-ecs {options.command}: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        if options.output == "json":
+            print(json.dumps({"command": options.command, "ok": False, "exit_status": int(status),
+                              "error": {"kind": type(exc).__name__, "message": str(exc)}}))
+        return int(status)
+    return int(ExitStatus.DONE)
 
 
 if __name__ == "__main__":

@@ -37,12 +37,16 @@ def ours(error: BaseException | None) -> BaseException | None:
     return None
 
 
-class _OurErrorsInOneLine(logging.Filter):
-    """On the engine's plan logger: our error's message, without a traceback or lookup wrapper."""
+class _Said(logging.Filter):
+    """A filter that shares, with its pair, the messages of our errors already logged."""
 
     def __init__(self, said: set[str]) -> None:
         super().__init__()
         self.said = said
+
+
+class _OurErrorsInOneLine(_Said):
+    """On the engine's plan logger: our error's message, without a traceback or lookup wrapper."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = ours(record.exc_info[1]) if record.exc_info else None
@@ -52,12 +56,8 @@ class _OurErrorsInOneLine(logging.Filter):
         return True
 
 
-class _NoRepeatOnTheStepLine(logging.Filter):
+class _NoRepeatOnTheStepLine(_Said):
     """On the engine's step logger: ``<stack>: failed`` instead of repeating (or wrapping) our message."""
-
-    def __init__(self, said: set[str]) -> None:
-        super().__init__()
-        self.said = said
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):

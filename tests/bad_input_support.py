@@ -30,7 +30,7 @@ from stacker_ecs import cli, hooks
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import StackerEcsError
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
-from stacker_ecs.core.ops.queries import RulePriorityQuery, find_rule_priority
+from stacker_ecs.core.ops.lookups import RulePriorityQuery, find_rule_priority
 from stacker_ecs.core.ops.wait import Clock
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 
 import boto3
 import pytest
@@ -15,7 +17,7 @@ from stacker_ecs.core.ops.cutover import CutoverArgs
 from stacker_ecs.core.ops.rollback import RollbackArgs
 from stacker_ecs.core.ops.teardown import TeardownArgs, TeardownEnvironmentArgs
 from stacker_ecs.core.ops.verify import VerifyHealthArgs
-from tests.core.ops.conftest import FakeTime, World, build_world, deploy_live
+from tests.core.ops.conftest import ALARM, FakeTime, World, build_world, create_alarm, deploy_live
 
 NS = ["--namespace", "ecs-dev"]
 
@@ -70,6 +72,52 @@ def test_stepped_cutover_takes_its_steps_from_the_command_line(world: World, cap
     assert "web/v2: 10% of traffic" in err
     assert "web/v2: 50% of traffic" in err
     assert world.live_version() == "v2"
+
+
+def test_a_canary_an_alarm_ends_exits_3_with_all_traffic_back_and_one_json_document(world: World, capsys):
+    cloudwatch = create_alarm(world)
+
+    class AlarmDuringTheBake:
+        """ECS as usual; the alarm goes off at the first wait once the first step is written."""
+
+        def sync(self) -> None:
+            world.agent.sync()
+            if len(world.forward()) > 1:
+                cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")
+
+    capsys.readouterr()
+    code = main(["--region", "us-east-1", "--output", "json", "cutover", "web", "v2", *NS, "--steps-percent", "10",
+                 "--bake-seconds", "60", "--alarm-name", ALARM], clock=FakeTime(AlarmDuringTheBake()).clock)
+    out, err = capsys.readouterr()
+
+    assert code == 3, err
+    document = json.loads(out)
+    assert (document["ok"], document["exit_status"], document["error"]["kind"]) == (False, 3, "CanaryRolledBackError")
+    assert "alarm web-5xx went off with 10% of traffic on v2" in document["error"]["message"]
+    assert world.live_version() == "v1"
+
+
+@pytest.mark.parametrize("argv", [["status", "web", *NS], ["rollback", "web", *NS, "--dry-run"],
+                                  ["cutover", "web", "v9", *NS]], ids=["status", "rollback", "refused"])
+def test_every_command_prints_one_json_document_on_stdout_with_output_json(world: World, capsys, argv):
+    code, out, _ = run(capsys, "--output", "json", *argv)
+
+    document = json.loads(out)  # one document, nothing else on stdout
+    assert document["command"] == argv[0]
+    assert document["ok"] is (code == 0)
+    if argv[0] == "status":
+        assert [row["version"] for row in document["result"]["rows"]] == ["v2", "v1"]
+        assert document["result"]["rows"][1]["traffic_percent"] == 100
+
+
+def test_a_command_imports_only_its_own_operation():
+    probe = ("import sys; from stacker_ecs.cli import build_parser; build_parser('status'); "
+             "print(sorted(m for m in sys.modules if m.startswith('stacker_ecs.core.ops.')))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+
+    assert "stacker_ecs.core.ops.lookups" in loaded
+    assert "stacker_ecs.core.ops.cutover" not in loaded
+    assert "stacker_ecs.core.ops.teardown" not in loaded
 
 
 def test_cutover_dry_run_exits_0_and_changes_nothing(world: World, capsys):

@@ -32,4 +32,5 @@ def test_importing_an_engines_adapters_loads_that_engine_and_no_other(modules, e
 
 
 def test_the_core_and_the_cli_load_no_engine():
-    assert engines_loaded("stacker_ecs.core.blueprint", "stacker_ecs.core.hooks", "stacker_ecs.cli") == []
+    assert engines_loaded("stacker_ecs.core.blueprint", "stacker_ecs.core.registry", "stacker_ecs.core.preflight",
+                          "stacker_ecs.cli") == []

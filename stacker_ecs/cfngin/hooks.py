@@ -1,13 +1,14 @@
 """CFNgin hooks: ``check_build`` under ``pre_deploy``, the lifecycle's under ``post_deploy``.
 
-Function hooks, as CFNgin calls them (``context=``, ``provider=``, the lookup-resolved ``args``).
-Each hands its args to :func:`stacker_ecs.core.hooks.run_hook` with a session from the context and
+Function hooks, as CFNgin calls them (``context=``, ``provider=``, the lookup-resolved ``args``), one
+per entry of :data:`stacker_ecs.core.registry.HOOKS`.
+Each hands its args to :func:`stacker_ecs.core.registry.run_hook` with a session from the context and
 returns the operation's dict (for ``data_key``); ``clock`` is not a YAML argument (tests pass a fake
 one, so waits need no sleep). When the operation refuses or fails, the hook logs
 its message once and returns False: CFNgin then ends a ``required`` hook's deploy with exit status
 1 (a raised exception would be logged with its traceback).
 
-``check_build`` is stacker's (:mod:`stacker_ecs.core.build_plan`), plus what CFNgin lacks: it has
+``check_build`` is stacker's (:mod:`stacker_ecs.core.config_plan`), plus what CFNgin lacks: it has
 no ``--targets``, so in an app's pipeline (any switch on) the hook disables every stack of the
 config but the version stack, which then is the deploy's only stack change (none without
 ``deploy``).
@@ -15,80 +16,55 @@ config but the version stack, which then is the deploy's only stack change (none
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from stacker_ecs.cfngin import log
 from stacker_ecs.cfngin.graph import refuse_persistent_graph
-from stacker_ecs.core.build_plan import Engine, check_config
+from stacker_ecs.core.config_plan import Engine, check_config
 from stacker_ecs.core.errors import ConfigError, StackerEcsError
-from stacker_ecs.core.hooks import run_hook
 from stacker_ecs.core.ops.wait import Clock
+from stacker_ecs.core.registry import HOOKS, run_hook
 
 LOGGER = logging.getLogger(__name__)
 log.install()
 CFNGIN = Engine(hooks="stacker_ecs.cfngin.hooks.", lookups="stacker_ecs.cfngin.lookups.",
-                blueprints="stacker_ecs.cfngin.blueprints.", hooks_section="post_deploy",
-                option=lambda name: f"{name.upper()}=<{name}>")
-"""Where CFNgin's adapters of ours live (see :mod:`stacker_ecs.core.build_plan`)."""
-
-
-def _cfngin_hook(name: str) -> Callable[[Callable[..., Any]], Callable[..., dict[str, Any] | bool]]:
-    """Make a CFNgin hook of core hook ``name``."""
-
-    def wrap(hook: Callable[..., Any]) -> Callable[..., dict[str, Any] | bool]:
-        @functools.wraps(hook)
-        def run(context: Any, provider: Any = None, *, clock: Clock | None = None,
-                **kwargs: Any) -> dict[str, Any] | bool:
-            where = f"hook stacker_ecs.cfngin.hooks.{name} args"
-            data = dict(kwargs)
-            data.setdefault("namespace", context.namespace)
-            try:
-                refuse_persistent_graph(context, where=where)
-                session = context.get_session(region=getattr(provider, "region", None))
-                return run_hook(name, data, session, where=where, clock=clock)
-            except StackerEcsError as exc:
-                LOGGER.error("%s failed: %s", name, exc)
-                return False
-
-        return run
-
-    return wrap
-
-
-@_cfngin_hook("verify_health")
-def verify_health(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, Any]:
-    """Wait until the version has its healthy targets; fail fast, and say why, when it will not."""
-
-
-@_cfngin_hook("cutover")
-def cutover(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, Any]:
-    """Make a version live: scale to the live size, verify, switch the listener once."""
-
-
-@_cfngin_hook("rollback")
-def rollback(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, Any]:
-    """Make the previous live version live again."""
-
-
-@_cfngin_hook("cleanup")
-def cleanup(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, Any]:
-    """Delete version stacks that are not live."""
-
-
-@_cfngin_hook("teardown")
-def teardown(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, Any]:
-    """Remove the app: its live rule, every version stack, then its application stack."""
-
-
-@_cfngin_hook("check_destroy")
-def _check_destroy(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, Any]:
-    """Refuse a destroy that would take a live app down or orphan versions."""
-
-
+                blueprints="stacker_ecs.cfngin.blueprints.", verb="deploy", command="runway deploy",
+                hooks_section="post_deploy", option=lambda name: f"{name.upper()}=<{name}>")
+"""Where CFNgin's adapters of ours live (see :mod:`stacker_ecs.core.config_plan`)."""
 TEARDOWN_COMMAND = "APP=<app> TEARDOWN=true [TEARDOWN_FORCE=true] runway deploy"
+
+
+def _reported(name: str, context: Any, run: Callable[[], dict[str, Any]]) -> dict[str, Any] | bool:
+    """Refuse a persistent graph, then return ``run()``; our failures become CFNgin's (one message, False)."""
+    try:
+        refuse_persistent_graph(context, where=f"hook {CFNGIN.hooks}{name}")
+        return run()
+    except StackerEcsError as exc:
+        LOGGER.error("%s failed: %s", name, exc)
+        return False
+
+
+def _cfngin_hook(name: str) -> Callable[..., dict[str, Any] | bool]:
+    """Return the CFNgin hook of core hook ``name``."""
+
+    def hook(context: Any, provider: Any = None, *, clock: Clock | None = None, **kwargs: Any) -> dict[str, Any] | bool:
+        data = {"namespace": context.namespace, **kwargs}
+        return _reported(name, context, lambda: run_hook(
+            name, data, context.get_session(region=getattr(provider, "region", None)),
+            where=f"hook {CFNGIN.hooks}{name} args", clock=clock))
+
+    hook.__name__ = hook.__qualname__ = name
+    hook.__module__ = __name__
+    hook.__doc__ = HOOKS[name].summary
+    return hook
+
+
+for _name, _hook in HOOKS.items():
+    if _hook.switch:
+        globals()[_name] = _cfngin_hook(_name)
+_check_destroy = _cfngin_hook("check_destroy")
 
 
 def check_destroy(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, Any] | bool:
@@ -105,18 +81,17 @@ def check_build(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, 
     disables every stack but the version stack (CFNgin has no ``--targets``): the cluster's and
     every app's application stack are left exactly as they are.
     """
-    try:
-        refuse_persistent_graph(context, where="hook stacker_ecs.cfngin.hooks.check_build")
+
+    def run() -> dict[str, Any]:
         config = context.config
         result = check_config(kwargs, stacks=list(config.stacks or []), hooks=list(config.post_deploy or []),
                               lookups=dict(config.lookups or {}), namespace=context.namespace, engine=CFNGIN)
         named = str(kwargs.get("app") or "none")
         if result["switches"] or named != "none":  # an app named without a switch changes nothing either
             _deploy_only_the_version(context, result["app"] or named)
-    except StackerEcsError as exc:
-        LOGGER.error("check_build failed: %s", exc)
-        return False
-    return result
+        return result
+
+    return _reported("check_build", context, run)
 
 
 def _deploy_only_the_version(context: Any, app: str) -> None:
@@ -129,7 +104,10 @@ def _deploy_only_the_version(context: Any, app: str) -> None:
     if left:  # a Runway that builds its Stack objects again for the plan
         raise ConfigError(f"stacks {', '.join(left)} would be deployed by {app}'s pipeline, since this Runway "
                           "does not keep the stacks check_build disabled; use the Runway version in "
-                          "requirements.txt", where="hook stacker_ecs.cfngin.hooks.check_build")
+                          "requirements.txt", where=f"hook {CFNGIN.hooks}check_build")
     deployed = [stack.name for stack in context.stacks if stack.enabled]
     LOGGER.info("%s: app pipeline: %s; every other stack is left as it is", app,
                 f"deploys {', '.join(deployed)}" if deployed else "deploys no stack")
+
+
+__all__ = ["check_build", "check_destroy", *(name for name, hook in HOOKS.items() if hook.switch)]

@@ -38,6 +38,8 @@ SERVICE_NAME = "ServiceName"
 TARGET_GROUP_ARN = "TargetGroupArn"
 TASK_DEFINITION_ARN = "TaskDefinitionArn"
 HOST_RULE_ARN = "HostRuleArn"
+FINGERPRINT = "Fingerprint"
+"""A hash of the version template without the service's ``DesiredCount`` (:mod:`stacker_ecs.core.fingerprint`)."""
 # CLUSTER_NAME, as in the cluster stack
 VERSION_OUTPUTS_READ = (SERVICE_NAME, CLUSTER_NAME, TARGET_GROUP_ARN)
 

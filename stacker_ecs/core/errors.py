@@ -58,3 +58,7 @@ class UnhealthyVersionError(AwsStateError):
 
 class HealthTimeoutError(UnhealthyVersionError):
     """The wait for healthy targets reached its deadline."""
+
+
+class CanaryRolledBackError(UnhealthyVersionError):
+    """A stepped cutover was ended by an alarm; all traffic is back on the version live before it."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_pascal
 
 from stacker_ecs.core.errors import ConfigError
@@ -59,3 +59,10 @@ def parse(model: type[M], data: Any, *, where: str) -> M:
             (field.alias or name) for name, field in model.model_fields.items()
         )
         raise ConfigError([describe_error(e, known) for e in exc.errors()], where=where) from None
+
+
+class LeaseArgs(Args):
+    """Arguments of an operation that holds the app's lease (:mod:`stacker_ecs.core.coordination`)."""
+
+    lease_wait_seconds: float = Field(default=120, ge=0)
+    """Default: 120; how long to wait for another operation on the app to finish before failing, naming it."""

@@ -1,34 +1,14 @@
 """stacker hooks that run the deployment lifecycle: ``path: stacker_ecs.hooks.<name>``.
 
-Each hook hands its ``args`` to :func:`stacker_ecs.core.hooks.run_hook`, which parses them into a
-model (a typo is an error) and calls one core operation with an AWS context
-(:func:`stacker_ecs.core.aws.context_for`) built on stacker's session for the provider's region;
-the hook returns the operation's dict (for ``data_key``). When the operation refuses or fails (a
-:class:`StackerEcsError`), the hook logs its message once and returns False: stacker then ends a
-``required`` hook's build with exit status 1 and no traceback (a raised exception would be printed
-twice, with two tracebacks, by stacker 1.7). Anything else (a bug) propagates. Example (see
-config/stacker-Dev.yml: every hook acts on the one app a build names)::
-
-    pre_build:
-      - path: stacker_ecs.hooks.check_build
-        args: {app: "${app}", version: "${version}", deploy: "${deploy}", cutover: "${cutover}"}
-    post_build:
-      - path: stacker_ecs.hooks.verify_health
-        enabled: ${verify}
-        data_key: health
-        args: {app: "${app}", version: "${version}", timeout_seconds: 600}
-      - path: stacker_ecs.hooks.cutover
-        enabled: ${cutover}
-        args: {app: "${app}", version: "${version}"}
-      - path: stacker_ecs.hooks.rollback
-        enabled: ${rollback}
-        args: {app: "${app}"}
-      - path: stacker_ecs.hooks.cleanup
-        enabled: ${cleanup}
-        args: {app: "${app}", keep_last: 2, older_than_hours: 24, exclude: ["release-*"]}
-      - path: stacker_ecs.hooks.teardown
-        enabled: ${teardown}
-        args: {app: "${app}", force: "${teardown_force}"}
+One hook per entry of :data:`stacker_ecs.core.registry.HOOKS` (``verify_health``, ``cutover``,
+``rollback``, ``cleanup``, ``teardown``, ``check_destroy``), plus ``check_build``. Each hands its
+``args`` to :func:`stacker_ecs.core.registry.run_hook` (the config's namespace by default) with
+stacker's session for the provider's region, and returns the operation's dict (for ``data_key``).
+When the operation refuses or fails (a :class:`StackerEcsError`), the hook logs its message once
+and returns False: stacker then ends a ``required`` hook's build with exit status 1 and no traceback
+(a raised exception would be printed twice, with two tracebacks, by stacker 1.7). Anything else (a
+bug) propagates. ``config/stacker-Dev.yml`` shows every hook in use; ``docs/reference.md`` lists
+their arguments.
 """
 
 from __future__ import annotations
@@ -40,43 +20,49 @@ from typing import Any
 from stacker.session_cache import get_session
 
 from stacker_ecs import stacker_log
-from stacker_ecs.core.build_plan import Engine, check_config
+from stacker_ecs.core.config_plan import Engine, check_config
 from stacker_ecs.core.errors import StackerEcsError
-from stacker_ecs.core.hooks import run_hook
 from stacker_ecs.core.ops.wait import Clock
+from stacker_ecs.core.registry import HOOKS, run_hook
 
 LOGGER = logging.getLogger(__name__)
 stacker_log.install()
+STACKER = Engine(hooks="stacker_ecs.hooks.", lookups="stacker_ecs.lookups.", blueprints="stacker_ecs.blueprints.",
+                 verb="build", command="stacker build")
+"""Where stacker's adapters of ours live (see :mod:`stacker_ecs.core.config_plan`)."""
 
 
-def _stacker_hook(name: str, doc: str) -> Callable[..., dict[str, Any] | bool]:
-    """Return the stacker hook ``name``: run core hook ``name`` on the args (the config's namespace
-    by default), and turn our failures into stacker's (one logged message, a falsy result)."""
+def _reported(name: str, run: Callable[[], dict[str, Any]]) -> dict[str, Any] | bool:
+    """Return ``run()``; our failures become stacker's (one logged message, a falsy result)."""
+    try:
+        return run()
+    except StackerEcsError as exc:
+        LOGGER.error("%s failed: %s", name, exc)
+        return False
+
+
+def _stacker_hook(name: str) -> Callable[..., dict[str, Any] | bool]:
+    """Return the stacker hook of core hook ``name``."""
 
     def hook(provider: Any, context: Any, *, clock: Clock | None = None, **kwargs: Any) -> dict[str, Any] | bool:
         data = dict(kwargs)
         namespace = getattr(context, "namespace", None)
         if namespace and "namespace" not in data:
             data["namespace"] = namespace
-        try:
-            return run_hook(name, data, get_session(getattr(provider, "region", None)),
-                            where=f"hook stacker_ecs.hooks.{name} args", clock=clock)
-        except StackerEcsError as exc:
-            LOGGER.error("%s failed: %s", name, exc)
-            return False
+        return _reported(name, lambda: run_hook(name, data, get_session(getattr(provider, "region", None)),
+                                                where=f"hook {STACKER.hooks}{name} args", clock=clock))
 
     hook.__name__ = hook.__qualname__ = name
-    hook.__doc__ = doc + "\n\n``clock`` is not a YAML argument: tests pass a fake one, so waits need no sleep."
+    hook.__module__ = __name__
+    hook.__doc__ = (HOOKS[name].summary
+                    + "\n\n``clock`` is not a YAML argument: tests pass a fake one, so waits need no sleep.")
     return hook
 
 
-verify_health = _stacker_hook("verify_health",
-                              "Wait until the version has healthy targets; fail fast, saying why, when it will not.")
-cutover = _stacker_hook("cutover", "Make a version live: scale to the live size, verify, switch the listener once.")
-rollback = _stacker_hook("rollback", "Make the previous live version live again.")
-cleanup = _stacker_hook("cleanup", "Delete version stacks that are not live.")
-teardown = _stacker_hook("teardown", "Remove the app: its live rule, every version stack, then its application stack.")
-_check_destroy = _stacker_hook("check_destroy", "Refuse a destroy that would take a live app down or orphan versions.")
+for _name, _hook in HOOKS.items():
+    if _hook.switch:
+        globals()[_name] = _stacker_hook(_name)
+_check_destroy = _stacker_hook("check_destroy")
 
 
 def check_destroy(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] | bool:
@@ -85,23 +71,15 @@ def check_destroy(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] 
     return _check_destroy(provider, context, stacks=[stack.fqn for stack in context.get_stacks()], **kwargs)
 
 
-STACKER = Engine(hooks="stacker_ecs.hooks.", lookups="stacker_ecs.lookups.", blueprints="stacker_ecs.blueprints.",
-                 hooks_section="post_build")
-"""Where stacker's adapters of ours live (see :mod:`stacker_ecs.core.build_plan`)."""
-
-
 def check_build(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] | bool:
-    """``pre_build``: refuse a build whose switches, app, version or hook arguments are wrong, before any change.
+    """``pre_build``: refuse a build whose switches, app, version, lookups, variables or hook arguments are wrong.
 
-    The apps are the ``App`` variables of the config's Application stacks. Every enabled
-    ``stacker_ecs.hooks.*`` of ``post_build`` has its arguments checked as it will receive them,
-    every query of our lookups in an enabled stack is parsed, and every known variable of our
-    blueprints is judged (:func:`stacker_ecs.core.build_plan.check_config`).
+    Nothing has changed yet when it runs (:mod:`stacker_ecs.core.preflight`).
     """
-    try:
-        return check_config(kwargs, stacks=list(context.config.stacks or []),
-                            hooks=list(context.config.post_build or []), lookups=dict(context.config.lookups or {}),
-                            namespace=getattr(context, "namespace", None), engine=STACKER)
-    except StackerEcsError as exc:
-        LOGGER.error("check_build failed: %s", exc)
-        return False
+    config = context.config
+    return _reported("check_build", lambda: check_config(
+        kwargs, stacks=list(config.stacks or []), hooks=list(config.post_build or []),
+        lookups=dict(config.lookups or {}), namespace=getattr(context, "namespace", None), engine=STACKER))
+
+
+__all__ = ["check_build", "check_destroy", *(name for name, hook in HOOKS.items() if hook.switch)]

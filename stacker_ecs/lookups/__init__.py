@@ -1,17 +1,16 @@
-"""stacker lookups that read live state. Register them in the config::
+"""stacker lookups that read live state: one class per entry of :data:`stacker_ecs.core.registry.LOOKUPS`.
+
+Register them in the config (``config/stacker-Dev.yml``)::
 
     lookups:
       ecs_live_version: stacker_ecs.lookups.LiveVersionLookup
-      alb_listener: stacker_ecs.lookups.ListenerLookup
       alb_rule_priority: stacker_ecs.lookups.RulePriorityLookup
-      ecs_live_desired_count: stacker_ecs.lookups.LiveDesiredCountLookup
-      ecs_version_desired_count: stacker_ecs.lookups.VersionDesiredCountLookup
-      ecs_deployed_version: stacker_ecs.lookups.DeployedVersionLookup
+      ...
 
-Each handler hands its query to :func:`stacker_ecs.core.hooks.run_lookup` (which parses it, builds
-the AWS context and calls one read in :mod:`stacker_ecs.core.ops.queries`) and returns a
-string (what CloudFormation parameters and blueprint variables take). These are plain classes
-(no metaclass), as stacker 1.7 requires.
+Each hands its query to :func:`stacker_ecs.core.registry.run_lookup` (which parses it, builds the
+AWS context and calls one read of :mod:`stacker_ecs.core.ops.lookups`) and returns a string (what
+CloudFormation parameters and blueprint variables take). These are plain classes (no metaclass),
+as stacker 1.7 requires.
 """
 
 from __future__ import annotations
@@ -22,11 +21,12 @@ from stacker.lookups.handlers import LookupHandler
 from stacker.session_cache import get_session
 
 from stacker_ecs import stacker_log
-from stacker_ecs.core.hooks import run_lookup
+from stacker_ecs.core.registry import LOOKUPS, run_lookup
 
 stacker_log.install()
 
-class _EcsLookup(LookupHandler):
+
+class EcsLookup(LookupHandler):
     """Hands the query to core lookup ``TYPE_NAME`` with stacker's session and the config's namespace."""
 
     TYPE_NAME = ""
@@ -38,41 +38,9 @@ class _EcsLookup(LookupHandler):
                           namespace=getattr(context, "namespace", None) or None)
 
 
-class LiveVersionLookup(_EcsLookup):
-    """``${ecs_live_version <app>[::default=<value>]}``: the version the listener forwards to."""
+for _lookup in LOOKUPS.values():
+    globals()[_lookup.class_name] = type(_lookup.class_name, (EcsLookup,), {
+        "TYPE_NAME": _lookup.name, "__module__": __name__,
+        "__doc__": f"``${{{_lookup.name} {_lookup.syntax}}}``: {_lookup.summary}"})
 
-    TYPE_NAME = "ecs_live_version"
-
-
-class ListenerLookup(_EcsLookup):
-    """``${alb_listener <app>}``: the application's HTTPS listener ARN."""
-
-    TYPE_NAME = "alb_listener"
-
-
-class RulePriorityLookup(_EcsLookup):
-    """``${alb_rule_priority <app>::version=<version>}``: a free, stable rule priority."""
-
-    TYPE_NAME = "alb_rule_priority"
-
-
-class LiveDesiredCountLookup(_EcsLookup):
-    """``${ecs_live_desired_count <app>[::default=<n>]}``: how many tasks the live version wants."""
-
-    TYPE_NAME = "ecs_live_desired_count"
-
-
-class VersionDesiredCountLookup(_EcsLookup):
-    """``${ecs_version_desired_count <app>::version=<version>}``: the version's own desired count, 0 when new.
-
-    A new version's stack starts at 0 tasks and ``verify_health`` scales it (see :mod:`stacker_ecs.core.ops.start`);
-    a re-submitted stack keeps the count its service has.
-    """
-
-    TYPE_NAME = "ecs_version_desired_count"
-
-
-class DeployedVersionLookup(_EcsLookup):
-    """``${ecs_deployed_version <app>::version=<version>}``: whether the version serves traffic, and its fingerprint."""
-
-    TYPE_NAME = "ecs_deployed_version"
+__all__ = ["EcsLookup", *(lookup.class_name for lookup in LOOKUPS.values())]

@@ -3,17 +3,12 @@ and ``!ecs_check_delete`` (``before_delete``).
 
 Sceptre hands a hook its own stack only, and launches stacks in parallel batches. So the hook
 records every stack it is attached to while Sceptre reads the config (in the main thread, before
-anything runs), and each stack's ``before_launch`` checks all of them, without an AWS call: the
-first batch is refused before its first change, whatever stack a problem is in. Checked:
-
-- the group config's ``ecs_build`` (the var file's and ``--var`` switches, app and version), with
-  :func:`stacker_ecs.core.build.check_build`; the apps are the files of its ``app_group``;
-- that each switch that is on is run by a stack of this launch for that app (``deploy`` by the
-  app's version stack, ``rollback`` by a ``!ecs_rollback`` hook on the app's stack, ...): a switch
-  no stack runs would otherwise do nothing and exit 0; and that a version stack is launched only
-  with ``deploy`` on;
-- every lifecycle hook's arguments, as the hook will receive them, every query of our resolvers,
-  and every variable of our blueprints whose value is known now (not a resolver's).
+anything runs), and each stack's ``before_launch`` translates all of them into the core's
+:class:`~stacker_ecs.core.preflight.LaunchPlan` (the group config's ``ecs_build`` switches, the apps of
+its ``app_group``, the stacks, their lifecycle hooks acting on their own app, the queries of our
+resolvers, which values are known before the launch) and checks it with
+:func:`stacker_ecs.core.preflight.check_launch`, without an AWS call: the first batch is refused
+before its first change, whatever stack a problem is in.
 
 ``sceptre delete`` deletes the stacks under its path and those depending on them, not the versions:
 :func:`check_delete` refuses it while an app it would delete is live or has versions (reads only),
@@ -30,25 +25,24 @@ from typing import Any
 import click
 from sceptre.resolvers import Resolver
 
-from stacker_ecs.core.build import SWITCHES, BuildArgs, check_build
 from stacker_ecs.core.errors import ConfigError
-from stacker_ecs.core.hooks import HOOKS, LOOKUPS
-from stacker_ecs.core.model import parse
-from stacker_ecs.core.query import parse_query
-from stacker_ecs.sceptre.common import stack_app, stack_kind, stack_namespace, stack_user_data
-from stacker_ecs.sceptre.handler import extras, project_paths, spec_values
+from stacker_ecs.core.preflight import LaunchPlan, PlannedHook, PlannedLookup, PlannedStack
+from stacker_ecs.core.preflight import check_launch as check
+from stacker_ecs.core.registry import HOOKS, LOOKUPS
+from stacker_ecs.sceptre.common import hook_args, stack_app, stack_kind, stack_namespace, stack_user_data
+from stacker_ecs.sceptre.handler import SET_THEM, project_paths
 
 BUILD_KEY = "ecs_build"
 """The group config key holding what a launch does (``app``, ``version``, the switches, ``app_group``)."""
-HOOK_OF_SWITCH = {"verify": "verify_health", "cutover": "cutover", "rollback": "rollback", "cleanup": "cleanup",
-                  "teardown": "teardown"}
-RUN_BY = {"deploy": "the version stack (e.g. dev/version.yaml)", "verify": "the version stack with deploy=true",
-          "cutover": "the version stack with deploy=true",
-          **dict.fromkeys(("rollback", "cleanup", "teardown"), "the app's application stack (e.g. dev/app/<app>.yaml)")}
+RUN_BY = {**dict.fromkeys(("verify", "cutover"), "launch the version stack with deploy=true"),
+          **dict.fromkeys(("rollback", "cleanup", "teardown"),
+                          "launch the app's application stack (e.g. dev/app/<app>.yaml)")}
+DEPLOY_HINT = (" (verify and cutover run after its launch; an unchanged version is left as it is), or launch "
+               "another path (a plain launch: no --var app)")
 
 TEARDOWN_COMMAND = ("sceptre ... --var app=<app> --var teardown=true [--var teardown_force=true] "
                     "launch -y <environment>/app/<app>.yaml")
-"""How a Sceptre user tears one app down (README "### Sceptre")."""
+"""How a Sceptre user tears one app down (docs/engines.md, Sceptre)."""
 
 _LOCK = threading.Lock()
 _STACKS: dict[str, list[Any]] = {}
@@ -81,24 +75,21 @@ def _project(stack: Any) -> str:
 def check_launch(stack: Any) -> dict[str, Any]:
     """Refuse the launch ``stack`` belongs to when anything in it is wrong; return what it will do."""
     with _LOCK:
-        stacks = [s for s in _STACKS.get(_project(stack), [stack]) if not (s.ignore or s.obsolete)]
-    build = _build(stack)
-    try:
-        result = check_build(build, option=lambda name: f"--var {name}=<{name}>")
-    except ConfigError as exc:
-        problems = list(exc.problems)
-        result = {"app": build.app, "switches": [n for n in SWITCHES if getattr(build, n)]}
-    else:
-        problems = _unrun_switches(build, result["switches"], stacks)
-    for each in sorted(stacks, key=lambda s: s.name):
-        problems += _stack_problems(each)
-    if problems:
-        raise ConfigError(problems, where="sceptre launch")
-    return result
+        stacks = sorted((s for s in _STACKS.get(_project(stack), [stack]) if not (s.ignore or s.obsolete)),
+                        key=lambda s: s.name)
+    switches, apps = _build(stack)
+    problems: list[str] = []
+    plan = LaunchPlan(
+        verb="launch", switches=switches, apps=apps, namespace=stack_namespace(stack),
+        stacks=[_planned_stack(s) for s in stacks], hooks=[h for s in stacks for h in _planned_hooks(s, problems)],
+        lookups=[lookup for s in stacks for lookup in _planned_lookups(s)], problems=problems,
+        option=lambda name: f"--var {name}=<{name}>", known=_known, set_variables=SET_THEM, run_by=RUN_BY,
+        deploy_hint=DEPLOY_HINT)
+    return check(plan, where="sceptre launch")
 
 
-def _build(stack: Any) -> BuildArgs:
-    """Return the group config's ``ecs_build`` as :class:`BuildArgs` (apps from its ``app_group``)."""
+def _build(stack: Any) -> tuple[dict[str, Any], list[str]]:
+    """Return the group config's ``ecs_build`` (without ``app_group``) and the apps of its ``app_group``."""
     where = f"{BUILD_KEY} (group config of {stack.name!r})"
     data = (stack.stack_group_config or {}).get(BUILD_KEY)
     if not isinstance(data, dict):
@@ -113,40 +104,35 @@ def _build(stack: Any) -> BuildArgs:
     if not folder.is_dir():
         raise ConfigError(f"app_group: {str(group)!r} is not a stack group of this project ({folder} is not a "
                           "directory); name the group of the apps' application stacks", where=where)
-    apps = sorted(p.stem for p in folder.glob("*.yaml") if not p.name.startswith("config."))
-    return parse(BuildArgs, {**data, "apps": apps}, where=where)
+    return data, sorted(p.stem for p in folder.glob("*.yaml") if not p.name.startswith("config."))
 
 
-def _unrun_switches(build: BuildArgs, switches: list[str], stacks: list[Any]) -> list[str]:
-    """Return a problem for each switch that is on but that no stack of this launch runs for the app."""
-    problems = [f"deploy: off, but this launch would launch the version stack {s.name!r} of app {stack_app(s)!r}; "
-                "pass --var deploy=true (verify and cutover run after its launch; an unchanged version is left as "
-                "it is), or launch another path (a plain launch: no --var app)"
-                for s in stacks if stack_kind(s) == "version" and not build.deploy]
-    for switch in switches:
-        if switch == "deploy":
-            run = any(stack_kind(s) == "version" and stack_app(s) == build.app for s in stacks)
-        else:
-            run = any(_runs(s, HOOK_OF_SWITCH[switch], build.app) for s in stacks)
-        if not run:
-            problems.append(f"{switch}: on, but no stack of this launch runs it for app {build.app!r}, so it would "
-                            f"do nothing; launch {RUN_BY[switch]}")
-    return problems
+def _planned_stack(stack: Any) -> PlannedStack:
+    kind = stack_kind(stack)
+    return PlannedStack(name=stack.name, kind=kind, where=f"stack {stack.name!r} ({kind} blueprint)",
+                        variables=project_paths(stack_user_data(stack), _project(stack) or None))
 
 
-def _runs(stack: Any, name: str, app: str) -> bool:
-    """Return whether ``stack`` has an enabled ``!ecs_<name>`` hook that acts on ``app``."""
-    from stacker_ecs.sceptre.hooks import LIFECYCLE, hook_args
-
+def _planned_hooks(stack: Any, problems: list[str]) -> list[PlannedHook]:
+    """Return the enabled lifecycle hooks of ``stack`` that act on its own app (with the namespace defaulted);
+    add to ``problems`` the hooks whose argument cannot be read."""
+    found = []
+    own = stack_app(stack)
     for hook in _hooks(stack):
-        if isinstance(hook, LIFECYCLE[name]):
-            try:
-                data = hook_args(f"ecs_{name}", hook.argument)
-            except ConfigError:
-                continue  # reported by _stack_problems
-            if data is not None and str(data.get("app")) == app and stack_app(stack) in (None, app):
-                return True
-    return False
+        name = getattr(hook, "NAME", None)
+        if name not in HOOKS or not HOOKS[name].switch:
+            continue
+        tag = f"ecs_{name}"
+        try:
+            data = hook_args(tag, hook.argument)
+        except ConfigError as exc:
+            problems.append(f"stack {stack.name!r}: {exc}")
+            continue
+        if data is None or (own is not None and str(data.get("app")) != own):
+            continue
+        found.append(PlannedHook(name=name, args={"namespace": stack_namespace(stack), **data},
+                                 where=f"stack {stack.name!r}: hook !{tag} args"))
+    return found
 
 
 def _hooks(stack: Any) -> list[Any]:
@@ -154,61 +140,10 @@ def _hooks(stack: Any) -> list[Any]:
     return [hook for group in hooks.values() if isinstance(group, list) for hook in group]
 
 
-def _stack_problems(stack: Any) -> list[str]:
-    """Return what is wrong with a stack's lifecycle hook arguments, resolver queries and known variables."""
-    return _hook_problems(stack) + _resolver_problems(stack) + _variable_problems(stack)
-
-
-def _hook_problems(stack: Any) -> list[str]:
-    from stacker_ecs.sceptre.hooks import LIFECYCLE, hook_args
-
-    problems = []
-    own = stack_app(stack)
-    for hook in _hooks(stack):
-        name = next((n for n, cls in LIFECYCLE.items() if isinstance(hook, cls)), None)
-        if name is None:
-            continue
-        tag = f"ecs_{name}"
-        try:
-            data = hook_args(tag, hook.argument)
-            if data is None or (own is not None and str(data.get("app")) != own):
-                continue
-            data.setdefault("namespace", stack_namespace(stack))
-            parse(HOOKS[name][0], data, where=f"stack {stack.name!r}: hook !{tag} args")
-        except ConfigError as exc:
-            problems.append(str(exc) if exc.where.startswith("stack ") else f"stack {stack.name!r}: {exc}")
-    return problems
-
-
-def _resolver_problems(stack: Any) -> list[str]:
-    from stacker_ecs.sceptre.resolvers import _EcsResolver
-
-    problems = []
-    for value in _walk(stack_user_data(stack)):
-        if isinstance(value, _EcsResolver):
-            try:
-                parse_query(LOOKUPS[value.NAME][0], str(value.argument), lookup=value.NAME,
-                            namespace=stack_namespace(stack))
-            except ConfigError as exc:
-                problems.append(f"stack {stack.name!r}: {exc}")
-    return problems
-
-
-def _variable_problems(stack: Any) -> list[str]:
-    from stacker_ecs.core import blueprint as core
-
-    kind = stack_kind(stack)
-    if kind not in core.BLUEPRINTS:
-        return []
-    where = f"stack {stack.name!r} ({kind} blueprint)"
-    given = project_paths(stack_user_data(stack), _project(stack) or None)
-    try:
-        core.check_variables(core.BLUEPRINTS[kind].spec, given, where=where, set_them="in sceptre_user_data",
-                             extra=extras(kind))
-        core.check_known_values(kind, spec_values(kind, given, where=where, known=_known), where=where, known=_known)
-    except ConfigError as exc:
-        return [str(exc)]
-    return []
+def _planned_lookups(stack: Any) -> list[PlannedLookup]:
+    return [PlannedLookup(name=value.NAME, query=str(value.argument), stack=stack.name)
+            for value in _walk(stack_user_data(stack))
+            if isinstance(value, Resolver) and getattr(value, "NAME", None) in LOOKUPS]
 
 
 def _known(value: Any) -> bool:
@@ -227,7 +162,7 @@ def _walk(value: Any) -> list[Any]:
 
 def check_delete(stack: Any, session: Any) -> dict[str, Any]:
     """Refuse a ``sceptre delete`` that would take a live app down or leave its versions behind (reads only)."""
-    from stacker_ecs.core.hooks import run_hook
+    from stacker_ecs.core.registry import run_hook
 
     namespace = stack_namespace(stack)
     stacks = [s for s in _deleted(stack) if stack_namespace(s) == namespace]
@@ -241,8 +176,8 @@ def check_delete(stack: Any, session: Any) -> dict[str, Any]:
 def _refuse_serving_version(stack: Any, session: Any) -> None:
     """Refuse to delete a version stack that is live, previous or carrying part of a stepped cutover."""
     from stacker_ecs.core.errors import AwsStateError
-    from stacker_ecs.core.hooks import run_lookup
-    from stacker_ecs.core.ops.redeploy import SERVING_ROLES
+    from stacker_ecs.core.fingerprint import SERVING_ROLES
+    from stacker_ecs.core.registry import run_lookup
 
     if stack_kind(stack) != "version":
         return

@@ -1,4 +1,4 @@
-"""What the Sceptre adapters share: the namespace of a stack, and how a failure reaches the user."""
+"""What the Sceptre adapters share: the namespace of a stack, what a stack is, its hooks' arguments, failures."""
 
 from __future__ import annotations
 
@@ -63,3 +63,37 @@ def stack_app(stack: Any) -> str | None:
         return None
     app = stack_user_data(stack).get("App")
     return None if app is None else str(app)
+
+
+def hook_args(tag: str, argument: Any) -> dict[str, Any] | None:
+    """Return a lifecycle hook's arguments without ``enabled``, or None when it is not enabled."""
+    from stacker_ecs.core.errors import ConfigError
+
+    if not isinstance(argument, dict):
+        raise ConfigError(f"the argument is {argument!r}; give a mapping of the hook's args", where=f"hook !{tag}")
+    data = dict(argument)
+    enabled = data.pop("enabled", True)
+    if not isinstance(enabled, bool):
+        text = str(enabled).strip().lower()
+        if text not in {"true", "false"}:
+            raise ConfigError(f"enabled: {enabled!r} is not true or false; write true or false", where=f"hook !{tag}")
+        enabled = text == "true"
+    return data if enabled else None
+
+
+LAUNCHED_STATES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
+
+
+def require_launched(session: Any, stack_name: str, *, hook: str) -> None:
+    """Refuse to run ``hook`` unless ``stack_name`` was created or updated cleanly.
+
+    Sceptre runs its ``after_*`` hooks even when the launch failed.
+    """
+    from stacker_ecs.core.aws import AwsContext, describe_stack
+    from stacker_ecs.core.errors import AwsStateError
+
+    stack = describe_stack(AwsContext.create(session), stack_name)
+    status = stack["StackStatus"] if stack else "absent"
+    if status not in LAUNCHED_STATES:
+        raise AwsStateError(f"stack {stack_name!r} is {status}, so its launch did not succeed; {hook} "
+                            "did nothing. Fix the stack and launch it again")

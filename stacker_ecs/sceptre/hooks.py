@@ -9,13 +9,14 @@
         - !ecs_verify_health {enabled: true, app: web, version: v2, timeout_seconds: 600}
         - !ecs_cutover {enabled: false, app: web, version: v2}
 
-A lifecycle hook's argument is the same dict as stacker's hook ``args``, plus ``enabled`` (Sceptre
-hooks have no switch of their own; default true). The namespace defaults to the stack's (see
-``common.py``). A lifecycle hook acts only on its own app: on another app's application or version
-stack (an application group's hooks are inherited by every app's stack) it does nothing. Sceptre
-runs ``after_*`` hooks even when the launch failed, so each hook first checks that the stack it
-hangs on was created or updated cleanly. A refusal or failure raises :class:`EcsSceptreError`,
-which Sceptre prints as one line before exiting with status 1.
+One lifecycle hook per entry of :data:`stacker_ecs.core.registry.HOOKS` with a switch. Its argument
+is the same dict as stacker's hook ``args``, plus ``enabled`` (Sceptre hooks have no switch of their
+own; default true). The namespace defaults to the stack's (see ``common.py``). A lifecycle hook acts
+only on its own app: on another app's application or version stack (an application group's hooks
+are inherited by every app's stack) it does nothing. Sceptre runs ``after_*`` hooks even when the
+launch failed, so each hook first checks that the stack it hangs on was created or updated cleanly.
+A refusal or failure raises :class:`EcsSceptreError`, which Sceptre prints as one line before
+exiting with status 1.
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ from typing import Any, ClassVar
 
 from sceptre.hooks import Hook
 
-from stacker_ecs.sceptre.common import EcsSceptreError, stack_app, stack_namespace
+from stacker_ecs.core.registry import HOOKS
+from stacker_ecs.sceptre.common import EcsSceptreError, hook_args, require_launched, stack_app, stack_namespace
 
 
-class _EcsHook(Hook):
+class EcsHook(Hook):
+    """Runs core hook ``NAME`` on the hook's argument, for its own stack's app."""
+
     NAME: ClassVar[str]
 
     def run(self) -> None:
@@ -43,7 +47,7 @@ class _EcsHook(Hook):
             self.logger.info("%s: %s", tag, result.get("message") or result)
 
     def _run(self, tag: str) -> dict[str, Any] | None:
-        from stacker_ecs.core.hooks import require_launched, run_hook
+        from stacker_ecs.core.registry import run_hook
 
         data = hook_args(tag, self.argument)
         if data is None:
@@ -58,59 +62,10 @@ class _EcsHook(Hook):
         return run_hook(self.NAME, data, session, where=f"hook !{tag} args")
 
 
-def hook_args(tag: str, argument: Any) -> dict[str, Any] | None:
-    """Return a lifecycle hook's arguments without ``enabled``, or None when it is not enabled."""
-    from stacker_ecs.core.errors import ConfigError
-
-    if not isinstance(argument, dict):
-        raise ConfigError(f"the argument is {argument!r}; give a mapping of the hook's args", where=f"hook !{tag}")
-    data = dict(argument)
-    return data if _enabled(data.pop("enabled", True), tag) else None
-
-
-def _enabled(value: Any, tag: str) -> bool:
-    from stacker_ecs.core.errors import ConfigError
-
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"true", "false"}:
-        return text == "true"
-    raise ConfigError(f"enabled: {value!r} is not true or false; write true or false", where=f"hook !{tag}")
-
-
-class VerifyHealth(_EcsHook):
-    """``!ecs_verify_health``: wait until the version has its healthy targets; say why when it will not."""
-
-    NAME: ClassVar[str] = "verify_health"
-
-
-class Cutover(_EcsHook):
-    """``!ecs_cutover``: make a version live (scale to the live size, verify, switch the listener once)."""
-
-    NAME: ClassVar[str] = "cutover"
-
-
-class Rollback(_EcsHook):
-    """``!ecs_rollback``: make the previous live version live again."""
-
-    NAME: ClassVar[str] = "rollback"
-
-
-class Cleanup(_EcsHook):
-    """``!ecs_cleanup``: delete version stacks that are not live."""
-
-    NAME: ClassVar[str] = "cleanup"
-
-
-class Teardown(_EcsHook):
-    """``!ecs_teardown``: remove the app (its live rule, every version stack, then its application stack)."""
-
-    NAME: ClassVar[str] = "teardown"
-
-
-LIFECYCLE: dict[str, type[_EcsHook]] = {h.NAME: h for h in (VerifyHealth, Cutover, Rollback, Cleanup, Teardown)}
-"""Core hook name -> its Sceptre hook."""
+for _hook in HOOKS.values():
+    if _hook.switch:
+        globals()[_hook.class_name] = type(_hook.class_name, (EcsHook,), {
+            "NAME": _hook.name, "__module__": __name__, "__doc__": f"``!ecs_{_hook.name}``: {_hook.summary}"})
 
 
 class CheckBuild(Hook):
@@ -158,3 +113,6 @@ class CheckDelete(Hook):
             check_delete(self.stack, self.stack.connection_manager.get_session())
         except StackerEcsError as exc:
             raise EcsSceptreError(f"ecs_check_delete failed: {exc}") from None
+
+
+__all__ = ["CheckBuild", "CheckDelete", "EcsHook", *(h.class_name for h in HOOKS.values() if h.switch)]

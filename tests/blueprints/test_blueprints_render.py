@@ -19,6 +19,7 @@ from stacker_ecs.blueprints.base import SpecBlueprint
 from stacker_ecs.blueprints.cluster import Cluster
 from stacker_ecs.blueprints.version import Version
 from stacker_ecs.core import naming
+from stacker_ecs.core.blueprint import ADAPTER_VARIABLES, BLUEPRINTS
 from stacker_ecs.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -268,9 +269,9 @@ def test_blueprint_without_namespace_is_refused_saying_to_set_it():
 @pytest.mark.parametrize("blueprint", [Cluster, Application, Version])
 def test_blueprint_variables_are_one_per_spec_field_described_and_defaulted_by_the_spec(
         blueprint: type[SpecBlueprint]):
-    fields = {(f.alias or name): f for name, f in blueprint.SPEC.model_fields.items()}
+    fields = {(f.alias or name): f for name, f in BLUEPRINTS[blueprint.KIND].spec.model_fields.items()}
 
-    own = set(getattr(blueprint, "ADAPTER_VARIABLES", ()))
+    own = set(ADAPTER_VARIABLES.get(blueprint.KIND, ()))
     assert set(blueprint.VARIABLES) - own == set(fields)
     for name, definition in blueprint.VARIABLES.items():
         if name in own:

@@ -30,7 +30,7 @@ from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.health import read_target_health
 from stacker_ecs.core.ops.listener import read_listener
-from stacker_ecs.core.ops.queries import RulePriorityQuery, find_rule_priority
+from stacker_ecs.core.ops.lookups import RulePriorityQuery, find_rule_priority
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
 from stacker_ecs.core.ops.version_target import describe_version
 

@@ -88,7 +88,7 @@ def test_a_canary_killed_during_its_bake_is_resumed_with_its_alarms_and_restores
     emulator.session.client("cloudwatch").set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")
     rerun = emulator.stacker_ecs("cutover", "web", "v2", "--namespace", NAMESPACE, "--steps-percent", "10", "50",
                                  "--bake-seconds", "600", "--alarm-name", ALARM)
-    assert rerun.returncode == 1
+    assert rerun.returncode == 3  # rolled back by the alarm
     assert "alarm web-5xx went off with 10% of traffic on v2; all traffic is back on v1" in rerun.stderr
     assert traffic(emulator) == before
 

@@ -93,7 +93,7 @@ def test_an_app_not_in_the_config_is_refused_naming_the_apps_and_the_environment
     context = load(app="api", version="v1", deploy="true")
     result, errors = check(context, caplog)
     assert result is False
-    assert errors == ["check_build failed: build switches: app: 'api' is not an app of this config (apps: web, "
+    assert errors == ["check_build failed: runway deploy: app: 'api' is not an app of this config (apps: web, "
                       "web-admin); pass APP=<app> with deploy, or add the app's stack to the config"]
 
 
@@ -108,7 +108,7 @@ def test_a_bad_argument_of_an_enabled_post_deploy_hook_is_refused(caplog):
                                 health_timeout_seconds="-5"), caplog)
     assert result is False
     (message,) = errors
-    assert message.startswith("check_build failed: post_deploy hooks and lookups: hook "
+    assert message.startswith("check_build failed: runway deploy: hook "
                               "stacker_ecs.cfngin.hooks.cutover args: timeout_seconds: -5 is not accepted")
 
 

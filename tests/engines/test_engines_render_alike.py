@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacker_ecs.core.ops.redeploy import FINGERPRINT_OUTPUT
+from stacker_ecs.core.contract import FINGERPRINT as FINGERPRINT_OUTPUT
 from tests.blueprints.test_blueprints_render import APPLICATION_VARIABLES, CLUSTER_VARIABLES, VERSION_VARIABLES
 from tests.engines.render_support import cfngin_template, sceptre_template, stacker_template
 

@@ -23,7 +23,7 @@ from emulator.world import NAMESPACE, ExampleWorld, create_stack
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, StackerEcsError
-from stacker_ecs.core.ops import queries
+from stacker_ecs.core.ops import lookups as queries
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.health import read_target_health

@@ -46,7 +46,7 @@ def test_a_pipeline_build_of_a_hyphenated_app_passes(caplog):
 def test_an_app_not_in_the_config_is_refused_naming_the_apps_it_has(caplog):
     result, errors = run_check(caplog, app="api", version="v1", cutover="true")
     assert result is False
-    assert errors == ["check_build failed: build switches: app: 'api' is not an app of this config (apps: web, "
+    assert errors == ["check_build failed: stacker build: app: 'api' is not an app of this config (apps: web, "
                       "web-admin); pass -e app=<app> with cutover, or add the app's stack to the config"]
 
 
@@ -55,7 +55,7 @@ def test_a_bad_argument_of_an_enabled_hook_is_refused_before_any_stack_changes(c
                                health_timeout_seconds="0", cutover_steps_percent="[50, 10]")
     assert result is False
     (message,) = errors
-    assert message.startswith("check_build failed: post_build hooks and lookups: hook stacker_ecs.hooks.cutover "
+    assert message.startswith("check_build failed: stacker build: hook stacker_ecs.hooks.cutover "
                               "args: 2 problems")
     assert "timeout_seconds: 0 is not accepted" in message
     assert "steps_percent: [50, 10] is not a rising list of percentages" in message
@@ -73,7 +73,7 @@ def test_a_bad_start_count_of_verify_health_is_refused_before_any_stack_changes(
     result, errors = run_check(caplog, app="web", version="v2", deploy="true", verify="true", first_desired_count="0")
     assert result is False
     assert len(errors) == 1
-    assert errors[0].startswith("check_build failed: post_build hooks and lookups: ")
+    assert errors[0].startswith("check_build failed: stacker build: ")
     assert "start_count: 0 is not accepted" in errors[0]
 
 

@@ -19,17 +19,18 @@ from pydantic import Field, field_validator
 
 from stacker_ecs.core import contract
 from stacker_ecs.core.aws import AwsContext, aws_call
+from stacker_ecs.core.coordination import LIVE, AppItem, app_records, holding
 from stacker_ecs.core.errors import AwsStateError
-from stacker_ecs.core.lease import DEFAULT_WAIT_SECONDS, Records, holding
-from stacker_ecs.core.model import Args
-from stacker_ecs.core.ops.canary import LIVE, CanaryPlan, app_records, read_plan, settle
+from stacker_ecs.core.model import LeaseArgs
+from stacker_ecs.core.ops.canary import settle
+from stacker_ecs.core.ops.canary_plan import CanaryPlan, plan_of
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener, read_live_weights
 from stacker_ecs.core.ops.wait import poll
 from stacker_ecs.core.validation import check_name
 
 
-class CleanupArgs(Args):
+class CleanupArgs(LeaseArgs):
     """Arguments of the ``cleanup`` hook."""
 
     app: str
@@ -54,8 +55,6 @@ class CleanupArgs(Args):
     in_flight_hours: float = Field(default=24, ge=0)
     """Default: 24; a version created after the live one went live is kept this long, as a pipeline may be
     verifying it before its cutover. 0 lets cleanup delete such versions at once."""
-    lease_wait_seconds: float = Field(default=DEFAULT_WAIT_SECONDS, ge=0)
-    """Default: 120; how long to wait for another operation on the app to finish before failing, naming it."""
 
     _app = field_validator("app")(lambda v: check_name("app", v))
 
@@ -134,10 +133,11 @@ def cleanup(aws: AwsContext, args: CleanupArgs) -> dict[str, Any]:
     with holding(records, "cleanup", clock=aws.clock, wait_seconds=args.lease_wait_seconds) as lease:
         application = describe_application(aws, args.namespace, args.app)
         state = describe_listener(aws, application)
-        canary = read_plan(records) if args.dry_run else settle(aws, state, records)
+        canary = plan_of(lease.snapshot) if args.dry_run else settle(aws, state, lease)
         stacks = list_version_stacks(aws, args.namespace, args.app)
         plan = plan_cleanup(stacks, live=state.live_version, previous=state.previous_version, args=args,
-                            now=aws.clock.wall(), in_flight=_in_flight(records, canary, state.live_version, stacks))
+                            now=aws.clock.wall(),
+                            in_flight=_in_flight(lease.snapshot, canary, state.live_version, stacks))
         result: dict[str, Any] = {"app": args.app, "dry_run": args.dry_run, "kept": plan.keep,
                                   "deleted": [], "skipped": {}}
         for version, reason in sorted(plan.keep.items()):
@@ -165,14 +165,14 @@ def cleanup(aws: AwsContext, args: CleanupArgs) -> dict[str, Any]:
     return result
 
 
-def _in_flight(records: Records, canary: CanaryPlan | None, live: str | None,
+def _in_flight(item: AppItem, canary: CanaryPlan | None, live: str | None,
                stacks: list[VersionStack]) -> InFlight:
     """Return what cleanup must leave alone: the canary's versions, and when the live version went live."""
     held: dict[str, str] = {}
     if canary is not None:
         for version in {canary.version, *canary.versions.values()}:
             held[version] = f"part of the canary of {canary.describe()}"
-    record = records.read_json(LIVE)
+    record = item.doc(LIVE)
     since: datetime | None = None
     if record and record.get("version") == live:
         since = datetime.fromtimestamp(float(record["since"]), UTC)

@@ -1,52 +1,37 @@
 """Make a version live: scale it to the live size, verify it at that size, switch the listener once.
 
-Everything happens under the app's lease (:mod:`stacker_ecs.core.lease`): a second writer waits,
-then fails naming this one. The switch is one write of the live forward action, which sends all
+Everything happens under the app's lease (:mod:`stacker_ecs.core.coordination`): a second writer
+waits, then fails naming this one. The switch is one write of the live rule, which sends all
 traffic to the new version and keeps the old live version beside it at weight 0: no traffic goes
 there, but the listener itself records what rollback returns to. With ``steps_percent`` the
 cutover is a recorded canary (:mod:`.canary`): each step is written under the lease and baked
 without it, so a rollback can abort it between steps. Happy path: 6 AWS calls (read app, read rules,
-read both services, scale, read health, switch) and 5 for the lease and records; re-running for the
-live version: 2 (and 4).
+read both services, scale, read health, switch) and 3 for the lease and the live record (take,
+fence, release); re-running for the live version: 2 (and 2).
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-from dataclasses import replace
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core.coordination import Lease, app_records, holding
 from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
-from stacker_ecs.core.lease import DEFAULT_WAIT_SECONDS, Lease, Records, holding
-from stacker_ecs.core.ops.canary import (
-    LIVE,
-    PLAN,
-    RUNNER,
-    CanaryPlan,
-    app_records,
-    bake,
-    check_alarms_exist,
-    describe_traffic,
-    first_alarm_firing,
-    live_group,
-    plan_is_ours,
-    restore,
-    settle,
-    write_listener_forward,
-    write_plan,
-)
+from stacker_ecs.core.model import LeaseArgs
+from stacker_ecs.core.ops.alarms import check_alarms_exist
+from stacker_ecs.core.ops.canary import live_record, resume_canary, run_canary, settle, start_canary
+from stacker_ecs.core.ops.canary_plan import CanaryPlan
 from stacker_ecs.core.ops.health import wait_for_healthy
-from stacker_ecs.core.ops.listener import ListenerState, read_listener
+from stacker_ecs.core.ops.listener import ListenerState, read_listener, set_live
 from stacker_ecs.core.ops.services import describe_services, is_autoscaled, scale_service
 from stacker_ecs.core.ops.version_target import VersionArgs, VersionTarget
 
 
-class CutoverArgs(VersionArgs):
+class CutoverArgs(VersionArgs, LeaseArgs):
     """Arguments of the ``cutover`` hook."""
 
     timeout_seconds: float = Field(default=600, gt=0)
@@ -65,8 +50,6 @@ class CutoverArgs(VersionArgs):
     alarm_names: list[str] = []
     """CloudWatch alarms (metric or composite) watched during each bake; one in ALARM puts all traffic back
     and fails the cutover. Names CloudWatch does not know are refused before any change."""
-    lease_wait_seconds: float = Field(default=DEFAULT_WAIT_SECONDS, ge=0)
-    """Default: 120; how long to wait for another operation on the app to finish before failing, naming it."""
 
     @field_validator("steps_percent")
     @classmethod
@@ -85,35 +68,22 @@ def cutover(aws: AwsContext, args: CutoverArgs) -> dict[str, Any]:
         with holding(records, "cutover", version=args.version, clock=aws.clock,
                      wait_seconds=args.lease_wait_seconds) as lease:
             state = read_listener(aws, args.namespace, args.app)
-            plan = None if args.dry_run else settle(aws, state, records)
+            plan = None if args.dry_run else settle(aws, state, lease)
             if plan is not None:
-                plan = _resume(aws, state, records, plan, args, lease, runner)
+                if plan.version != args.version:
+                    raise AwsStateError(f"cutover refused: a canary of {plan.describe()} is in progress; wait for "
+                                        f"it to finish, or roll back to abort it (`stacker-ecs rollback {args.app}`)",
+                                        app=args.app, version=args.version)
+                plan = resume_canary(aws, state, lease, plan, runner)
             else:
-                outcome = switch_to(aws, state, args, lease=lease, records=records, runner=runner)
+                outcome = switch_to(aws, state, args, lease=lease, runner=runner)
                 if not isinstance(outcome, CanaryPlan):
                     return outcome
                 plan = outcome
         return run_canary(aws, records, plan, namespace=args.namespace, lease_wait_seconds=args.lease_wait_seconds)
 
 
-def _resume(aws: AwsContext, state: ListenerState, records: Records, plan: CanaryPlan, args: CutoverArgs,
-            lease: Lease, runner: contextlib.ExitStack) -> CanaryPlan:
-    """Take over a recorded canary whose runner is gone: re-apply its step, to be baked again."""
-    if plan.version != args.version:
-        raise AwsStateError(f"cutover refused: a canary of {plan.describe()} is in progress; wait for it to "
-                            f"finish, or roll back to abort it (`stacker-ecs rollback {args.app}`)",
-                            app=args.app, version=args.version)
-    runner.enter_context(holding(records, "cutover", version=plan.version, clock=aws.clock, wait_seconds=0,
-                                 kind=RUNNER))
-    aws.about(plan.version, app=args.app).log.info(
-        "resuming the recorded canary at step %d/%d (%d%%), alarms read again",
-        plan.step + 1, len(plan.steps_percent), plan.percent)
-    lease.check()
-    write_listener_forward(aws, state, plan.weights(plan.step))
-    return plan
-
-
-def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease: Lease, records: Records,
+def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease: Lease,
               runner: contextlib.ExitStack | None = None) -> dict[str, Any] | CanaryPlan:
     """Scale, verify and switch to ``args.version`` (the caller holds the lease); a stepped one returns its plan."""
     app, version = args.app, args.version
@@ -127,14 +97,13 @@ def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease
     live = state.version_of(old_group) if old_group else None
     result: dict[str, Any] = {"app": app, "version": version, "previous": live, "changed": False,
                               "dry_run": args.dry_run}
-    if state.live_version == version and not _traffic_is_split(state):
+    if state.live_version == version and not state.is_split:
         log.info("already live; nothing to change")
         return {**result, "previous": state.previous_version, "message": f"{version} is already live"}
-    if args.steps_percent and _traffic_is_split(state):
-        traffic = describe_traffic(state.forward, _names(state))
-        raise AwsStateError(f"stepped cutover refused: traffic is split ({traffic}) and no canary is recorded, "
-                            "so there is no state to restore on an alarm; cut over to one version at once first",
-                            app=app, version=version)
+    if args.steps_percent and state.is_split:
+        raise AwsStateError(f"stepped cutover refused: traffic is split ({state.describe_traffic()}) and no canary "
+                            "is recorded, so there is no state to restore on an alarm; cut over to one version at "
+                            "once first", app=app, version=version)
     cluster = state.application.cluster_name
     services = describe_services(aws, cluster, app, [v for v in (version, live) if v])
     service = services.get(version)
@@ -152,11 +121,13 @@ def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease
     if int(service["desiredCount"]) < needed:
         scale_service(aws, target, needed, autoscaling=is_autoscaled(service))
     _verify(aws, target, needed, args, live, result)
-    lease.check()
     if args.steps_percent and live is not None:
-        return _start_canary(aws, state, records, rule.target_group_arn, args, live, runner)
+        if runner is None:
+            raise AwsStateError("a stepped cutover needs a runner", app=app, version=version)
+        return start_canary(aws, state, lease, _plan(state, rule.target_group_arn, args, live), runner)
+    lease.check()
     set_live(aws, state, rule.target_group_arn, previous=old_group)
-    record_live(records, version)
+    lease.stage(live=live_record(lease.records, version))
     log.info("live (was %s)", live or "no version")
     return {**result, "changed": True, "message": f"{version} is live (was {live or 'no version'})"}
 
@@ -175,74 +146,14 @@ def _verify(aws: AwsContext, target: VersionTarget, needed: int, args: CutoverAr
     result["healthy"] = report.healthy
 
 
-def _names(state: ListenerState) -> dict[str, str]:
-    return {rule.target_group_arn: rule.version for rule in state.rules.values()}
-
-
-def _start_canary(aws: AwsContext, state: ListenerState, records: Records, target_group_arn: str,
-                  args: CutoverArgs, live: str, runner: contextlib.ExitStack | None) -> CanaryPlan:
-    """Record the plan, take the runner lease and apply the first step (the caller holds the write lease)."""
-    if runner is None:
-        raise AwsStateError("a stepped cutover needs a runner", app=args.app, version=args.version)
-    already = first_alarm_firing(aws, args.alarm_names)
-    if already:
-        raise UnhealthyVersionError(app=args.app, version=args.version, cause=(
-            f"alarm {already} is already in ALARM; no traffic was moved. Wait for it to clear, then cut over"))
-    held = runner.enter_context(holding(records, "cutover", version=args.version, clock=aws.clock,
-                                        wait_seconds=0, kind=RUNNER))
+def _plan(state: ListenerState, target_group_arn: str, args: CutoverArgs, live: str) -> CanaryPlan:
+    """Return the plan of a stepped cutover from the live rule as it is now (who and when: set when it starts)."""
     versions = {arn: v for arn in state.forward if (v := state.version_of(arn))}
     versions[target_group_arn] = args.version
-    plan = CanaryPlan(version=args.version, target_group_arn=target_group_arn, before=dict(state.forward),
+    return CanaryPlan(version=args.version, target_group_arn=target_group_arn, before=dict(state.forward),
                       live_version=live, versions=versions, steps_percent=list(args.steps_percent), step=0,
-                      alarm_names=list(args.alarm_names), bake_seconds=args.bake_seconds,
-                      started_by=held.info.holder, started_at=records.wall())
-    write_plan(records, plan)
-    write_listener_forward(aws, state, plan.weights(0))
-    return plan
-
-
-def run_canary(aws: AwsContext, records: Records, plan: CanaryPlan, *, namespace: str,
-               lease_wait_seconds: float) -> dict[str, Any]:
-    """Bake each recorded step reading the alarms, then switch; each write under the app's lease."""
-    app = records.app
-    log = aws.about(plan.version, app=app).log
-    while True:
-        log.info("%d%% of traffic; baking %.0fs", plan.percent, plan.bake_seconds)
-        fired = bake(aws, plan.alarm_names, plan.bake_seconds,
-                     still_ours=functools.partial(plan_is_ours, records, plan))
-        with holding(records, "cutover step", version=plan.version, clock=aws.clock,
-                     wait_seconds=lease_wait_seconds) as lease:
-            plan = plan_is_ours(records, plan)
-            state = read_listener(aws, namespace, app)
-            if fired is None and plan.alarm_names:
-                fired = first_alarm_firing(aws, plan.alarm_names)
-            if fired:
-                lease.check()
-                restore(aws, state, records, plan,
-                        why=f"alarm {fired} went off with {plan.percent}% of traffic on {plan.version}")
-                raise UnhealthyVersionError(
-                    app=app, version=plan.version,
-                    cause=(f"alarm {fired} went off with {plan.percent}% of traffic on {plan.version}; all "
-                           f"traffic is back on {plan.live_version}. Look at the alarm's metric, fix, and deploy "
-                           "a new version"))
-            lease.check()
-            if plan.step + 1 < len(plan.steps_percent):
-                plan = replace(plan, step=plan.step + 1)
-                write_plan(records, plan)
-                write_listener_forward(aws, state, plan.weights(plan.step))
-                continue
-            set_live(aws, state, plan.target_group_arn, previous=live_group(plan.before))
-            records.delete(PLAN)
-            record_live(records, plan.version)
-        log.info("live (was %s)", plan.live_version)
-        return {"app": app, "version": plan.version, "previous": plan.live_version, "changed": True,
-                "dry_run": False, "steps_percent": plan.steps_percent,
-                "message": f"{plan.version} is live (was {plan.live_version})"}
-
-
-def record_live(records: Records, version: str) -> None:
-    """Record when ``version`` went live (cleanup keeps versions created since)."""
-    records.write_json(LIVE, {"version": version, "since": records.wall()})
+                      alarm_names=list(args.alarm_names), bake_seconds=args.bake_seconds, started_by="",
+                      started_at=0.0)
 
 
 def _needed_count(live_service: dict[str, Any] | None, service: dict[str, Any]) -> int:
@@ -256,18 +167,3 @@ def _old_live_group(state: ListenerState, target_group_arn: str) -> str | None:
     """Return the target group that carries the live traffic the new version takes over."""
     weighted = [(w, arn) for arn, w in state.forward.items() if w > 0 and arn != target_group_arn]
     return max(weighted)[1] if weighted else None
-
-
-def _traffic_is_split(state: ListenerState) -> bool:
-    """Return whether traffic is split between target groups (a stepped cutover under way)."""
-    return sum(1 for weight in state.forward.values() if weight > 0) > 1
-
-
-def set_live(aws: AwsContext, state: ListenerState, target_group_arn: str, *,
-             previous: str | None = None) -> None:
-    """Forward all traffic to ``target_group_arn``, keeping the current live group at weight 0."""
-    weights = {target_group_arn: 1}
-    previous = previous or state.live_target_group
-    if previous and previous != target_group_arn and state.version_of(previous):
-        weights[previous] = 0
-    write_listener_forward(aws, state, weights)

@@ -82,6 +82,14 @@ def wait_for_healthy(aws: AwsContext, target: VersionTarget, expected: int, *, t
         details=explain(report, ecs_states[-1]))
 
 
+def stopped_task_arns(aws: AwsContext, target: VersionTarget) -> frozenset[str]:
+    """Return the version's tasks stopped so far (1 call): failures from before a fix are history."""
+    with aws_call("ListTasks", f"{target.app}/{target.version}"):
+        arns = aws.client("ecs").list_tasks(cluster=target.cluster, serviceName=target.service,
+                                            desiredStatus="STOPPED")["taskArns"]
+    return frozenset(arns)
+
+
 @dataclass(frozen=True)
 class EcsState:
     """What ECS says about a version's service and its stopped tasks."""

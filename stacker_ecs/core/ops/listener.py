@@ -1,4 +1,4 @@
-"""Read the live state of an app in a constant number of AWS calls.
+"""The application listener: read the live state of an app in a constant number of AWS calls, and write it.
 
 The application listener is the registry: its *live rule* (priority 50000, path ``/*``, created
 and written only by the hooks, never by CloudFormation) forwards to the live version's target
@@ -7,6 +7,9 @@ host-header rule ``<version>.<app>.<domain>`` forwarding to its own target group
 default action is the template's constant 503 "no live version", so no stack update can move
 live traffic. Two calls, ``DescribeStacks`` of the application stack and ``DescribeRules`` of its
 listener, answer "what is live, what was live, which versions exist, which priorities are taken".
+
+:func:`write_forward` is the one writer of live traffic: cutover, each canary step, rollback and
+every restore write the live rule through it, and nothing else does.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
-from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.errors import AwsCallError, AwsStateError
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,33 @@ class ListenerState:
     live_rule_arn: str | None = None
     """The live rule, once the first cutover has created it."""
 
+    @property
+    def versions_by_group(self) -> dict[str, str]:
+        """Return target group ARN -> version, for every version rule on the listener."""
+        return {rule.target_group_arn: rule.version for rule in self.rules.values()}
+
     def version_of(self, target_group_arn: str) -> str | None:
         """Return the version whose rule forwards to ``target_group_arn``."""
-        for rule in self.rules.values():
-            if rule.target_group_arn == target_group_arn:
-                return rule.version
-        return None
+        return self.versions_by_group.get(target_group_arn)
+
+    @property
+    def is_split(self) -> bool:
+        """Return whether the live rule splits traffic between target groups (a stepped cutover)."""
+        return sum(1 for weight in self.forward.values() if weight > 0) > 1
+
+    def role(self, version: str) -> str:
+        """Return ``live``, ``serving`` (part of a split), ``previous`` (weight 0 beside the live one) or ``""``."""
+        rule = self.rules.get(version)
+        weight = self.forward.get(rule.target_group_arn) if rule else None
+        if weight is None:
+            return ""
+        if weight == 0:
+            return "previous"
+        return "live" if version == self.live_version else "serving"
+
+    def describe_traffic(self) -> str:
+        """Return the live rule's traffic by version, e.g. ``"v1 90%, v2 10%"``."""
+        return describe_traffic(self.forward, self.versions_by_group)
 
     @property
     def live_target_group(self) -> str | None:
@@ -173,3 +197,53 @@ def _rule_version(app: str, rule: dict[str, Any]) -> str | None:
 def read_listener(aws: AwsContext, namespace: str, app: str) -> ListenerState:
     """Return the app's listener state in two calls."""
     return describe_listener(aws, describe_application(aws, namespace, app))
+
+
+def shares(weights: dict[str, int], versions: dict[str, str]) -> dict[str, int]:
+    """Return version (or target group ARN) -> percent of traffic for every target group carrying some (pure)."""
+    total = sum(w for w in weights.values() if w > 0)
+    if not total:
+        return {}
+    return {versions.get(arn, arn): round(100 * w / total) for arn, w in weights.items() if w > 0}
+
+
+def describe_traffic(weights: dict[str, int], versions: dict[str, str]) -> str:
+    """Return ``"v1 90%, v2 10%"`` (or ``"nothing"``)."""
+    parts = sorted(shares(weights, versions).items(), key=lambda item: -item[1])
+    return ", ".join(f"{v} {p}%" for v, p in parts) or "nothing"
+
+
+def write_forward(aws: AwsContext, state: ListenerState, weights: dict[str, int]) -> None:
+    """Set the app's live rule to forward by ``weights`` (target group ARN -> weight), creating it the first time.
+
+    The one writer of live traffic. The live rule belongs to the hooks, not to CloudFormation, so no
+    stack update reverts it (the listener's default action stays the template's constant 503). One
+    call; two more when another writer created the rule since ``state`` was read.
+    """
+    actions = [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+        {"TargetGroupArn": arn, "Weight": weight} for arn, weight in weights.items()]}}]
+    elbv2 = aws.client("elbv2")
+    rule_arn = state.live_rule_arn
+    if rule_arn is None:
+        try:
+            with aws_call("CreateRule", state.application.app):
+                elbv2.create_rule(
+                    ListenerArn=state.application.listener_arn, Priority=naming.LIVE_RULE_PRIORITY,
+                    Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": [naming.LIVE_RULE_PATH]}}],
+                    Actions=actions)
+            return
+        except AwsCallError as exc:
+            if exc.code != "PriorityInUse":
+                raise
+        rule_arn = describe_listener(aws, state.application).live_rule_arn
+    with aws_call("ModifyRule", state.application.app):
+        elbv2.modify_rule(RuleArn=rule_arn, Actions=actions)
+
+
+def set_live(aws: AwsContext, state: ListenerState, target_group_arn: str, *, previous: str | None = None) -> None:
+    """Forward all traffic to ``target_group_arn``, keeping the current (or ``previous``) live group at weight 0."""
+    weights = {target_group_arn: 1}
+    previous = previous or state.live_target_group
+    if previous and previous != target_group_arn and state.version_of(previous):
+        weights[previous] = 0
+    write_forward(aws, state, weights)

@@ -12,16 +12,17 @@ from typing import Any, cast
 from pydantic import Field, field_validator
 
 from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core.coordination import app_records, holding
 from stacker_ecs.core.errors import AwsStateError
-from stacker_ecs.core.lease import DEFAULT_WAIT_SECONDS, Lease, Records, holding
-from stacker_ecs.core.model import Args
-from stacker_ecs.core.ops.canary import ABORTED, PLAN, CanaryPlan, app_records, describe_traffic, read_plan, restore
+from stacker_ecs.core.model import LeaseArgs
+from stacker_ecs.core.ops.canary import abort_canary
+from stacker_ecs.core.ops.canary_plan import ABORTED, plan_of
 from stacker_ecs.core.ops.cutover import CutoverArgs, switch_to
-from stacker_ecs.core.ops.listener import ListenerState, read_listener
+from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.core.validation import check_name
 
 
-class RollbackArgs(Args):
+class RollbackArgs(LeaseArgs):
     """Arguments of the ``rollback`` hook: only the app; the listener knows the previous version."""
 
     app: str
@@ -34,8 +35,6 @@ class RollbackArgs(Args):
     """Default: off; on switches back even if the previous version is not healthy."""
     dry_run: bool = False
     """Default: off; on reports what would change, and changes nothing."""
-    lease_wait_seconds: float = Field(default=DEFAULT_WAIT_SECONDS, ge=0)
-    """Default: 120; how long to wait for another operation on the app to finish before failing, naming it."""
 
     _app = field_validator("app")(lambda v: check_name("app", v))
 
@@ -45,15 +44,14 @@ def rollback(aws: AwsContext, args: RollbackArgs) -> dict[str, Any]:
     records = app_records(aws, args.namespace, args.app)
     with holding(records, "rollback", clock=aws.clock, wait_seconds=args.lease_wait_seconds) as lease:
         state = read_listener(aws, args.namespace, args.app)
-        plan = read_plan(records)
+        plan = plan_of(lease.snapshot)
         if plan is not None and plan.state != ABORTED:
-            return _abort_canary(aws, state, records, plan, lease, dry_run=args.dry_run)
+            return abort_canary(aws, state, lease, plan, dry_run=args.dry_run)
         if plan is not None and not args.dry_run:
-            records.delete(PLAN)
-        if sum(1 for weight in state.forward.values() if weight > 0) > 1:
-            names = {rule.target_group_arn: rule.version for rule in state.rules.values()}
-            raise AwsStateError(f"cannot roll back: traffic is split ({describe_traffic(state.forward, names)}) and no "
-                                "canary is recorded; cut over to one version by name", app=args.app)
+            lease.stage(canary=None)
+        if state.is_split:
+            raise AwsStateError(f"cannot roll back: traffic is split ({state.describe_traffic()}) and no canary is "
+                                "recorded; cut over to one version by name", app=args.app)
         previous = state.previous_version
         if previous is None:
             stale = [arn for arn, weight in state.forward.items() if weight == 0]
@@ -63,20 +61,4 @@ def rollback(aws: AwsContext, args: RollbackArgs) -> dict[str, Any]:
         cutover_args = CutoverArgs(app=args.app, version=previous, namespace=args.namespace,
                                    timeout_seconds=args.timeout_seconds, force=args.force, dry_run=args.dry_run)
         # No steps_percent: switch_to switches at once and returns its result, never a canary plan.
-        return cast(dict[str, Any], switch_to(aws, state, cutover_args, lease=lease, records=records))
-
-
-def _abort_canary(aws: AwsContext, state: ListenerState, records: Records, plan: CanaryPlan, lease: Lease,
-                  *, dry_run: bool) -> dict[str, Any]:
-    """Put back the state recorded before the canary and mark it aborted (its runner stops at its next poll)."""
-    back_to = plan.live_version or "the state before the canary"
-    result = {"app": records.app, "version": back_to, "previous": plan.version, "dry_run": dry_run,
-              "aborted": plan.describe()}
-    if dry_run:
-        return {**result, "changed": False,
-                "message": f"dry run: would abort the canary of {plan.describe()} and put all traffic on {back_to}"}
-    lease.check()
-    restore(aws, state, records, plan, why=f"aborted by rollback ({lease.info.holder})", then=ABORTED)
-    aws.log.info("canary of %s aborted; all traffic is back on %s", plan.describe(), back_to)
-    return {**result, "changed": True,
-            "message": f"canary of {plan.describe()} aborted; all traffic is back on {back_to}"}
+        return cast(dict[str, Any], switch_to(aws, state, cutover_args, lease=lease))

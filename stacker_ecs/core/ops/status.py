@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call
-from stacker_ecs.core.ops.canary import RESTORE_FAILED, RUNNING, app_records, read_plan, shares
+from stacker_ecs.core.coordination import app_records
+from stacker_ecs.core.ops.canary_plan import RESTORE_FAILED, RUNNING, plan_of
 from stacker_ecs.core.ops.inventory import list_version_stacks
-from stacker_ecs.core.ops.listener import describe_application, describe_listener
+from stacker_ecs.core.ops.listener import describe_application, describe_listener, shares
+from stacker_ecs.core.ops.lookups import AppQuery
 from stacker_ecs.core.ops.services import describe_services
 
 
@@ -39,18 +41,24 @@ class AppStatus:
     """Who holds the app's write lease now, if anyone."""
 
 
+def status(aws: AwsContext, query: AppQuery) -> AppStatus:
+    """Return the app's status (the ``status`` command)."""
+    return describe_app(aws, query.namespace, query.app)
+
+
 def describe_app(aws: AwsContext, namespace: str, app: str) -> AppStatus:
     """Return the rows, the canary under way and the lease holder (reads only: no lease taken)."""
     records = app_records(aws, namespace, app)
     rows = describe_status(aws, namespace, app)
-    plan = read_plan(records)
+    item = records.read()
+    plan = plan_of(item)
     canary = ""
     if plan is not None and plan.state == RUNNING:
         canary = f"canary of {plan.describe()}"
     elif plan is not None and plan.state == RESTORE_FAILED:
         canary = (f"restore after the canary of {plan.describe()} FAILED ({plan.note}); the next operation on the "
                   "app restores first")
-    lease = records.read_lease()
+    lease = item.lease()
     now = records.wall()
     holder = lease.describe(now) if lease is not None and lease.expires > now else ""
     return AppStatus(rows=rows, canary=canary, lease=holder)
@@ -60,8 +68,7 @@ def describe_status(aws: AwsContext, namespace: str, app: str) -> list[VersionSt
     """Return one row per version stack of ``app``, newest first."""
     application = describe_application(aws, namespace, app)
     state = describe_listener(aws, application)
-    names = {rule.target_group_arn: rule.version for rule in state.rules.values()}
-    traffic = shares(state.forward, names)
+    traffic = shares(state.forward, state.versions_by_group)
     stacks = sorted(list_version_stacks(aws, namespace, app), key=lambda s: s.created, reverse=True)
     services = describe_services(aws, application.cluster_name, app, [s.version for s in stacks])
     elbv2 = aws.client("elbv2")
@@ -73,21 +80,13 @@ def describe_status(aws: AwsContext, namespace: str, app: str) -> list[VersionSt
                 targets = elbv2.describe_target_health(TargetGroupArn=stack.target_group_arn)
             healthy = sum(1 for t in targets["TargetHealthDescriptions"] if t["TargetHealth"]["State"] == "healthy")
         service = services.get(stack.version, {})
-        role = _role(stack.version, state.live_version, state.previous_version, traffic)
+        role = "split" if state.is_split and stack.version in traffic else state.role(stack.version)
         rows.append(VersionStatus(
             version=stack.version, stack=stack.name, stack_status=stack.status,
             desired=service.get("desiredCount"), running=service.get("runningCount"), healthy=healthy,
             role=role, url=stack.outputs.get(contract.URL) or _url(app, stack.version, application.domain),
             traffic_percent=traffic.get(stack.version, 0)))
     return rows
-
-
-def _role(version: str, live: str | None, previous: str | None, traffic: dict[str, int]) -> str:
-    if len(traffic) > 1 and version in traffic:
-        return "split"
-    if version == live:
-        return "live"
-    return "previous" if version == previous else ""
 
 
 def format_app(status: AppStatus) -> str:

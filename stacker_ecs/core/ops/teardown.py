@@ -16,10 +16,10 @@ from pydantic import Field, field_validator
 
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
+from stacker_ecs.core.coordination import app_records, holding
 from stacker_ecs.core.errors import AwsStateError
-from stacker_ecs.core.lease import DEFAULT_WAIT_SECONDS, holding
-from stacker_ecs.core.model import Args
-from stacker_ecs.core.ops.canary import LIVE, PLAN, app_records, read_plan
+from stacker_ecs.core.model import Args, LeaseArgs
+from stacker_ecs.core.ops.canary_plan import plan_of
 from stacker_ecs.core.ops.cleanup import wait_for_deletes
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener
@@ -29,7 +29,7 @@ FORCE = "teardown_force=true in the example configs (-e, --var or TEARDOWN_FORCE
 """How each way of running teardown passes its ``force`` argument, for the refusals."""
 
 
-class TeardownArgs(Args):
+class TeardownArgs(LeaseArgs):
     """Arguments of the ``teardown`` hook and command."""
 
     app: str
@@ -42,13 +42,11 @@ class TeardownArgs(Args):
     """Default: off; on reports what would be deleted, and deletes nothing."""
     timeout_seconds: float = Field(default=1800, gt=0)
     """Default: 1800; how long the deletes may take before the teardown fails naming the stacks."""
-    lease_wait_seconds: float = Field(default=DEFAULT_WAIT_SECONDS, ge=0)
-    """Default: 120; how long to wait for another operation on the app to finish before failing, naming it."""
 
     _app = field_validator("app")(lambda v: check_name("app", v))
 
 
-class TeardownEnvironmentArgs(Args):
+class TeardownEnvironmentArgs(LeaseArgs):
     """Arguments of the ``teardown-environment`` command."""
 
     namespace: str
@@ -59,8 +57,6 @@ class TeardownEnvironmentArgs(Args):
     """Default: off; on reports what would be deleted, and deletes nothing."""
     timeout_seconds: float = Field(default=1800, gt=0)
     """Default: 1800; how long each app's deletes may take before the teardown fails naming the stacks."""
-    lease_wait_seconds: float = Field(default=DEFAULT_WAIT_SECONDS, ge=0)
-    """Default: 120; how long to wait for another operation on an app to finish before failing, naming it."""
 
 
 def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
@@ -77,7 +73,7 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
         versions = list_version_stacks(aws, args.namespace, app)
         state = describe_listener(aws, application) if application else None
         live = state.live_version if state else None
-        canary = read_plan(records)
+        canary = plan_of(lease.snapshot)
         if canary is not None and not args.force:
             raise AwsStateError(f"a canary of {canary.describe()} is recorded; tearing the app down ends it and takes "
                                 "its site offline. Roll it back first (stacker-ecs rollback), or pass force " + FORCE,
@@ -92,13 +88,11 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
             aws.log.info("would delete %d version stacks and %s", len(versions),
                          application.stack_name if application else "no application stack")
             return result
-        lease.check()
+        lease.write(canary=None, live=None)  # the fence before the first delete
         if state and state.live_rule_arn:
             aws.log.info("deleting the live rule (traffic now gets the 503 'no live version')")
             with aws_call("DeleteRule", app):
                 aws.client("elbv2").delete_rule(RuleArn=state.live_rule_arn)
-        for kind in (PLAN, LIVE):
-            records.delete(kind)
         _delete(aws, versions, args, what="version stacks")
         if application:
             stack = describe_stack(aws, application.stack_name)

@@ -5,24 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.lease import LEASE
-from stacker_ecs.core.ops.canary import RUNNER, app_records, read_plan
+from stacker_ecs.core.coordination import LABELS, LEASE, RUNNER, app_records
+from stacker_ecs.core.ops.canary_plan import plan_of
+from stacker_ecs.core.ops.lookups import AppQuery
 
 
-def unlock(aws: AwsContext, namespace: str, app: str) -> dict[str, Any]:
+def unlock(aws: AwsContext, query: AppQuery) -> dict[str, Any]:
     """Delete the app's write lease and canary-runner lease; return who held them.
 
     A recorded canary stays: the next cutover of its version resumes it, and a rollback aborts it.
     """
-    records = app_records(aws, namespace, app)
+    app = query.app
+    records = app_records(aws, query.namespace, app)
     now = records.wall()
-    broken = {}
-    for kind in (LEASE, RUNNER):
-        info = records.break_lease(kind)
-        if info is not None:
-            broken[kind] = info.describe(now)
-            aws.log.warning("broke the %s held by %s", kind, broken[kind])
-    plan = read_plan(records)
+    broken = {LABELS[kind]: info.describe(now) for kind, info in records.break_leases(LEASE, RUNNER).items()}
+    for kind, holder in broken.items():
+        aws.log.warning("broke the %s held by %s", kind, holder)
+    plan = plan_of(records.read())
     message = (f"broke {', '.join(f'the {k} of {v}' for k, v in broken.items())}" if broken
                else "no lease was held")
     if plan is not None:

@@ -8,10 +8,9 @@ from pydantic import Field
 
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
-from stacker_ecs.core.ops.health import wait_for_healthy
-from stacker_ecs.core.ops.queries import LiveDesiredCountQuery, find_live_desired_count
+from stacker_ecs.core.ops.health import stopped_task_arns, wait_for_healthy
+from stacker_ecs.core.ops.lookups import LiveDesiredCountQuery, find_live_desired_count
 from stacker_ecs.core.ops.services import describe_service, is_autoscaled, scale_service
-from stacker_ecs.core.ops.start import stopped_task_arns
 from stacker_ecs.core.ops.version_target import VersionArgs, VersionTarget, describe_version
 
 
@@ -50,7 +49,7 @@ def verify_health(aws: AwsContext, args: VerifyHealthArgs) -> dict[str, Any]:
 
 
 def _start(aws: AwsContext, target: VersionTarget, service: dict[str, Any], args: VerifyHealthArgs) -> int:
-    """Scale a version at 0 tasks to its start count (see :mod:`.start`); return its desired count."""
+    """Scale a version at 0 tasks to its start count (see :mod:`.lookups`); return its desired count."""
     desired = int(service["desiredCount"])
     if desired or args.start_count is None:
         return desired

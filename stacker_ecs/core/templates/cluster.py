@@ -8,7 +8,7 @@ Resources (logical IDs from :mod:`stacker_ecs.core.naming`): ``Cluster``, ``LogG
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from awacs import logs as logs_actions
 from awacs.aws import Allow, PolicyDocument, Principal, Statement
@@ -150,7 +150,33 @@ def _coordination_table(spec: ClusterSpec) -> dynamodb.Table:
 
 def _add_ec2_capacity(template: Template, spec: ClusterSpec, cluster: ecs.Cluster,
                       security_group: ec2.SecurityGroup) -> ecs.CapacityProvider:
-    role = template.add_resource(iam.Role(
+    """Add the instances' role and profile, launch template, Auto Scaling group and capacity provider."""
+    role = template.add_resource(build_instance_role())
+    profile = template.add_resource(iam.InstanceProfile(naming.INSTANCE_PROFILE, Roles=[Ref(role)]))
+    image: Any = spec.image_id
+    if image.startswith("/"):
+        image = Ref(template.add_parameter(Parameter(
+            AMI_PARAMETER, Type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", Default=image,
+            Description="ECS-optimised AMI, read from this public SSM parameter at deploy time")))
+    launch_template = template.add_resource(build_launch_template(spec, cluster, security_group, profile, image))
+    group = template.add_resource(build_auto_scaling_group(spec, launch_template))
+    return template.add_resource(ecs.CapacityProvider(
+        naming.CAPACITY_PROVIDER,
+        # ECS refuses names starting with "aws", "ecs" or "fargate", which a generated name
+        # (from a stack such as "ecs-dev-cluster") would.
+        Name=Sub("cp-${AWS::StackName}"),
+        AutoScalingGroupProvider=ecs.AutoScalingGroupProvider(
+            AutoScalingGroupArn=Ref(group),
+            ManagedScaling=ecs.ManagedScaling(Status="ENABLED", TargetCapacity=spec.target_capacity_percent),
+            ManagedTerminationProtection="ENABLED",
+            ManagedDraining="ENABLED",
+        ),
+    ))
+
+
+def build_instance_role() -> iam.Role:
+    """Return the container instances' role: the ECS agent's and SSM's managed policies, logs to the cluster's group."""
+    return iam.Role(
         naming.INSTANCE_ROLE,
         AssumeRolePolicyDocument=PolicyDocument(Statement=[Statement(
             Effect=Allow, Action=[AssumeRole], Principal=Principal("Service", "ec2.amazonaws.com"))]),
@@ -163,14 +189,12 @@ def _add_ec2_capacity(template: Template, spec: ClusterSpec, cluster: ecs.Cluste
             Action=[logs_actions.CreateLogStream, logs_actions.PutLogEvents],
             Resource=[GetAtt(naming.CLUSTER_LOG_GROUP, "Arn")],
         )]))],
-    ))
-    profile = template.add_resource(iam.InstanceProfile(naming.INSTANCE_PROFILE, Roles=[Ref(role)]))
-    image = spec.image_id
-    if image.startswith("/"):
-        parameter = template.add_parameter(Parameter(
-            AMI_PARAMETER, Type="AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", Default=image,
-            Description="ECS-optimised AMI, read from this public SSM parameter at deploy time"))
-        image = Ref(parameter)
+    )
+
+
+def build_launch_template(spec: ClusterSpec, cluster: ecs.Cluster, security_group: ec2.SecurityGroup,
+                          profile: iam.InstanceProfile, image: Any) -> ec2.LaunchTemplate:
+    """Return the instances' launch template: IMDSv2 with hop limit 1, an encrypted gp3 root, joining ``cluster``."""
     user_data = Join("", [
         "#!/bin/bash\n",
         "cat >> /etc/ecs/ecs.config <<'EOF'\n",
@@ -179,23 +203,23 @@ def _add_ec2_capacity(template: Template, spec: ClusterSpec, cluster: ecs.Cluste
         "ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM=ec2_instance\n",
         "EOF\n",
     ])
-    launch_template = template.add_resource(ec2.LaunchTemplate(
-        naming.LAUNCH_TEMPLATE,
-        LaunchTemplateData=ec2.LaunchTemplateData(
-            ImageId=image,
-            IamInstanceProfile=ec2.IamInstanceProfile(Arn=GetAtt(profile, "Arn")),
-            SecurityGroupIds=[Ref(security_group)],
-            MetadataOptions=ec2.MetadataOptions(
-                HttpTokens="required", HttpEndpoint="enabled", HttpPutResponseHopLimit=1),
-            BlockDeviceMappings=[ec2.LaunchTemplateBlockDeviceMapping(
-                DeviceName="/dev/xvda",
-                Ebs=ec2.EBSBlockDevice(VolumeSize=spec.root_volume_size_gib, VolumeType="gp3",
-                                       Encrypted=True, DeleteOnTermination=True))],
-            Monitoring=ec2.Monitoring(Enabled=True),
-            UserData=Base64(user_data),
-        ),
+    return ec2.LaunchTemplate(naming.LAUNCH_TEMPLATE, LaunchTemplateData=ec2.LaunchTemplateData(
+        ImageId=image,
+        IamInstanceProfile=ec2.IamInstanceProfile(Arn=GetAtt(profile, "Arn")),
+        SecurityGroupIds=[Ref(security_group)],
+        MetadataOptions=ec2.MetadataOptions(HttpTokens="required", HttpEndpoint="enabled", HttpPutResponseHopLimit=1),
+        BlockDeviceMappings=[ec2.LaunchTemplateBlockDeviceMapping(
+            DeviceName="/dev/xvda",
+            Ebs=ec2.EBSBlockDevice(VolumeSize=spec.root_volume_size_gib, VolumeType="gp3",
+                                   Encrypted=True, DeleteOnTermination=True))],
+        Monitoring=ec2.Monitoring(Enabled=True),
+        UserData=Base64(user_data),
     ))
-    group = template.add_resource(autoscaling.AutoScalingGroup(
+
+
+def build_auto_scaling_group(spec: ClusterSpec, launch_template: ec2.LaunchTemplate) -> autoscaling.AutoScalingGroup:
+    """Return the Auto Scaling group mixing on-demand and spot instances of ``spec.instance_types``."""
+    return autoscaling.AutoScalingGroup(
         naming.AUTO_SCALING_GROUP,
         MinSize=str(spec.min_size),
         MaxSize=str(spec.max_size),
@@ -217,19 +241,7 @@ def _add_ec2_capacity(template: Template, spec: ClusterSpec, cluster: ecs.Cluste
         ),
         Tags=[autoscaling.Tag(k, v, True) for k, v in sorted(
             {**base_tags(spec.environment), "Name": f"{spec.environment}-ecs"}.items())],
-    ))
-    return template.add_resource(ecs.CapacityProvider(
-        naming.CAPACITY_PROVIDER,
-        # ECS refuses names starting with "aws", "ecs" or "fargate", which a generated name
-        # (from a stack such as "ecs-dev-cluster") would.
-        Name=Sub("cp-${AWS::StackName}"),
-        AutoScalingGroupProvider=ecs.AutoScalingGroupProvider(
-            AutoScalingGroupArn=Ref(group),
-            ManagedScaling=ecs.ManagedScaling(Status="ENABLED", TargetCapacity=spec.target_capacity_percent),
-            ManagedTerminationProtection="ENABLED",
-            ManagedDraining="ENABLED",
-        ),
-    ))
+    )
 
 
 def _add_outputs(template: Template, spec: ClusterSpec, cluster: ecs.Cluster, log_group: logs.LogGroup,

@@ -7,6 +7,7 @@ what a version needs (awslogs, dynamic or awsvpc port mappings, the image of thi
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import string
@@ -191,7 +192,7 @@ def prepare(containers: list[dict[str, Any]], *, image: str | None, target: str,
     """Return copies of ``containers`` ready for this version: image, ports and logs filled in."""
     prepared = []
     for original in containers:
-        container = json.loads(json.dumps(original))
+        container = copy.deepcopy(original)
         if image and container["name"] == target:
             container["image"] = image
         for mapping in container.get("portMappings") or []:

@@ -21,7 +21,12 @@ from stacker_ecs.core.templates.version_network import build_host_rule, build_ta
 from stacker_ecs.core.templates.version_spec import VersionSpec
 from stacker_ecs.core.templates.version_task import CheckedTask, check_task, load_task
 
-__all__ = ["CheckedTask", "VersionSpec", "build_version", "check_task", "load_task"]
+__all__ = ["CheckedTask", "VersionSpec", "build_version", "check_task", "load_task", "render_version"]
+
+
+def render_version(spec: VersionSpec, *, where: str) -> Template:
+    """Return the version template for ``spec``: its task definition loaded and checked, then built."""
+    return build_version(spec, check_task(spec, load_task(spec, where=where), where=where))
 
 
 def build_version(spec: VersionSpec, task: CheckedTask) -> Template:

@@ -32,9 +32,9 @@ from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.listener import forward_weights
-from stacker_ecs.core.ops.queries import RulePriorityQuery, find_rule_priority
+from stacker_ecs.core.ops.lookups import RulePriorityQuery, find_rule_priority
 from stacker_ecs.core.ops.wait import Clock
-from stacker_ecs.core.templates.version import VersionSpec, build_version, check_task, load_task
+from stacker_ecs.core.templates.version import VersionSpec, render_version
 
 REGION = "us-east-1"
 NAMESPACE = "ecs-dev"
@@ -98,8 +98,7 @@ class World:
                        **variables: Any) -> dict[str, str]:
         """Create ``version``'s stack as ``stacker build`` would, and return its outputs."""
         spec = self.version_spec(version, desired_count, **variables)
-        body = build_version(spec, check_task(spec, load_task(spec, where=f"test version {version}"),
-                                              where=f"test version {version}")).to_json()
+        body = render_version(spec, where=f"test version {version}").to_json()
         name = naming.version_stack(NAMESPACE, APP, version)
         self.session.client("cloudformation").create_stack(
             StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"],

@@ -11,13 +11,12 @@ from emulator.faults import SimulatedCrash, crash_before
 from emulator.world import ExampleWorld
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.build import BuildArgs, check_build
+from stacker_ecs.core.coordination import LeaseHeldError, app_records, try_acquire
 from stacker_ecs.core.errors import AwsStateError, ConfigError
-from stacker_ecs.core.lease import LeaseHeldError, try_acquire
 from stacker_ecs.core.model import parse
-from stacker_ecs.core.ops.canary import CanaryPlan, app_records, read_plan, write_listener_forward, write_plan
-from stacker_ecs.core.ops.listener import read_listener
-from stacker_ecs.core.ops.redeploy import DeployedVersionQuery, find_deployed_version
+from stacker_ecs.core.ops.canary_plan import CanaryPlan, plan_of
+from stacker_ecs.core.ops.listener import read_listener, write_forward
+from stacker_ecs.core.ops.lookups import VersionQuery, find_deployed_version
 from stacker_ecs.core.ops.teardown import (
     DestroyCheckArgs,
     TeardownArgs,
@@ -27,6 +26,7 @@ from stacker_ecs.core.ops.teardown import (
     teardown,
     teardown_environment,
 )
+from stacker_ecs.core.switches import BuildArgs, check_build
 from stacker_ecs.core.templates.application import ApplicationSpec, build_application
 from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
 
@@ -81,7 +81,7 @@ def test_a_cutover_that_finds_the_live_rule_created_meanwhile_writes_it_instead(
     world.set_forward({"v1": 1})
 
     # when this one writes from its stale read
-    write_listener_forward(AwsContext.create(world.session), stale, {world.target_group("v2"): 1})
+    write_forward(AwsContext.create(world.session), stale, {world.target_group("v2"): 1})
 
     # then there is still one live rule, and it says what this cutover wrote
     rules = world.session.client("elbv2").describe_rules(ListenerArn=world.listener_arn)["Rules"]
@@ -97,7 +97,7 @@ def test_the_deployed_version_lookup_tells_live_previous_idle_and_absent(live_wo
     live_world.make_live("v2", fake_time.clock)
 
     def role(version: str) -> str:
-        query = DeployedVersionQuery(app=APP, namespace=NAMESPACE, version=version)
+        query = VersionQuery(app=APP, namespace=NAMESPACE, version=version)
         return find_deployed_version(AwsContext.create(live_world.session), query).partition(":")[0]
 
     assert [role(v) for v in ("v2", "v1", "v4", "v9")] == ["live", "previous", "idle", "absent"]
@@ -181,9 +181,10 @@ def _record_canary(world: World) -> None:
     """Record a canary of v2 from v1, as a stepped cutover does before its first step."""
     aws = AwsContext.create(world.session)
     v1, v2 = world.target_group("v1"), world.target_group("v2")
-    write_plan(app_records(aws, NAMESPACE, APP), CanaryPlan(
+    app_records(aws, NAMESPACE, APP).update(set_docs={"canary": CanaryPlan(
         version="v2", target_group_arn=v2, before={v1: 1}, live_version="v1", versions={v1: "v1", v2: "v2"},
-        steps_percent=[10, 50], step=0, alarm_names=[], bake_seconds=60, started_by="ci", started_at=time.time()))
+        steps_percent=[10, 50], step=0, alarm_names=[], bake_seconds=60, started_by="ci",
+        started_at=time.time()).to_doc()})
 
 
 def test_teardown_refuses_while_a_canary_is_recorded_unless_forced_and_forced_drops_the_record(
@@ -201,13 +202,13 @@ def test_teardown_refuses_while_a_canary_is_recorded_unless_forced_and_forced_dr
              TeardownArgs(app=APP, namespace=NAMESPACE, force=True))
 
     assert live_world.stack_names() == {naming.cluster_stack(NAMESPACE)}
-    assert read_plan(app_records(AwsContext.create(live_world.session), NAMESPACE, APP)) is None
+    assert plan_of(app_records(AwsContext.create(live_world.session), NAMESPACE, APP).read()) is None
 
 
 def test_teardown_holds_the_app_lease_so_it_is_refused_while_another_writer_holds_it(live_world: World,
                                                                                       fake_time: FakeTime):
     records = app_records(AwsContext.create(live_world.session), NAMESPACE, APP)
-    assert try_acquire(records, "cutover", "v2", ttl_seconds=120) is not None
+    assert try_acquire(records, "cutover", "v2", ttl_seconds=120)[0] is not None
     before = live_world.stack_names()
 
     with pytest.raises(LeaseHeldError, match=r"teardown refused: another operation holds the app's lease"):

@@ -15,7 +15,7 @@ from emulator.clock import FakeTime
 from emulator.faults import ErrorInjection, inject_errors
 from stacker_ecs.core.aws import AwsContext, context_for, describe_stack
 from stacker_ecs.core.errors import AwsCallError
-from stacker_ecs.core.ops import queries
+from stacker_ecs.core.ops import lookups as queries
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback

@@ -9,8 +9,9 @@ import pytest
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, ConfigError, UnhealthyVersionError
 from stacker_ecs.core.model import parse
-from stacker_ecs.core.ops.canary import CanaryPlan, describe_traffic, shares
+from stacker_ecs.core.ops.canary_plan import CanaryPlan
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
+from stacker_ecs.core.ops.listener import describe_traffic, shares
 from tests.core.ops.conftest import ALARM, APP, NAMESPACE, FakeTime, World, create_alarm
 
 

@@ -15,7 +15,7 @@ from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup, plan_cleanup, wait_for_deletes
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
-from stacker_ecs.core.templates.version import build_version, check_task, load_task
+from stacker_ecs.core.templates.version import render_version
 from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World, stack_tags
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -215,7 +215,7 @@ def test_cleanup_of_ten_versions_out_of_twelve_costs_the_same_calls_beside_unrel
     # re-read, the delete and one read of the stack by id (DELETE_COMPLETE): 2 + 1 + 12 + 3 * 10
     assert counter.total - counter.coordination() == 45, counter.calls
     # take the lease, read the canary plan, read when the live version went live, fence, release
-    assert counter.coordination() == 5, counter.calls
+    assert counter.coordination() == 3, counter.calls
     assert counter.calls["resourcegroupstaggingapi.GetResources"] == 1
     assert counter.calls["cloudformation.DescribeStacks"] == 1 + 12 + 10, "the app stack, each version, each delete"
     assert counter.calls["cloudformation.DeleteStack"] == 10
@@ -290,7 +290,7 @@ def test_wait_for_deletes_names_each_stack_that_failed_to_delete_and_why(world: 
 def test_a_version_stack_without_the_app_tag_is_named_in_a_warning(world: World, fake_time: FakeTime, caplog):
     deploy(world, fake_time, "v1", live=("v1",))
     untagged = world.version_spec("v2")
-    body = build_version(untagged, check_task(untagged, load_task(untagged, where="v2"), where="v2")).to_json()
+    body = render_version(untagged, where="v2").to_json()
     world.session.client("cloudformation").create_stack(StackName="ecs-dev-app-web-V-v2", TemplateBody=body,
                                                         Capabilities=["CAPABILITY_IAM"])
 

@@ -8,7 +8,7 @@ from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.listener import Application, forward_weights, listener_state, read_listener
-from stacker_ecs.core.ops.queries import LiveVersionQuery, find_live_version
+from stacker_ecs.core.ops.lookups import LiveVersionQuery, find_live_version
 from stacker_ecs.core.ops.services import describe_services
 from tests.core.ops.conftest import APP, NAMESPACE, World
 

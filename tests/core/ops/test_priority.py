@@ -14,8 +14,8 @@ import pytest
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.listener import Application, ListenerState, VersionRule, read_listener
+from stacker_ecs.core.ops.lookups import RulePriorityQuery, find_rule_priority
 from stacker_ecs.core.ops.priority import MAX_PRIORITY, choose_priority, start_priority
-from stacker_ecs.core.ops.queries import RulePriorityQuery, find_rule_priority
 from tests.core.ops.conftest import APP, NAMESPACE, World
 
 APPLICATION = Application(namespace=NAMESPACE, app=APP, stack_name="ecs-dev-app-web", listener_arn="listener",

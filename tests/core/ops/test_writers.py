@@ -18,12 +18,12 @@ from emulator.calls import CallCounter
 from emulator.composite_alarms import CompositeAlarms
 from emulator.faults import ErrorInjection, SimulatedCrash, crash_before, inject_errors
 from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core.coordination import LeaseHeldError
 from stacker_ecs.core.errors import AwsStateError, ConfigError, UnhealthyVersionError
-from stacker_ecs.core.lease import LeaseHeldError
 from stacker_ecs.core.ops.canary import RestoreFailedError
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
-from stacker_ecs.core.ops.queries import LiveVersionQuery, find_live_version
+from stacker_ecs.core.ops.lookups import LiveVersionQuery, find_live_version
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
 from stacker_ecs.core.ops.status import describe_app, format_app
 from tests.core.ops.conftest import ALARM, APP, NAMESPACE, FakeTime, World, create_alarm

@@ -12,7 +12,7 @@ from troposphere import Template
 
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.model import parse
-from stacker_ecs.core.templates.version import VersionSpec, build_version, check_task, load_task
+from stacker_ecs.core.templates.version import VersionSpec, render_version
 
 ROOT = Path(__file__).resolve().parents[3]
 ECS_JSON = ROOT / "config" / "apps" / "web" / "ecs.json"
@@ -44,7 +44,7 @@ def build(**variables: Any) -> Template:
     if "TaskDefinition" in variables:
         data.pop("TaskDefinitionFile")
     spec = parse(VersionSpec, data, where="test version")
-    return build_version(spec, check_task(spec, load_task(spec, where="test version"), where="test version"))
+    return render_version(spec, where="test version")
 
 
 def render(**variables: Any) -> dict[str, Any]:

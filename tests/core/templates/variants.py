@@ -14,7 +14,7 @@ from troposphere import Template
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.templates.application import ApplicationSpec, build_application
 from stacker_ecs.core.templates.cluster import ClusterSpec, build_cluster
-from stacker_ecs.core.templates.version import VersionSpec, build_version, check_task, load_task
+from stacker_ecs.core.templates.version import VersionSpec, render_version
 
 ROOT = Path(__file__).resolve().parents[3]
 # The example's region (its ECR image and ACM certificate) and the one most features reach first.
@@ -70,7 +70,7 @@ def version(**variables: Any) -> Template:
     if "TaskDefinition" in variables:
         data.pop("TaskDefinitionFile")
     spec = parse(VersionSpec, data, where="variant")
-    return build_version(spec, check_task(spec, load_task(spec, where="variant"), where="variant"))
+    return render_version(spec, where="variant")
 
 
 VARIANTS = {

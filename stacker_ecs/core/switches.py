@@ -1,11 +1,11 @@
-"""What one build of an environment's config may do, decided before any stack changes.
+"""The switches of one run of an environment's config: what it may do, decided before any stack changes.
 
-The operating model (README "Deploying with stacker"): a plain build, with no switch on, builds
+The operating model (docs/operating-model.md): a plain build, with no switch on, builds
 the cluster and every app's application stack and nothing else: no version is created, updated or
 deleted and no traffic moves. An app pipeline names one app and switches on what it does to that
 app only (``deploy``, ``verify``, ``cutover``, ``rollback``, ``cleanup``, ``teardown``). This
-module checks those switches and the app and version they act on; engines call it from a
-pre-build hook.
+module checks those switches and the app and version they act on, for the pre-build check
+(:mod:`stacker_ecs.core.preflight`).
 """
 
 from __future__ import annotations
@@ -54,14 +54,14 @@ def stacker_option(name: str) -> str:
     return f"-e {name}=<{name}>"
 
 
-def check_build(args: BuildArgs, *, option: Callable[[str], str] = stacker_option) -> dict[str, Any]:
-    """Refuse switches that cannot run together, an unknown app or a bad version; return what will run.
+def switch_problems(args: BuildArgs, *, option: Callable[[str], str] = stacker_option) -> list[str]:
+    """Return what is wrong with the switches, the app and the version (empty when nothing is).
 
     ``option(name)`` says how the engine's user sets ``name`` (default stacker's ``-e name=<name>``).
     """
-    on = [name for name in SWITCHES if getattr(args, name)]
+    on = switches_on(args)
     if not on:
-        return {"app": None, "switches": []}
+        return []
     problems: list[str] = []
     if args.app not in args.apps:
         known = ", ".join(sorted(args.apps)) or "none"
@@ -79,7 +79,26 @@ def check_build(args: BuildArgs, *, option: Callable[[str], str] = stacker_optio
         others = [name for name in on if name != alone]
         if getattr(args, alone) and others:
             problems.append(f"{alone}: cannot run in the same build as {', '.join(others)}; run it alone")
-    if problems:
-        raise ConfigError(problems, where="build switches")
+    return problems
+
+
+def switches_on(args: BuildArgs) -> list[str]:
+    """Return the switches that are on, in lifecycle order."""
+    return [name for name in SWITCHES if getattr(args, name)]
+
+
+def what_runs(args: BuildArgs) -> dict[str, Any]:
+    """Return what the run does: the app, the version (when a switch needs one) and the switches on."""
+    on = switches_on(args)
+    if not on:
+        return {"app": None, "switches": []}
     return {"app": args.app, "version": args.version if any(getattr(args, n) for n in NEEDS_VERSION) else None,
             "switches": on}
+
+
+def check_build(args: BuildArgs, *, option: Callable[[str], str] = stacker_option) -> dict[str, Any]:
+    """Refuse switches that cannot run together, an unknown app or a bad version; return what will run."""
+    problems = switch_problems(args, option=option)
+    if problems:
+        raise ConfigError(problems, where="build switches")
+    return what_runs(args)

@@ -1,4 +1,4 @@
-"""Parse lookup queries of the form ``<app>[::key=value, key=value]`` (Runway's syntax)."""
+"""Parse lookup (resolver) queries of the form ``<app>[::key=value, key=value]`` (Runway's syntax)."""
 
 from __future__ import annotations
 

@@ -9,19 +9,20 @@ import pytest
 from emulator.calls import CallCounter
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, ConfigError
-from stacker_ecs.core.ops.queries import (
+from stacker_ecs.core.lookup_query import parse_query
+from stacker_ecs.core.ops.lookups import (
     AppQuery,
     LiveDesiredCountQuery,
     LiveVersionQuery,
     RulePriorityQuery,
+    VersionQuery,
     find_listener_arn,
     find_live_desired_count,
     find_live_version,
     find_rule_priority,
+    find_version_desired_count,
 )
-from stacker_ecs.core.ops.start import VersionCountQuery, find_version_desired_count
-from stacker_ecs.core.query import parse_query
-from tests.core.ops.conftest import APP, NAMESPACE, World
+from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
 
 UNRELATED_TEMPLATE = json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})
 # Call budgets from the design: "finding the live version, the listener or a free rule priority
@@ -43,7 +44,7 @@ def measure_reads(world: World) -> dict[str, int]:
         "find_listener_arn": lambda: find_listener_arn(AwsContext.create(world.session), AppQuery(app=APP,
                                                                                                   namespace=NAMESPACE)),
         "find_version_desired_count": lambda: find_version_desired_count(
-            AwsContext.create(world.session), VersionCountQuery(app=APP, namespace=NAMESPACE, version="b1")),
+            AwsContext.create(world.session), VersionQuery(app=APP, namespace=NAMESPACE, version="b1")),
     }
     measured = {}
     for name, read in reads.items():
@@ -162,3 +163,24 @@ def test_query_parses_app_keys_and_the_configs_namespace(value, expected):
     query = parse_query(model, value, lookup="x", namespace=NAMESPACE)
 
     assert {k: getattr(query, k) for k in expected} == expected
+
+
+# ---- ecs_version_desired_count: 0 for a new version, the count its service has afterwards (never a literal 0)
+
+def _count(world: World, version: str) -> int:
+    return find_version_desired_count(AwsContext.create(world.session),
+                                      VersionQuery(app=APP, namespace=NAMESPACE, version=version))
+
+
+def test_a_version_without_a_stack_starts_at_zero(world: World):
+    assert _count(world, "v9") == 0
+
+
+def test_a_running_version_reads_its_own_count_so_a_resubmitted_stack_changes_nothing(world: World,
+                                                                                      fake_time: FakeTime):
+    world.deploy_version("v1", 2)
+    world.sync()
+    world.make_live("v1", fake_time.clock)
+    world.set_desired_count("v1", 5)  # autoscaling or an operator scaled it since
+
+    assert _count(world, "v1") == 5

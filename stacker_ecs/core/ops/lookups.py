@@ -1,14 +1,29 @@
-"""The reads behind the lookups: live version, listener, free rule priority, live desired count."""
+"""The reads behind the lookups (Sceptre: resolvers), with their queries' models.
+
+Each read costs a constant number of AWS calls, whatever else lives in the account: the live
+version, the listener, a free rule priority, the live desired count, a version's own desired count
+(0 while it has no service: a new version starts at 0 tasks, see below) and what is deployed of a
+version (its role and fingerprint, for the in-place-change check of :mod:`stacker_ecs.core.fingerprint`).
+
+Why a new version starts at zero tasks: on AWS, CloudFormation waits until an ECS service is
+stable. A version whose tasks cannot start fails the deployment circuit breaker, the stack rolls
+back, and the service goes with its stopped tasks, the only record of the cause. A service at zero
+tasks is stable at once: the stack completes, and ``verify_health`` scales it, watching the tasks
+start and naming the cause when they cannot. The count is not a literal 0 in the template: the
+version's own current count, so a re-submitted stack changes nothing.
+"""
 
 from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core import contract, naming
+from stacker_ecs.core.aws import AwsContext, describe_stack
+from stacker_ecs.core.coordination import app_records
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args
 from stacker_ecs.core.ops.canary import settled_live_version
-from stacker_ecs.core.ops.listener import describe_application, describe_listener, read_listener
+from stacker_ecs.core.ops.listener import ListenerState, describe_application, describe_listener, read_listener
 from stacker_ecs.core.ops.priority import choose_priority
 from stacker_ecs.core.ops.services import describe_service
 from stacker_ecs.core.validation import check_name, check_version
@@ -25,6 +40,15 @@ class AppQuery(Args):
     _app = field_validator("app")(lambda v: check_name("app", v))
 
 
+class VersionQuery(AppQuery):
+    """A lookup's query about one version: ``<app>::version=<version>``."""
+
+    version: str
+    """The version."""
+
+    _version = field_validator("version", mode="before")(lambda v: check_version(str(v)))
+
+
 class LiveVersionQuery(AppQuery):
     """``${ecs_live_version <app>[::default=<value>]}``."""
 
@@ -32,16 +56,12 @@ class LiveVersionQuery(AppQuery):
     """Default: none, and the lookup fails while nothing is live; otherwise returned instead."""
 
 
-class RulePriorityQuery(AppQuery):
+class RulePriorityQuery(VersionQuery):
     """``${alb_rule_priority <app>::version=<version>[, max_rules=<n>]}``."""
 
-    version: str
-    """The version the rule is for."""
     max_rules: int = Field(default=100, ge=1, le=100)
     """Default: 100, the ALB's rules-per-listener quota and its target-groups-per-load-balancer quota (which
     cannot be raised; each version has one of each); a fuller listener is refused, naming cleanup."""
-
-    _version = field_validator("version", mode="before")(lambda v: check_version(str(v)))
 
 
 class LiveDesiredCountQuery(AppQuery):
@@ -51,10 +71,14 @@ class LiveDesiredCountQuery(AppQuery):
     """Default: 1; the count returned while nothing is live."""
 
 
+def _settled_live_version(aws: AwsContext, query: AppQuery, state: ListenerState) -> str | None:
+    return settled_live_version(aws, app_records(aws, query.namespace, query.app), state)
+
+
 def find_live_version(aws: AwsContext, query: LiveVersionQuery) -> str:
-    """Return the live version (2 calls)."""
+    """Return the live version (2 calls; 3 while traffic is split)."""
     state = read_listener(aws, query.namespace, query.app)
-    live = settled_live_version(aws, state)
+    live = _settled_live_version(aws, query, state)
     if live:
         return live
     if query.default is not None:
@@ -81,7 +105,7 @@ def find_rule_priority(aws: AwsContext, query: RulePriorityQuery) -> int:
 def find_live_desired_count(aws: AwsContext, query: LiveDesiredCountQuery) -> int:
     """Return the live service's desired count, or the default while nothing is live (3 calls)."""
     application = describe_application(aws, query.namespace, query.app)
-    live = settled_live_version(aws, describe_listener(aws, application))
+    live = _settled_live_version(aws, query, describe_listener(aws, application))
     if not live:
         return query.default
     service = describe_service(aws, application.cluster_name, query.app, live)
@@ -90,3 +114,23 @@ def find_live_desired_count(aws: AwsContext, query: LiveDesiredCountQuery) -> in
                             "its stack may have been deleted out of band: cut over to a healthy version",
                             app=query.app, version=live)
     return int(service["desiredCount"])
+
+
+def find_version_desired_count(aws: AwsContext, query: VersionQuery) -> int:
+    """Return the version's own service's desired count, 0 while it has none (2 calls)."""
+    application = describe_application(aws, query.namespace, query.app)
+    service = describe_service(aws, application.cluster_name, query.app, query.version)
+    return int(service["desiredCount"]) if service else 0
+
+
+def find_deployed_version(aws: AwsContext, query: VersionQuery) -> str:
+    """Return ``<role>:<fingerprint>`` of the deployed version (``absent:`` when it has no stack; 3 calls).
+
+    The role is ``live``, ``previous`` (weight 0 beside the live one), ``serving`` (part of a stepped
+    cutover) or ``idle``.
+    """
+    stack = describe_stack(aws, naming.version_stack(query.namespace, query.app, query.version))
+    if stack is None:
+        return "absent:"
+    role = read_listener(aws, query.namespace, query.app).role(query.version) or "idle"
+    return f"{role}:{contract.outputs_of(stack).get(contract.FINGERPRINT, '')}"

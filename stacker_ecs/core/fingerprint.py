@@ -2,8 +2,9 @@
 
 A version stack carries a ``Fingerprint`` output: a hash of its template without the service's
 ``DesiredCount`` (which follows the live size and is changed by cutover). Before a build renders a
-version, the ``ecs_deployed_version`` lookup reads whether that version is live, previous or
-carrying part of a stepped cutover, and its deployed fingerprint (3 calls). The blueprint then
+version, the ``ecs_deployed_version`` lookup (:mod:`stacker_ecs.core.ops.lookups`) reads whether
+that version is live, previous or carrying part of a stepped cutover, and its deployed fingerprint
+(3 calls). The blueprint then
 refuses, naming the fix, a template that would change such a version in place: on AWS that would
 be a rolling redeploy of live tasks with no verification and no blue/green. An unchanged re-run
 (a retried pipeline) is allowed, and so is any change to a version no traffic reaches.
@@ -11,37 +12,22 @@ be a rolling redeploy of live tasks with no verification and no blue/green. An u
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from typing import Any
 
-from pydantic import field_validator
 from troposphere import Output, Template
 
-from stacker_ecs.core import contract, naming
-from stacker_ecs.core.aws import AwsContext, describe_stack
+from stacker_ecs.core.contract import FINGERPRINT
 from stacker_ecs.core.errors import ConfigError
-from stacker_ecs.core.ops.listener import describe_application, describe_listener
-from stacker_ecs.core.ops.queries import AppQuery
-from stacker_ecs.core.validation import check_version
 
-FINGERPRINT_OUTPUT = "Fingerprint"
 SERVING_ROLES = ("live", "previous", "serving")
-
-
-class DeployedVersionQuery(AppQuery):
-    """``${ecs_deployed_version <app>::version=<version>}``."""
-
-    version: str
-    """The version this build deploys."""
-
-    _version = field_validator("version", mode="before")(lambda v: check_version(str(v)))
-
 
 def fingerprint(template: Template | dict[str, Any]) -> str:
     """Return the hash of a version template, ignoring the service's desired count and this output."""
-    body = json.loads(json.dumps(template.to_dict() if isinstance(template, Template) else template))
-    body.get("Outputs", {}).pop(FINGERPRINT_OUTPUT, None)
+    body = copy.deepcopy(template.to_dict() if isinstance(template, Template) else template)
+    body.get("Outputs", {}).pop(FINGERPRINT, None)
     for resource in body.get("Resources", {}).values():
         if resource.get("Type") == "AWS::ECS::Service":
             resource.get("Properties", {}).pop("DesiredCount", None)
@@ -51,34 +37,9 @@ def fingerprint(template: Template | dict[str, Any]) -> str:
 def stamp(template: Template) -> str:
     """Add the ``Fingerprint`` output to a version template; return the fingerprint."""
     value = fingerprint(template)
-    template.add_output(Output(FINGERPRINT_OUTPUT, Value=value,
+    template.add_output(Output(FINGERPRINT, Value=value,
                                Description="Hash of this template without the service's DesiredCount"))
     return value
-
-
-def find_deployed_version(aws: AwsContext, query: DeployedVersionQuery) -> str:
-    """Return ``<role>:<fingerprint>`` of the deployed version (``absent:`` when it has no stack; 3 calls).
-
-    The role is ``live``, ``previous`` (weight 0 beside the live one), ``serving`` (part of a stepped
-    cutover) or ``idle``.
-    """
-    stack_name = naming.version_stack(query.namespace, query.app, query.version)
-    stack = describe_stack(aws, stack_name)
-    if stack is None:
-        return "absent:"
-    outputs = contract.outputs_of(stack)
-    state = describe_listener(aws, describe_application(aws, query.namespace, query.app))
-    group = outputs.get(contract.TARGET_GROUP_ARN)
-    weight = state.forward.get(group or "", None)
-    if state.live_version == query.version:
-        role = "live"
-    elif weight == 0:
-        role = "previous"
-    elif weight:
-        role = "serving"
-    else:
-        role = "idle"
-    return f"{role}:{outputs.get(FINGERPRINT_OUTPUT, '')}"
 
 
 def check_redeploy(app: str, version: str, deployed: str, new_fingerprint: str, *, where: str,

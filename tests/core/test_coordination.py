@@ -1,14 +1,15 @@
-"""The per-app lease: one conditional put decides the writer; others wait, then fail naming the holder."""
+"""The per-app item: one conditional update decides the writer; others wait, then fail naming the holder;
+records written under the lease are fenced by it."""
 
 from __future__ import annotations
 
 import boto3
 import pytest
 
-from stacker_ecs.core import lease as lease_module
-from stacker_ecs.core import naming
+from emulator.calls import CallCounter
+from stacker_ecs.core import coordination, naming
+from stacker_ecs.core.coordination import LEASE, RUNNER, AppRecords, LeaseHeldError, LeaseLostError, holding
 from stacker_ecs.core.errors import AwsStateError
-from stacker_ecs.core.lease import LeaseHeldError, LeaseLostError, Records, holding, try_acquire
 from stacker_ecs.core.ops.wait import Clock
 
 TABLE = naming.coordination_table("ecs-dev")
@@ -58,8 +59,12 @@ def wall() -> Wall:
     return Wall()
 
 
-def records(dynamodb, wall: Wall, app: str = "web") -> Records:
-    return Records(dynamodb=dynamodb, table=TABLE, app=app, wall=wall)
+def records(dynamodb, wall: Wall, app: str = "web") -> AppRecords:
+    return AppRecords(dynamodb=dynamodb, table=TABLE, app=app, wall=wall)
+
+
+def try_acquire(store: AppRecords, operation: str, version: str, ttl_seconds: float, kind: str = LEASE):
+    return coordination.try_acquire(store, operation, version, ttl_seconds, kind)[0]
 
 
 def test_the_first_writer_takes_the_lease_and_a_second_is_refused_by_the_conditional_put(dynamodb, wall):
@@ -68,7 +73,7 @@ def test_the_first_writer_takes_the_lease_and_a_second_is_refused_by_the_conditi
 
     assert first is not None
     assert second is None
-    stored = records(dynamodb, wall).read_lease()
+    stored = records(dynamodb, wall).read().lease()
     assert stored is not None
     assert (stored.token, stored.operation, stored.version) == (first.token, "cutover", "v2")
 
@@ -80,9 +85,9 @@ def test_leases_of_different_apps_do_not_exclude_each_other(dynamodb, wall):
 
 def test_a_second_writer_waits_its_bounded_time_then_fails_naming_holder_operation_and_since(
         dynamodb, wall, monkeypatch):
-    monkeypatch.setenv(lease_module.HOLDER_ENV, "pipeline web #41")
+    monkeypatch.setenv(coordination.HOLDER_ENV, "pipeline web #41")
     assert try_acquire(records(dynamodb, wall), "cutover", "v2", ttl_seconds=600)
-    monkeypatch.setenv(lease_module.HOLDER_ENV, "pipeline web #42")
+    monkeypatch.setenv(coordination.HOLDER_ENV, "pipeline web #42")
     fake = FakeClock(wall)
 
     with pytest.raises(LeaseHeldError) as raised, holding(records(dynamodb, wall), "rollback", clock=fake.clock(),
@@ -98,40 +103,44 @@ def test_a_second_writer_waits_its_bounded_time_then_fails_naming_holder_operati
 
 def test_a_waiting_writer_gets_the_lease_when_the_holder_releases_it(dynamodb, wall):
     holder = holding(records(dynamodb, wall), "cutover", version="v2", clock=FakeClock(wall).clock(),
-                     heartbeat=False)
+                     wait_seconds=0, heartbeat=False)
     held = holder.__enter__()
     fake = FakeClock(wall, on_sleep=lambda: holder.__exit__(None, None, None) if not held._stop.is_set() else None)
 
-    with holding(records(dynamodb, wall), "rollback", clock=fake.clock(), heartbeat=False) as lease:
-        assert records(dynamodb, wall).read_lease().token == lease.info.token
+    with holding(records(dynamodb, wall), "rollback", clock=fake.clock(), wait_seconds=30, heartbeat=False) as lease:
+        assert records(dynamodb, wall).read().lease().token == lease.info.token
 
     assert len(fake.sleeps) == 1
-    assert records(dynamodb, wall).read_lease() is None, "released at the end of the block"
+    assert records(dynamodb, wall).read().lease() is None, "released at the end of the block"
 
 
 def test_a_crashed_holders_lease_expires_and_the_next_writer_takes_it_over(dynamodb, wall):
     crashed = try_acquire(records(dynamodb, wall), "cutover", "v2", ttl_seconds=120)
     wall.current += 121
 
-    with holding(records(dynamodb, wall), "rollback", clock=FakeClock(wall).clock(), heartbeat=False) as lease:
+    with holding(records(dynamodb, wall), "rollback", clock=FakeClock(wall).clock(), wait_seconds=0,
+                 heartbeat=False) as lease:
         assert lease.info.token != crashed.token
 
 
 def test_a_holder_whose_lease_was_broken_stops_before_its_next_write(dynamodb, wall):
     with holding(records(dynamodb, wall), "cutover", version="v2", clock=FakeClock(wall).clock(),
-                 heartbeat=False) as lease:
-        broken = records(dynamodb, wall).break_lease()
-        assert broken is not None
-        assert broken.token == lease.info.token
+                 wait_seconds=0, heartbeat=False) as lease:
+        broken = records(dynamodb, wall).break_leases(LEASE)
+        assert broken[LEASE].token == lease.info.token
         try_acquire(records(dynamodb, wall), "rollback", "", ttl_seconds=120)
         with pytest.raises(LeaseLostError, match="broken or taken over while cutover ran"):
             lease.check()
-    assert records(dynamodb, wall).read_lease().operation == "rollback", "release never deletes another's lease"
+        with pytest.raises(LeaseLostError):
+            lease.write(live={"version": "v2"})
+    item = records(dynamodb, wall).read()
+    assert item.lease().operation == "rollback", "release never deletes another's lease"
+    assert item.doc("live") is None, "a holder that lost its lease records nothing"
 
 
 def test_renewing_extends_the_lease_so_a_long_operation_keeps_it(dynamodb, wall):
     with holding(records(dynamodb, wall), "cutover", clock=FakeClock(wall).clock(), ttl_seconds=120,
-                 heartbeat=False) as lease:
+                 wait_seconds=0, heartbeat=False) as lease:
         wall.current += 100
         lease.renew()
         wall.current += 100
@@ -144,11 +153,40 @@ def test_without_the_table_the_operation_is_refused_naming_the_fix(session, wall
         try_acquire(records(session.client("dynamodb"), wall), "cutover", "v2", ttl_seconds=120)
 
 
-def test_records_round_trip_and_reads_take_no_lease(dynamodb, wall):
+def test_records_written_under_the_lease_are_read_back_by_the_next_take_and_reads_take_no_lease(dynamodb, wall):
+    with holding(records(dynamodb, wall), "cutover", clock=FakeClock(wall).clock(), wait_seconds=0,
+                 heartbeat=False) as lease:
+        lease.write(canary={"version": "v2", "step": 1})
+        lease.stage(live={"version": "v1", "since": 1.0})
     store = records(dynamodb, wall)
-    store.write_json("canary", {"version": "v2", "step": 1})
 
-    assert store.read_json("canary") == {"version": "v2", "step": 1}
-    assert store.read_lease() is None
-    store.delete("canary")
-    assert store.read_json("canary") is None
+    assert store.read().doc("canary") == {"version": "v2", "step": 1}
+    assert store.read().doc("live") == {"version": "v1", "since": 1.0}, "staged records are written at release"
+    assert store.read().lease() is None
+    with holding(store, "cleanup", clock=FakeClock(wall).clock(), wait_seconds=0, heartbeat=False) as lease:
+        assert lease.snapshot.doc("canary") == {"version": "v2", "step": 1}, "the take returns the records"
+        lease.release(canary=None)
+    assert store.read().doc("canary") is None
+
+
+def test_taking_fencing_and_releasing_with_the_live_record_costs_three_calls(session, dynamodb, wall):
+    counter = CallCounter(session)
+    store = AppRecords(dynamodb=session.client("dynamodb"), table=TABLE, app="web", wall=wall)
+
+    with holding(store, "cutover", clock=FakeClock(wall).clock(), wait_seconds=0, heartbeat=False) as lease:
+        lease.check()
+        lease.stage(live={"version": "v2", "since": wall()})
+
+    assert dict(counter.calls) == {"dynamodb.UpdateItem": 3}
+    assert store.read().doc("live")["version"] == "v2"
+
+
+def test_the_runner_lease_and_the_write_lease_of_one_app_are_held_apart(dynamodb, wall):
+    with holding(records(dynamodb, wall), "cutover", clock=FakeClock(wall).clock(), wait_seconds=0,
+                 heartbeat=False) as lease, \
+            holding(records(dynamodb, wall), "cutover", clock=FakeClock(wall).clock(), wait_seconds=0,
+                    heartbeat=False, kind=RUNNER) as runner:
+        assert try_acquire(records(dynamodb, wall), "rollback", "", ttl_seconds=120) is None
+        assert try_acquire(records(dynamodb, wall), "cutover", "", ttl_seconds=120, kind=RUNNER) is None
+        item = records(dynamodb, wall).read()
+        assert (item.lease(LEASE).token, item.lease(RUNNER).token) == (lease.info.token, runner.info.token)
