@@ -99,9 +99,9 @@ def lookups_section() -> list[str]:
 
 def _option_rows(name: str) -> list[str]:
     parser = cli.build_parser(name)
-    sub = next(action for action in parser._actions if action.dest == "command").choices[name]  # noqa: SLF001
+    sub = next(action for action in parser._actions if action.dest == "command").choices[name]
     rows = []
-    for action in sub._actions:  # noqa: SLF001
+    for action in sub._actions:
         if action.dest == "help":
             continue
         flag = action.dest if not action.option_strings else action.option_strings[0]
