@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import ast
+import inspect
+import itertools
 import typing
 from pathlib import Path
 from typing import Any
@@ -135,10 +137,10 @@ def cli_section() -> list[str]:
 
 def _attribute_docs(cls: type) -> dict[str, str]:
     """Return ``name -> docstring`` of a class's attributes (the string right after each assignment)."""
-    source = ast.parse(Path(typing.cast(str, __import__("inspect").getsourcefile(cls))).read_text())
+    source = ast.parse(Path(typing.cast(str, inspect.getsourcefile(cls))).read_text())
     node = next(n for n in ast.walk(source) if isinstance(n, ast.ClassDef) and n.name == cls.__name__)
     docs, body = {}, node.body
-    for first, second in zip(body, body[1:], strict=False):
+    for first, second in itertools.pairwise(body):
         if (isinstance(first, ast.Assign) and isinstance(second, ast.Expr)
                 and isinstance(second.value, ast.Constant) and isinstance(first.targets[0], ast.Name)):
             docs[first.targets[0].id] = str(second.value.value)

@@ -37,6 +37,9 @@ def test_the_reference_names_every_hook_argument_and_cli_option():
         assert f"### `stacker-ecs {command}`" in text
 
 
+CITED_FILE = r"`((?:stacker_ecs|emulator|tests|scripts|config|docs)/[\w./-]+\.(?:py|md|yaml|yml|env|json))`"
+
+
 def markdown_files() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
@@ -47,8 +50,7 @@ def test_every_relative_link_and_cited_file_exists(path: Path):
     targets = [t for t in re.findall(r"\]\(([^)#\s]+)", text) if "://" not in t]
     missing = [t for t in targets if not (path.parent / t).exists()]
     assert not missing, f"{path.name} links to files that do not exist: {missing}"
-    cited = set(re.findall(r"`((?:stacker_ecs|emulator|tests|scripts|config|docs)/[\w./-]+\.(?:py|md|yaml|yml|env|json))`",
-                           text))
+    cited = set(re.findall(CITED_FILE, text))
     gone = sorted(c for c in cited if not (ROOT / c).exists())
     assert not gone, f"{path.name} cites files that do not exist: {gone}"
 
