@@ -9,6 +9,7 @@
     stacker-ecs cleanup  <app> --namespace ecs-dev [--keep-last N] [--older-than-hours H] [--dry-run] ...
     stacker-ecs teardown <app> --namespace ecs-dev [--force] [--dry-run]
     stacker-ecs teardown-environment --namespace ecs-dev [--force] [--dry-run]
+    stacker-ecs adopt <app> --namespace ecs-dev [--version V ...] [--dry-run]
 
 Every option is a field of the operation's argument model (the hook's ``args``), with the model's
 default and help (``docs/reference.md`` lists them). ``--output json`` prints one JSON document on
@@ -38,7 +39,7 @@ if typing.TYPE_CHECKING:
 
 POSITIONAL = ("app", "version")
 # A repeatable option reads better in the singular: --alarm-name A --alarm-name B.
-FLAG_NAMES = {"alarm_names": "--alarm-name"}
+FLAG_NAMES = {"alarm_names": "--alarm-name", "versions": "--version"}
 OPS = "stacker_ecs.core.ops."
 
 
@@ -83,6 +84,8 @@ COMMANDS: dict[str, Command] = {
                         OPS + "teardown:TeardownArgs", OPS + "teardown:teardown"),
     "teardown-environment": Command("tear down every app, then the cluster stack",
                                     OPS + "teardown:TeardownEnvironmentArgs", OPS + "teardown:teardown_environment"),
+    "adopt": Command("tag the app's stacks made before the app tag (or by hand), once, so cleanup and teardown "
+                     "find them", OPS + "adopt:AdoptArgs", OPS + "adopt:adopt"),
 }
 """Subcommand -> what it runs. Adding a command is one line here."""
 

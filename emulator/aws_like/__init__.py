@@ -10,9 +10,11 @@ dropping a workaround moto no longer needs means deleting its module and its lin
 from __future__ import annotations
 
 from emulator.aws_like import (
+    certificates,
     change_sets,
     circuit_breaker,
     listener_actions,
+    quotas,
     route53_records,
     stack_create,
     stack_delete,
@@ -20,7 +22,7 @@ from emulator.aws_like import (
 )
 
 PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
-           change_sets)
+           change_sets, certificates, quotas)
 
 
 def apply() -> None:
