@@ -39,7 +39,7 @@ if typing.TYPE_CHECKING:
 
 POSITIONAL = ("app", "version")
 # A repeatable option reads better in the singular: --alarm-name A --alarm-name B.
-FLAG_NAMES = {"alarm_names": "--alarm-name"}
+FLAG_NAMES = {"alarm_names": "--alarm-name", "metric_checks": "--metric-check"}
 OPS = "stacker_ecs.core.ops."
 
 

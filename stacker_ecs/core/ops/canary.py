@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +24,7 @@ from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.coordination import RUNNER, AppRecords, Lease, LeaseLostError, holding
 from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError, UnhealthyVersionError
 from stacker_ecs.core.ops.alarms import bake, first_alarm_firing
+from stacker_ecs.core.ops.analysis import Verdict, judge, parse_check, read_samples
 from stacker_ecs.core.ops.canary_plan import ABORTED, RESTORE_FAILED, CanaryPlan, live_group, plan_of
 from stacker_ecs.core.ops.listener import (
     ListenerState,
@@ -155,27 +157,84 @@ def resume_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: Can
     return plan
 
 
+ALARM_ADVICE = "Look at the alarm's metric, fix, and deploy a new version"
+METRIC_ADVICE = "Look at the new version's logs and metrics, fix, and deploy a new version"
+INCONCLUSIVE_ADVICE = ("Send the app more traffic during the steps, lower min_requests, or set a longer "
+                       "inconclusive_wait_seconds")
+
+
+def _alarm_stop(plan: CanaryPlan, alarm: str) -> tuple[str, str]:
+    return f"alarm {alarm} went off with {plan.percent}% of traffic on {plan.version}", ALARM_ADVICE
+
+
+def _analyse(aws: AwsContext, plan: CanaryPlan, since: Any) -> Verdict:
+    """Read both versions' metrics since ``since`` (one ``GetMetricData``) and judge the plan's checks."""
+    stable = live_group(plan.before) or ""
+    groups = {"new": plan.target_group_arn, **({"stable": stable} if stable else {})}
+    samples = read_samples(aws, plan.listener_arn, groups, since, aws.clock.wall())
+    return judge([parse_check(c) for c in plan.metric_checks], samples["new"], samples.get("stable", samples["new"]),
+                 min_requests=plan.min_requests, versions=(plan.version, plan.live_version or "stable"))
+
+
+def bake_and_judge(aws: AwsContext, plan: CanaryPlan, still_ours: Callable[[], object],
+                   analyses: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """Bake the step watching the alarms, then judge it by its metrics; return (why, advice) to stop, or None.
+
+    An inconclusive step (too few requests) bakes on, a minute at a time, up to the plan's
+    ``inconclusive_wait_seconds`` (policy ``wait``), or stops the canary at once (``fail``).
+    """
+    log = aws.about(plan.version).log
+    since = aws.clock.wall()
+    fired = bake(aws, plan.alarm_names, plan.bake_seconds, still_ours=still_ours)
+    if fired:
+        return _alarm_stop(plan, fired)
+    if not plan.metric_checks:
+        return None
+    waited = 0.0
+    while True:
+        verdict = _analyse(aws, plan, since)
+        analyses.append({"step": plan.step + 1, "percent": plan.percent, **verdict.to_doc()})
+        for line in verdict.lines:
+            log.info("%d%% step: %s", plan.percent, line)
+        if verdict.breach:
+            return f"{verdict.breach}, with {plan.percent}% of traffic on {plan.version}", METRIC_ADVICE
+        if not verdict.inconclusive:
+            return None
+        if plan.inconclusive_policy == "fail" or waited >= plan.inconclusive_wait_seconds:
+            longer = f" after baking {waited:.0f}s longer" if waited else ""
+            return (f"the {plan.percent}% step is inconclusive{longer}: {verdict.inconclusive}",
+                    INCONCLUSIVE_ADVICE)
+        chunk = min(60.0, plan.inconclusive_wait_seconds - waited)
+        log.info("%d%% step inconclusive (%s); baking %.0fs longer", plan.percent, verdict.inconclusive, chunk)
+        fired = bake(aws, plan.alarm_names, chunk, still_ours=still_ours)
+        waited += chunk
+        if fired:
+            return _alarm_stop(plan, fired)
+
+
 def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namespace: str,
                lease_wait_seconds: float) -> dict[str, Any]:
-    """Bake each recorded step reading the alarms, then switch; each write under the app's lease."""
+    """Bake each recorded step reading the alarms and the metrics, then switch; each write under the app's lease."""
     app = records.app
     log = aws.about(plan.version, app=app).log
+    analyses: list[dict[str, Any]] = []
     while True:
         log.info("%d%% of traffic; baking %.0fs", plan.percent, plan.bake_seconds)
-        fired = bake(aws, plan.alarm_names, plan.bake_seconds, still_ours=functools.partial(_still_ours, records, plan))
+        stop = bake_and_judge(aws.about(plan.version, app=app), plan,
+                              functools.partial(_still_ours, records, plan), analyses)
         with holding(records, "cutover step", version=plan.version, clock=aws.clock,
                      wait_seconds=lease_wait_seconds) as lease:
             plan = check_still_ours(plan_of(lease.snapshot), plan, app)
             state = read_listener(aws, namespace, app)
-            if fired is None and plan.alarm_names:
+            if stop is None and plan.alarm_names:
                 fired = first_alarm_firing(aws, plan.alarm_names)
-            if fired:
-                why = f"alarm {fired} went off with {plan.percent}% of traffic on {plan.version}"
+                stop = _alarm_stop(plan, fired) if fired else None
+            if stop:
+                why, advice = stop
                 lease.check()
                 restore(aws, state, lease, plan, why=why)
                 raise CanaryRolledBackError(app=app, version=plan.version, cause=(
-                    f"{why}; all traffic is back on {plan.live_version}. Look at the alarm's metric, fix, and deploy "
-                    "a new version"))
+                    f"{why}; all traffic is back on {plan.live_version}. {advice}"))
             if plan.step + 1 < len(plan.steps_percent):
                 plan = replace(plan, step=plan.step + 1)
                 lease.write(canary=plan.to_doc())  # recorded (and fenced) before the traffic moves
@@ -186,7 +245,7 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
             lease.release(canary=None, live=live_record(records, plan.version))
         log.info("live (was %s)", plan.live_version)
         return {"app": app, "version": plan.version, "previous": plan.live_version, "changed": True,
-                "dry_run": False, "steps_percent": plan.steps_percent,
+                "dry_run": False, "steps_percent": plan.steps_percent, "analysis": analyses,
                 "message": f"{plan.version} is live (was {plan.live_version})"}
 
 

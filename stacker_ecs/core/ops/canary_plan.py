@@ -36,6 +36,13 @@ class CanaryPlan:
     state: str = RUNNING
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    listener_arn: str = ""
+    """The application listener (its load balancer names the metrics the analysis reads)."""
+    metric_checks: list[str] = field(default_factory=list)
+    """Checks of :mod:`.analysis` judged at the end of each step's bake."""
+    min_requests: int = 0
+    inconclusive_policy: str = "wait"
+    inconclusive_wait_seconds: float = 0.0
 
     @property
     def percent(self) -> int:

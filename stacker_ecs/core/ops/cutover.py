@@ -13,9 +13,9 @@ fence, release); re-running for the live version: 2 (and 2).
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
@@ -23,6 +23,7 @@ from stacker_ecs.core.coordination import Lease, app_records, holding
 from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
 from stacker_ecs.core.model import LeaseArgs
 from stacker_ecs.core.ops.alarms import check_alarms_exist
+from stacker_ecs.core.ops.analysis import parse_check
 from stacker_ecs.core.ops.canary import live_record, resume_canary, run_canary, settle, start_canary
 from stacker_ecs.core.ops.canary_plan import CanaryPlan
 from stacker_ecs.core.ops.health import wait_for_healthy
@@ -50,6 +51,32 @@ class CutoverArgs(VersionArgs, LeaseArgs):
     alarm_names: list[str] = []
     """CloudWatch alarms (metric or composite) watched during each bake; one in ALARM puts all traffic back
     and fails the cutover. Names CloudWatch does not know are refused before any change."""
+    metric_checks: list[str] = []
+    """Default: none. Thresholds judged from the load balancer's metrics at the end of each step, for the new
+    version against the stable one, e.g. ``5xx_percent <= 1``, ``p99_ms <= 1.5x stable``,
+    ``p95_ms <= stable + 100``; ``dry-run <check>`` is reported at each step, never acted on. A breach puts all
+    traffic back and fails the cutover (exit status 3), naming the metric, both versions' values and the threshold."""
+    min_requests: int = Field(default=50, ge=0)
+    """Default: 50; a step whose new version served fewer requests is inconclusive (see ``inconclusive_policy``)."""
+    inconclusive_policy: Literal["wait", "fail"] = "wait"
+    """Default: wait; an inconclusive step bakes longer (reading alarms and metrics every minute) for up to
+    ``inconclusive_wait_seconds``, then fails; ``fail`` puts all traffic back at once."""
+    inconclusive_wait_seconds: float = Field(default=600, ge=0)
+    """Default: 600; how much longer an inconclusive step may bake before the canary fails."""
+
+    @field_validator("metric_checks")
+    @classmethod
+    def _checks(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_check(text)
+        return value
+
+    @model_validator(mode="after")
+    def _checks_need_steps(self) -> CutoverArgs:
+        if self.metric_checks and not self.steps_percent:
+            raise ValueError("metric_checks: judged at each step of a stepped cutover; set steps_percent too "
+                             "(e.g. [10, 50])")
+        return self
 
     @field_validator("steps_percent")
     @classmethod
@@ -153,7 +180,10 @@ def _plan(state: ListenerState, target_group_arn: str, args: CutoverArgs, live: 
     return CanaryPlan(version=args.version, target_group_arn=target_group_arn, before=dict(state.forward),
                       live_version=live, versions=versions, steps_percent=list(args.steps_percent), step=0,
                       alarm_names=list(args.alarm_names), bake_seconds=args.bake_seconds, started_by="",
-                      started_at=0.0)
+                      started_at=0.0, listener_arn=state.application.listener_arn,
+                      metric_checks=list(args.metric_checks), min_requests=args.min_requests,
+                      inconclusive_policy=args.inconclusive_policy,
+                      inconclusive_wait_seconds=args.inconclusive_wait_seconds)
 
 
 def _needed_count(live_service: dict[str, Any] | None, service: dict[str, Any]) -> int:
