@@ -9,6 +9,7 @@
     stacker-ecs cleanup  <app> --namespace ecs-dev [--keep-last N] [--older-than-hours H] [--dry-run] ...
     stacker-ecs teardown <app> --namespace ecs-dev [--force] [--dry-run]
     stacker-ecs teardown-environment --namespace ecs-dev [--force] [--dry-run]
+    stacker-ecs diagnose <app> [<version>] --namespace ecs-dev [--log-lines N]
 
 Every option is a field of the operation's argument model (the hook's ``args``), with the model's
 default and help (``docs/reference.md`` lists them). ``--output json`` prints one JSON document on
@@ -89,6 +90,9 @@ COMMANDS: dict[str, Command] = {
                        OPS + "gates:GateArgs", OPS + "gates:promote"),
     "abort": Command("abort a canary under way (paused or running): all traffic back on the version live before it",
                      OPS + "gates:GateArgs", OPS + "gates:abort"),
+    "diagnose": Command("walk the troubleshooting checklist for a version: the most likely cause first, with its fix",
+                        OPS + "diagnose:DiagnoseArgs", OPS + "diagnose:diagnose",
+                        OPS + "diagnose_findings:format_diagnosis"),
 }
 """Subcommand -> what it runs. Adding a command is one line here."""
 
@@ -103,7 +107,8 @@ def _add_field(parser: argparse.ArgumentParser, name: str, field: Any) -> None:
     """Add the option (or positional) of one model field; values are judged by the model, not here."""
     help_text = (field.description or "").replace("%", "%%") or None
     if name in POSITIONAL:
-        parser.add_argument(name, help=help_text)
+        optional = {} if field.is_required() else {"nargs": "?", "default": argparse.SUPPRESS}
+        parser.add_argument(name, help=help_text, **optional)
         return
     flag = FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
     kind = typing.get_origin(field.annotation) or field.annotation
