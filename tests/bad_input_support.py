@@ -58,6 +58,7 @@ VERSION_VARIABLES: dict[str, Any] = {
     "DesiredCount": "${first_desired_count}",
     "TaskDefinitionFile": TASK_DEFINITION_FILE,
     "HealthCheckPath": "${health_check_path}",
+    "Sources": "${ecs_sources web}",
 }
 VERSION_STACK = "app-web-V-${version}"
 
@@ -167,6 +168,7 @@ def version_config(stack_name: str, variables: dict[str, Any]) -> str:
     return yaml.safe_dump({
         "namespace": "${namespace}",
         "stacker_bucket": "",
+        "lookups": {"ecs_sources": "stacker_ecs.lookups.SourcesLookup"},
         "stacks": [{"name": stack_name, "class_path": "stacker_ecs.blueprints.version.Version",
                     "variables": variables}],
     }, sort_keys=False)

@@ -14,6 +14,7 @@ from emulator.aws_like import (
     change_sets,
     circuit_breaker,
     listener_actions,
+    metric_percentiles,
     quotas,
     route53_records,
     stack_create,
@@ -22,7 +23,7 @@ from emulator.aws_like import (
 )
 
 PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
-           change_sets, certificates, quotas)
+           change_sets, metric_percentiles, certificates, quotas)
 
 
 def apply() -> None:
