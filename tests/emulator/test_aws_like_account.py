@@ -65,3 +65,27 @@ def test_service_quotas_answers_the_applied_value(session: boto3.Session, limits
     limits.SERVICE_QUOTAS["vpc", "L-0EA8095F"] = 5
     quota = session.client("service-quotas").get_service_quota(ServiceCode="vpc", QuotaCode="L-0EA8095F")
     assert quota["Quota"]["Value"] == 5
+
+
+def test_an_application_stack_without_a_certificate_arn_issues_its_own_for_both_names(session: boto3.Session):
+    from stacker_ecs.core import contract, naming
+    from stacker_ecs.core.model import parse
+    from stacker_ecs.core.templates.application import ApplicationSpec, build_application
+
+    world = ExampleWorld.create(session)
+    spec = parse(ApplicationSpec, {
+        "App": "api", "Environment": "dev", "ClusterName": world.cluster[contract.CLUSTER_NAME],
+        "VpcId": world.seeded.vpc_id, "Subnets": world.seeded.public_subnets, "Domain": world.seeded.domain,
+        "ContainerSecurityGroupId": world.cluster[contract.CONTAINER_SECURITY_GROUP_ID],
+        "HostedZoneId": world.seeded.hosted_zone_id}, where="api")
+    cfn = session.client("cloudformation")
+    # moto alone: the certificate resource is skipped and the listener fails (CertificateNotFound)
+    name = naming.application_stack("ecs-dev", "api")
+    cfn.create_stack(StackName=name, TemplateBody=build_application(spec).to_json())
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    listener = contract.outputs_of(stack)[contract.LISTENER_ARN]
+    (certificate,) = session.client("elbv2").describe_listeners(ListenerArns=[listener])["Listeners"][0]["Certificates"]
+    issued = session.client("acm").describe_certificate(CertificateArn=certificate["CertificateArn"])["Certificate"]
+    assert issued["Status"] == "ISSUED"
+    assert sorted(issued["SubjectAlternativeNames"]) == ["*.api.dev.example.com", "api.dev.example.com"]
