@@ -17,10 +17,11 @@ from emulator.aws_like import (
     stack_create,
     stack_delete,
     stack_update,
+    termination,
 )
 
 PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
-           change_sets)
+           change_sets, termination)
 
 
 def apply() -> None:
