@@ -108,7 +108,7 @@ def test_a_bad_launch_is_refused_in_one_line_before_any_change(project, path, va
 
 
 def test_the_first_stacks_check_refuses_a_bad_variable_of_another_stack_of_the_launch(project):
-    edit(project / "config" / "dev" / "app" / "web-admin.yaml", "{App: web-admin}", "{App: web-admin, Scheme: public}")
+    edit(project / "config" / "dev" / "app" / "web-admin.yaml", "{App: web-admin,", "{App: web-admin, Scheme: public,")
 
     message = refusal(launch_stacks(project)["dev/cluster"])
 
