@@ -13,6 +13,7 @@ from emulator.aws_like import (
     change_sets,
     circuit_breaker,
     listener_actions,
+    metric_percentiles,
     route53_records,
     stack_create,
     stack_delete,
@@ -20,7 +21,7 @@ from emulator.aws_like import (
 )
 
 PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
-           change_sets)
+           change_sets, metric_percentiles)
 
 
 def apply() -> None:

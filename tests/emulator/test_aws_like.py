@@ -177,3 +177,28 @@ def test_a_change_set_of_a_changed_stack_names_the_scope_and_replacement_of_each
     modified = [c["ResourceChange"] for c in changes if c["ResourceChange"]["Action"] == "Modify"]
     assert modified
     assert all(c["Scope"] == ["Properties"] and c["Replacement"] == "Conditional" for c in modified)
+
+
+def test_get_metric_data_answers_percentiles_from_the_published_values(session):
+    # moto 5.2.5: TypeError (HTTP 500 from its server) for any pNN statistic
+    from datetime import UTC, datetime, timedelta
+
+    cloudwatch = session.client("cloudwatch")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    dims = [{"Name": "TargetGroup", "Value": "targetgroup/web-v1/1"}, {"Name": "LoadBalancer", "Value": "app/web/2"}]
+    cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
+        {"MetricName": "TargetResponseTime", "Dimensions": dims, "Timestamp": now - timedelta(seconds=60),
+         "Values": [0.04, 0.5], "Counts": [97, 3], "Unit": "Seconds"}])
+
+    def stat(name: str) -> dict:
+        return {"Id": name, "MetricStat": {"Metric": {"Namespace": "AWS/ApplicationELB",
+                                                      "MetricName": "TargetResponseTime", "Dimensions": dims},
+                                           "Period": 120, "Stat": name}}
+
+    answer = cloudwatch.get_metric_data(MetricDataQueries=[stat("p95"), stat("p99"), stat("Average")],
+                                        StartTime=now - timedelta(seconds=120), EndTime=now)
+    values = {r["Id"]: r["Values"] for r in answer["MetricDataResults"]}
+
+    assert values["p95"] == [0.04]
+    assert values["p99"] == [0.5]
+    assert values["Average"] == [pytest.approx(0.0538)]
