@@ -20,10 +20,11 @@ from emulator.aws_like import (
     stack_create,
     stack_delete,
     stack_update,
+    termination,
 )
 
 PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
-           change_sets, metric_percentiles, certificates, quotas)
+           change_sets, metric_percentiles, termination, certificates, quotas)
 
 
 def apply() -> None:
