@@ -8,7 +8,7 @@ DEPS   := $(VENV)/.deps-installed
 PKG    := $(VENV)/.package-installed
 SOURCES := $(shell find stacker_ecs -name '*.py') setup.py stacker_ecs_py311.pth
 
-.PHONY: install test lint demo bench clean
+.PHONY: install test lint demo bench docs clean
 
 install: $(PKG)
 
@@ -39,6 +39,10 @@ demo: $(PKG)
 
 bench: $(PKG)
 	$(BIN)/python -m scripts.bench
+
+# Rewrite the reference pages generated from the code (tests/test_docs.py fails when they drift).
+docs: $(PKG)
+	$(BIN)/python -m scripts.reference
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .demo

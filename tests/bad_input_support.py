@@ -47,19 +47,20 @@ CONTEXT = SimpleNamespace(namespace=NAMESPACE)
 # The one stack of the stacker runs: a new version of "web", every value from the environment file.
 VERSION_VARIABLES: dict[str, Any] = {
     "App": "web",
-    "Version": "${web_version}",
+    "Version": "${version}",
     "Environment": "${environment}",
     "ClusterName": "${cluster_name}",
     "VpcId": "${vpc_id}",
     "LogGroupName": "${log_group_name}",
     "ListenerArn": "${listener_arn}",
     "Domain": "${domain}",
-    "RulePriority": "${web_rule_priority}",
-    "DesiredCount": "${web_first_desired_count}",
+    "RulePriority": "${rule_priority}",
+    "DesiredCount": "${first_desired_count}",
     "TaskDefinitionFile": TASK_DEFINITION_FILE,
     "HealthCheckPath": "${health_check_path}",
+    "Sources": "${ecs_sources web}",
 }
-VERSION_STACK = "app-web-V-${web_version}"
+VERSION_STACK = "app-web-V-${version}"
 
 
 def _no_sleep(seconds: float) -> None:
@@ -95,14 +96,14 @@ class Deployed:
         return {
             "namespace": NAMESPACE,
             "environment": "dev",
-            "web_version": NEW_VERSION,
+            "version": NEW_VERSION,
             "cluster_name": self.world.cluster["ClusterName"],
             "vpc_id": self.world.cluster["VpcId"],
             "log_group_name": self.world.cluster["LogGroupName"],
             "listener_arn": app["ListenerArn"],
             "domain": app["Domain"],
-            "web_rule_priority": str(self.rule_priority),
-            "web_first_desired_count": "1",
+            "rule_priority": str(self.rule_priority),
+            "first_desired_count": "1",
             "health_check_path": "/health",
         }
 
@@ -167,6 +168,7 @@ def version_config(stack_name: str, variables: dict[str, Any]) -> str:
     return yaml.safe_dump({
         "namespace": "${namespace}",
         "stacker_bucket": "",
+        "lookups": {"ecs_sources": "stacker_ecs.lookups.SourcesLookup"},
         "stacks": [{"name": stack_name, "class_path": "stacker_ecs.blueprints.version.Version",
                     "variables": variables}],
     }, sort_keys=False)
@@ -298,7 +300,7 @@ def render_table(rows: list[Row]) -> str:
         "",
         "Every row is a test (`tests/test_bad_input_table.py`). In an emulated account where `web` has `v1` "
         "live and `v2` deployed beside it, the bad input goes through the real entry point: `stacker build` "
-        "(in-process) of a config holding only the version stack `app-web-V-${web_version}` for environment "
+        "(in-process) of a config holding only the version stack `app-web-V-${version}` for environment "
         "files and blueprint variables, the hook and lookup functions as stacker calls them, and the "
         "`stacker-ecs` CLI. The test asserts that the input is refused as the row says, that the message "
         "contains every *must contain* fragment (the field and the fix), and that no mutating AWS call "

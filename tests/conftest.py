@@ -9,9 +9,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from emulator import aws_like
+from emulator import aws_like, control
 
 aws_like.apply()  # moto fails where AWS fails (docs/fidelity.md), in every in-process test
+control.apply()  # the ECS agent can make targets unhealthy (emulator/control.py)
 
 REGION = "us-east-1"
 

@@ -52,15 +52,15 @@ ENV, VARIABLE, HOOK, LOOKUP, CLI = SURFACES
 
 TABLE: list[Row] = [
     # ---- environment file (config/dev.env), through `stacker build` ----
-    Row("env-version-dot", ENV, "`web_version: 1.0`", stacker_build({"web_version": "1.0"}),
+    Row("env-version-dot", ENV, "`version: 1.0`", stacker_build({"version": "1.0"}),
         ("Version", "'.'", "use lower-case letters, digits and '-'"), "stacker build exits 1",
         "stack 'app-web-V-1.0' (Version blueprint): Version: '1.0' has '.', which is not allowed in stack and host "
         "names; use lower-case letters, digits and '-'"),
-    Row("env-version-upper-case", ENV, "`web_version: V3`", stacker_build({"web_version": "V3"}),
+    Row("env-version-upper-case", ENV, "`version: V3`", stacker_build({"version": "V3"}),
         ("Version", "'V'", "use lower-case letters, digits and '-'"), "stacker build exits 1",
         "stack 'app-web-V-V3' (Version blueprint): Version: 'V3' has 'V', which is not allowed in stack and "
         "host names; use lower-case letters, digits and '-'"),
-    Row("env-version-double-dash", ENV, "`web_version: v3--hotfix`", stacker_build({"web_version": "v3--hotfix"}),
+    Row("env-version-double-dash", ENV, "`version: v3--hotfix`", stacker_build({"version": "v3--hotfix"}),
         ("Version", "'--'", "use single '-'"), "stacker build exits 1",
         "stack 'app-web-V-v3--hotfix' (Version blueprint): Version: 'v3--hotfix' contains '--', which AWS "
         "refuses in the load balancer and target group names derived fr…"),
@@ -69,8 +69,8 @@ TABLE: list[Row] = [
         ("HealthCheckPath", "write it as '/health'"), "stacker build exits 1",
         "stack 'app-web-V-v3' (Version blueprint): HealthCheckPath: 'health' does not start with '/'; write it as "
         "'/health'"),
-    Row("env-desired-count-not-a-number", ENV, "`web_first_desired_count: two` (for `DesiredCount`)",
-        stacker_build({"web_first_desired_count": "two"}),
+    Row("env-desired-count-not-a-number", ENV, "`first_desired_count: two` (for `DesiredCount`)",
+        stacker_build({"first_desired_count": "two"}),
         ("DesiredCount", "'two'", "it should be a valid integer"), "stacker build exits 1",
         "stack 'app-web-V-v3' (Version blueprint): DesiredCount: 'two' is not accepted; it should be a valid "
         "integer, unable to parse string as an integer"),
@@ -78,10 +78,10 @@ TABLE: list[Row] = [
         ("Environment", "'D'", "use lower-case letters, digits and '-'"), "stacker build exits 1",
         "stack 'app-web-V-v3' (Version blueprint): Environment: 'Dev' has 'D', which is not allowed in stack and "
         "host names; use lower-case letters, digits and '-'"),
-    Row("env-missing-key", ENV, "no `web_version` line, though the config uses `${web_version}`",
-        stacker_build(drop=("web_version",)),
-        ("Environment missing key", "web_version"), "stacker raises MissingEnvironment",
-        "Environment missing key web_version."),
+    Row("env-missing-key", ENV, "no `version` line, though the config uses `${version}`",
+        stacker_build(drop=("version",)),
+        ("Environment missing key", "version"), "stacker raises MissingEnvironment",
+        "Environment missing key version."),
     Row("env-empty-namespace", ENV, "`namespace:` with no value", stacker_build({"namespace": ""}),
         ("namespace", "This field is required"), "stacker raises InvalidConfig",
         "{'namespace': ConversionError([ErrorMessage('This field is required.', None)])}"),
@@ -104,8 +104,8 @@ TABLE: list[Row] = [
         stacker_build(variables={"TaskDefinition": INLINE_TASK}),
         ("TaskDefinition/TaskDefinitionFile", "give exactly one of them"), "stacker build exits 1",
         "stack 'app-web-V-v3' (Version blueprint): TaskDefinition/TaskDefinitionFile: give exactly one of them"),
-    Row("variable-stack-name", VARIABLE, "stack named `web-V-${web_version}` instead of `app-web-V-${web_version}`",
-        stacker_build(stack_name="web-V-${web_version}"),
+    Row("variable-stack-name", VARIABLE, "stack named `web-V-${version}` instead of `app-web-V-${version}`",
+        stacker_build(stack_name="web-V-${version}"),
         ("stack name", "name the stack 'app-web-V-v3' in the config"), "stacker build exits 1",
         "stack 'web-V-v3' (Version blueprint): stack name: deployed as 'ecs-dev-web-V-v3', but hooks and "
         "lookups find this stack as 'ecs-dev-app-web-V-v3'; name the sta…"),

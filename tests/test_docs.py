@@ -1,0 +1,60 @@
+"""The generated reference pages match the code, and the README's links and claims hold."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from scripts.reference import PAGES, ROOT
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_a_generated_page_matches_the_code(page: str):
+    expected = PAGES[page]()
+    path = ROOT / page
+    if os.environ.get("UPDATE_DOCS") == "1":
+        path.write_text(expected)
+    actual = path.read_text() if path.exists() else ""
+    if actual != expected:
+        diff = "".join(difflib.unified_diff(actual.splitlines(keepends=True), expected.splitlines(keepends=True),
+                                            page, "rendered from the code"))
+        pytest.fail(f"{page} differs from the code; run `make docs` to rewrite it:\n{diff}")
+
+
+def test_the_reference_names_every_hook_argument_and_cli_option():
+    from stacker_ecs.cli import COMMANDS
+    from stacker_ecs.core.registry import HOOKS, LOOKUPS
+
+    text = (ROOT / "docs" / "reference.md").read_text()
+    for entry in [*HOOKS.values(), *LOOKUPS.values()]:
+        for name in entry.load_model().model_fields:
+            assert f"| `{name}` |" in text, (entry.name, name)
+    for command in COMMANDS:
+        assert f"### `stacker-ecs {command}`" in text
+
+
+CITED_FILE = r"`((?:stacker_ecs|emulator|tests|scripts|config|docs)/[\w./-]+\.(?:py|md|yaml|yml|env|json))`"
+
+
+def markdown_files() -> list[Path]:
+    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+@pytest.mark.parametrize("path", markdown_files(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_relative_link_and_cited_file_exists(path: Path):
+    text = path.read_text()
+    targets = [t for t in re.findall(r"\]\(([^)#\s]+)", text) if "://" not in t]
+    missing = [t for t in targets if not (path.parent / t).exists()]
+    assert not missing, f"{path.name} links to files that do not exist: {missing}"
+    cited = set(re.findall(CITED_FILE, text))
+    gone = sorted(c for c in cited if not (ROOT / c).exists())
+    assert not gone, f"{path.name} cites files that do not exist: {gone}"
+
+
+def test_the_readme_fits_in_one_sitting():
+    lines = (ROOT / "README.md").read_text().splitlines()
+    assert len(lines) <= 250, f"README.md has {len(lines)} lines; move reference material to docs/"
