@@ -9,6 +9,8 @@
     stacker-ecs cleanup  <app> --namespace ecs-dev [--keep-last N] [--older-than-hours H] [--dry-run] ...
     stacker-ecs teardown <app> --namespace ecs-dev [--force] [--dry-run]
     stacker-ecs teardown-environment --namespace ecs-dev [--force] [--dry-run]
+    stacker-ecs diagnose <app> [<version>] --namespace ecs-dev [--log-lines N]
+    stacker-ecs adopt <app> --namespace ecs-dev [--version V ...] [--dry-run]
 
 Every option is a field of the operation's argument model (the hook's ``args``), with the model's
 default and help (``docs/reference.md`` lists them). ``--output json`` prints one JSON document on
@@ -38,7 +40,7 @@ if typing.TYPE_CHECKING:
 
 POSITIONAL = ("app", "version")
 # A repeatable option reads better in the singular: --alarm-name A --alarm-name B.
-FLAG_NAMES = {"alarm_names": "--alarm-name", "metric_checks": "--metric-check"}
+FLAG_NAMES = {"alarm_names": "--alarm-name", "metric_checks": "--metric-check", "versions": "--version"}
 OPS = "stacker_ecs.core.ops."
 
 
@@ -89,6 +91,11 @@ COMMANDS: dict[str, Command] = {
                        OPS + "gates:GateArgs", OPS + "gates:promote"),
     "abort": Command("abort a canary under way (paused or running): all traffic back on the version live before it",
                      OPS + "gates:GateArgs", OPS + "gates:abort"),
+    "diagnose": Command("walk the troubleshooting checklist for a version: the most likely cause first, with its fix",
+                        OPS + "diagnose:DiagnoseArgs", OPS + "diagnose:diagnose",
+                        OPS + "diagnose_findings:format_diagnosis"),
+    "adopt": Command("tag the app's stacks made before the app tag (or by hand), once, so cleanup and teardown "
+                     "find them", OPS + "adopt:AdoptArgs", OPS + "adopt:adopt"),
 }
 """Subcommand -> what it runs. Adding a command is one line here."""
 
@@ -103,7 +110,8 @@ def _add_field(parser: argparse.ArgumentParser, name: str, field: Any) -> None:
     """Add the option (or positional) of one model field; values are judged by the model, not here."""
     help_text = (field.description or "").replace("%", "%%") or None
     if name in POSITIONAL:
-        parser.add_argument(name, help=help_text)
+        optional = {} if field.is_required() else {"nargs": "?", "default": argparse.SUPPRESS}
+        parser.add_argument(name, help=help_text, **optional)
         return
     flag = FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
     kind = typing.get_origin(field.annotation) or field.annotation

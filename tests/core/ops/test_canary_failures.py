@@ -17,10 +17,7 @@ from stacker_ecs.core.ops.status import describe_app
 from stacker_ecs.core.ops.unlock import unlock
 from tests.core.ops.conftest import ALARM, APP, NAMESPACE, REGION, FakeTime, World, create_alarm
 
-
-@pytest.fixture(autouse=True)
-def _no_real_retry_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)  # botocore's back-off only
+pytestmark = pytest.mark.usefixtures("no_retry_waits")  # retries happen, without real back-off or rate waits
 
 
 def canary() -> CutoverArgs:
