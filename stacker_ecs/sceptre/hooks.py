@@ -110,7 +110,7 @@ class CheckBuild(Hook):
         from stacker_ecs.sceptre.check import check_launch
 
         try:
-            result = check_launch(self.stack)
+            result = check_launch(self.stack, self.stack.connection_manager.get_session())
         except StackerEcsError as exc:
             raise EcsSceptreError(f"ecs_check_build failed: {exc}") from None
         self.logger.debug("ecs_check_build: %s", result)
