@@ -164,7 +164,7 @@ def _teardown_of_one_app(runway: Runway, aws: Platform) -> None:
     ok(runway.run(app="web-admin", teardown="true", teardown_force="true"))
     aws.expect({"web": {"v1": 1, "v2": 0}}, {"web": {"v1", "v2"}})
     edit(runway, "cfngin/ecs.yml", "  - {<<: *app_stack, name: app-web-admin, variables: {<<: *app_variables, "
-         f"App: web-admin, SslPolicy: {TLS_POLICY}}}}}\n", "")
+         f"App: web-admin, SslPolicy: {TLS_POLICY}, Sources: \"${{ecs_sources web-admin}}\"}}}}\n", "")
     ok(runway.run())
     aws.expect({"web": {"v1": 1, "v2": 0}}, {"web": {"v1", "v2"}})
     assert updated(aws) == web
