@@ -10,6 +10,7 @@
     stacker-ecs teardown <app> --namespace ecs-dev [--force] [--dry-run]
     stacker-ecs teardown-environment --namespace ecs-dev [--force] [--dry-run]
     stacker-ecs diagnose <app> [<version>] --namespace ecs-dev [--log-lines N]
+    stacker-ecs adopt <app> --namespace ecs-dev [--version V ...] [--dry-run]
 
 Every option is a field of the operation's argument model (the hook's ``args``), with the model's
 default and help (``docs/reference.md`` lists them). ``--output json`` prints one JSON document on
@@ -39,7 +40,7 @@ if typing.TYPE_CHECKING:
 
 POSITIONAL = ("app", "version")
 # A repeatable option reads better in the singular: --alarm-name A --alarm-name B.
-FLAG_NAMES = {"alarm_names": "--alarm-name", "metric_checks": "--metric-check"}
+FLAG_NAMES = {"alarm_names": "--alarm-name", "metric_checks": "--metric-check", "versions": "--version"}
 OPS = "stacker_ecs.core.ops."
 
 
@@ -93,6 +94,8 @@ COMMANDS: dict[str, Command] = {
     "diagnose": Command("walk the troubleshooting checklist for a version: the most likely cause first, with its fix",
                         OPS + "diagnose:DiagnoseArgs", OPS + "diagnose:diagnose",
                         OPS + "diagnose_findings:format_diagnosis"),
+    "adopt": Command("tag the app's stacks made before the app tag (or by hand), once, so cleanup and teardown "
+                     "find them", OPS + "adopt:AdoptArgs", OPS + "adopt:adopt"),
 }
 """Subcommand -> what it runs. Adding a command is one line here."""
 
