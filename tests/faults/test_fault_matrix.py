@@ -286,7 +286,10 @@ def delete_out_of_band(session: boto3.Session, version: str) -> None:
     session.client("elbv2").delete_rule(RuleArn=state.rules[version].rule_arn)
     session.client("ecs").delete_service(cluster=state.application.cluster_name,
                                          service=naming.service_name(APP, version), force=True)
-    session.client("cloudformation").delete_stack(StackName=naming.version_stack(NAMESPACE, APP, version))
+    cfn = session.client("cloudformation")
+    name = naming.version_stack(NAMESPACE, APP, version)
+    cfn.update_termination_protection(StackName=name, EnableTerminationProtection=False)  # AWS refuses it on
+    cfn.delete_stack(StackName=name)
 
 
 def test_live_target_group_of_a_stack_deleted_out_of_band(world):

@@ -77,6 +77,10 @@ class InFlight:
     """Version -> why an operation holds it (a canary under way, its restore target)."""
 
 
+PROTECTED_REASON = ("termination protection is on (cutover and rollback protect the versions the live rule forwards "
+                    "to, and the next cutover releases the previous one; protected by hand: turn it off by hand)")
+
+
 def plan_cleanup(stacks: list[VersionStack], *, live: str | None, previous: str | None, args: CleanupArgs,
                  now: datetime, in_flight: InFlight | None = None) -> CleanupPlan:
     """Decide what to delete (pure): never live, previous if kept, excluded, protected, newest K, too young."""
@@ -103,7 +107,7 @@ def _keep_reason(stack: VersionStack, live: str | None, previous: str | None, ar
     if pattern:
         return f"excluded by {pattern!r}"
     if stack.termination_protection:
-        return "termination protection is on; turn it off to let cleanup delete it"
+        return PROTECTED_REASON
     age_hours = (now - stack.created).total_seconds() / 3600
     if age_hours < args.older_than_hours:
         return f"{age_hours:.1f}h old, younger than older_than_hours {args.older_than_hours:g}"
@@ -151,11 +155,12 @@ def cleanup(aws: AwsContext, args: CleanupArgs) -> dict[str, Any]:
             aws.client(service)
         lease.check()
         with ThreadPoolExecutor(max_workers=args.max_parallel) as pool:
-            outcomes = list(pool.map(lambda s: _delete_unless_live(aws, application.listener_arn, s, args.app),
+            outcomes = list(pool.map(lambda s: _try_delete(aws, application.listener_arn, s, args.app),
                                      plan.delete))
-    started = [stack for stack, skipped in zip(plan.delete, outcomes, strict=True) if not skipped]
-    result["skipped"] = {s.version: why for s, why in zip(plan.delete, outcomes, strict=True) if why}
-    failed = wait_for_deletes(aws, started, timeout_seconds=args.timeout_seconds)
+    refused = {s.version: error for s, (_, error) in zip(plan.delete, outcomes, strict=True) if error}
+    started = [s for s, (skipped, error) in zip(plan.delete, outcomes, strict=True) if not skipped and not error]
+    result["skipped"] = {s.version: why for s, (why, _) in zip(plan.delete, outcomes, strict=True) if why}
+    failed = {**refused, **wait_for_deletes(aws, started, timeout_seconds=args.timeout_seconds)}
     result["deleted"] = [s.version for s in started if s.version not in failed]
     if failed:
         done = ", ".join(sorted(result["deleted"])) or "nothing"
@@ -188,6 +193,14 @@ def warn_untagged(aws: AwsContext, app: str, versions: set[str]) -> None:
         aws.about(version, app=app).log.warning(
             "has a listener rule but no stack tagged %s=%s, so cleanup cannot see it; give the version stack "
             "`tags: {\"%s\": %s}` in the config", contract.TAG_APP, app, contract.TAG_APP, app)
+
+
+def _try_delete(aws: AwsContext, listener_arn: str, stack: VersionStack, app: str) -> tuple[str | None, str | None]:
+    """Return (why skipped, why the delete failed): one refused delete never hides the others' outcomes."""
+    try:
+        return _delete_unless_live(aws, listener_arn, stack, app), None
+    except AwsStateError as exc:
+        return None, str(exc)
 
 
 def _delete_unless_live(aws: AwsContext, listener_arn: str, stack: VersionStack, app: str) -> str | None:

@@ -35,6 +35,7 @@ from stacker_ecs.core.ops.canary import (
 from stacker_ecs.core.ops.canary_plan import PAUSED, CanaryPlan
 from stacker_ecs.core.ops.health import wait_for_healthy
 from stacker_ecs.core.ops.listener import ListenerState, read_listener, set_live
+from stacker_ecs.core.ops.protection import protect_traffic
 from stacker_ecs.core.ops.services import describe_services, is_autoscaled, scale_service
 from stacker_ecs.core.ops.version_target import VersionArgs, VersionTarget
 
@@ -132,7 +133,8 @@ def cutover(aws: AwsContext, args: CutoverArgs) -> dict[str, Any]:
             else:
                 outcome = switch_to(aws, state, args, lease=lease, runner=runner)
                 if not isinstance(outcome, CanaryPlan):
-                    return outcome
+                    return outcome if args.dry_run else {**outcome, **protect_traffic(
+                        aws, lease, args.namespace, args.app, {outcome["version"], outcome["previous"]})}
                 plan = outcome
         return run_canary(aws, records, plan, namespace=args.namespace, lease_wait_seconds=args.lease_wait_seconds,
                           judged=judged)

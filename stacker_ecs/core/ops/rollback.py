@@ -12,13 +12,14 @@ from typing import Any, cast
 from pydantic import Field, field_validator
 
 from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.coordination import app_records, holding
+from stacker_ecs.core.coordination import Lease, app_records, holding
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import LeaseArgs
 from stacker_ecs.core.ops.canary import abort_canary
 from stacker_ecs.core.ops.canary_plan import ABORTED, plan_of
 from stacker_ecs.core.ops.cutover import CutoverArgs, switch_to
 from stacker_ecs.core.ops.listener import read_listener
+from stacker_ecs.core.ops.protection import protect_traffic
 from stacker_ecs.core.validation import check_name
 
 
@@ -43,22 +44,29 @@ def rollback(aws: AwsContext, args: RollbackArgs) -> dict[str, Any]:
     """Abort a canary under way, or make the previous live version live again; refuse if it is gone or unhealthy."""
     records = app_records(aws, args.namespace, args.app)
     with holding(records, "rollback", clock=aws.clock, wait_seconds=args.lease_wait_seconds) as lease:
-        state = read_listener(aws, args.namespace, args.app)
-        plan = plan_of(lease.snapshot)
-        if plan is not None and plan.state != ABORTED:
-            return abort_canary(aws, state, lease, plan, dry_run=args.dry_run)
-        if plan is not None and not args.dry_run:
-            lease.stage(canary=None)
-        if state.is_split:
-            raise AwsStateError(f"cannot roll back: traffic is split ({state.describe_traffic()}) and no canary is "
-                                "recorded; cut over to one version by name", app=args.app)
-        previous = state.previous_version
-        if previous is None:
-            stale = [arn for arn, weight in state.forward.items() if weight == 0]
-            why = (f"the previous live target group {stale[0]} belongs to no version any more (its stack was "
-                   "deleted)" if stale else "no previous live version is recorded on the listener")
-            raise AwsStateError(f"cannot roll back: {why}; cut over to a version by name instead", app=args.app)
-        cutover_args = CutoverArgs(app=args.app, version=previous, namespace=args.namespace,
-                                   timeout_seconds=args.timeout_seconds, force=args.force, dry_run=args.dry_run)
-        # No steps_percent: switch_to switches at once and returns its result, never a canary plan.
-        return cast(dict[str, Any], switch_to(aws, state, cutover_args, lease=lease))
+        result = _roll_back(aws, args, lease)
+        reaching = None if "aborted" in result else {result["version"], result["previous"]}
+        return result if args.dry_run else {**result, **protect_traffic(aws, lease, args.namespace, args.app, reaching)}
+
+
+def _roll_back(aws: AwsContext, args: RollbackArgs, lease: Lease) -> dict[str, Any]:
+    """Abort the canary, or switch back to the previous live version (the caller holds the lease)."""
+    state = read_listener(aws, args.namespace, args.app)
+    plan = plan_of(lease.snapshot)
+    if plan is not None and plan.state != ABORTED:
+        return abort_canary(aws, state, lease, plan, dry_run=args.dry_run)
+    if plan is not None and not args.dry_run:
+        lease.stage(canary=None)
+    if state.is_split:
+        raise AwsStateError(f"cannot roll back: traffic is split ({state.describe_traffic()}) and no canary is "
+                            "recorded; cut over to one version by name", app=args.app)
+    previous = state.previous_version
+    if previous is None:
+        stale = [arn for arn, weight in state.forward.items() if weight == 0]
+        why = (f"the previous live target group {stale[0]} belongs to no version any more (its stack was "
+               "deleted)" if stale else "no previous live version is recorded on the listener")
+        raise AwsStateError(f"cannot roll back: {why}; cut over to a version by name instead", app=args.app)
+    cutover_args = CutoverArgs(app=args.app, version=previous, namespace=args.namespace,
+                               timeout_seconds=args.timeout_seconds, force=args.force, dry_run=args.dry_run)
+    # No steps_percent: switch_to switches at once and returns its result, never a canary plan.
+    return cast(dict[str, Any], switch_to(aws, state, cutover_args, lease=lease))

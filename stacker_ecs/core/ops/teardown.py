@@ -23,6 +23,7 @@ from stacker_ecs.core.ops.canary_plan import plan_of
 from stacker_ecs.core.ops.cleanup import wait_for_deletes
 from stacker_ecs.core.ops.inventory import VersionStack, find_apps, list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener
+from stacker_ecs.core.ops.protection import protect_traffic
 from stacker_ecs.core.validation import check_name
 
 FORCE = "teardown_force=true in the example configs (-e, --var or TEARDOWN_FORCE), --force with stacker-ecs teardown"
@@ -93,6 +94,7 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
             aws.log.info("deleting the live rule (traffic now gets the 503 'no live version')")
             with aws_call("DeleteRule", app):
                 aws.client("elbv2").delete_rule(RuleArn=state.live_rule_arn)
+        protect_traffic(aws, lease, args.namespace, app, set())  # no traffic: the suite's protection comes off
         _delete(aws, versions, args, what="version stacks")
         if application:
             stack = describe_stack(aws, application.stack_name)

@@ -152,6 +152,12 @@ class World:
         (service,) = [s for s in services if s["status"] == "ACTIVE"]
         return service
 
+    def termination_protection(self, version: str) -> bool:
+        """Return whether a version's stack has termination protection on."""
+        stack = self.session.client("cloudformation").describe_stacks(
+            StackName=naming.version_stack(NAMESPACE, APP, version))["Stacks"][0]
+        return bool(stack.get("EnableTerminationProtection"))
+
     def desired_count(self, version: str) -> int:
         """Return a version's desired count."""
         return int(self.service(version)["desiredCount"])
@@ -179,6 +185,7 @@ class World:
     def delete_version_out_of_band(self, version: str) -> None:
         """Delete a version's stack behind the suite's back (console, another tool).
 
+        Termination protection is switched off first (AWS refuses the delete otherwise).
         CloudFormation deletes the service and the host rule; the target group, while the listener
         still uses it, fails the delete (DELETE_FAILED), and a second delete retains it, as an
         operator in the console would.
@@ -186,6 +193,7 @@ class World:
         cfn = self.session.client("cloudformation")
         name = naming.version_stack(NAMESPACE, APP, version)
         stack_id = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackId"]
+        cfn.update_termination_protection(StackName=stack_id, EnableTerminationProtection=False)  # first, by hand
         cfn.delete_stack(StackName=stack_id)
         if cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_FAILED":
             cfn.delete_stack(StackName=stack_id, RetainResources=[naming.TARGET_GROUP])

@@ -13,7 +13,8 @@ from emulator.calls import CallCounter
 from emulator.states import failed_version_template, set_stack_status
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup, plan_cleanup, wait_for_deletes
+from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.ops.cleanup import PROTECTED_REASON, CleanupArgs, cleanup, plan_cleanup, wait_for_deletes
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
 from stacker_ecs.core.templates.version import render_version
 from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World, stack_tags
@@ -67,8 +68,7 @@ def test_cleanup_without_keep_previous_never_writes_the_listener_and_skips_the_r
     result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args(keep_previous=False))
 
     assert result["deleted"] == []
-    assert result["skipped"] == {"v1": "recorded on the listener as the previous live version; the next cutover "
-                                       "releases it"}
+    assert result["kept"]["v1"].startswith("termination protection is on"), "the previous live version is protected"
     assert world.forward() == before
     assert world.version_stacks() == {"v1", "v2"}
 
@@ -79,8 +79,8 @@ def test_cleanup_without_keep_previous_deletes_a_previous_version_the_listener_n
 
     result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args(keep_previous=False))
 
-    assert result["deleted"] == ["v1"]
-    assert "v2" in result["skipped"]
+    assert result["deleted"] == ["v1"], "the cutover to v4 took v1's protection away"
+    assert "v2" in result["kept"]
     assert world.version_stacks() == {"v2", "v4"}
 
 
@@ -139,7 +139,7 @@ def test_cleanup_skips_a_termination_protected_stack_and_reports_why(world: Worl
     result = cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())
 
     assert result["deleted"] == ["v2"]
-    assert result["kept"]["v4"] == "termination protection is on; turn it off to let cleanup delete it"
+    assert result["kept"]["v4"] == PROTECTED_REASON
     assert world.version_stacks() == {"v1", "v4"}
 
 
@@ -252,7 +252,7 @@ def test_failed_version_stacks_are_listed_by_their_description(world: World):
     ([stack("v1", 3), stack("release-7", 2), stack("v2", 1)], "v1", None, {"exclude": ["release-*", "x"]}, ["v2"],
      {"v1": "live", "release-7": "excluded by 'release-*'"}),
     ([stack("v1", 3), stack("v2", 2, protected=True)], "v1", None, {}, [],
-     {"v1": "live", "v2": "termination protection is on; turn it off to let cleanup delete it"}),
+     {"v1": "live", "v2": PROTECTED_REASON}),
     ([stack("v1", 30), stack("v2", 25), stack("v3", 5)], "v1", None, {"older_than_hours": 24}, ["v2"],
      {"v1": "live", "v3": "5.0h old, younger than older_than_hours 24"}),
     ([stack("v1", 3), stack("v2", 2, status="ROLLBACK_COMPLETE")], "v1", None, {}, ["v2"], {"v1": "live"}),
@@ -299,3 +299,22 @@ def test_a_version_stack_without_the_app_tag_is_named_in_a_warning(world: World,
 
     assert result["deleted"] == []
     assert "web/v2: has a listener rule but no stack tagged stacker-ecs:app=web" in caplog.text
+
+
+def test_a_refused_delete_ends_the_report_only_after_the_others_are_deleted(world: World, fake_time: FakeTime):
+    deploy(world, fake_time, "v1", "v2", "v4", live=("v1",))
+    cfn = world.session.client("cloudformation")
+    v2 = naming.version_stack(NAMESPACE, APP, "v2")
+
+    def protect_v2_first(params, **_):  # someone protects v2 by hand while cleanup runs
+        if params.get("StackName", "").split("/")[-2:-1] == [v2] or params.get("StackName") == v2:
+            cfn.update_termination_protection(StackName=v2, EnableTerminationProtection=True)
+    world.session.events.register("before-parameter-build.cloudformation.DeleteStack", protect_v2_first)
+
+    with pytest.raises(AwsStateError) as caught:
+        cleanup(AwsContext.create(world.session, clock=fake_time.clock), args())
+
+    message = str(caught.value)
+    assert "cleanup deleted v4, but could not delete v2" in message
+    assert "TerminationProtection is enabled" in message
+    assert world.version_stacks() == {"v1", "v2"}

@@ -27,25 +27,30 @@ def test_cutover_scales_the_new_version_to_the_live_count_verifies_it_and_switch
     result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert result == {"app": APP, "version": "v2", "previous": "v1", "changed": True, "dry_run": False,
-                      "desired_count": 2, "healthy": 2, "message": "v2 is live (was v1)"}
+                      "desired_count": 2, "healthy": 2, "message": "v2 is live (was v1)",
+                      "protected": ["v1", "v2"], "unprotected": []}
     assert live_world.live_version() == "v2"
     assert live_world.forward() == {live_world.target_group("v2"): 1, live_world.target_group("v1"): 0}
     assert live_world.desired_count("v2") == 2
     assert live_world.healthy_targets("v2") == 2
     assert live_world.desired_count("v1") == 2, "the old version keeps running for an instant rollback"
+    assert live_world.termination_protection("v2")
+    assert live_world.termination_protection("v1")
 
 
-def test_cutover_happy_path_costs_at_most_six_calls_when_tasks_start_at_once(live_world: World, fake_time: FakeTime):
+def test_cutover_happy_path_costs_at_most_eight_calls_when_tasks_start_at_once(live_world: World, fake_time: FakeTime):
     ecs_starts_tasks_at_once(live_world)
     counter = CallCounter(live_world.session)
 
     cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
-    assert counter.total - counter.coordination() <= 6, counter.calls
-    # read AWS's time (DescribeTable), take the lease, read the canary plan, fence before the switch, record
-    # when v2 went live, release
-    assert counter.coordination() == 4, counter.calls
-    assert counter.mutating() == ["ecs.UpdateService", "elbv2.ModifyRule"]
+    # six, and termination protection of the live and previous versions
+    assert counter.total - counter.coordination() <= 8, counter.calls
+    # read AWS's time (DescribeTable), take the lease, fence before the switch, record the protected versions,
+    # record when v2 went live, release
+    assert counter.coordination() == 5, counter.calls
+    assert counter.mutating() == ["cloudformation.UpdateTerminationProtection", "ecs.UpdateService",
+                                  "elbv2.ModifyRule"]
     assert fake_time.sleeps == []
 
 
@@ -55,7 +60,7 @@ def test_cutover_costs_at_most_three_more_calls_per_poll_while_tasks_start(live_
     cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert len(fake_time.sleeps) >= 1
-    assert counter.total - counter.coordination() <= 6 + 3 * len(fake_time.sleeps), counter.calls
+    assert counter.total - counter.coordination() <= 8 + 3 * len(fake_time.sleeps), counter.calls
 
 
 def test_first_cutover_switches_from_the_no_live_version_response(world: World, fake_time: FakeTime):
