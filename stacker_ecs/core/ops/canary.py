@@ -35,6 +35,7 @@ from stacker_ecs.core.ops.listener import (
     set_live,
     write_forward,
 )
+from stacker_ecs.core.ops.protection import protect_traffic
 from stacker_ecs.core.ops.wait import poll_intervals
 
 
@@ -209,6 +210,7 @@ def start_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: Cana
     plan = replace(plan, started_by=held.info.holder, started_at=lease.records.wall())
     lease.write(canary=plan.to_doc())  # recorded (and fenced) before any traffic moves
     write_forward(aws, state, plan.weights(0))
+    protect_traffic(aws, lease, state.application.namespace, state.application.app)  # both versions now serve
     return plan
 
 
@@ -385,6 +387,7 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
                 why, advice = stop
                 lease.check()
                 restore(aws, state, lease, plan, why=why)
+                protect_traffic(aws, lease, namespace, app)  # the canary's version no longer takes traffic
                 raise CanaryRolledBackError(app=app, version=plan.version, cause=(
                     f"{why}; all traffic is back on {plan.live_version}. {advice}"))
             if pause_now:
@@ -398,6 +401,7 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
                 continue
             lease.check()
             set_live(aws, state, plan.target_group_arn, previous=live_group(plan.before))
+            protect_traffic(aws, lease, namespace, app, {plan.version, plan.live_version})
             lease.release(canary=None, live=live_record(records, plan.version))
         log.info("live (was %s)", plan.live_version)
         return {"app": app, "version": plan.version, "previous": plan.live_version, "changed": True,

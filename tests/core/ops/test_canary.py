@@ -43,6 +43,8 @@ def test_stepped_cutover_moves_traffic_in_steps_baking_each_then_switches(live_w
     assert switches == [{"v2": 10, "v1": 90}, {"v2": 50, "v1": 50}, {"v2": 1, "v1": 0}]
     assert live_world.live_version() == "v2"
     assert fake_time.waited >= 600  # two bakes of five minutes, on the fake clock
+    assert (live_world.termination_protection("v2"), live_world.termination_protection("v1")) == (True, True), \
+        "the new live version and the previous one both take (or may take back) traffic: neither can be deleted"
 
 
 def test_an_alarm_during_a_step_puts_all_traffic_back_and_fails_naming_it(live_world: World, fake_time: FakeTime):
@@ -65,6 +67,8 @@ def test_an_alarm_during_a_step_puts_all_traffic_back_and_fails_naming_it(live_w
     assert live_world.forward() == before
     assert live_world.live_version() == "v1"
     assert len(switches) == 3  # 10%, 50%, then back
+    assert (live_world.termination_protection("v2"), live_world.termination_protection("v1")) == (False, True), \
+        "the canary's version was protected while it took traffic, and is not once all traffic is back"
 
 
 def test_a_split_no_canary_explains_refuses_a_stepped_cutover_and_an_immediate_one_settles_it(
