@@ -1,6 +1,7 @@
 """``stacker-ecs``: the lifecycle operations outside an engine's run.
 
-    stacker-ecs status   <app> --namespace ecs-dev
+    stacker-ecs status   <app> --namespace ecs-dev      (or --all: every app of the namespace)
+    stacker-ecs history  <app> --namespace ecs-dev [--limit N]
     stacker-ecs verify   <app> <version> --namespace ecs-dev [--expected-count N] [--timeout-seconds S]
     stacker-ecs cutover  <app> <version> --namespace ecs-dev [--dry-run] [--force]
                          [--steps-percent 10 50 --bake-seconds 300 --alarm-name ALARM ...]
@@ -38,7 +39,7 @@ if typing.TYPE_CHECKING:
 
 POSITIONAL = ("app", "version")
 # A repeatable option reads better in the singular: --alarm-name A --alarm-name B.
-FLAG_NAMES = {"alarm_names": "--alarm-name"}
+FLAG_NAMES = {"alarm_names": "--alarm-name", "all_apps": "--all"}
 OPS = "stacker_ecs.core.ops."
 
 
@@ -70,7 +71,7 @@ class Command:
 
 COMMANDS: dict[str, Command] = {
     "status": Command("print a table of the app's versions, their traffic, a canary under way and the lease holder",
-                      OPS + "lookups:AppQuery", OPS + "status:status", OPS + "status:format_app"),
+                      OPS + "status:StatusArgs", OPS + "status:status", OPS + "status:format_app"),
     "unlock": Command("break the app's leases when their holder is gone (a killed pipeline)",
                       OPS + "lookups:AppQuery", OPS + "unlock:unlock"),
     "verify": Command("wait until a version has its healthy targets", OPS + "verify:VerifyHealthArgs",
@@ -83,6 +84,8 @@ COMMANDS: dict[str, Command] = {
                         OPS + "teardown:TeardownArgs", OPS + "teardown:teardown"),
     "teardown-environment": Command("tear down every app, then the cluster stack",
                                     OPS + "teardown:TeardownEnvironmentArgs", OPS + "teardown:teardown_environment"),
+    "history": Command("print the app's history, newest first: who did what, when, the outcome and the traffic",
+                       OPS + "history:HistoryQuery", OPS + "history:history", OPS + "history:format_history"),
 }
 """Subcommand -> what it runs. Adding a command is one line here."""
 
@@ -97,7 +100,8 @@ def _add_field(parser: argparse.ArgumentParser, name: str, field: Any) -> None:
     """Add the option (or positional) of one model field; values are judged by the model, not here."""
     help_text = (field.description or "").replace("%", "%%") or None
     if name in POSITIONAL:
-        parser.add_argument(name, help=help_text)
+        optional = {} if field.is_required() else {"nargs": "?", "default": argparse.SUPPRESS}
+        parser.add_argument(name, help=help_text, **optional)
         return
     flag = FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
     kind = typing.get_origin(field.annotation) or field.annotation
