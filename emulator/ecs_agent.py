@@ -10,24 +10,52 @@ retrying). Taking a name out of ``broken`` is pushing the missing image: the nex
 
 Run it in a background thread (``with EcsAgent(...).running():``) next to a stacker subprocess, or
 call :meth:`EcsAgent.sync` from a test's fake clock to keep everything deterministic.
+
+Other ways a version goes wrong (``faults``: service name -> one of :data:`FAULTS`), as ECS and the
+load balancer show them: ``crash`` (the container starts, logs, and exits 1), ``unhealthy`` (the
+health-check path answers 404: targets ``Target.ResponseCodeMismatch``), ``no-capacity`` (an EC2
+cluster whose one instance lacks the memory: tasks wait in ``PROVISIONING``, the service says why).
+Every task writes its lines to the version's awslogs group (stream ``<app>/<version>/<container>/<task>``,
+as the awslogs driver names it), and every running service gets ``AWS/ECS`` CPU and memory metrics
+(``service_metrics`` sets them). What no AWS API lets a client set goes through :mod:`emulator.control`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
+import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 
+from emulator.control import Control
 from stacker_ecs.core import contract
 
 PULL_ERROR = ("CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve "
               "ref {image}: not found")
+CRASH_REASON = "Essential container in task exited"
+CRASH_LINES = ("starting {version}", "connecting to the database at db.internal:5432",
+               "Error: connect ECONNREFUSED db.internal:5432", "exiting with status 1")
+START_LINES = ("starting {version}", "listening on port {port}")
+UNHEALTHY = ("Target.ResponseCodeMismatch", "Health checks failed with these codes: [404]")
+NO_CAPACITY_EVENT = ("(service {service}) was unable to place a task because no container instance met all of its "
+                     "requirements. The closest matching (container-instance {instance}) has insufficient memory "
+                     "available. For more information, see the Troubleshooting section of the Amazon ECS Developer "
+                     "Guide.")
+FAULTS = ("pull", "crash", "unhealthy", "no-capacity")
 FAILED_TASKS_PER_VERSION = 3
 RETRY_AFTER_PASSES = 5
 MAX_RETRIES = 4
+INSTANCE_AMI = "ami-12c6146b"  # one of moto's own images
+FREE_MEMORY_MIB = 128
+"""What the one instance of a ``no-capacity`` cluster has left: less than any task reserves."""
+DEFAULT_METRICS = (12.5, 31.0)
+"""CPU and memory utilisation (%) every running service reports unless ``service_metrics`` says otherwise."""
 
 
 @dataclass(frozen=True)
@@ -40,17 +68,35 @@ class _Version:
 class EcsAgent:
     """Keeps each version's target group at its service's desired count."""
 
-    def __init__(self, session: boto3.Session, *, broken: set[str] | None = None) -> None:
+    def __init__(self, session: boto3.Session, *, broken: set[str] | None = None,
+                 faults: dict[str, str] | None = None, service_metrics: dict[str, tuple[float, float]] | None = None,
+                 control: Control | None = None) -> None:
         self.cfn = session.client("cloudformation")
         self.ecs = session.client("ecs")
         self.elbv2 = session.client("elbv2")
         self.ec2 = session.client("ec2")
+        self.logs = session.client("logs")
+        self.cloudwatch = session.client("cloudwatch")
         self.broken = set(broken or ())
         """Service names (``<app>-<version>``) whose tasks never start."""
+        self.faults = dict(faults or {})
+        """Service name -> one of :data:`FAULTS` (``pull`` is the same as being in ``broken``)."""
+        unknown = set(self.faults.values()) - set(FAULTS)
+        if unknown:
+            raise ValueError(f"unknown faults {sorted(unknown)}; use one of {', '.join(FAULTS)}")
+        self.service_metrics = dict(service_metrics or {})
+        """Service name -> (CPU %, memory %) it reports (default :data:`DEFAULT_METRICS`)."""
+        self.control = control or Control(self.ecs.meta.endpoint_url if _is_local(self.ecs) else "")
         self._registered: dict[str, int] = {}
         self._failed: dict[str, list[int]] = {}
+        self._pending: set[str] = set()
+        self._unhealthy: set[str] = set()
         self._passes = 0
         self._stop = threading.Event()
+
+    def fault_of(self, service: str) -> str | None:
+        """Return how ``service`` goes wrong now, if it does."""
+        return "pull" if service in self.broken else self.faults.get(service)
 
     def versions(self) -> list[_Version]:
         """Return every version stack's service and target group, from stack outputs."""
@@ -68,20 +114,33 @@ class EcsAgent:
         self._passes += 1
         versions = self.versions()
         services = self._services(versions)
+        running: list[tuple[str, str]] = []
         for version in versions:
             service = services.get((version.cluster, version.service))
             if service is None:
                 continue
-            if version.service in self.broken:
-                self._fail_tasks(version, service)
+            fault = self.fault_of(version.service)
+            if fault in ("pull", "crash"):
+                self._fail_tasks(version, service, fault)
+                continue
+            if fault == "no-capacity":
+                self._leave_pending(version, service)
                 continue
             wanted = service["desiredCount"]
             if self._registered.get(version.target_group_arn) != wanted:
                 self._set_targets(version, wanted)
                 self._registered[version.target_group_arn] = wanted
+                self._log_started(service, wanted)
+            if (fault == "unhealthy") != (version.target_group_arn in self._unhealthy):
+                self.control.set_target_health(target_group_arn=version.target_group_arn,
+                                               **_unhealthy() if fault == "unhealthy" else {})
+                self._unhealthy ^= {version.target_group_arn}
             if service["runningCount"] != service["desiredCount"]:
                 self.ecs.update_service(cluster=version.cluster, service=version.service,
                                         desiredCount=service["desiredCount"])
+            if wanted:
+                running.append((version.cluster, version.service))
+        self._publish_metrics(running)
 
     def _services(self, versions: list[_Version]) -> dict[tuple[str, str], dict]:
         """Return (cluster, name) -> active service, ten names per call."""
@@ -108,29 +167,108 @@ class EcsAgent:
         if extra:
             self.elbv2.deregister_targets(TargetGroupArn=version.target_group_arn, Targets=extra)
 
-    def _fail_tasks(self, version: _Version, service: dict) -> None:
+    def _fail_tasks(self, version: _Version, service: dict, fault: str) -> None:
         batches = self._failed.setdefault(version.service, [])
         retry_due = not batches or self._passes - batches[-1] >= RETRY_AFTER_PASSES
         if not service["desiredCount"] or not retry_due or len(batches) > MAX_RETRIES:
             return
         batches.append(self._passes)
-        image = "unknown"
-        with contextlib.suppress(Exception):
-            definition = self.ecs.describe_task_definition(taskDefinition=service["taskDefinition"])
-            image = definition["taskDefinition"]["containerDefinitions"][0].get("image", image)
+        definition = self._definition(service)
+        container = definition["containerDefinitions"][0] if definition else {}
+        image, name = container.get("image", "unknown"), container.get("name", "app")
         # moto's run_task needs a Fargate task definition with container memory and a network.
         task_definition = self.ecs.register_task_definition(
             family="emulator-failing-task", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
-            cpu="256", memory="512", containerDefinitions=[{"name": "app", "image": image, "memory": 256}],
+            cpu="256", memory="512", containerDefinitions=[{"name": name, "image": image, "memory": 256}],
         )["taskDefinition"]["taskDefinitionArn"]
         subnet, group = self._network()
+        reason = PULL_ERROR.format(image=image) if fault == "pull" else CRASH_REASON
         for _ in range(FAILED_TASKS_PER_VERSION):
             task = self.ecs.run_task(
                 cluster=version.cluster, taskDefinition=task_definition, launchType="FARGATE",
                 group=f"service:{version.service}", startedBy="ecs-svc/emulator",
                 networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
             )["tasks"][0]
-            self.ecs.stop_task(cluster=version.cluster, task=task["taskArn"], reason=PULL_ERROR.format(image=image))
+            self.ecs.stop_task(cluster=version.cluster, task=task["taskArn"], reason=reason)
+            task_id = task["taskArn"].rsplit("/", 1)[-1]
+            if fault == "crash":
+                self.control.set_task_exit(cluster=version.cluster, task=task["taskArn"], exit_code=1)
+                lines = [line.format(version=_version_of(service)) for line in CRASH_LINES]
+                self._write_log(definition, task_id, lines)
+            else:
+                self._write_log(definition, task_id, [reason])
+
+    def _leave_pending(self, version: _Version, service: dict) -> None:
+        """Leave the service's tasks waiting for an instance with enough memory (once per version)."""
+        if not service["desiredCount"] or version.service in self._pending:
+            return
+        self._pending.add(version.service)
+        instance = self._small_instance(version.cluster)
+        for _ in range(int(service["desiredCount"])):
+            task = self.ecs.run_task(cluster=version.cluster, taskDefinition=service["taskDefinition"],
+                                     launchType="EC2", group=f"service:{version.service}",
+                                     startedBy="ecs-svc/emulator")["tasks"]
+            for started in task:
+                self.control.set_task_status(cluster=version.cluster, task=started["taskArn"], status="PROVISIONING")
+        self.control.set_instance_free(cluster=version.cluster, instance=instance, cpu=1024, memory=FREE_MEMORY_MIB)
+        message = NO_CAPACITY_EVENT.format(service=version.service, instance=instance.rsplit("/", 1)[-1])
+        self.control.add_service_event(cluster=version.cluster, service=version.service, message=message)
+
+    def _small_instance(self, cluster: str) -> str:
+        """Return the cluster's first container instance, registering one if it has none."""
+        arns = self.ecs.list_container_instances(cluster=cluster)["containerInstanceArns"]
+        if arns:
+            return str(arns[0])
+        subnet, _ = self._network()
+        instance = self.ec2.run_instances(ImageId=INSTANCE_AMI, MinCount=1, MaxCount=1, InstanceType="t3.small",
+                                          SubnetId=subnet)["Instances"][0]["InstanceId"]
+        document = json.dumps({"instanceId": instance, "region": self.ecs.meta.region_name})
+        return str(self.ecs.register_container_instance(cluster=cluster, instanceIdentityDocument=document)
+                   ["containerInstance"]["containerInstanceArn"])
+
+    def _definition(self, service: dict) -> dict[str, Any] | None:
+        with contextlib.suppress(Exception):
+            return self.ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+        return None
+
+    def _log_started(self, service: dict, count: int) -> None:
+        definition = self._definition(service)
+        if not definition or not count:
+            return
+        ports = [m.get("containerPort", 80) for m in definition["containerDefinitions"][0].get("portMappings", [])]
+        for index in range(count):
+            self._write_log(definition, f"{service['serviceName']}-{self._passes}-{index}", [
+                line.format(version=_version_of(service), port=(ports or [80])[0]) for line in START_LINES])
+
+    def _write_log(self, definition: dict[str, Any] | None, task_id: str, lines: list[str]) -> None:
+        """Write ``lines`` as the awslogs driver would, to ``<prefix>/<container>/<task id>``."""
+        container = (definition or {}).get("containerDefinitions", [{}])[0]
+        options = (container.get("logConfiguration") or {}).get("options") or {}
+        group, prefix = options.get("awslogs-group"), options.get("awslogs-stream-prefix")
+        if not group or not prefix:
+            return
+        stream = f"{prefix}/{container.get('name', 'app')}/{task_id}"
+        with contextlib.suppress(self.logs.exceptions.ResourceAlreadyExistsException):
+            self.logs.create_log_group(logGroupName=group)
+        with contextlib.suppress(self.logs.exceptions.ResourceAlreadyExistsException):
+            self.logs.create_log_stream(logGroupName=group, logStreamName=stream)
+        now = int(time.time() * 1000)
+        self.logs.put_log_events(logGroupName=group, logStreamName=stream,
+                                 logEvents=[{"timestamp": now + i, "message": line} for i, line in enumerate(lines)])
+
+    def _publish_metrics(self, running: list[tuple[str, str]]) -> None:
+        """Report CPU and memory utilisation of every running service (``AWS/ECS``), 150 services a call."""
+        now = datetime.datetime.now(datetime.UTC)
+        data = []
+        for cluster, service in running:
+            cpu, memory = self.service_metrics.get(service, DEFAULT_METRICS)
+            dimensions = [{"Name": "ClusterName", "Value": cluster}, {"Name": "ServiceName", "Value": service}]
+            data += [{"MetricName": "CPUUtilization", "Dimensions": dimensions, "Value": cpu, "Unit": "Percent",
+                      "Timestamp": now},
+                     {"MetricName": "MemoryUtilization", "Dimensions": dimensions, "Value": memory, "Unit": "Percent",
+                      "Timestamp": now}]
+        for start in range(0, len(data), 300):
+            self.cloudwatch.put_metric_data(Namespace="AWS/ECS", MetricData=data[start:start + 300])
 
     def _network(self) -> tuple[str, str]:
         vpcs = self.ec2.describe_vpcs()["Vpcs"]
@@ -173,3 +311,16 @@ class EcsAgent:
         finally:
             self._stop.set()
             thread.join(timeout=10)
+
+
+def _unhealthy() -> dict[str, str]:
+    return {"state": "unhealthy", "reason": UNHEALTHY[0], "description": UNHEALTHY[1]}
+
+
+def _version_of(service: dict) -> str:
+    return str(service["serviceName"]).split("_", 1)[-1]
+
+
+def _is_local(client: Any) -> bool:
+    """Return whether ``client`` talks to the emulator's server (not in-process moto)."""
+    return "amazonaws.com" not in client.meta.endpoint_url

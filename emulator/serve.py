@@ -17,7 +17,7 @@ import sys
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
-from emulator import aws_like
+from emulator import aws_like, control
 
 
 def main() -> None:
@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     aws_like.apply()
-    app = DomainDispatcherApplication(create_backend_app)
+    app = control.wrap(DomainDispatcherApplication(create_backend_app))
     run_simple(args.host, args.port, app, threaded=False, request_handler=MotoRequestHandler)
 
 

@@ -9,9 +9,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from emulator import aws_like
+from emulator import aws_like, control
 
 aws_like.apply()  # moto fails where AWS fails (docs/fidelity.md), in every in-process test
+control.apply()  # the ECS agent can make targets unhealthy (emulator/control.py)
 
 REGION = "us-east-1"
 
@@ -26,6 +27,28 @@ def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_REGION", REGION)
+
+
+class _FastClock:
+    """botocore's rate-limiter clock, running a minute ahead at every reading: its token bucket is always
+    refilled, so a throttled client never waits for real (the retries still happen, as many as configured)."""
+
+    def __init__(self) -> None:
+        self._now = 0.0
+
+    def sleep(self, _seconds: float) -> None:
+        self._now += 60.0
+
+    def current_time(self) -> float:
+        self._now += 60.0
+        return self._now
+
+
+@pytest.fixture
+def no_retry_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries without real waiting: no back-off sleep, no rate-limiter wait (adaptive mode's token bucket)."""
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
+    monkeypatch.setattr("botocore.retries.bucket.Clock", _FastClock)
 
 
 @pytest.fixture

@@ -22,13 +22,14 @@ from pydantic import ValidationError
 from pydantic_core import PydanticUndefined
 from troposphere import Template
 
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming, ownership
 from stacker_ecs.core.errors import ConfigError
 from stacker_ecs.core.fingerprint import check_redeploy, stamp
 from stacker_ecs.core.model import Spec, describe_error, parse
 from stacker_ecs.core.settings_file import load_settings
 from stacker_ecs.core.templates.application import ApplicationSpec, build_application
 from stacker_ecs.core.templates.cluster import ClusterSpec, build_cluster
+from stacker_ecs.core.templates.common import add_output
 from stacker_ecs.core.templates.version import VersionSpec, render_version
 
 DEPLOYED = "Deployed"
@@ -57,8 +58,12 @@ BLUEPRINTS: dict[str, Blueprint] = {
                          lambda spec, where: render_version(spec, where=where)),
 }
 
+_SOURCES_DESCRIPTION = ("What this namespace's cluster and application stacks say: ${ecs_sources <app>}; a value "
+                       "read from another environment's stack is refused")
 ADAPTER_VARIABLES: dict[str, dict[str, dict[str, Any]]] = {
+    "application": {ownership.SOURCES: {"type": object, "default": None, "description": _SOURCES_DESCRIPTION}},
     "version": {
+        ownership.SOURCES: {"type": object, "description": _SOURCES_DESCRIPTION},
         DEPLOYED: {"type": object, "default": None,
                    "description": "What is deployed of this version: ${ecs_deployed_version <app>::version=<version>}"},
         SETTINGS_FILE: {"type": object, "default": None,
@@ -161,7 +166,11 @@ def render_stack(kind: str, variables: dict[str, Any], *, namespace: str, stack_
         raise ConfigError(
             f"stack name: deployed as {stack_name!r}, but hooks and lookups find this stack as "
             f"{expected!r}; name the stack {write!r} in the config", where=where)
+    ownership.check_sources(kind, {**variables, **spec.model_dump(by_alias=True)}, namespace=namespace,
+                            app=getattr(spec, "app", ""), where=where)
     template = blueprint.build(spec, where)
+    if kind in ("cluster", "application"):
+        add_output(template, contract.NAMESPACE, namespace, "Namespace (environment) this stack serves")
     if kind == "version":
         fingerprint = stamp(template)
         if variables.get(DEPLOYED) is not None:

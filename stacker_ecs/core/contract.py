@@ -19,6 +19,8 @@ CONTAINER_SECURITY_GROUP_ID = "ContainerSecurityGroupId"
 LOG_GROUP_NAME = "LogGroupName"
 ENVIRONMENT = "Environment"
 COORDINATION_TABLE_NAME = "CoordinationTableName"
+NAMESPACE = "Namespace"
+"""The namespace a cluster or application stack serves (also an application's); version stacks check it."""
 
 # Outputs of the application stack (the operations read the first three).
 LISTENER_ARN = "ListenerArn"

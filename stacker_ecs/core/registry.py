@@ -110,6 +110,9 @@ LOOKUPS: dict[str, Lookup] = {lookup.name: lookup for lookup in (
     Lookup("ecs_deployed_version", OPS + "lookups", "VersionQuery", "find_deployed_version",
            "Whether the version takes traffic, and its fingerprint: <role>:<fingerprint> for a Version's Deployed.",
            "DeployedVersionLookup", "<app>::version=<version>"),
+    Lookup("ecs_sources", "stacker_ecs.core.ownership", "SourcesQuery", "find_sources",
+           "What the namespace's cluster and application stacks say, so a value from another environment is refused.",
+           "SourcesLookup", "<app>"),
 )}
 """Lookup (resolver) name -> lookup."""
 

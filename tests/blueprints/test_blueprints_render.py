@@ -21,6 +21,7 @@ from stacker_ecs.blueprints.version import Version
 from stacker_ecs.core import naming
 from stacker_ecs.core.blueprint import ADAPTER_VARIABLES, BLUEPRINTS
 from stacker_ecs.core.errors import ConfigError
+from stacker_ecs.core.ownership import read_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "ecs-dev"
@@ -36,11 +37,25 @@ APPLICATION_VARIABLES = {
     "CertificateArn": "arn:aws:acm:ap-southeast-2:123456789012:certificate/4013c1bc-a532-4fcc-9f90-742d90031060",
     "Domain": "dev.example.com", "HostedZoneId": "Z0123456789ABCDEFGHIJ",
 }
+
+
+def sources(namespace: str = NAMESPACE, app: str = "web", **outputs: str) -> str:
+    """Return the ``${ecs_sources <app>}`` answer for a namespace whose stacks hold these constants."""
+    cluster = {"ClusterName": "ecs-dev-cluster-Cluster-1A2B3C4D5E6F", "VpcId": VPC_ID,
+               "Subnets": "subnet-0a1b2c3d4e5f60711,subnet-0a1b2c3d4e5f60712", "ContainerSecurityGroupId": CONTAINER_SG,
+               "LogGroupName": "/ecs/ecs-dev-cluster", "Namespace": namespace}
+    application = {"ListenerArn": LISTENER_ARN, "Domain": "dev.example.com", "App": app, "Namespace": namespace}
+    for name, value in outputs.items():
+        (application if name in application else cluster)[name] = value
+    return json.dumps(read_sources([], cluster, application, namespace=namespace, app=app))
+
+
 VERSION_VARIABLES = {
     "App": "web", "Version": "v1", "Environment": "dev", "ClusterName": "ecs-dev-cluster-Cluster-1A2B3C4D5E6F",
     "LaunchType": "EC2", "VpcId": VPC_ID, "LogGroupName": "/ecs/ecs-dev-cluster", "ListenerArn": LISTENER_ARN,
     "Domain": "dev.example.com", "RulePriority": "3", "DesiredCount": "2",
     "TaskDefinitionFile": str(ROOT / "config" / "apps" / "web" / "ecs.json"), "HealthCheckPath": "/health",
+    "Sources": sources(),
 }
 CLASS_PATHS = {
     Cluster: "stacker_ecs.blueprints.cluster.Cluster",
@@ -60,6 +75,7 @@ RESOLVED_LOOKUPS = {
     "RulePriority": "1",
     "DesiredCount": "0",
     "Deployed": "absent:",
+    "Sources": sources(),
 }
 
 
@@ -174,7 +190,9 @@ def test_blueprint_example_config_renders_every_stack_once_lookups_are_resolved(
     # when every ${output ...} and stacker_ecs lookup is replaced by what it would return
     rendered = {}
     for stack in context.get_stacks():
-        variables = [v if v.resolved else Variable(v.name, RESOLVED_LOOKUPS[v.name]) for v in stack.variables]
+        app = "web-admin" if "web-admin" in stack.name else "web"
+        answers = {**RESOLVED_LOOKUPS, "Sources": sources(app=app)}
+        variables = [v if v.resolved else Variable(v.name, answers[v.name]) for v in stack.variables]
         stack.blueprint.resolve_variables(variables)
         rendered[stack.fqn] = json.loads(stack.blueprint.render_template()[1])
 
@@ -277,7 +295,7 @@ def test_blueprint_variables_are_one_per_spec_field_described_and_defaulted_by_t
     assert set(blueprint.VARIABLES) - own == set(fields)
     for name, definition in blueprint.VARIABLES.items():
         if name in own:
-            assert definition["default"] is None, name
+            assert definition.get("default") is None, name
             assert definition["description"].strip(), name
             continue
         field = fields[name]
@@ -314,9 +332,9 @@ def test_blueprint_optional_variable_defaults_to_what_its_description_promises(
 @pytest.mark.parametrize(("blueprint", "required"), [
     (Cluster, {"Environment", "VpcId", "Subnets"}),
     (Application, {"App", "Environment", "ClusterName", "VpcId", "Subnets", "ContainerSecurityGroupId",
-                   "CertificateArn", "Domain"}),
+                   "Domain"}),
     (Version, {"App", "Version", "Environment", "ClusterName", "VpcId", "LogGroupName", "ListenerArn",
-               "Domain", "RulePriority"}),
+               "Domain", "RulePriority", "Sources"}),
 ])
 def test_blueprint_required_variables_have_no_default(blueprint: type[SpecBlueprint], required: set[str]):
     assert {name for name, d in blueprint.VARIABLES.items() if "default" not in d} == required
@@ -364,7 +382,7 @@ def test_a_settings_file_wins_over_the_configs_variables(tmp_path):
     settings.write_text("LaunchType: FARGATE\nHealthCheckPath: /admin/health\n")
 
     template = render(stack_definition("app-web-V-v1", Version, {
-        **VERSION_VARIABLES, "LaunchType": "EC2", "Subnets": "subnet-1,subnet-2",
+        **VERSION_VARIABLES, "LaunchType": "EC2", "Subnets": RESOLVED_LOOKUPS["Subnets"],
         "ContainerSecurityGroupId": CONTAINER_SG, "SettingsFile": str(settings)}))
 
     assert template["Resources"][naming.TASK_DEFINITION]["Properties"]["RequiresCompatibilities"] == ["FARGATE"]

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -23,7 +25,8 @@ from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.coordination import RUNNER, AppRecords, Lease, LeaseLostError, holding
 from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError, UnhealthyVersionError
 from stacker_ecs.core.ops.alarms import bake, first_alarm_firing
-from stacker_ecs.core.ops.canary_plan import ABORTED, RESTORE_FAILED, CanaryPlan, live_group, plan_of
+from stacker_ecs.core.ops.analysis import Verdict, judge, parse_check, read_samples
+from stacker_ecs.core.ops.canary_plan import ABORTED, PAUSED, RESTORE_FAILED, RUNNING, CanaryPlan, live_group, plan_of
 from stacker_ecs.core.ops.listener import (
     ListenerState,
     describe_traffic,
@@ -106,7 +109,43 @@ def settle(aws: AwsContext, state: ListenerState, lease: Lease) -> CanaryPlan | 
     if plan.state == ABORTED:
         lease.stage(canary=None)
         return None
+    if plan.pause_expired(lease.records.wall()) and plan.pause_timeout_action == "abort":
+        why = pause_timed_out(plan)
+        aws.log.warning("%s: aborting the canary; all traffic goes back to %s", why, plan.live_version)
+        lease.check()
+        restore(aws, state, lease, plan, why=why)
+        return None
     return plan
+
+
+def pause_timed_out(plan: CanaryPlan) -> str:
+    """Return why a canary whose pause outlived its timeout ends."""
+    return (f"the pause of the canary of {plan.describe()} timed out after {plan.pause_timeout_seconds:.0f}s "
+            f"without a promote (pause_timeout_action: {plan.pause_timeout_action})")
+
+
+def gate_commands(app: str, namespace: str) -> str:
+    """Return the two commands that end a pause."""
+    return (f"promote: `stacker-ecs promote {app} --namespace {namespace}`; abort: `stacker-ecs abort {app} "
+            f"--namespace {namespace}`")
+
+
+def describe_pause(plan: CanaryPlan, app: str, namespace: str, now: float) -> str:
+    """Return ``"v2 paused at step 1/2 (10%) since <time> (times out in Ns, then abort); promote: ...; abort: ..."``."""
+    since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(plan.paused_since))
+    left = plan.paused_since + plan.pause_timeout_seconds - now
+    timeout = (f"times out in {left:.0f}s, then {plan.pause_timeout_action}s" if left > 0 else
+               f"timed out {-left:.0f}s ago: the next promote, abort or cutover will {plan.pause_timeout_action}")
+    return f"{plan.describe()}, paused since {since} ({timeout}); {gate_commands(app, namespace)}"
+
+
+def paused_result(plan: CanaryPlan, app: str, namespace: str, now: float, *, changed: bool,
+                  analyses: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Return an operation's result for a canary that holds its share at a pause (exit status 4)."""
+    return {"app": app, "version": plan.version, "previous": plan.live_version, "changed": changed,
+            "dry_run": False, "steps_percent": plan.steps_percent, "paused": True, "outcome": "paused",
+            "exit_status": 4, "paused_since": plan.paused_since, "analysis": list(analyses or []),
+            "message": f"canary of {describe_pause(plan, app, namespace, now)}"}
 
 
 def check_still_ours(current: CanaryPlan | None, plan: CanaryPlan, app: str) -> CanaryPlan:
@@ -142,6 +181,29 @@ def start_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: Cana
     return plan
 
 
+def promote_pause(aws: AwsContext, lease: Lease, plan: CanaryPlan, runner: contextlib.ExitStack, *,
+                  namespace: str, explicit: bool) -> CanaryPlan | dict[str, Any]:
+    """Continue a paused canary (the caller holds the write lease): take the runner lease, record it running.
+
+    Without ``explicit`` (a re-run of the cutover, not ``promote``) a pause continues only when it
+    timed out with ``pause_timeout_action: promote``; otherwise the result says it is still paused.
+    The caller then runs the canary with ``judged=True``: alarms are read before the next step moves.
+    """
+    records = lease.records
+    if not explicit and not (plan.pause_expired(records.wall()) and plan.pause_timeout_action == "promote"):
+        result = paused_result(plan, records.app, namespace, records.wall(), changed=False)
+        aws.log.warning("still paused: %s", result["message"])
+        return result
+    held = runner.enter_context(holding(records, "cutover", version=plan.version, clock=aws.clock,
+                                        wait_seconds=0, kind=RUNNER))
+    why = "promoted by " + lease.info.holder if explicit else pause_timed_out(plan)
+    aws.about(plan.version, app=records.app).log.info("%s; continuing the canary from step %d/%d (%d%%)", why,
+                                                      plan.step + 1, len(plan.steps_percent), plan.percent)
+    plan = replace(plan, state=RUNNING, paused_since=0.0, note=why, started_by=held.info.holder)
+    lease.write(canary=plan.to_doc())
+    return plan
+
+
 def resume_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: CanaryPlan,
                   runner: contextlib.ExitStack) -> CanaryPlan:
     """Take over a recorded canary whose runner is gone: re-apply its step, to be baked again."""
@@ -155,27 +217,99 @@ def resume_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: Can
     return plan
 
 
+ALARM_ADVICE = "Look at the alarm's metric, fix, and deploy a new version"
+METRIC_ADVICE = "Look at the new version's logs and metrics, fix, and deploy a new version"
+INCONCLUSIVE_ADVICE = ("Send the app more traffic during the steps, lower min_requests, or set a longer "
+                       "inconclusive_wait_seconds")
+
+
+def _alarm_stop(plan: CanaryPlan, alarm: str) -> tuple[str, str]:
+    return f"alarm {alarm} went off with {plan.percent}% of traffic on {plan.version}", ALARM_ADVICE
+
+
+def _analyse(aws: AwsContext, plan: CanaryPlan, since: Any) -> Verdict:
+    """Read both versions' metrics since ``since`` (one ``GetMetricData``) and judge the plan's checks."""
+    stable = live_group(plan.before) or ""
+    groups = {"new": plan.target_group_arn, **({"stable": stable} if stable else {})}
+    samples = read_samples(aws, plan.listener_arn, groups, since, aws.clock.wall())
+    return judge([parse_check(c) for c in plan.metric_checks], samples["new"], samples.get("stable", samples["new"]),
+                 min_requests=plan.min_requests, versions=(plan.version, plan.live_version or "stable"))
+
+
+def bake_and_judge(aws: AwsContext, plan: CanaryPlan, still_ours: Callable[[], object],
+                   analyses: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """Bake the step watching the alarms, then judge it by its metrics; return (why, advice) to stop, or None.
+
+    An inconclusive step (too few requests) bakes on, a minute at a time, up to the plan's
+    ``inconclusive_wait_seconds`` (policy ``wait``), or stops the canary at once (``fail``).
+    """
+    log = aws.about(plan.version).log
+    since = aws.clock.wall()
+    fired = bake(aws, plan.alarm_names, plan.bake_seconds, still_ours=still_ours)
+    if fired:
+        return _alarm_stop(plan, fired)
+    if not plan.metric_checks:
+        return None
+    waited = 0.0
+    while True:
+        verdict = _analyse(aws, plan, since)
+        analyses.append({"step": plan.step + 1, "percent": plan.percent, **verdict.to_doc()})
+        for line in verdict.lines:
+            log.info("%d%% step: %s", plan.percent, line)
+        if verdict.breach:
+            return f"{verdict.breach}, with {plan.percent}% of traffic on {plan.version}", METRIC_ADVICE
+        if not verdict.inconclusive:
+            return None
+        if plan.inconclusive_policy == "fail" or waited >= plan.inconclusive_wait_seconds:
+            longer = f" after baking {waited:.0f}s longer" if waited else ""
+            return (f"the {plan.percent}% step is inconclusive{longer}: {verdict.inconclusive}",
+                    INCONCLUSIVE_ADVICE)
+        chunk = min(60.0, plan.inconclusive_wait_seconds - waited)
+        log.info("%d%% step inconclusive (%s); baking %.0fs longer", plan.percent, verdict.inconclusive, chunk)
+        fired = bake(aws, plan.alarm_names, chunk, still_ours=still_ours)
+        waited += chunk
+        if fired:
+            return _alarm_stop(plan, fired)
+
+
 def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namespace: str,
-               lease_wait_seconds: float) -> dict[str, Any]:
-    """Bake each recorded step reading the alarms, then switch; each write under the app's lease."""
+               lease_wait_seconds: float, judged: bool = False) -> dict[str, Any]:
+    """Bake each recorded step reading the alarms and the metrics, then switch; each write under the app's lease.
+
+    ``judged``: the step under way was baked and judged already (a promoted pause): its alarms are
+    read once more, then the next step moves. After the bake of a step listed in the plan's
+    ``pause_after_percent`` the canary records a pause and returns (the result says ``paused``).
+    """
     app = records.app
     log = aws.about(plan.version, app=app).log
+    analyses: list[dict[str, Any]] = []
     while True:
-        log.info("%d%% of traffic; baking %.0fs", plan.percent, plan.bake_seconds)
-        fired = bake(aws, plan.alarm_names, plan.bake_seconds, still_ours=functools.partial(_still_ours, records, plan))
+        stop, pause_now = None, False
+        if not judged:
+            log.info("%d%% of traffic; baking %.0fs", plan.percent, plan.bake_seconds)
+            stop = bake_and_judge(aws.about(plan.version, app=app), plan,
+                                  functools.partial(_still_ours, records, plan), analyses)
+            pause_now = plan.percent in plan.pause_after_percent
+        judged = False
         with holding(records, "cutover step", version=plan.version, clock=aws.clock,
                      wait_seconds=lease_wait_seconds) as lease:
             plan = check_still_ours(plan_of(lease.snapshot), plan, app)
             state = read_listener(aws, namespace, app)
-            if fired is None and plan.alarm_names:
+            if stop is None and plan.alarm_names:
                 fired = first_alarm_firing(aws, plan.alarm_names)
-            if fired:
-                why = f"alarm {fired} went off with {plan.percent}% of traffic on {plan.version}"
+                stop = _alarm_stop(plan, fired) if fired else None
+            if stop:
+                why, advice = stop
                 lease.check()
                 restore(aws, state, lease, plan, why=why)
                 raise CanaryRolledBackError(app=app, version=plan.version, cause=(
-                    f"{why}; all traffic is back on {plan.live_version}. Look at the alarm's metric, fix, and deploy "
-                    "a new version"))
+                    f"{why}; all traffic is back on {plan.live_version}. {advice}"))
+            if pause_now:
+                plan = replace(plan, state=PAUSED, paused_since=records.wall())
+                lease.release(canary=plan.to_doc())
+                result = paused_result(plan, app, namespace, records.wall(), changed=True, analyses=analyses)
+                log.warning("%s", result["message"])
+                return result
             if plan.step + 1 < len(plan.steps_percent):
                 plan = replace(plan, step=plan.step + 1)
                 lease.write(canary=plan.to_doc())  # recorded (and fenced) before the traffic moves
@@ -186,7 +320,7 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
             lease.release(canary=None, live=live_record(records, plan.version))
         log.info("live (was %s)", plan.live_version)
         return {"app": app, "version": plan.version, "previous": plan.live_version, "changed": True,
-                "dry_run": False, "steps_percent": plan.steps_percent,
+                "dry_run": False, "steps_percent": plan.steps_percent, "analysis": analyses,
                 "message": f"{plan.version} is live (was {plan.live_version})"}
 
 
@@ -200,7 +334,7 @@ def abort_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: Cana
         return {**result, "changed": False,
                 "message": f"dry run: would abort the canary of {plan.describe()} and put all traffic on {back_to}"}
     lease.check()
-    restore(aws, state, lease, plan, why=f"aborted by rollback ({lease.info.holder})", then=ABORTED)
+    restore(aws, state, lease, plan, why=f"aborted by {lease.info.operation} ({lease.info.holder})", then=ABORTED)
     aws.log.info("canary of %s aborted; all traffic is back on %s", plan.describe(), back_to)
     return {**result, "changed": True,
             "message": f"canary of {plan.describe()} aborted; all traffic is back on {back_to}"}

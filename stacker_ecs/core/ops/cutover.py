@@ -13,9 +13,9 @@ fence, release); re-running for the live version: 2 (and 2).
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
@@ -23,8 +23,16 @@ from stacker_ecs.core.coordination import Lease, app_records, holding
 from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
 from stacker_ecs.core.model import LeaseArgs
 from stacker_ecs.core.ops.alarms import check_alarms_exist
-from stacker_ecs.core.ops.canary import live_record, resume_canary, run_canary, settle, start_canary
-from stacker_ecs.core.ops.canary_plan import CanaryPlan
+from stacker_ecs.core.ops.analysis import parse_check
+from stacker_ecs.core.ops.canary import (
+    live_record,
+    promote_pause,
+    resume_canary,
+    run_canary,
+    settle,
+    start_canary,
+)
+from stacker_ecs.core.ops.canary_plan import PAUSED, CanaryPlan
 from stacker_ecs.core.ops.health import wait_for_healthy
 from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.listener import ListenerState, read_listener, set_live
@@ -52,6 +60,45 @@ class CutoverArgs(VersionArgs, LeaseArgs):
     alarm_names: list[str] = []
     """CloudWatch alarms (metric or composite) watched during each bake; one in ALARM puts all traffic back
     and fails the cutover. Names CloudWatch does not know are refused before any change."""
+    metric_checks: list[str] = []
+    """Default: none. Thresholds judged from the load balancer's metrics at the end of each step, for the new
+    version against the stable one, e.g. ``5xx_percent <= 1``, ``p99_ms <= 1.5x stable``,
+    ``p95_ms <= stable + 100``; ``dry-run <check>`` is reported at each step, never acted on. A breach puts all
+    traffic back and fails the cutover (exit status 3), naming the metric, both versions' values and the threshold."""
+    min_requests: int = Field(default=50, ge=0)
+    """Default: 50; a step whose new version served fewer requests is inconclusive (see ``inconclusive_policy``)."""
+    inconclusive_policy: Literal["wait", "fail"] = "wait"
+    """Default: wait; an inconclusive step bakes longer (reading alarms and metrics every minute) for up to
+    ``inconclusive_wait_seconds``, then fails; ``fail`` puts all traffic back at once."""
+    inconclusive_wait_seconds: float = Field(default=600, ge=0)
+    """Default: 600; how much longer an inconclusive step may bake before the canary fails."""
+    pause_after_percent: list[int] = []
+    """Default: none. Steps (by percent, from ``steps_percent``) after whose bake the canary pauses: it holds its
+    share, recorded in the plan, and the cutover ends with exit status 4 (paused) until ``stacker-ecs promote <app>``
+    continues it (reading alarms and metrics at every later step) or ``stacker-ecs abort <app>`` restores."""
+    pause_timeout_seconds: float = Field(default=86400, gt=0)
+    """Default: 86400; a pause not promoted or aborted within a day ends by ``pause_timeout_action`` when the next
+    promote, abort, cutover or cleanup of the app looks."""
+    pause_timeout_action: Literal["abort", "promote"] = "abort"
+    """Default: abort; a pause that timed out puts all traffic back (``promote``: continues the canary)."""
+
+    @field_validator("metric_checks")
+    @classmethod
+    def _checks(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_check(text)
+        return value
+
+    @model_validator(mode="after")
+    def _checks_need_steps(self) -> CutoverArgs:
+        if self.metric_checks and not self.steps_percent:
+            raise ValueError("metric_checks: judged at each step of a stepped cutover; set steps_percent too "
+                             "(e.g. [10, 50])")
+        strays = [p for p in self.pause_after_percent if p not in self.steps_percent]
+        if strays:
+            raise ValueError(f"pause_after_percent: {strays} not in steps_percent {self.steps_percent}; a pause "
+                             "follows one of the steps, e.g. steps_percent [10, 50] with pause_after_percent [10]")
+        return self
 
     smoke_command: str = ""
     """Default: none. A shell command run after verify and before any traffic moves, with the version's
@@ -74,6 +121,7 @@ def cutover(aws: AwsContext, args: CutoverArgs) -> dict[str, Any]:
     if args.alarm_names:
         check_alarms_exist(aws, args.alarm_names)
     records = app_records(aws, args.namespace, args.app)
+    judged = False
     with contextlib.ExitStack() as runner:
         with holding(records, "cutover", version=args.version, clock=aws.clock,
                      wait_seconds=args.lease_wait_seconds) as lease:
@@ -84,13 +132,20 @@ def cutover(aws: AwsContext, args: CutoverArgs) -> dict[str, Any]:
                     raise AwsStateError(f"cutover refused: a canary of {plan.describe()} is in progress; wait for "
                                         f"it to finish, or roll back to abort it (`stacker-ecs rollback {args.app}`)",
                                         app=args.app, version=args.version)
-                plan = resume_canary(aws, state, lease, plan, runner)
+                if plan.state == PAUSED:
+                    outcome = promote_pause(aws, lease, plan, runner, namespace=args.namespace, explicit=False)
+                    if isinstance(outcome, dict):
+                        return outcome
+                    plan, judged = outcome, True
+                else:
+                    plan = resume_canary(aws, state, lease, plan, runner)
             else:
                 outcome = switch_to(aws, state, args, lease=lease, runner=runner)
                 if not isinstance(outcome, CanaryPlan):
                     return outcome
                 plan = outcome
-        return run_canary(aws, records, plan, namespace=args.namespace, lease_wait_seconds=args.lease_wait_seconds)
+        return run_canary(aws, records, plan, namespace=args.namespace, lease_wait_seconds=args.lease_wait_seconds,
+                          judged=judged)
 
 
 def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease: Lease,
@@ -166,7 +221,12 @@ def _plan(state: ListenerState, target_group_arn: str, args: CutoverArgs, live: 
     return CanaryPlan(version=args.version, target_group_arn=target_group_arn, before=dict(state.forward),
                       live_version=live, versions=versions, steps_percent=list(args.steps_percent), step=0,
                       alarm_names=list(args.alarm_names), bake_seconds=args.bake_seconds, started_by="",
-                      started_at=0.0)
+                      started_at=0.0, listener_arn=state.application.listener_arn,
+                      metric_checks=list(args.metric_checks), min_requests=args.min_requests,
+                      inconclusive_policy=args.inconclusive_policy,
+                      inconclusive_wait_seconds=args.inconclusive_wait_seconds,
+                      pause_after_percent=list(args.pause_after_percent),
+                      pause_timeout_seconds=args.pause_timeout_seconds, pause_timeout_action=args.pause_timeout_action)
 
 
 def _needed_count(live_service: dict[str, Any] | None, service: dict[str, Any]) -> int:

@@ -10,7 +10,8 @@ from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call
 from stacker_ecs.core.coordination import app_records
 from stacker_ecs.core.model import Args
-from stacker_ecs.core.ops.canary_plan import RESTORE_FAILED, RUNNING, plan_of
+from stacker_ecs.core.ops.canary import describe_pause
+from stacker_ecs.core.ops.canary_plan import PAUSED, RESTORE_FAILED, RUNNING, plan_of
 from stacker_ecs.core.ops.inventory import list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener, shares
 from stacker_ecs.core.ops.services import describe_services
@@ -42,6 +43,8 @@ class AppStatus:
     """``"v2 at step 1/2 (10%), started by X"`` while a canary runs (or its restore failed)."""
     lease: str = ""
     """Who holds the app's write lease now, if anyone."""
+    paused_since: float = 0.0
+    """While a canary is paused: since when (seconds since the epoch); ``canary`` names the two commands."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def status(aws: AwsContext, query: StatusArgs) -> AppStatus | EnvironmentStatus:
 
 def describe_environment(aws: AwsContext, namespace: str) -> EnvironmentStatus:
     """Return a summary of every app of ``namespace``: one stack listing, then three reads per app."""
-    from stacker_ecs.core.ops.teardown import find_apps
+    from stacker_ecs.core.ops.inventory import find_apps
 
     return EnvironmentStatus(namespace=namespace, apps=[_summary(aws, namespace, app)
                                                         for app in find_apps(aws, namespace)])
@@ -120,13 +123,16 @@ def describe_app(aws: AwsContext, namespace: str, app: str) -> AppStatus:
     canary = ""
     if plan is not None and plan.state == RUNNING:
         canary = f"canary of {plan.describe()}"
+    elif plan is not None and plan.state == PAUSED:
+        canary = f"canary of {describe_pause(plan, app, namespace, records.wall())}"
     elif plan is not None and plan.state == RESTORE_FAILED:
         canary = (f"restore after the canary of {plan.describe()} FAILED ({plan.note}); the next operation on the "
                   "app restores first")
     lease = item.lease()
     now = records.wall()
     holder = lease.describe(now) if lease is not None and lease.expires > now else ""
-    return AppStatus(rows=rows, canary=canary, lease=holder)
+    return AppStatus(rows=rows, canary=canary, lease=holder,
+                     paused_since=plan.paused_since if plan is not None and plan.state == PAUSED else 0.0)
 
 
 def describe_status(aws: AwsContext, namespace: str, app: str) -> list[VersionStatus]:

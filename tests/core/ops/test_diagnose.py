@@ -1,0 +1,108 @@
+"""``diagnose`` names the true cause first, with its fix, in a bounded number of AWS calls."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.calls import CallCounter
+from stacker_ecs.core import naming
+from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core.errors import StackerEcsError
+from stacker_ecs.core.ops.diagnose import DiagnoseArgs, diagnose
+from stacker_ecs.core.ops.diagnose_findings import format_diagnosis
+from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
+from tests.core.ops.conftest import APP, NAMESPACE, deploy_live
+
+MAX_CALLS = 22
+
+
+def _start(world, aws, version: str) -> None:
+    """Deploy ``version`` at 0 tasks and run verify as the pipeline would (it fails for a broken version)."""
+    world.deploy_version(version, 0)
+    args = VerifyHealthArgs(app=APP, version=version, namespace=NAMESPACE, start_count=1, timeout_seconds=60)
+    with pytest.raises(StackerEcsError):
+        verify_health(aws, args)
+
+
+def _diagnose(world, version: str | None = "v4"):
+    aws = AwsContext.create(world.session)
+    counter = CallCounter(world.session)
+    result = diagnose(aws, DiagnoseArgs(app=APP, version=version, namespace=NAMESPACE))
+    assert counter.total == result.aws_calls, dict(counter.calls)
+    assert result.aws_calls <= MAX_CALLS + (0 if version else 1 + len(world.version_stacks()))
+    return result
+
+
+def test_an_image_that_cannot_be_pulled_is_the_first_finding(world, fake_time, aws):
+    deploy_live(world, fake_time, new=None)
+    world.agent.broken.add(naming.service_name(APP, "v4"))
+    _start(world, aws, "v4")
+    result = _diagnose(world)
+    first = result.findings[0]
+    assert first.severity == "cause"
+    assert "image cannot be pulled" in first.summary
+    assert "CannotPullContainerError" in first.summary
+    assert "push nginx:1" in first.fix
+    assert any("CannotPullContainerError" in line for line in result.sections["logs"])
+
+
+def test_a_container_that_exits_1_shows_its_last_log_line(world, fake_time, aws):
+    deploy_live(world, fake_time, new=None)
+    world.agent.faults[naming.service_name(APP, "v4")] = "crash"
+    _start(world, aws, "v4")
+    first = _diagnose(world).findings[0]
+    assert "container web exited 1" in first.summary
+    assert "'exiting with status 1'" in first.summary
+
+
+def test_a_wrong_health_check_path_shows_the_targets_reasons(world, fake_time, aws):
+    deploy_live(world, fake_time, new=None)
+    world.agent.faults[naming.service_name(APP, "v4")] = "unhealthy"
+    _start(world, aws, "v4")
+    result = _diagnose(world)
+    first = result.findings[0]
+    assert first.place == "target group"
+    assert "Target.ResponseCodeMismatch" in first.summary
+    assert "HTTP /health" in first.summary
+    assert "HealthCheckPath" in first.fix
+    assert "metrics" in format_diagnosis(result)
+
+
+def test_no_capacity_shows_pending_tasks_and_the_instances_free_memory(world, fake_time, aws):
+    deploy_live(world, fake_time, new=None)
+    world.agent.faults[naming.service_name(APP, "v4")] = "no-capacity"
+    world.deploy_version("v4", 0)
+    args = VerifyHealthArgs(app=APP, version="v4", namespace=NAMESPACE, start_count=1, timeout_seconds=30)
+    with pytest.raises(StackerEcsError):
+        verify_health(aws, args)
+    first = _diagnose(world).findings[0]
+    assert first.place == "cluster"
+    assert "tasks waiting for capacity" in first.summary
+    assert "insufficient memory" in first.summary
+    assert "128 MiB" in first.summary
+
+
+def test_a_stack_that_failed_to_create_shows_its_failed_event(world, fake_time):
+    deploy_live(world, fake_time, new=None)
+    world.agent.broken.add(naming.service_name(APP, "v3"))
+    from emulator.aws_like import circuit_breaker
+
+    circuit_breaker.UNSTARTABLE.add(naming.service_name(APP, "v3"))
+    try:
+        with pytest.raises(AssertionError):
+            world.deploy_version("v3", 2)  # the breaker fails the service: ROLLBACK_COMPLETE
+    finally:
+        circuit_breaker.UNSTARTABLE.discard(naming.service_name(APP, "v3"))
+    first = _diagnose(world, "v3").findings[0]
+    assert first.place == "cloudformation"
+    assert "ROLLBACK_COMPLETE" in first.summary
+    assert "Circuit Breaker" in first.summary
+
+
+def test_the_default_version_is_the_newest_not_live_and_a_healthy_one_says_so(live_world):
+    result = _diagnose(live_world, None)
+    assert result.version == "v2"
+    assert result.findings[0].severity == "info"
+    assert "no fault found" in result.findings[0].summary
+    assert set(result.metrics) == {"v1", "v2"}
+    assert result.metrics["v1"]["cpu"] is not None
