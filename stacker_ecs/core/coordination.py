@@ -221,10 +221,16 @@ class _Update:
 def app_records(aws: AwsContext, namespace: str, app: str) -> AppRecords:
     """Return the app's item in the environment's coordination table.
 
-    Its times are the machine's real clock (``time.time``), not the operation's: another process
-    compares them, and cleanup compares them with the stacks' creation times, which AWS sets.
+    Its times are AWS's clock (:mod:`stacker_ecs.core.aws_clock`: the runner's, corrected by the ``Date`` of
+    DynamoDB's answers), not the operation's: another process compares them, and cleanup compares them
+    with the stacks' creation times, which AWS sets.
     """
-    return AppRecords(dynamodb=aws.client("dynamodb"), table=naming.coordination_table(namespace), app=app)
+    from stacker_ecs.core.aws_clock import aws_time
+
+    dynamodb = aws.client("dynamodb")
+    table = naming.coordination_table(namespace)
+    return AppRecords(dynamodb=dynamodb, table=table, app=app,
+                      wall=aws_time(dynamodb, prime=lambda: dynamodb.describe_table(TableName=table)))
 
 
 def _conditional_failure(exc: AwsCallError) -> AppItem | None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.coordination import RUNNER, AppRecords, Lease, LeaseLostError, holding
-from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError, UnhealthyVersionError
+from stacker_ecs.core.errors import AwsCallError, AwsStateError, CanaryRolledBackError, UnhealthyVersionError
 from stacker_ecs.core.ops.alarms import bake, first_alarm_firing
 from stacker_ecs.core.ops.analysis import Verdict, judge, parse_check, read_samples
 from stacker_ecs.core.ops.canary_plan import ABORTED, PAUSED, RESTORE_FAILED, RUNNING, CanaryPlan, live_group, plan_of
@@ -35,6 +35,7 @@ from stacker_ecs.core.ops.listener import (
     set_live,
     write_forward,
 )
+from stacker_ecs.core.ops.wait import poll_intervals
 
 
 class RestoreFailedError(UnhealthyVersionError):
@@ -70,7 +71,7 @@ def restore(aws: AwsContext, state: ListenerState, lease: Lease, plan: CanaryPla
     where (read again from the listener) and how to repair it.
     """
     try:
-        write_forward(aws, state, plan.before)
+        write_with_retries(aws, state, lease, plan.before, timeout_seconds=plan.restore_timeout_seconds)
     except AwsStateError as exc:
         try:
             lease.write(canary=replace(plan, state=RESTORE_FAILED, note=why).to_doc())
@@ -83,6 +84,36 @@ def restore(aws: AwsContext, state: ListenerState, lease: Lease, plan: CanaryPla
                    f"{state.application.app} --namespace {state.application.namespace}` (any next operation on "
                    "the app restores the recorded state first)")) from None
     lease.stage(canary=replace(plan, state=then, note=why).to_doc() if then else None)
+
+
+PERMANENT_CODES = frozenset({"TargetGroupNotFound", "RuleNotFound", "ListenerNotFound", "ValidationError",
+                             "AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+"""Refusals no retry can change: the restore stops at once and says so."""
+
+
+def write_with_retries(aws: AwsContext, state: ListenerState, lease: Lease, weights: dict[str, int], *,
+                       timeout_seconds: float) -> None:
+    """Write the live rule, retrying a refused write with growing back-off until ``timeout_seconds`` pass.
+
+    Each attempt already rides out botocore's own retry budget (ten attempts); this keeps trying
+    far past it, because a restore is the write that matters most. Before each retry the lease is
+    fenced again, so a holder that lost it stops.
+    """
+    started = aws.clock.now()
+    intervals = poll_intervals(first_seconds=2.0, cap_seconds=30.0)
+    while True:
+        try:
+            write_forward(aws, state, weights)
+            return
+        except AwsCallError as exc:
+            left = timeout_seconds - (aws.clock.now() - started)
+            if exc.code in PERMANENT_CODES or left <= 0:
+                raise
+            wait = min(next(intervals), left)
+            aws.log.warning("writing the live rule failed (%s); retrying in %.0fs, until %.0fs from the first "
+                            "attempt", exc.code, wait, timeout_seconds)
+            aws.clock.sleep(wait)
+            lease.check()
 
 
 def _traffic_now(aws: AwsContext, state: ListenerState, plan: CanaryPlan) -> str:
@@ -204,17 +235,69 @@ def promote_pause(aws: AwsContext, lease: Lease, plan: CanaryPlan, runner: conte
     return plan
 
 
+def carried_step(plan: CanaryPlan, forward: dict[str, int]) -> int | None:
+    """Return the step whose weights the live rule carries (``forward``), or None."""
+    return next((step for step in range(len(plan.steps_percent)) if plan.weights(step) == forward), None)
+
+
 def resume_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: CanaryPlan,
                   runner: contextlib.ExitStack) -> CanaryPlan:
-    """Take over a recorded canary whose runner is gone: re-apply its step, to be baked again."""
+    """Take over a recorded canary whose runner is gone: read its alarms, then bake again the step the listener carries.
+
+    No traffic moves before the alarms are read: one in ALARM restores the recorded state at once.
+    The step is the one the live rule carries (a crash between a step's write and its record leaves
+    the record one step behind); only a canary that crashed before its first write gets it now.
+    """
     runner.enter_context(holding(lease.records, "cutover", version=plan.version, clock=aws.clock, wait_seconds=0,
                                  kind=RUNNER))
+    carried = carried_step(plan, state.forward)
+    if carried is not None and carried != plan.step:
+        plan = replace(plan, step=carried)
+        lease.stage(canary=plan.to_doc())
     aws.about(plan.version, app=lease.records.app).log.info(
-        "resuming the recorded canary at step %d/%d (%d%%), alarms read again",
+        "resuming the recorded canary at step %d/%d (%d%%), alarms read before any traffic moves",
         plan.step + 1, len(plan.steps_percent), plan.percent)
+    fired = first_alarm_firing(aws, plan.alarm_names) if plan.alarm_names else None
+    if fired:
+        why, advice = _alarm_stop(plan, fired)
+        lease.check()
+        restore(aws, state, lease, plan, why=why)
+        raise CanaryRolledBackError(app=lease.records.app, version=plan.version, cause=(
+            f"{why}; all traffic is back on {plan.live_version}. {advice}"))
     lease.check()
-    write_forward(aws, state, plan.weights(plan.step))
+    if carried is None:
+        write_forward(aws, state, plan.weights(plan.step))
     return plan
+
+
+def move_step(aws: AwsContext, state: ListenerState, lease: Lease, plan: CanaryPlan) -> CanaryPlan:
+    """Move the canary to its next step (the caller holds the lease): fence, write, then record the step.
+
+    The step is recorded only once the live rule carries it (staged: written with the lease's
+    release), so the record never claims a step the listener does not carry. A refused write says
+    where traffic is, read again from the listener.
+    """
+    moved = replace(plan, step=plan.step + 1)
+    lease.check()
+    try:
+        write_forward(aws, state, moved.weights(moved.step))
+    except AwsStateError as exc:
+        try:
+            now = read_live_weights(aws, state.application.listener_arn)
+            carried = carried_step(plan, now)
+            where = describe_traffic(now, plan.versions)
+        except AwsStateError as again:
+            carried, where = None, f"unknown (the live rule could not be read: {again})"
+        if carried is not None and carried != plan.step:
+            lease.stage(canary=replace(plan, step=carried).to_doc())
+        app, namespace = state.application.app, state.application.namespace
+        raise AwsStateError(
+            f"moving {plan.version} from {plan.percent}% to {moved.percent}% of traffic failed: {exc}. Traffic now: "
+            f"{where}; the canary stays recorded at the step the listener carries. Re-run the cutover to resume it "
+            f"(alarms and metrics are read before any traffic moves), or put all traffic back with "
+            f"`stacker-ecs abort {app} --namespace {namespace}`", app=app, version=plan.version) from None
+    lease.stage(canary=moved.to_doc())
+    return moved
 
 
 ALARM_ADVICE = "Look at the alarm's metric, fix, and deploy a new version"
@@ -311,9 +394,7 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
                 log.warning("%s", result["message"])
                 return result
             if plan.step + 1 < len(plan.steps_percent):
-                plan = replace(plan, step=plan.step + 1)
-                lease.write(canary=plan.to_doc())  # recorded (and fenced) before the traffic moves
-                write_forward(aws, state, plan.weights(plan.step))
+                plan = move_step(aws, state, lease, plan)
                 continue
             lease.check()
             set_live(aws, state, plan.target_group_arn, previous=live_group(plan.before))

@@ -48,6 +48,8 @@ class CanaryPlan:
     pause_timeout_seconds: float = 0.0
     pause_timeout_action: str = "abort"
     paused_since: float = 0.0
+    restore_timeout_seconds: float = 600.0
+    """How long a restore keeps retrying a refused write (the cutover's ``timeout_seconds``)."""
     """Seconds since the epoch when the pause under way began (state ``paused``)."""
 
     @property

@@ -226,7 +226,8 @@ def _plan(state: ListenerState, target_group_arn: str, args: CutoverArgs, live: 
                       inconclusive_policy=args.inconclusive_policy,
                       inconclusive_wait_seconds=args.inconclusive_wait_seconds,
                       pause_after_percent=list(args.pause_after_percent),
-                      pause_timeout_seconds=args.pause_timeout_seconds, pause_timeout_action=args.pause_timeout_action)
+                      pause_timeout_seconds=args.pause_timeout_seconds, pause_timeout_action=args.pause_timeout_action,
+                      restore_timeout_seconds=args.timeout_seconds)
 
 
 def _needed_count(live_service: dict[str, Any] | None, service: dict[str, Any]) -> int:

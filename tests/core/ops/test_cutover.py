@@ -42,9 +42,9 @@ def test_cutover_happy_path_costs_at_most_six_calls_when_tasks_start_at_once(liv
     cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert counter.total - counter.coordination() <= 6, counter.calls
-    # take the lease, read the canary plan, fence before the switch, record when v2 went live, release (3);
-    # the history entry (counter, entry: 2) and the started and succeeded events (2)
-    assert counter.coordination() == 7, counter.calls
+    # read AWS's time (DescribeTable), take the lease, read the canary plan, fence before the switch, record
+    # when v2 went live, release (4); the history entry (counter, entry: 2), the started and succeeded events (2)
+    assert counter.coordination() == 8, counter.calls
     assert counter.mutating() == ["ecs.UpdateService", "elbv2.ModifyRule"]
     assert fake_time.sleeps == []
 

@@ -251,7 +251,7 @@ def test_a_restore_refused_past_the_retry_budget_says_where_traffic_is_and_the_n
         canary_world: World, fake_time: FakeTime, no_retry_waits: None):
     before = traffic(canary_world)
 
-    throttle = inject_errors(canary_world.session, ErrorInjection(code="Throttling", times=50, armed=False,
+    throttle = inject_errors(canary_world.session, ErrorInjection(code="Throttling", times=10**5, armed=False,
                                                                    operations={"ModifyRule"}))
 
     def alarm_and_throttle() -> None:
@@ -279,7 +279,7 @@ def test_a_restore_refused_past_the_retry_budget_says_where_traffic_is_and_the_n
 
 def test_the_next_cutover_repairs_a_failed_restore_before_it_does_anything_else(
         canary_world: World, fake_time: FakeTime, no_retry_waits: None):
-    throttle = inject_errors(canary_world.session, ErrorInjection(code="Throttling", times=50, armed=False,
+    throttle = inject_errors(canary_world.session, ErrorInjection(code="Throttling", times=10**5, armed=False,
                                                                    operations={"ModifyRule"}))
     once_at(canary_world, "DescribeAlarms", lambda: (fire_alarm(canary_world), setattr(throttle, "armed", True)),
             when=lambda: traffic(canary_world).get("v2") == 10)

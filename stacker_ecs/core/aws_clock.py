@@ -1,0 +1,72 @@
+"""AWS's clock, as its answers tell it: the runner's clock corrected by the ``Date`` header of AWS's responses.
+
+DynamoDB condition expressions have no clock of their own: a lease's ``expires < :now`` compares with
+the time the caller sends. A runner whose clock is ahead would take a held lease early, and the
+"live since" record would not compare with CloudFormation's ``CreationTime`` (AWS's clock). So the
+coordination table's times are AWS's: every DynamoDB answer carries the server's ``Date`` (one-second
+resolution), and :class:`AwsClock` keeps the runner's offset from it. Before the first answer of an
+operation it reads the table once (``DescribeTable``), so even the first lease write uses AWS's time.
+A runner within a second and a half of AWS's clock keeps its own (the header's resolution); one further
+off is corrected, and logged once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+LOGGER = logging.getLogger(__name__)
+RESOLUTION_SECONDS = 1.5
+"""Within this of AWS's (the header's second, plus latency) the runner's clock is taken as it is."""
+SKEW_LOGGED_SECONDS = 5.0
+"""A runner's clock this far off AWS's is logged once (its times are corrected either way)."""
+
+_CLOCKS: weakref.WeakKeyDictionary[Any, AwsClock] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+class AwsClock:
+    """Seconds since the epoch on AWS's clock, learnt from the ``Date`` header of ``client``'s answers."""
+
+    def __init__(self, client: Any, *, prime: Callable[[], Any] | None = None,
+                 local: Callable[[], float] = time.time) -> None:
+        self.local = local
+        self.offset: float | None = None
+        self._prime = prime
+        client.meta.events.register(f"after-call.{client.meta.service_model.endpoint_prefix}", self._observe)
+
+    def _observe(self, http_response: Any = None, **_: Any) -> None:
+        date = (getattr(http_response, "headers", None) or {}).get("Date")
+        if not date:
+            return
+        try:
+            server = parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError):
+            return
+        offset = server - self.local()
+        if self.offset is None and abs(offset) > SKEW_LOGGED_SECONDS:
+            LOGGER.warning("this machine's clock is %+.0fs off AWS's; lease and live-since times use AWS's", -offset)
+        self.offset = offset if abs(offset) > RESOLUTION_SECONDS else 0.0
+
+    def __call__(self) -> float:
+        """Return AWS's time now (the runner's until an answer has been seen, and no read could learn it)."""
+        if self.offset is None and self._prime is not None:
+            prime, self._prime = self._prime, None
+            try:
+                prime()
+            except Exception as exc:  # the real call that follows reports the cause
+                LOGGER.debug("reading AWS's time failed (%s); the runner's clock is used until an answer", exc)
+        return self.local() + (self.offset or 0.0)
+
+
+def aws_time(client: Any, *, prime: Callable[[], Any] | None = None) -> AwsClock:
+    """Return the one :class:`AwsClock` of ``client`` (created on first use)."""
+    with _LOCK:
+        if client not in _CLOCKS:
+            _CLOCKS[client] = AwsClock(client, prime=prime)
+        return _CLOCKS[client]
