@@ -9,6 +9,9 @@ from typing import Any
 import boto3
 import botocore.handlers
 
+BOOKKEEPING = ("dynamodb.", "events.", "sts.")
+"""Services of the suite's own records: the coordination table, the operations' events, who runs them."""
+
 
 class CallCounter:
     """Counts every API call made by clients of one session, by ``service.Operation``."""
@@ -35,15 +38,15 @@ class CallCounter:
     def mutating(self) -> list[str]:
         """Return the calls that change the app's resources (anything not Describe/List/Get).
 
-        The suite's own coordination table (DynamoDB: leases, canary plans) is not an app resource:
-        see :meth:`coordination`.
+        The suite's own coordination table (DynamoDB: leases, canary plans, history) and its records
+        (EventBridge events, the caller's identity) are not app resources: see :meth:`coordination`.
         """
-        return sorted(k for k in self.calls if not k.startswith("dynamodb.")
+        return sorted(k for k in self.calls if not k.startswith(BOOKKEEPING)
                       and not k.split(".", 1)[1].startswith(("Describe", "List", "Get")))
 
     def coordination(self) -> int:
-        """Return how many calls went to the coordination table (the lease and the records)."""
-        return sum(n for k, n in self.calls.items() if k.startswith("dynamodb."))
+        """Return how many calls went to the suite's bookkeeping: the coordination table, events, identity."""
+        return sum(n for k, n in self.calls.items() if k.startswith(BOOKKEEPING))
 
 
 class EveryCall(CallCounter):

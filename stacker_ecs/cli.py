@@ -1,6 +1,7 @@
 """``stacker-ecs``: the lifecycle operations outside an engine's run.
 
-    stacker-ecs status   <app> --namespace ecs-dev
+    stacker-ecs status   <app> --namespace ecs-dev      (or --all: every app of the namespace)
+    stacker-ecs history  <app> --namespace ecs-dev [--limit N]
     stacker-ecs verify   <app> <version> --namespace ecs-dev [--expected-count N] [--timeout-seconds S]
     stacker-ecs cutover  <app> <version> --namespace ecs-dev [--dry-run] [--force]
                          [--steps-percent 10 50 --bake-seconds 300 --alarm-name ALARM ...]
@@ -40,7 +41,8 @@ if typing.TYPE_CHECKING:
 
 POSITIONAL = ("app", "version")
 # A repeatable option reads better in the singular: --alarm-name A --alarm-name B.
-FLAG_NAMES = {"alarm_names": "--alarm-name", "metric_checks": "--metric-check", "versions": "--version"}
+FLAG_NAMES = {"alarm_names": "--alarm-name", "metric_checks": "--metric-check", "versions": "--version",
+              "all_apps": "--all"}
 OPS = "stacker_ecs.core.ops."
 
 
@@ -74,7 +76,7 @@ class Command:
 
 COMMANDS: dict[str, Command] = {
     "status": Command("print a table of the app's versions, their traffic, a canary under way and the lease holder",
-                      OPS + "lookups:AppQuery", OPS + "status:status", OPS + "status:format_app"),
+                      OPS + "status:StatusArgs", OPS + "status:status", OPS + "status:format_app"),
     "unlock": Command("break the app's leases when their holder is gone (a killed pipeline)",
                       OPS + "lookups:AppQuery", OPS + "unlock:unlock"),
     "verify": Command("wait until a version has its healthy targets", OPS + "verify:VerifyHealthArgs",
@@ -96,6 +98,8 @@ COMMANDS: dict[str, Command] = {
                         OPS + "diagnose_findings:format_diagnosis"),
     "adopt": Command("tag the app's stacks made before the app tag (or by hand), once, so cleanup and teardown "
                      "find them", OPS + "adopt:AdoptArgs", OPS + "adopt:adopt"),
+    "history": Command("print the app's history, newest first: who did what, when, the outcome and the traffic",
+                       OPS + "history:HistoryQuery", OPS + "history:history", OPS + "history:format_history"),
 }
 """Subcommand -> what it runs. Adding a command is one line here."""
 

@@ -222,16 +222,17 @@ TABLE: list[Row] = [
         "api: no application stack 'ecs-dev-app-api'; check the app name and namespace, or deploy the "
         "application stack first"),
     Row("lookup-listener-full", LOOKUP,
-        "`${alb_rule_priority web::version=v3, max_rules=3}` (3 rules taken: two versions' and the live rule)",
+        "`${alb_rule_priority web::version=v3, max_rules=3}` (5 rules taken: two versions' two each and the live "
+        "rule)",
         lookup(lookups.RulePriorityLookup, "web::version=v3, max_rules=3"),
         ("limit of 3", "run the cleanup hook"), "raises AwsStateError",
-        "web/v3: the listener has 3 rules, the limit of 3; run the cleanup hook (or 'stacker-ecs cleanup web') "
-        "to delete versions that are not live"),
+        "web/v3: the listener has 5 rules and a version needs 2 more, above the limit of 3; run the cleanup hook "
+        "(or 'stacker-ecs cleanup web') to delete versions that…"),
     # ---- the stacker-ecs CLI ----
     Row("cli-namespace-missing", CLI, "`stacker-ecs status web` (no `--namespace`)", stacker_ecs("status", "web"),
         ("--namespace", "the following arguments are required"), "exit 2",
         "stacker-ecs status: error: the following arguments are required: --namespace usage: stacker-ecs status "
-        "[-h] --namespace NAMESPACE app"),
+        "[-h] --namespace NAMESPACE [--all | --no-all] [app]"),
     Row("cli-version-underscore", CLI, "`stacker-ecs cutover web v2_x`", stacker_ecs("cutover", "web", "v2_x", *NS),
         ("version", "'_'", "use lower-case letters, digits and '-'"), "exit 2",
         "stacker-ecs cutover: version: 'v2_x' has '_', which is not allowed in stack and "

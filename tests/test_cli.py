@@ -115,7 +115,7 @@ def test_a_command_imports_only_its_own_operation():
              "print(sorted(m for m in sys.modules if m.startswith('stacker_ecs.core.ops.')))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
 
-    assert "stacker_ecs.core.ops.lookups" in loaded
+    assert "stacker_ecs.core.ops.status" in loaded
     assert "stacker_ecs.core.ops.cutover" not in loaded
     assert "stacker_ecs.core.ops.teardown" not in loaded
 

@@ -55,6 +55,8 @@ EXECUTION_ROLE = "ExecutionRole"
 SERVICE = "Service"
 TARGET_GROUP = "TargetGroup"
 LISTENER_RULE = "HostRule"
+TEST_RULE = "TestHeaderRule"
+"""The version's second rule: the app's own host with the test header (:data:`TEST_HEADER`) reaches it."""
 SCALABLE_TARGET = "ScalableTarget"
 SCALING_POLICY = "CpuTargetTracking"
 
@@ -69,6 +71,8 @@ FORBIDDEN = "--"
 # priority, below every version's host rule; a version's rule never takes it.
 LIVE_RULE_PRIORITY = 50000
 LIVE_RULE_PATH = "/*"
+TEST_HEADER = "X-Stacker-Ecs-Version"
+"""Requests to the app's own host carrying this header with a version's name reach that version (test traffic)."""
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 VERSION_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -135,6 +139,12 @@ def version_from_host(app: str, host: str) -> str | None:
     label, _, rest = host.partition(".")
     owner = rest.split(".", 1)[0]
     return label if label and owner == app else None
+
+
+def test_rule_priority(host_rule_priority: int) -> int:
+    """Return the test-header rule's priority: next to the host rule's, never the live rule's (pure)."""
+    after = host_rule_priority + 1
+    return after if after < LIVE_RULE_PRIORITY else host_rule_priority - 1
 
 
 def app_host(app: str, domain: str) -> str:

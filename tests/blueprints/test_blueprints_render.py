@@ -157,9 +157,11 @@ def test_blueprint_version_renders_task_service_and_host_rule_from_lookup_string
         naming.TASK_ROLE: "AWS::IAM::Role",
         naming.TARGET_GROUP: "AWS::ElasticLoadBalancingV2::TargetGroup",
         naming.LISTENER_RULE: "AWS::ElasticLoadBalancingV2::ListenerRule",
+        naming.TEST_RULE: "AWS::ElasticLoadBalancingV2::ListenerRule",
         naming.SERVICE: "AWS::ECS::Service",
     }
     assert template["Resources"][naming.LISTENER_RULE]["Properties"]["Priority"] == 3
+    assert template["Resources"][naming.TEST_RULE]["Properties"]["Priority"] == 4
     assert template["Resources"][naming.SERVICE]["Properties"]["DesiredCount"] == 2
 
 

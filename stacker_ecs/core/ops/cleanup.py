@@ -24,6 +24,7 @@ from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import LeaseArgs
 from stacker_ecs.core.ops.canary import settle
 from stacker_ecs.core.ops.canary_plan import CanaryPlan, plan_of
+from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener, read_live_weights
 from stacker_ecs.core.ops.wait import poll
@@ -131,6 +132,7 @@ def _in_flight_reason(stack: VersionStack, in_flight: InFlight | None, args: Cle
     return None
 
 
+@recorded("cleanup")
 def cleanup(aws: AwsContext, args: CleanupArgs) -> dict[str, Any]:
     """Delete the versions :func:`plan_cleanup` picks, under the app's lease; report every stack deleted."""
     records = app_records(aws, args.namespace, args.app)

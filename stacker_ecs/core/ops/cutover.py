@@ -34,9 +34,11 @@ from stacker_ecs.core.ops.canary import (
 )
 from stacker_ecs.core.ops.canary_plan import PAUSED, CanaryPlan
 from stacker_ecs.core.ops.health import wait_for_healthy
+from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.listener import ListenerState, read_listener, set_live
 from stacker_ecs.core.ops.protection import protect_traffic
 from stacker_ecs.core.ops.services import describe_services, is_autoscaled, scale_service
+from stacker_ecs.core.ops.smoke import run_smoke
 from stacker_ecs.core.ops.version_target import VersionArgs, VersionTarget
 
 
@@ -99,6 +101,13 @@ class CutoverArgs(VersionArgs, LeaseArgs):
                              "follows one of the steps, e.g. steps_percent [10, 50] with pause_after_percent [10]")
         return self
 
+    smoke_command: str = ""
+    """Default: none. A shell command run after verify and before any traffic moves, with the version's
+    preview URL, the live host and the test header in its environment (docs/operations.md); a non-zero
+    exit refuses the cutover, showing its last lines."""
+    smoke_timeout_seconds: float = Field(default=300, gt=0)
+    """Default: 300; a smoke command still running after this long is stopped and the cutover refused."""
+
     @field_validator("steps_percent")
     @classmethod
     def _steps(cls, value: list[int]) -> list[int]:
@@ -107,6 +116,7 @@ class CutoverArgs(VersionArgs, LeaseArgs):
         return value
 
 
+@recorded("cutover")
 def cutover(aws: AwsContext, args: CutoverArgs) -> dict[str, Any]:
     """Make ``args.version`` live, holding the app's lease; a no-op (that says so) when it already is."""
     if args.alarm_names:
@@ -178,6 +188,9 @@ def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease
     if int(service["desiredCount"]) < needed:
         scale_service(aws, target, needed, autoscaling=is_autoscaled(service))
     _verify(aws, target, needed, args, live, result)
+    if args.smoke_command:
+        run_smoke(aws, args.smoke_command, app=app, version=version, domain=state.application.domain, live=live,
+                  timeout_seconds=args.smoke_timeout_seconds)
     if args.steps_percent and live is not None:
         if runner is None:
             raise AwsStateError("a stepped cutover needs a runner", app=app, version=version)

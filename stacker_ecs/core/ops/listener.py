@@ -20,6 +20,7 @@ from typing import Any
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
 from stacker_ecs.core.errors import AwsCallError, AwsStateError
+from stacker_ecs.core.ops.history import note_traffic
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ def write_forward(aws: AwsContext, state: ListenerState, weights: dict[str, int]
                     ListenerArn=state.application.listener_arn, Priority=naming.LIVE_RULE_PRIORITY,
                     Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": [naming.LIVE_RULE_PATH]}}],
                     Actions=actions)
+            note_traffic(shares(state.forward, state.versions_by_group), shares(weights, state.versions_by_group))
             return
         except AwsCallError as exc:
             if exc.code != "PriorityInUse":
@@ -238,6 +240,7 @@ def write_forward(aws: AwsContext, state: ListenerState, weights: dict[str, int]
         rule_arn = describe_listener(aws, state.application).live_rule_arn
     with aws_call("ModifyRule", state.application.app):
         elbv2.modify_rule(RuleArn=rule_arn, Actions=actions)
+    note_traffic(shares(state.forward, state.versions_by_group), shares(weights, state.versions_by_group))
 
 
 def set_live(aws: AwsContext, state: ListenerState, target_group_arn: str, *, previous: str | None = None) -> None:

@@ -21,16 +21,22 @@ def start_priority(app: str, version: str) -> int:
 
 
 def choose_priority(state: ListenerState, version: str, *, max_rules: int) -> int:
-    """Return the version's existing priority, or the first free one from its start point."""
+    """Return the version's existing priority, or the first free one from its start point.
+
+    A version takes two rules: its host rule at the priority returned and its test-header rule next to
+    it (:func:`naming.test_rule_priority`); both must be free, and neither is ever the live rule's.
+    """
     existing = state.rules.get(version)
     if existing:
         return existing.priority
     app = state.application.app
-    if state.rule_count >= max_rules:
+    if state.rule_count + 2 > max_rules:
         raise AwsStateError(
-            f"the listener has {state.rule_count} rules, the limit of {max_rules}; run the cleanup hook "
+            f"the listener has {state.rule_count} rules and a version needs 2 more, above the limit of {max_rules}; "
+            "run the cleanup hook "
             f"(or 'stacker-ecs cleanup {app}') to delete versions that are not live", app=app, version=version)
     priority = start_priority(app, version)
-    while priority in state.priorities or priority == naming.LIVE_RULE_PRIORITY:
+    taken = state.priorities | {naming.LIVE_RULE_PRIORITY}
+    while priority in taken or naming.test_rule_priority(priority) in taken:
         priority = (priority - 1 + STRIDE) % MAX_PRIORITY + 1
     return priority

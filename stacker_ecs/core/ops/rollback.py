@@ -18,6 +18,7 @@ from stacker_ecs.core.model import LeaseArgs
 from stacker_ecs.core.ops.canary import abort_canary
 from stacker_ecs.core.ops.canary_plan import ABORTED, plan_of
 from stacker_ecs.core.ops.cutover import CutoverArgs, switch_to
+from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.core.ops.protection import protect_traffic
 from stacker_ecs.core.validation import check_name
@@ -40,6 +41,7 @@ class RollbackArgs(LeaseArgs):
     _app = field_validator("app")(lambda v: check_name("app", v))
 
 
+@recorded("rollback")
 def rollback(aws: AwsContext, args: RollbackArgs) -> dict[str, Any]:
     """Abort a canary under way, or make the previous live version live again; refuse if it is gone or unhealthy."""
     records = app_records(aws, args.namespace, args.app)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import field_validator, model_validator
+
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call
 from stacker_ecs.core.coordination import app_records
+from stacker_ecs.core.model import Args
 from stacker_ecs.core.ops.canary import describe_pause
 from stacker_ecs.core.ops.canary_plan import PAUSED, RESTORE_FAILED, RUNNING, plan_of
 from stacker_ecs.core.ops.inventory import list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener, shares
-from stacker_ecs.core.ops.lookups import AppQuery
 from stacker_ecs.core.ops.services import describe_services
+from stacker_ecs.core.validation import check_name
 
 
 @dataclass(frozen=True)
@@ -44,9 +47,71 @@ class AppStatus:
     """While a canary is paused: since when (seconds since the epoch); ``canary`` names the two commands."""
 
 
-def status(aws: AwsContext, query: AppQuery) -> AppStatus:
-    """Return the app's status (the ``status`` command)."""
+@dataclass(frozen=True)
+class AppSummary:
+    """One row of ``status --all``: an app of the environment at a glance."""
+
+    app: str
+    live: str
+    traffic: str
+    canary: str
+    previews: list[str]
+    lease: str
+
+
+@dataclass(frozen=True)
+class EnvironmentStatus:
+    """Every app of a namespace (``status --all``)."""
+
+    namespace: str
+    apps: list[AppSummary]
+
+
+class StatusArgs(Args):
+    """Arguments of ``stacker-ecs status``: one app, or ``--all`` of the namespace."""
+
+    app: str = ""
+    """The app, as in its application stack's name (not with ``all_apps``)."""
+    namespace: str
+    """The environment's namespace (the config's ``namespace``)."""
+    all_apps: bool = False
+    """Default: off; on prints one line per app of the namespace: live version, traffic, canary, previews, lease."""
+
+    _app = field_validator("app")(lambda v: check_name("app", v) if v else v)
+
+    @model_validator(mode="after")
+    def _one(self) -> StatusArgs:
+        if bool(self.app) == self.all_apps:
+            raise ValueError("app: give an app, or --all for every app of the namespace, not both")
+        return self
+
+
+def status(aws: AwsContext, query: StatusArgs) -> AppStatus | EnvironmentStatus:
+    """Return the app's status, or every app's summary with ``all_apps`` (the ``status`` command)."""
+    if query.all_apps:
+        return describe_environment(aws, query.namespace)
     return describe_app(aws, query.namespace, query.app)
+
+
+def describe_environment(aws: AwsContext, namespace: str) -> EnvironmentStatus:
+    """Return a summary of every app of ``namespace``: one stack listing, then three reads per app."""
+    from stacker_ecs.core.ops.inventory import find_apps
+
+    return EnvironmentStatus(namespace=namespace, apps=[_summary(aws, namespace, app)
+                                                        for app in find_apps(aws, namespace)])
+
+
+def _summary(aws: AwsContext, namespace: str, app: str) -> AppSummary:
+    state = describe_listener(aws, describe_application(aws, namespace, app))
+    records = app_records(aws, namespace, app)
+    item = records.read()
+    plan = plan_of(item)
+    lease = item.lease()
+    now = records.wall()
+    return AppSummary(app=app, live=state.live_version or "-", traffic=state.describe_traffic(),
+                      canary=f"{plan.state} {plan.describe()}" if plan is not None else "",
+                      previews=sorted(v for v in state.rules if v != state.live_version),
+                      lease=lease.describe(now) if lease is not None and lease.expires > now else "")
 
 
 def describe_app(aws: AwsContext, namespace: str, app: str) -> AppStatus:
@@ -95,8 +160,10 @@ def describe_status(aws: AwsContext, namespace: str, app: str) -> list[VersionSt
     return rows
 
 
-def format_app(status: AppStatus) -> str:
+def format_app(status: AppStatus | EnvironmentStatus) -> str:
     """Return the table, then a line for a canary under way and one for the lease holder."""
+    if isinstance(status, EnvironmentStatus):
+        return format_environment(status)
     lines = [format_status(status.rows)]
     if status.canary:
         lines.append(f"in progress: {status.canary}")
@@ -117,6 +184,18 @@ def format_status(rows: list[VersionStatus]) -> str:
     text = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines]
     if not rows:
         text.append("(no version stacks)")
+    return "\n".join(text)
+
+
+def format_environment(status: EnvironmentStatus) -> str:
+    """Return one fixed-width line per app."""
+    header = ("APP", "LIVE", "TRAFFIC", "CANARY/PAUSE", "PREVIEWS", "LEASE")
+    lines = [header] + [(a.app, a.live, a.traffic, a.canary or "-", ", ".join(a.previews) or "-", a.lease or "-")
+                        for a in status.apps]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    text = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines]
+    if not status.apps:
+        text.append(f"(no apps in {status.namespace})")
     return "\n".join(text)
 
 

@@ -21,6 +21,7 @@ from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args, LeaseArgs
 from stacker_ecs.core.ops.canary_plan import plan_of
 from stacker_ecs.core.ops.cleanup import wait_for_deletes
+from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.inventory import VersionStack, find_apps, list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener
 from stacker_ecs.core.ops.protection import protect_traffic
@@ -60,6 +61,7 @@ class TeardownEnvironmentArgs(LeaseArgs):
     """Default: 1800; how long each app's deletes may take before the teardown fails naming the stacks."""
 
 
+@recorded("teardown")
 def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
     """Delete the app's live rule, every version stack, then its application stack, holding the app's lease."""
     app = args.app

@@ -17,7 +17,7 @@ from troposphere import GetAtt, Ref, Sub, Template, applicationautoscaling, ecs,
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.templates.common import add_output, base_tags, tags
 from stacker_ecs.core.templates.version_iam import build_execution_role, build_task_role
-from stacker_ecs.core.templates.version_network import build_host_rule, build_target_group
+from stacker_ecs.core.templates.version_network import build_host_rule, build_target_group, build_test_rule
 from stacker_ecs.core.templates.version_spec import VersionSpec
 from stacker_ecs.core.templates.version_task import CheckedTask, check_task, load_task
 
@@ -39,9 +39,10 @@ def build_version(spec: VersionSpec, task: CheckedTask) -> Template:
     task_definition = template.add_resource(_task_definition(spec, task, execution_role, task_role))
     target_group = template.add_resource(build_target_group(spec, fargate, tags(common)))
     rule = template.add_resource(build_host_rule(spec, target_group))
+    test_rule = template.add_resource(build_test_rule(spec, target_group))
     service = template.add_resource(_service(spec, task_definition, target_group, task.container, task.port,
                                                    common))
-    service.DependsOn = [rule.title]
+    service.DependsOn = [rule.title, test_rule.title]
     if spec.autoscaling:
         _add_autoscaling(template, spec, service)
     if spec.hosted_zone_id:

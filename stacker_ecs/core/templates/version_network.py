@@ -1,4 +1,4 @@
-"""The load-balancer side of a version: its target group and its host-header rule."""
+"""The load-balancer side of a version: its target group, its host-header rule and its test-header rule."""
 
 from __future__ import annotations
 
@@ -38,5 +38,26 @@ def build_host_rule(spec: VersionSpec, target_group: elb.TargetGroup) -> elb.Lis
         ListenerArn=spec.listener_arn,
         Priority=spec.rule_priority,
         Conditions=[elb.Condition(Field="host-header", HostHeaderConfig=elb.HostHeaderConfig(Values=[spec.host]))],
+        Actions=[elb.ListenerRuleAction(Type="forward", TargetGroupArn=Ref(target_group))],
+    )
+
+
+def build_test_rule(spec: VersionSpec, target_group: elb.TargetGroup) -> elb.ListenerRule:
+    """Return the rule that sends ``<app>.<domain>`` requests carrying ``X-Stacker-Ecs-Version: <version>`` here.
+
+    Test traffic on the live host from deploy until the version is deleted; its priority is next to the
+    host rule's (:func:`~stacker_ecs.core.naming.test_rule_priority`), so it is evaluated before the app's
+    live rule (priority 50000), which it never touches.
+    """
+    return elb.ListenerRule(
+        naming.TEST_RULE,
+        ListenerArn=spec.listener_arn,
+        Priority=naming.test_rule_priority(spec.rule_priority),
+        Conditions=[
+            elb.Condition(Field="host-header", HostHeaderConfig=elb.HostHeaderConfig(
+                Values=[naming.app_host(spec.app, spec.domain)])),
+            elb.Condition(Field="http-header", HttpHeaderConfig=elb.HttpHeaderConfig(
+                HttpHeaderName=naming.TEST_HEADER, Values=[spec.version])),
+        ],
         Actions=[elb.ListenerRuleAction(Type="forward", TargetGroupArn=Ref(target_group))],
     )

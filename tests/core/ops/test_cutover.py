@@ -47,8 +47,9 @@ def test_cutover_happy_path_costs_at_most_eight_calls_when_tasks_start_at_once(l
     # six, and termination protection of the live and previous versions
     assert counter.total - counter.coordination() <= 8, counter.calls
     # read AWS's time (DescribeTable), take the lease, fence before the switch, record the protected versions,
-    # record when v2 went live, release
-    assert counter.coordination() == 5, counter.calls
+    # record when v2 went live, release (5); the history entry (counter, entry: 2), the started and succeeded
+    # events (2)
+    assert counter.coordination() == 9, counter.calls
     assert counter.mutating() == ["cloudformation.UpdateTerminationProtection", "ecs.UpdateService",
                                   "elbv2.ModifyRule"]
     assert fake_time.sleeps == []

@@ -75,7 +75,7 @@ def test_full_listener_is_refused_with_a_message_naming_cleanup(world: World):
         priority_for(world, "v4", max_rules=2)
 
     message = str(caught.value)
-    assert "the listener has 2 rules, the limit of 2" in message
+    assert "the listener has 4 rules and a version needs 2 more, above the limit of 2" in message
     assert "cleanup" in message
     assert message.startswith("web/v4: ")
 
@@ -148,9 +148,11 @@ def test_the_same_version_of_two_apps_starts_at_different_priorities():
 @pytest.mark.parametrize(("rules", "max_rules", "outcome"), [
     ({"v1": 7}, 1, 7),
     ({"v1": 7, "v2": 8}, 2, AwsStateError),
-    ({"v1": 7}, 2, "new"),
-    ({}, 1, "new"),
-], ids=["existing-on-full-listener", "new-on-full-listener", "room-for-one-more", "empty"])
+    ({"v1": 7}, 2, AwsStateError),
+    ({"v1": 7}, 3, "new"),
+    ({}, 2, "new"),
+], ids=["existing-on-full-listener", "new-on-full-listener", "room-for-one-rule-not-two", "room-for-two-more",
+        "empty"])
 def test_choose_priority_refuses_only_a_new_version_on_a_full_listener(rules, max_rules, outcome):
     state = state_with(rules=rules)
     version = "v1" if outcome == 7 else "v9"

@@ -125,7 +125,7 @@ def test_version_service_runs_the_target_container_behind_its_target_group():
     assert service["LoadBalancers"] == [
         {"ContainerName": "web", "ContainerPort": 8080, "TargetGroupArn": {"Ref": naming.TARGET_GROUP}}]
     # ECS refuses a target group that no listener rule uses yet.
-    assert template["Resources"][naming.SERVICE]["DependsOn"] == [naming.LISTENER_RULE]
+    assert template["Resources"][naming.SERVICE]["DependsOn"] == [naming.LISTENER_RULE, naming.TEST_RULE]
 
 
 def test_version_ec2_target_group_registers_instances_with_the_specs_health_check():
@@ -164,7 +164,7 @@ def test_version_target_group_defaults_deregistration_delay_to_30_seconds():
 
 
 def test_version_host_rule_forwards_the_versions_own_host_at_the_given_priority():
-    rule = props_of(render(RulePriority=17), "AWS::ElasticLoadBalancingV2::ListenerRule")
+    rule = render(RulePriority=17)["Resources"][naming.LISTENER_RULE]["Properties"]
 
     assert rule["ListenerArn"] == LISTENER_ARN
     assert rule["Priority"] == 17
@@ -484,3 +484,15 @@ def test_a_version_with_a_hosted_zone_gets_its_own_record_so_apps_share_one_zone
                           LoadBalancerHostedZoneId="Z35SXDOTRQ7X7K")
     records = session.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
     assert {"v1.web.dev.example.com.", "v1.api.dev.example.com."} <= {r["Name"] for r in records}
+
+
+@pytest.mark.parametrize(("host_priority", "test_priority"), [(3, 4), (49999, 49998)])
+def test_version_has_a_test_header_rule_on_the_live_host_next_to_its_host_rule_never_at_the_live_priority(
+        host_priority: int, test_priority: int):
+    rule = render(RulePriority=host_priority)["Resources"][naming.TEST_RULE]["Properties"]
+
+    assert rule["Priority"] == test_priority
+    assert rule["Conditions"] == [
+        {"Field": "host-header", "HostHeaderConfig": {"Values": [f"web.{BASE['Domain']}"]}},
+        {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Stacker-Ecs-Version", "Values": ["v1"]}}]
+    assert rule["Actions"] == [{"Type": "forward", "TargetGroupArn": {"Ref": naming.TARGET_GROUP}}]
