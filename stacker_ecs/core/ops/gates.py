@@ -21,6 +21,7 @@ from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError
 from stacker_ecs.core.model import LeaseArgs
 from stacker_ecs.core.ops.canary import abort_canary, pause_timed_out, promote_pause, run_canary, settle
 from stacker_ecs.core.ops.canary_plan import ABORTED, PAUSED, plan_of
+from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.core.validation import check_name
 
@@ -36,6 +37,7 @@ class GateArgs(LeaseArgs):
     _app = field_validator("app")(lambda v: check_name("app", v))
 
 
+@recorded("promote")
 def promote(aws: AwsContext, args: GateArgs) -> dict[str, Any]:
     """Continue the app's paused canary to its next step (and on to the end, or its next pause)."""
     records = app_records(aws, args.namespace, args.app)
@@ -58,6 +60,7 @@ def promote(aws: AwsContext, args: GateArgs) -> dict[str, Any]:
                           lease_wait_seconds=args.lease_wait_seconds, judged=True)
 
 
+@recorded("abort")
 def abort(aws: AwsContext, args: GateArgs) -> dict[str, Any]:
     """Abort the app's canary (paused or running): all traffic back on the version live before it."""
     records = app_records(aws, args.namespace, args.app)
