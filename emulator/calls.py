@@ -9,6 +9,9 @@ from typing import Any
 import boto3
 import botocore.handlers
 
+BOOKKEEPING = frozenset({"cloudwatch.PutDashboard"})
+"""Calls that change no app resource either: the app's dashboard (:mod:`stacker_ecs.core.ops.dashboard`)."""
+
 
 class CallCounter:
     """Counts every API call made by clients of one session, by ``service.Operation``."""
@@ -38,12 +41,16 @@ class CallCounter:
         The suite's own coordination table (DynamoDB: leases, canary plans) is not an app resource:
         see :meth:`coordination`.
         """
-        return sorted(k for k in self.calls if not k.startswith("dynamodb.")
+        return sorted(k for k in self.calls if not k.startswith("dynamodb.") and k not in BOOKKEEPING
                       and not k.split(".", 1)[1].startswith(("Describe", "List", "Get")))
 
     def coordination(self) -> int:
         """Return how many calls went to the coordination table (the lease and the records)."""
         return sum(n for k, n in self.calls.items() if k.startswith("dynamodb."))
+
+    def dashboard(self) -> int:
+        """Return how many calls wrote the app's dashboard (one per traffic change, never an app resource)."""
+        return sum(n for k, n in self.calls.items() if k in BOOKKEEPING)
 
 
 class EveryCall(CallCounter):

@@ -26,6 +26,7 @@ from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError, Unheal
 from stacker_ecs.core.ops.alarms import bake, first_alarm_firing
 from stacker_ecs.core.ops.analysis import Verdict, judge, parse_check, read_samples
 from stacker_ecs.core.ops.canary_plan import ABORTED, RESTORE_FAILED, CanaryPlan, live_group, plan_of
+from stacker_ecs.core.ops.dashboard import refresh_dashboard
 from stacker_ecs.core.ops.listener import (
     ListenerState,
     describe_traffic,
@@ -213,7 +214,7 @@ def bake_and_judge(aws: AwsContext, plan: CanaryPlan, still_ours: Callable[[], o
 
 
 def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namespace: str,
-               lease_wait_seconds: float) -> dict[str, Any]:
+               lease_wait_seconds: float, dashboard: bool = True) -> dict[str, Any]:
     """Bake each recorded step reading the alarms and the metrics, then switch; each write under the app's lease."""
     app = records.app
     log = aws.about(plan.version, app=app).log
@@ -239,6 +240,8 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
                 plan = replace(plan, step=plan.step + 1)
                 lease.write(canary=plan.to_doc())  # recorded (and fenced) before the traffic moves
                 write_forward(aws, state, plan.weights(plan.step))
+                refresh_dashboard(aws, state, {plan.live_version or "": "live", plan.version: "canary"},
+                                  enabled=dashboard)
                 continue
             lease.check()
             set_live(aws, state, plan.target_group_arn, previous=live_group(plan.before))

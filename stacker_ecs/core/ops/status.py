@@ -8,6 +8,7 @@ from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call
 from stacker_ecs.core.coordination import app_records
 from stacker_ecs.core.ops.canary_plan import RESTORE_FAILED, RUNNING, plan_of
+from stacker_ecs.core.ops.dashboard import dashboard_url
 from stacker_ecs.core.ops.inventory import list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener, shares
 from stacker_ecs.core.ops.lookups import AppQuery
@@ -39,6 +40,8 @@ class AppStatus:
     """``"v2 at step 1/2 (10%), started by X"`` while a canary runs (or its restore failed)."""
     lease: str = ""
     """Who holds the app's write lease now, if anyone."""
+    dashboard_url: str = ""
+    """The app's CloudWatch dashboard (:mod:`.dashboard`)."""
 
 
 def status(aws: AwsContext, query: AppQuery) -> AppStatus:
@@ -61,7 +64,8 @@ def describe_app(aws: AwsContext, namespace: str, app: str) -> AppStatus:
     lease = item.lease()
     now = records.wall()
     holder = lease.describe(now) if lease is not None and lease.expires > now else ""
-    return AppStatus(rows=rows, canary=canary, lease=holder)
+    url = dashboard_url(aws.client("cloudwatch").meta.region_name, namespace, app)
+    return AppStatus(rows=rows, canary=canary, lease=holder, dashboard_url=url)
 
 
 def describe_status(aws: AwsContext, namespace: str, app: str) -> list[VersionStatus]:
@@ -96,6 +100,8 @@ def format_app(status: AppStatus) -> str:
         lines.append(f"in progress: {status.canary}")
     if status.lease:
         lines.append(f"lease held by {status.lease}")
+    if status.dashboard_url:
+        lines.append(f"dashboard: {status.dashboard_url}")
     return "\n".join(lines)
 
 
