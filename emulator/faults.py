@@ -30,6 +30,8 @@ class ErrorInjection:
     times: int = 1
     operations: set[str] | None = None
     """``Operation`` names (e.g. ``ModifyRule``); None means every call."""
+    each: bool = False
+    """On, ``times`` counts for each ``Operation`` name apart: the first ``times`` calls of every kind fail."""
     armed: bool = True
     """Off lets every call through until a test arms it (clients are made once per operation, so a
     fault meant for the middle of one is registered before it starts and armed when its moment comes)."""
@@ -38,8 +40,8 @@ class ErrorInjection:
     def __call__(self, request: Any, event_name: str, **_: Any) -> AWSResponse | None:
         """Answer ``request`` with the error if it is one of the calls to fail, else let it through."""
         operation = event_name.rsplit(".", 1)[-1]
-        if (not self.armed or len(self.answered) >= self.times
-                or (self.operations and operation not in self.operations)):
+        done = self.answered.count(operation) if self.each else len(self.answered)
+        if not self.armed or done >= self.times or (self.operations and operation not in self.operations):
             return None
         self.answered.append(operation)
         # botocore still passes the request to every before-send handler, moto's included, and uses

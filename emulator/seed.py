@@ -8,6 +8,8 @@ import boto3
 
 ECS_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
 DOMAIN = "dev.example.com"
+APPS = ("web", "web-admin", "api")
+"""The apps the seeded certificate covers (``<app>.<domain>`` through ``*.<domain>``, and ``*.<app>.<domain>``)."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,8 @@ class World:
         return asdict(self)
 
 
-def seed(session: boto3.Session, domain: str = DOMAIN, *, ami_parameter: bool = True) -> World:
+def seed(session: boto3.Session, domain: str = DOMAIN, *, ami_parameter: bool = True,
+         apps: tuple[str, ...] = APPS) -> World:
     """Create a VPC with public and private subnets, a certificate, a hosted zone and the AMI parameter.
 
     ``ami_parameter=False`` skips the parameter (moto takes ~0.5 s to load its public parameters),
@@ -42,7 +45,9 @@ def seed(session: boto3.Session, domain: str = DOMAIN, *, ami_parameter: bool = 
         for kind, base in (("public", 0), ("private", 10))
     }
     acm = session.client("acm")
-    certificate = acm.request_certificate(DomainName=domain, SubjectAlternativeNames=[f"*.{domain}"],
+    # An ACM wildcard covers one label: each app's version hosts need their own *.<app>.<domain>.
+    names = [f"*.{domain}", *(f"*.{app}.{domain}" for app in apps)]
+    certificate = acm.request_certificate(DomainName=domain, SubjectAlternativeNames=names,
                                           ValidationMethod="DNS")["CertificateArn"]
     zone = session.client("route53").create_hosted_zone(
         Name=domain, CallerReference=f"stacker-ecs-{vpc}")["HostedZone"]["Id"].split("/")[-1]

@@ -57,8 +57,13 @@ class ExampleWorld:
         world = cls(session=session, namespace=namespace, seeded=seed(session, ami_parameter=False))
         spec = parse(ClusterSpec, {"Environment": "dev", "VpcId": world.seeded.vpc_id, "ImageId": EXAMPLE_AMI,
                                    "Subnets": world.seeded.private_subnets}, where="cluster")
-        world.cluster = create_stack(session, naming.cluster_stack(namespace), build_cluster(spec).to_json())
+        world.cluster = create_stack(session, naming.cluster_stack(namespace), build_cluster(spec).to_json(),
+                                     Tags=world.stack_tags())
         return world
+
+    def stack_tags(self) -> list[dict[str, str]]:
+        """Return the tag stacker puts on every stack of a config without ``tags`` of its own."""
+        return [{"Key": "stacker_namespace", "Value": self.namespace}]
 
     def add_app(self, app: str = "web") -> dict[str, str]:
         """Deploy an application stack and return its outputs."""
@@ -69,7 +74,7 @@ class ExampleWorld:
             "ContainerSecurityGroupId": self.cluster[contract.CONTAINER_SECURITY_GROUP_ID],
             "CertificateArn": self.seeded.certificate_arn, "Domain": self.seeded.domain}, where=app)
         self.apps[app] = create_stack(self.session, naming.application_stack(self.namespace, app),
-                                      build_application(spec).to_json())
+                                      build_application(spec).to_json(), Tags=self.stack_tags())
         return self.apps[app]
 
     def add_version(self, version: str, app: str = "web", desired_count: int = 1, priority: int | None = None,
@@ -84,7 +89,7 @@ class ExampleWorld:
             "ListenerArn": outputs[contract.LISTENER_ARN], "Domain": outputs[contract.DOMAIN], "RulePriority": priority,
             "DesiredCount": desired_count, "TaskDefinition": TASK, **variables}, where=version)
         template = render_version(spec, where=version)
-        tags = [{"Key": k, "Value": v} for k, v in contract.version_stack_tags(app).items()]
+        tags = self.stack_tags() + [{"Key": k, "Value": v} for k, v in contract.version_stack_tags(app).items()]
         return create_stack(self.session, naming.version_stack(self.namespace, app, version), template.to_json(),
                             Tags=tags)
 

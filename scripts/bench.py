@@ -1,5 +1,6 @@
 """`make bench` (``python -m scripts.bench`` from the repo root):
 
+The start-up time of ``stacker-ecs`` commands beside ``import boto3`` (:mod:`scripts.startup`), then
 AWS calls and wall time of every read and operation, in emulated worlds of several sizes.
 
 Calls are counted with botocore's ``before-call`` event (one per API call, deterministic); wall
@@ -30,6 +31,7 @@ from emulator.ecs_agent import EcsAgent
 from emulator.seed import seed
 from emulator.server import CLIENT_ENV, REGION, client_env, moto_server
 from emulator.world import NAMESPACE, ExampleWorld
+from scripts import startup
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops import lookups
@@ -195,6 +197,8 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     for key, value in CLIENT_ENV.items():
         os.environ.setdefault(key, value)
+    print(startup.report())
+    print()
     print("calls: every AWS call; lease: how many of them went to the app's lease, canary plan and live record")
     print("(DynamoDB) or rewrote its dashboard (CloudWatch, one per traffic change); the bar is for the other calls")
     print(f"{'world':<28}{'operation':<34}{'calls':>6}{'lease':>6}{'ms':>9}   {'seed':>9}{'bar':>6}")

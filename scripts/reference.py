@@ -128,8 +128,11 @@ def cli_section() -> list[str]:
     lines += [f"| {status.value} | `{status.name}` | {_cell(docs.get(status.name))} |" for status in cli.ExitStatus]
     lines += ["", "### `--output json`", "",
               "One JSON document on stdout; logs and progress stay on stderr.", "",
-              "- done: `{\"command\": <command>, \"ok\": true, \"result\": <the operation's result>}` (the same "
-              "dict a hook returns to `data_key`);",
+              "- done or paused: `{\"command\": <command>, \"ok\": true, \"exit_status\": 0 or 4, \"result\": <the "
+              "operation's result>}` (the same dict a hook returns to `data_key`; a paused canary's has `\"paused\": "
+              "true`, `\"outcome\": \"paused\"`, `\"exit_status\": 4`, `\"paused_since\"`; a stepped cutover's has "
+              "`\"analysis\"`, one entry per judged step: `step`, `percent`, `checks`, `breach`, `inconclusive`, "
+              "`new` and `stable` numbers);",
               "- otherwise: `{\"command\": <command>, \"ok\": false, \"exit_status\": <status>, \"error\": "
               "{\"kind\": <error class>, \"message\": <the one-line message>}}`.", ""]
     return lines

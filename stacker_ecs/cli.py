@@ -10,6 +10,7 @@
     stacker-ecs teardown <app> --namespace ecs-dev [--force] [--dry-run]
     stacker-ecs teardown-environment --namespace ecs-dev [--force] [--dry-run]
     stacker-ecs diagnose <app> [<version>] --namespace ecs-dev [--log-lines N]
+    stacker-ecs adopt <app> --namespace ecs-dev [--version V ...] [--dry-run]
 
 Every option is a field of the operation's argument model (the hook's ``args``), with the model's
 default and help (``docs/reference.md`` lists them). ``--output json`` prints one JSON document on
@@ -39,7 +40,7 @@ if typing.TYPE_CHECKING:
 
 POSITIONAL = ("app", "version")
 # A repeatable option reads better in the singular: --alarm-name A --alarm-name B.
-FLAG_NAMES = {"alarm_names": "--alarm-name", "metric_checks": "--metric-check"}
+FLAG_NAMES = {"alarm_names": "--alarm-name", "metric_checks": "--metric-check", "versions": "--version"}
 OPS = "stacker_ecs.core.ops."
 
 
@@ -53,7 +54,9 @@ class ExitStatus(enum.IntEnum):
     BAD_ARGUMENTS = 2
     """An argument is missing or malformed; nothing was read or changed."""
     ROLLED_BACK = 3
-    """A stepped cutover was ended by an alarm: all traffic is back on the version live before it."""
+    """A stepped cutover was ended by an alarm or a metric: all traffic is back on the version live before it."""
+    PAUSED = 4
+    """A stepped cutover holds its share at a pause: `stacker-ecs promote <app>` continues it, `abort` restores."""
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,15 @@ COMMANDS: dict[str, Command] = {
                         OPS + "teardown:TeardownArgs", OPS + "teardown:teardown"),
     "teardown-environment": Command("tear down every app, then the cluster stack",
                                     OPS + "teardown:TeardownEnvironmentArgs", OPS + "teardown:teardown_environment"),
+    "promote": Command("continue a paused canary to its next step (alarms and metrics read at every later step)",
+                       OPS + "gates:GateArgs", OPS + "gates:promote"),
+    "abort": Command("abort a canary under way (paused or running): all traffic back on the version live before it",
+                     OPS + "gates:GateArgs", OPS + "gates:abort"),
     "diagnose": Command("walk the troubleshooting checklist for a version: the most likely cause first, with its fix",
                         OPS + "diagnose:DiagnoseArgs", OPS + "diagnose:diagnose",
                         OPS + "diagnose_findings:format_diagnosis"),
+    "adopt": Command("tag the app's stacks made before the app tag (or by hand), once, so cleanup and teardown "
+                     "find them", OPS + "adopt:AdoptArgs", OPS + "adopt:adopt"),
 }
 """Subcommand -> what it runs. Adding a command is one line here."""
 
@@ -150,7 +159,9 @@ def run(options: argparse.Namespace, session: boto3.Session, clock: Clock | None
 def render(command: str, result: Any, output: str) -> str:
     """Return what to print of ``result``: the command's text, or one JSON document."""
     if output == "json":
-        return json.dumps({"command": command, "ok": True, "result": _plain(result)}, default=str)
+        status = ExitStatus.PAUSED if isinstance(result, dict) and result.get("paused") else ExitStatus.DONE
+        return json.dumps({"command": command, "ok": True, "exit_status": int(status), "result": _plain(result)},
+                          default=str)
     text = COMMANDS[command].text
     return load(text)(result) if text else json.dumps(_plain(result), indent=2, default=str)
 
@@ -186,8 +197,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     from stacker_ecs.core.errors import CanaryRolledBackError, ConfigError, StackerEcsError
 
     try:
-        print(render(options.command, run(options, boto3.Session(region_name=options.region), clock),
-                     options.output))
+        result = run(options, boto3.Session(region_name=options.region), clock)
+        print(render(options.command, result, options.output))
     except StackerEcsError as exc:
         status = (ExitStatus.BAD_ARGUMENTS if isinstance(exc, ConfigError) else
                   ExitStatus.ROLLED_BACK if isinstance(exc, CanaryRolledBackError) else ExitStatus.FAILED)
@@ -196,7 +207,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
             print(json.dumps({"command": options.command, "ok": False, "exit_status": int(status),
                               "error": {"kind": type(exc).__name__, "message": str(exc)}}))
         return int(status)
-    return int(ExitStatus.DONE)
+    paused = isinstance(result, dict) and result.get("paused")
+    return int(ExitStatus.PAUSED if paused else ExitStatus.DONE)
 
 
 if __name__ == "__main__":

@@ -8,11 +8,19 @@ filters below log our message alone, once, without a traceback, and shorten the 
 ``<stack>: failed``. A bug in our code (any other exception) keeps its traceback. The filters know
 no engine: :func:`install_on` puts them on any engine's loggers (CFNgin's too, see
 :mod:`stacker_ecs.cfngin.log`).
+
+A plain run (no app named) reads as what it did: :func:`install_quiet_on` drops every line about the
+placeholder version stack ``app-none-V-none`` (``skipped (disabled)``, ``stacker info``'s "does not
+exist"), and the engine's "Executing post_build hooks: ..." names only the hooks that are enabled
+(none: no line), as they are the ones that run.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import sys
+from typing import Any
 
 from stacker_ecs.core.errors import StackerEcsError
 
@@ -66,6 +74,53 @@ class _NoRepeatOnTheStepLine(_Said):
         return True
 
 
+PLACEHOLDER = re.compile(r"\bapp-none-V-")
+"""The version stack of a build that names no app (``app-${app}-V-${version}`` with ``app: none``)."""
+
+
+class _NoPlaceholder(logging.Filter):
+    """Drops every line about the placeholder version stack of a run that names no app."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not PLACEHOLDER.search(record.getMessage())
+
+
+def _hooks_being_run() -> list[Any] | None:
+    """Return the hooks of the engine's ``handle_hooks`` call that is logging, or None outside one."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "handle_hooks" and isinstance(frame.f_locals.get("hooks"), list):
+            return frame.f_locals["hooks"]
+        frame = frame.f_back
+    return None
+
+
+class _OnlyHooksThatRun(logging.Filter):
+    """Names, in "Executing <stage> hooks: ...", only the enabled hooks; drops the line when none is."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (isinstance(record.msg, str) and record.msg.lower().startswith("executing %s hooks")):
+            return True
+        hooks = _hooks_being_run()
+        if hooks is None or not isinstance(record.args, tuple) or len(record.args) != 2:
+            return True
+        enabled = [str(hook.path) for hook in hooks if getattr(hook, "enabled", True)]
+        if not enabled:
+            return False
+        record.args = (record.args[0], ", ".join(enabled))
+        return True
+
+
+def install_quiet_on(hooks: str, *loggers: str) -> None:
+    """Add the plain-run filters: hook lists of what runs (on ``hooks``), no placeholder stack (on ``loggers``)."""
+    hook_logger = logging.getLogger(hooks)
+    if any(type(f).__name__ == _OnlyHooksThatRun.__name__ for f in hook_logger.filters):
+        return
+    hook_logger.addFilter(_OnlyHooksThatRun())
+    for name in (hooks, *loggers):
+        logging.getLogger(name).addFilter(_NoPlaceholder())
+
+
 def install_on(errors: str, steps: str) -> None:
     """Add the filters to the logger that logs a failed step's exception and the one that logs its line (once)."""
     plan, ui = logging.getLogger(errors), logging.getLogger(steps)
@@ -79,3 +134,5 @@ def install_on(errors: str, steps: str) -> None:
 def install() -> None:
     """Add the filters to stacker's plan and ui loggers (once)."""
     install_on("stacker.plan", "stacker.ui")
+    install_quiet_on("stacker.hooks.utils", "stacker.plan", "stacker.ui", "stacker.actions.build",
+                     "stacker.actions.info")

@@ -210,6 +210,17 @@ def stacker_build(env: dict[str, str] | None = None, *, drop: tuple[str, ...] = 
     return attempt
 
 
+def _aimed_at(attempt: Callable[[Scene], Outcome], entry: str) -> Callable[[Scene], Outcome]:
+    """Name on ``attempt`` the hook, lookup class or CLI command it gives input to (:func:`entry_of`)."""
+    attempt.entry = entry  # type: ignore[attr-defined]
+    return attempt
+
+
+def entry_of(attempt: Callable[[Scene], Outcome]) -> str | None:
+    """Return the hook, lookup class or CLI command ``attempt`` gives input to (None: a ``stacker build``)."""
+    return getattr(attempt, "entry", None)
+
+
 def hook(name: str, **args: Any) -> Callable[[Scene], Outcome]:
     """Return an attempt: call ``stacker_ecs.hooks.<name>`` as stacker does, with ``args``."""
 
@@ -221,7 +232,7 @@ def hook(name: str, **args: Any) -> Callable[[Scene], Outcome]:
         return Outcome(refused, "hook returns False" if result is False else f"hook returns {result!r}",
                        "\n".join(errors))
 
-    return attempt
+    return _aimed_at(attempt, name)
 
 
 def lookup(handler: Any, query: str) -> Callable[[Scene], Outcome]:
@@ -234,7 +245,7 @@ def lookup(handler: Any, query: str) -> Callable[[Scene], Outcome]:
             return Outcome(True, f"raises {type(exc).__name__}", str(exc))
         return Outcome(False, f"returns {value!r}", "")
 
-    return attempt
+    return _aimed_at(attempt, handler.__name__)
 
 
 def stacker_ecs(*argv: str) -> Callable[[Scene], Outcome]:
@@ -252,7 +263,7 @@ def stacker_ecs(*argv: str) -> Callable[[Scene], Outcome]:
         message = "\n".join(errors + [line for line in lines if line not in errors])
         return Outcome(code in (1, 2) and not out, f"exit {code}", message)
 
-    return attempt
+    return _aimed_at(attempt, argv[0] if argv else "")
 
 
 @dataclass(frozen=True)

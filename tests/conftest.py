@@ -29,6 +29,28 @@ def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_REGION", REGION)
 
 
+class _FastClock:
+    """botocore's rate-limiter clock, running a minute ahead at every reading: its token bucket is always
+    refilled, so a throttled client never waits for real (the retries still happen, as many as configured)."""
+
+    def __init__(self) -> None:
+        self._now = 0.0
+
+    def sleep(self, _seconds: float) -> None:
+        self._now += 60.0
+
+    def current_time(self) -> float:
+        self._now += 60.0
+        return self._now
+
+
+@pytest.fixture
+def no_retry_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries without real waiting: no back-off sleep, no rate-limiter wait (adaptive mode's token bucket)."""
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
+    monkeypatch.setattr("botocore.retries.bucket.Clock", _FastClock)
+
+
 @pytest.fixture
 def session() -> Iterator[boto3.Session]:
     """A boto3 session against a fresh in-process moto."""

@@ -23,7 +23,8 @@ import stacker.actions.build
 from moto import mock_aws
 
 from emulator.calls import EveryCall
-from stacker_ecs import lookups
+from stacker_ecs import cli, lookups
+from stacker_ecs.core import registry
 from tests.bad_input_support import (
     REGION,
     ROOT,
@@ -31,6 +32,7 @@ from tests.bad_input_support import (
     Deployed,
     Row,
     Scene,
+    entry_of,
     hook,
     lookup,
     render_table,
@@ -348,6 +350,14 @@ def test_the_table_covers_every_surface_with_at_least_three_rows():
     assert len(TABLE) >= 20
     assert set(per_surface) == set(SURFACES)
     assert min(per_surface.values()) >= 3, per_surface
+    # and what the hook, lookup and CLI rows give input to is what the code offers (the registry's hooks and
+    # lookups, the CLI's commands), at least two of each: a renamed or dropped entry fails here
+    offered = {HOOK: set(registry.HOOKS), LOOKUP: {entry.class_name for entry in registry.LOOKUPS.values()},
+               CLI: set(cli.COMMANDS)}
+    for surface, entries in offered.items():
+        aimed = {row.id: entry_of(row.attempt) for row in TABLE if row.surface == surface}
+        assert {row: entry for row, entry in aimed.items() if entry not in entries} == {}, f"not offered: {surface}"
+        assert len(set(aimed.values())) >= 2, (surface, aimed)
 
 
 def test_docs_table_matches_the_tests():

@@ -1,7 +1,8 @@
 """No import cycles, deferred (function-level) imports included; the core imports no engine; every module imports.
 
 The graph is read from the source (every ``import`` and ``from ... import`` of our own modules, at any
-depth), so a cycle hidden by importing inside a function is a cycle too.
+depth), so a cycle hidden by importing inside a function is a cycle too. Imports under
+``if TYPE_CHECKING:`` never run, so they are left out (annotations only).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def imports_of(module: str) -> set[str]:
     """Return every module ``module`` imports, at any depth of its source (relative imports resolved)."""
     tree = ast.parse(source_of(module).read_text())
     package = module if source_of(module).name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(tree):  # drop type-checking-only blocks: they never run
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

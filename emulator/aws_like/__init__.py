@@ -10,18 +10,21 @@ dropping a workaround moto no longer needs means deleting its module and its lin
 from __future__ import annotations
 
 from emulator.aws_like import (
+    certificates,
     change_sets,
     circuit_breaker,
     listener_actions,
     metric_percentiles,
+    quotas,
     route53_records,
     stack_create,
     stack_delete,
     stack_update,
+    termination,
 )
 
 PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
-           change_sets, metric_percentiles)
+           change_sets, metric_percentiles, termination, certificates, quotas)
 
 
 def apply() -> None:

@@ -4,6 +4,9 @@ AWS: ``DeleteStack`` deletes every resource; a target group still used by a list
 weight 0 in a forward) cannot be deleted, so the stack ends ``DELETE_FAILED`` ("The following
 resource(s) failed to delete: [TargetGroup].") and keeps what is left; a later ``DeleteStack``
 retries, and may name ``RetainResources`` to leave them (only for a ``DELETE_FAILED`` stack).
+Resources go in reverse dependency order: a version's ``Service`` (it references the target group)
+is deleted before the target group fails, so a live version deleted by hand loses its tasks.
+A protected stack is refused before anything is deleted (:mod:`.termination`).
 moto 5.2.5 has no delete for ``AWS::ECS::Service``, ``AWS::ElasticLoadBalancingV2::ListenerRule``
 or ``TargetGroup``: it forgets the stack and keeps them, so re-deploying a version fails with
 ``PriorityInUse`` and later reads answer HTTP 500.
@@ -24,6 +27,7 @@ from moto.elbv2.models import FakeListenerRule, FakeTargetGroup, elbv2_backends
 
 from emulator.aws_like._patch import replace
 from emulator.aws_like.stack_create import NoOutputs
+from emulator.aws_like.termination import refuse_if_protected
 
 
 def _delete_service(self: Service, account_id: str, region: str) -> None:
@@ -46,18 +50,37 @@ def _remaining(stack: Any) -> list[str]:
     return [key for key in declared if key in stack.resource_map._parsed_resources]
 
 
+class KeptOutputs(dict):  # type: ignore[type-arg]
+    """A ``DELETE_FAILED`` stack's outputs as they were (moto would re-create deleted resources to resolve them)."""
+
+    exports: list[Any] = []
+
+
+def _delete_dependents(stack: Any) -> None:
+    """Delete the services left behind: AWS deletes them before the target group they reference fails."""
+    parsed = stack.resource_map._parsed_resources
+    for logical_id, resource in list(parsed.items()):
+        if isinstance(resource, Service):
+            _delete_service(resource, stack.account_id, stack.region_name)
+            parsed.pop(logical_id)
+
+
 def _delete_stack(original: Any) -> Any:
     def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
         stack = self.stacks.get(name_or_stack_id) or next(
             (s for s in self.stacks.values() if s.name == name_or_stack_id), None)
         if stack is None:
             return original(self, name_or_stack_id)
+        refuse_if_protected(stack)
+        outputs = KeptOutputs({key: out for key in list(stack.output_map) if (out := stack.output_map[key])})
         try:
             original(self, stack.stack_id)
             stack.output_map = NoOutputs()
             return None
         except Exception as exc:
             self.stacks[stack.stack_id] = stack
+            _delete_dependents(stack)
+            stack.output_map = outputs
             reason = getattr(exc, "message", None) or str(exc)
             summary = f"The following resource(s) failed to delete: [{', '.join(_remaining(stack))}]. {reason}"
             stack.status = "DELETE_FAILED"

@@ -85,7 +85,8 @@ def check_build(context: Any, provider: Any = None, **kwargs: Any) -> dict[str, 
     def run() -> dict[str, Any]:
         config = context.config
         result = check_config(kwargs, stacks=list(config.stacks or []), hooks=list(config.post_deploy or []),
-                              lookups=dict(config.lookups or {}), namespace=context.namespace, engine=CFNGIN)
+                              lookups=dict(config.lookups or {}), namespace=context.namespace, engine=CFNGIN,
+                              session=context.get_session(region=getattr(provider, "region", None)))
         named = str(kwargs.get("app") or "none")
         if result["switches"] or named != "none":  # an app named without a switch changes nothing either
             _deploy_only_the_version(context, result["app"] or named)

@@ -31,6 +31,8 @@ class _ToRunway(logging.Handler):
 def install() -> None:
     """Add the one-line filters to CFNgin's plan logger and, under the CLI, show our records (once)."""
     stacker_log.install_on("runway.cfngin.plan", "runway.cfngin.plan")
+    stacker_log.install_quiet_on("runway.cfngin.hooks.utils", "runway.cfngin.plan", "runway.cfngin.actions.deploy",
+                                 "runway.cfngin.actions.info", "runway.cfngin.ui")
     ours = logging.getLogger(OURS)
     # by name: Runway imports our modules again in one run (it pops those a CFNgin run imported)
     if logging.getLogger(RUNWAY).handlers and not any(type(h).__name__ == _ToRunway.__name__ for h in ours.handlers):

@@ -60,10 +60,11 @@ def declared_apps(stacks: Iterable[Any], engine: Engine) -> list[str]:
 
 
 def check_config(switches: dict[str, Any], *, stacks: list[Any], hooks: list[Any], lookups: dict[str, str],
-                 namespace: str | None, engine: Engine) -> dict[str, Any]:
+                 namespace: str | None, engine: Engine, session: Any = None) -> dict[str, Any]:
     """Refuse a run whose switches, app, version, lookups, variables or hook arguments are wrong.
 
-    ``switches`` are the check_build hook's own arguments. Returns what the run will do.
+    ``switches`` are the check_build hook's own arguments; with a boto3 ``session`` also what AWS can
+    tell before any change (reads only). Returns what the run will do.
     """
     plan = LaunchPlan(
         verb=engine.verb, switches=switches, apps=declared_apps(stacks, engine), namespace=namespace,
@@ -76,7 +77,7 @@ def check_config(switches: dict[str, Any], *, stacks: list[Any], hooks: list[Any
         run_by={switch: f"add the {engine.hooks}{hook} hook to {engine.hooks_section}"
                 for switch, hook in (("verify", "verify_health"), ("cutover", "cutover"), ("rollback", "rollback"),
                                      ("cleanup", "cleanup"), ("teardown", "teardown"))})
-    return check_launch(plan, where=engine.command)
+    return check_launch(plan, where=engine.command, session=session)
 
 
 def _lookups(stacks: Iterable[Any], lookups: dict[str, str], engine: Engine) -> list[PlannedLookup]:

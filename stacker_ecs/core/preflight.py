@@ -13,14 +13,15 @@ later check of its stacks would fail because of it):
 - every hook's arguments, exactly as the hook will receive them; every lookup's query;
 - every variable of our blueprints whose value is known before the run.
 
-No AWS call.
+These need no AWS call. Then, given a session, what AWS can tell before any change (reads only:
+alarms, the app's application stack, zones, certificates, quotas; :mod:`stacker_ecs.core.account_check`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stacker_ecs.core.blueprint import check_before_build
 from stacker_ecs.core.errors import ConfigError
@@ -28,6 +29,9 @@ from stacker_ecs.core.lookup_query import parse_query
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.registry import HOOKS, LOOKUPS
 from stacker_ecs.core.switches import BuildArgs, switch_problems, what_runs
+
+if TYPE_CHECKING:
+    from stacker_ecs.core.account_check import RunScope
 
 SWITCH_HOOKS = {hook.switch: hook.name for hook in HOOKS.values() if hook.switch}
 """Build switch -> the lifecycle hook it runs (``deploy`` is run by the version stack itself)."""
@@ -101,10 +105,11 @@ class LaunchPlan:
     """What the engine's translation itself found wrong (a hook argument it cannot read, say)."""
 
 
-def check_launch(plan: LaunchPlan, *, where: str) -> dict[str, Any]:
+def check_launch(plan: LaunchPlan, *, where: str, session: Any = None) -> dict[str, Any]:
     """Refuse the run when anything in ``plan`` is wrong (one :class:`ConfigError` naming every problem).
 
-    Returns what the run does (:func:`stacker_ecs.core.switches.what_runs`).
+    With a boto3 ``session``, also what AWS can tell once the input is sound (reads only). Returns
+    what the run does (:func:`stacker_ecs.core.switches.what_runs`).
     """
     build = parse(BuildArgs, {**plan.switches, "apps": plan.apps}, where=f"{where}: switches")
     problems = switch_problems(build, option=plan.option)
@@ -125,7 +130,34 @@ def check_launch(plan: LaunchPlan, *, where: str) -> dict[str, Any]:
             problems.append(f"stack {lookup.stack!r}: {exc}")
     if problems:
         raise ConfigError(problems, where=where)
+    if session is not None and plan.namespace:
+        from stacker_ecs.core.account_check import account_problems
+        from stacker_ecs.core.aws import AwsContext
+
+        problems = account_problems(AwsContext.create(session), run_scope(plan, build))
+        if problems:
+            raise ConfigError(problems, where=where)
     return what_runs(build)
+
+
+def run_scope(plan: LaunchPlan, build: BuildArgs) -> RunScope:
+    """Return what the run touches, with the values known before it, for the reads of the check."""
+    runs = what_runs(build)
+    alarms: list[str] = []
+    if "cutover" in runs["switches"]:
+        for hook in plan.hooks:
+            if hook.name == "cutover" and str(hook.args.get("app")) == build.app:
+                alarms += list(hook_args("cutover", hook.args, namespace=plan.namespace, where=hook.where).alarm_names)
+
+    def known(stack: PlannedStack) -> dict[str, Any]:
+        return {name: value for name, value in stack.variables.items() if value is not None and plan.known(value)}
+
+    from stacker_ecs.core.account_check import RunScope
+
+    return RunScope(
+        namespace=str(plan.namespace), app=runs["app"], version=runs.get("version"), switches=runs["switches"],
+        applications={str(s.app): known(s) for s in plan.stacks if s.kind == "application"},
+        cluster=next((known(s) for s in plan.stacks if s.kind == "cluster"), {}), alarm_names=alarms)
 
 
 def hook_args(name: str, args: dict[str, Any], *, namespace: str | None, where: str) -> Any:

@@ -72,14 +72,16 @@ def check_destroy(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] 
 
 
 def check_build(provider: Any, context: Any, **kwargs: Any) -> dict[str, Any] | bool:
-    """``pre_build``: refuse a build whose switches, app, version, lookups, variables or hook arguments are wrong.
+    """``pre_build``: refuse a build whose switches, app, version, lookups, variables or hook arguments are wrong,
+    or that AWS can tell will fail (alarms, application stack, zones, certificates, quotas; reads only).
 
     Nothing has changed yet when it runs (:mod:`stacker_ecs.core.preflight`).
     """
     config = context.config
     return _reported("check_build", lambda: check_config(
         kwargs, stacks=list(config.stacks or []), hooks=list(config.post_build or []),
-        lookups=dict(config.lookups or {}), namespace=getattr(context, "namespace", None), engine=STACKER))
+        lookups=dict(config.lookups or {}), namespace=getattr(context, "namespace", None), engine=STACKER,
+        session=get_session(getattr(provider, "region", None))))
 
 
 __all__ = ["check_build", "check_destroy", *(name for name, hook in HOOKS.items() if hook.switch)]

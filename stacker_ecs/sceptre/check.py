@@ -7,8 +7,9 @@ anything runs), and each stack's ``before_launch`` translates all of them into t
 :class:`~stacker_ecs.core.preflight.LaunchPlan` (the group config's ``ecs_build`` switches, the apps of
 its ``app_group``, the stacks, their lifecycle hooks acting on their own app, the queries of our
 resolvers, which values are known before the launch) and checks it with
-:func:`stacker_ecs.core.preflight.check_launch`, without an AWS call: the first batch is refused
-before its first change, whatever stack a problem is in.
+:func:`stacker_ecs.core.preflight.check_launch`, then reads what AWS can tell (alarms, the app's
+application stack, zones, certificates, quotas; no change): the first batch is refused before its
+first change, whatever stack a problem is in.
 
 ``sceptre delete`` deletes the stacks under its path and those depending on them, not the versions:
 :func:`check_delete` refuses it while an app it would delete is live or has versions (reads only),
@@ -72,8 +73,9 @@ def _project(stack: Any) -> str:
     return str((stack.stack_group_config or {}).get("project_path") or "")
 
 
-def check_launch(stack: Any) -> dict[str, Any]:
-    """Refuse the launch ``stack`` belongs to when anything in it is wrong; return what it will do."""
+def check_launch(stack: Any, session: Any = None) -> dict[str, Any]:
+    """Refuse the launch ``stack`` belongs to when anything in it is wrong (with ``session``, also what AWS can
+    tell before any change: reads only); return what it will do."""
     with _LOCK:
         stacks = sorted((s for s in _STACKS.get(_project(stack), [stack]) if not (s.ignore or s.obsolete)),
                         key=lambda s: s.name)
@@ -85,7 +87,7 @@ def check_launch(stack: Any) -> dict[str, Any]:
         lookups=[lookup for s in stacks for lookup in _planned_lookups(s)], problems=problems,
         option=lambda name: f"--var {name}=<{name}>", known=_known, set_variables=SET_THEM, run_by=RUN_BY,
         deploy_hint=DEPLOY_HINT)
-    return check(plan, where="sceptre launch")
+    return check(plan, where="sceptre launch", session=session)
 
 
 def _build(stack: Any) -> tuple[dict[str, Any], list[str]]:

@@ -16,17 +16,38 @@ only on its own app: on another app's application or version stack (an applicati
 are inherited by every app's stack) it does nothing. Sceptre runs ``after_*`` hooks even when the
 launch failed, so each hook first checks that the stack it hangs on was created or updated cleanly.
 A refusal or failure raises :class:`EcsSceptreError`, which Sceptre prints as one line before
-exiting with status 1.
+exiting with status 1. Progress and results read as under stacker (``web/v2: live (was v1)``):
+Sceptre's CLI shows only its ``sceptre`` logger, so our records are handed to its handlers.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 from sceptre.hooks import Hook
 
 from stacker_ecs.core.registry import HOOKS
 from stacker_ecs.sceptre.common import EcsSceptreError, hook_args, require_launched, stack_app, stack_namespace
+
+
+class _ToSceptre(logging.Handler):
+    """Hand our records to the ``sceptre`` logger's handlers (the CLI's ``[time] - message`` format)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        for handler in logging.getLogger("sceptre").handlers:
+            if record.levelno >= handler.level:
+                handler.handle(record)
+
+
+def show_progress() -> None:
+    """Under Sceptre's CLI, show our loggers' records (once)."""
+    ours = logging.getLogger("stacker_ecs")
+    if logging.getLogger("sceptre").handlers and not any(type(h).__name__ == _ToSceptre.__name__
+                                                         for h in ours.handlers):
+        ours.addHandler(_ToSceptre())
+        if ours.level == logging.NOTSET:
+            ours.setLevel(logging.INFO)
 
 
 class EcsHook(Hook):
@@ -39,12 +60,13 @@ class EcsHook(Hook):
         from stacker_ecs.core.errors import StackerEcsError
 
         tag = f"ecs_{self.NAME}"
+        show_progress()
         try:
             result = self._run(tag)
         except StackerEcsError as exc:
             raise EcsSceptreError(f"{tag} failed: {exc}") from None
-        if result is not None:
-            self.logger.info("%s: %s", tag, result.get("message") or result)
+        if result is not None:  # the operation logged its progress and result as under stacker
+            self.logger.debug("%s: %s", tag, result)
 
     def _run(self, tag: str) -> dict[str, Any] | None:
         from stacker_ecs.core.registry import run_hook
@@ -88,7 +110,7 @@ class CheckBuild(Hook):
         from stacker_ecs.sceptre.check import check_launch
 
         try:
-            result = check_launch(self.stack)
+            result = check_launch(self.stack, self.stack.connection_manager.get_session())
         except StackerEcsError as exc:
             raise EcsSceptreError(f"ecs_check_build failed: {exc}") from None
         self.logger.debug("ecs_check_build: %s", result)

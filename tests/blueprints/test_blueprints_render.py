@@ -330,7 +330,7 @@ def test_blueprint_optional_variable_defaults_to_what_its_description_promises(
 @pytest.mark.parametrize(("blueprint", "required"), [
     (Cluster, {"Environment", "VpcId", "Subnets"}),
     (Application, {"App", "Environment", "ClusterName", "VpcId", "Subnets", "ContainerSecurityGroupId",
-                   "CertificateArn", "Domain"}),
+                   "Domain"}),
     (Version, {"App", "Version", "Environment", "ClusterName", "VpcId", "LogGroupName", "ListenerArn",
                "Domain", "RulePriority", "Sources"}),
 ])

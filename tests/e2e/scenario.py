@@ -6,9 +6,11 @@ and cut over to it, all at the same moment, while a cleanup loop per app deletes
 live, previous, nor among the newest ``versions_per_app`` (as a pipeline would set ``keep_last``
 to cover the deploys that may be in flight), then one cleanup round per app once the pipelines are
 done (what the concurrent rounds delete depends on timing; after the last cutover the old versions
-fall out of the newest). Afterwards: no two rules share a priority, every deploy succeeded, and
-every app's live version exists and is healthy. Used by
-``tests/e2e/test_concurrency.py`` and printed by ``make bench``.
+fall out of the newest). Once all of an app's pipelines have verified their versions, and before
+any cuts over, a cleanup with default settings runs: ``v0`` is still live and older than every
+version in flight, so only cleanup's live-version guards keep it (that round reaches the live
+version). Afterwards: no two rules share a priority, every deploy succeeded, and every app's live
+version exists and is healthy. Used by ``tests/e2e/test_concurrency.py`` and printed by ``make bench``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -46,6 +49,9 @@ class Outcome:
     cutovers_refused: list[str] = field(default_factory=list)
     cleanups: int = 0
     """Cleanup runs that finished (returned a result)."""
+    failed_cleanups: list[str] = field(default_factory=list)
+    live_reached: list[str] = field(default_factory=list)
+    """``app/version`` of each live version a cleanup planned around (kept as live, or skipped as live)."""
     deleted: list[str] = field(default_factory=list)
     """``app/version`` of every version a cleanup reported deleted."""
     priority_collisions: int = 0
@@ -57,7 +63,10 @@ class Outcome:
         return "\n".join([
             f"deploys: {self.deploys}, failed: {len(self.failed_deploys)} {self.failed_deploys or ''}".rstrip(),
             f"cutovers: {self.cutovers} done, {len(self.cutovers_refused)} refused {self.cutovers_refused or ''}",
-            f"cleanups finished: {self.cleanups}, version stacks deleted: {len(self.deleted)}",
+            f"cleanups finished: {self.cleanups}, failed: {len(self.failed_cleanups)} "
+            f"{self.failed_cleanups or ''}".rstrip(),
+            f"version stacks deleted: {len(self.deleted)}, live versions cleanup planned around: "
+            f"{len(self.live_reached)}",
             f"rule-priority collisions: {self.priority_collisions}",
             f"live versions lost: {len(self.live_versions_lost)} {self.live_versions_lost or ''}".rstrip(),
             f"wall time: {self.seconds:.1f}s",
@@ -83,10 +92,12 @@ def run(apps: int = 5, versions_per_app: int = 4, cleanup_rounds: int = 2) -> Ou
             cut = CutoverArgs(app=app, version="v0", namespace=NAMESPACE, timeout_seconds=60)
             cutover(context_for(setup, cut), cut)
         started = time.monotonic()
+        verified = {app: threading.Barrier(versions_per_app, action=_cleanup_with_live_reachable(app, outcome, lock),
+                                           timeout=300) for app in names}
         jobs = [(pipeline, app, f"v{n}") for app in names for n in range(1, versions_per_app + 1)]
         jobs += [(cleanup_loop, app, f"{cleanup_rounds}:{versions_per_app}") for app in names]
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-            for future in [pool.submit(job, world, app, arg, outcome, lock) for job, app, arg in jobs]:
+            for future in [pool.submit(job, world, app, arg, outcome, lock, verified[app]) for job, app, arg in jobs]:
                 future.result()
         outcome.seconds = time.monotonic() - started
         for app in names:  # once the pipelines are done, one more round: the old versions are surely deleted now
@@ -95,8 +106,30 @@ def run(apps: int = 5, versions_per_app: int = 4, cleanup_rounds: int = 2) -> Ou
     return outcome
 
 
-def pipeline(world: ExampleWorld, app: str, version: str, outcome: Outcome, lock: threading.Lock) -> None:
-    """Deploy, verify and cut over one version, as one CI pipeline would."""
+def _cleanup_with_live_reachable(app: str, outcome: Outcome, lock: threading.Lock) -> Callable[[], None]:
+    """Return one cleanup round with default settings, run when ``app``'s pipelines have all verified."""
+
+    def run_round() -> None:
+        args = CleanupArgs(app=app, namespace=NAMESPACE)
+        live = "v0"  # no pipeline has cut over yet: each waits at the barrier this round runs in
+        try:
+            result = cleanup(context_for(boto3.Session(region_name=REGION), args), args)
+        except StackerEcsError as exc:  # recorded, not raised: a raise here would only break the barrier
+            with lock:
+                outcome.failed_cleanups.append(f"{app}: {exc}")
+            return
+        with lock:
+            outcome.cleanups += 1
+            outcome.deleted += [f"{app}/{version}" for version in result["deleted"]]
+            if result["kept"].get(live) == "live" or live in result["skipped"]:
+                outcome.live_reached.append(f"{app}/{live}")
+
+    return run_round
+
+
+def pipeline(world: ExampleWorld, app: str, version: str, outcome: Outcome, lock: threading.Lock,
+             verified: threading.Barrier) -> None:
+    """Deploy, verify and cut over one version, as one CI pipeline would (after the app's others verified)."""
     session = boto3.Session(region_name=REGION)
     mine = ExampleWorld(session=session, namespace=world.namespace, seeded=world.seeded,
                         cluster=world.cluster, apps=world.apps)
@@ -109,9 +142,11 @@ def pipeline(world: ExampleWorld, app: str, version: str, outcome: Outcome, lock
         with lock:
             outcome.deploys += 1
             outcome.failed_deploys.append(f"{app}/{version}: {exc}")
+        verified.wait()
         return
     with lock:
         outcome.deploys += 1
+    verified.wait()
     cut = CutoverArgs(app=app, version=version, namespace=NAMESPACE, timeout_seconds=30)
     try:
         cutover(context_for(session, cut), cut)
@@ -123,7 +158,8 @@ def pipeline(world: ExampleWorld, app: str, version: str, outcome: Outcome, lock
         outcome.cutovers += 1
 
 
-def cleanup_loop(_: ExampleWorld, app: str, settings: str, outcome: Outcome, lock: threading.Lock) -> None:
+def cleanup_loop(_: ExampleWorld, app: str, settings: str, outcome: Outcome, lock: threading.Lock,
+                 __: threading.Barrier | None = None) -> None:
     """Clean the app up a few times (``rounds:keep_last``) while its pipelines run."""
     session = boto3.Session(region_name=REGION)
     rounds, keep_last = (int(n) for n in settings.split(":"))

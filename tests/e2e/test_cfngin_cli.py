@@ -91,7 +91,7 @@ def _platform_then_pipelines(runway: Runway, aws: Platform) -> None:
 
     # The platform changes web-admin's TLS policy, but web's pipeline runs first: it deploys web's
     # version stack and changes no other stack (web-admin's pending change is the platform's to apply).
-    edit(runway, "cfngin/ecs.yml", "App: web-admin}}", f"App: web-admin, SslPolicy: {TLS_POLICY}}}}}")
+    edit(runway, "cfngin/ecs.yml", "App: web-admin, Sources", f"App: web-admin, SslPolicy: {TLS_POLICY}, Sources")
     before = updated(aws)
     output = ok(release(runway, "web", "v1"))
     aws.expect({"web": {"v1": 1}, "web-admin": {}}, {"web": {"v1"}, "web-admin": set()})

@@ -28,9 +28,12 @@ def test_concurrent_deploys_cutovers_and_cleanups_lose_nothing_and_collide_nowhe
     # version is never deleted under it, and every cutover of a healthy version goes through.
     assert outcome.cutovers_refused == []
     assert outcome.cutovers == APPS * PIPELINES_PER_APP
-    # Every cleanup finished (two rounds beside the pipelines, one after), and what cleanup deleted was only
-    # ever the two old versions of each app; the round after the pipelines always deletes old1 if no
-    # earlier round did.
-    assert outcome.cleanups == APPS * (2 + 1)
+    # Every cleanup finished (one when the app's pipelines have verified, two rounds beside the pipelines,
+    # one after), and what cleanup deleted was only ever the two old versions of each app.
+    assert outcome.failed_cleanups == []
+    assert outcome.cleanups == APPS * (1 + 2 + 1)
+    # The round run once an app's pipelines have verified, with default settings, planned around the
+    # live version (v0, older than every version in flight): only cleanup's live-version guards kept it.
+    assert sorted(outcome.live_reached) == [f"app{i}/v0" for i in range(1, APPS + 1)]
     assert {deleted.split("/")[0] for deleted in outcome.deleted} == {f"app{i}" for i in range(1, APPS + 1)}
     assert {deleted.split("/")[1] for deleted in outcome.deleted} <= {"old1", "old2"}

@@ -82,3 +82,47 @@ def test_a_dry_run_metric_that_breaches_is_only_reported_and_the_canary_goes_liv
     assert all("BREACHED (dry run: reported, not acted on)" in step["checks"][0] for step in result["analysis"])
     assert run.stderr.count("p99_ms: v2 400 ms") == 2
     assert traffic(emulator) == {"v2": 1, "v1": 0}
+
+
+def paused_canary(emulator, *extra: str):
+    return emulator.stacker_ecs("--output", "json", "cutover", "web", "v2", "--namespace", NAMESPACE,
+                                "--steps-percent", "10", "50", "--bake-seconds", "3", "--min-requests", "5",
+                                "--metric-check", "5xx_percent <= 1", "--pause-after-percent", "10", *extra)
+
+
+def test_a_pause_is_promoted_from_another_process_after_the_pipeline_ended(deployed):
+    emulator, _, _ = deployed
+
+    pipeline = paused_canary(emulator)
+
+    assert pipeline.returncode == 4, pipeline.stderr
+    document = json.loads(pipeline.stdout)
+    assert document["exit_status"] == 4
+    assert document["result"]["paused"] is True
+    assert traffic(emulator) == {"v2": 10, "v1": 90}
+    status = emulator.stacker_ecs("status", "web", "--namespace", NAMESPACE)
+    assert ", paused since " in status.stdout
+    assert "promote: `stacker-ecs promote web --namespace ecs-dev`" in status.stdout
+    assert "lease held by" not in status.stdout  # no process kept alive
+
+    promoted = emulator.stacker_ecs("--output", "json", "promote", "web", "--namespace", NAMESPACE)
+
+    assert promoted.returncode == 0, promoted.stderr
+    result = json.loads(promoted.stdout)["result"]
+    assert result["message"] == "v2 is live (was v1)"
+    assert [step["percent"] for step in result["analysis"]] == [50]  # the metrics judged the later step too
+    assert traffic(emulator) == {"v2": 1, "v1": 0}
+
+
+def test_a_pause_that_times_out_is_aborted_by_the_next_command_that_looks(deployed):
+    emulator, _, _ = deployed
+    assert paused_canary(emulator, "--pause-timeout-seconds", "1").returncode == 4
+    time.sleep(1.5)  # the pause's 1 s timeout passes; nothing runs meanwhile
+
+    late = emulator.stacker_ecs("--output", "json", "promote", "web", "--namespace", NAMESPACE)
+
+    assert late.returncode == 3, late.stderr
+    assert "timed out after 1s without a promote (pause_timeout_action: abort); it was aborted and all traffic " \
+           "is back on v1" in late.stderr
+    assert json.loads(late.stdout)["error"]["kind"] == "CanaryRolledBackError"
+    assert traffic(emulator) == {"v1": 1}

@@ -114,14 +114,19 @@ def refused(result: subprocess.CompletedProcess[str], *parts: str) -> str:
     return result.stderr
 
 
+WEB_V2 = ("  - {<<: *app_stack, name: app-web-v2, variables: {<<: *app_variables, App: web-v2, "
+          "Sources: \"${ecs_sources web-v2}\"}}\n")
+
+
 @pytest.fixture
 def platform(emulator: Emulator, tmp_path: Path) -> Platform:
     """The example config with a third app added as the README says: one line and its directory."""
     shutil.copytree(ROOT / "config", tmp_path / "config")
     repo = Platform(emulator=emulator, root=tmp_path)
-    line = "  - {<<: *app_stack, name: app-web-admin, variables: {<<: *app_variables, App: web-admin}}\n"
+    line = ("  - {<<: *app_stack, name: app-web-admin, variables: {<<: *app_variables, App: web-admin, "
+            "Sources: \"${ecs_sources web-admin}\"}}\n")
     repo.edit("config/stacker-Dev.yml", line,
-              line + "  - {<<: *app_stack, name: app-web-v2, variables: {<<: *app_variables, App: web-v2}}\n")
+              line + WEB_V2)
     shutil.copytree(tmp_path / "config/apps/web", tmp_path / "config/apps/web-v2")
     return repo
 
@@ -174,8 +179,8 @@ def _stepped_cutover_moves_one_app(platform: Platform) -> None:
 def _stack_update_moves_no_traffic(platform: Platform) -> None:
     """(1) An application-stack update moves no traffic."""
     # (1) The platform changes web's TLS policy: the listener is updated, no traffic moves.
-    platform.edit("config/stacker-Dev.yml", "App: web}}",
-                  "App: web, SslPolicy: ELBSecurityPolicy-TLS13-1-2-Res-2021-06}}")
+    platform.edit("config/stacker-Dev.yml", "App: web, Sources",
+                  "App: web, SslPolicy: ELBSecurityPolicy-TLS13-1-2-Res-2021-06, Sources")
     ok = platform.build()
     assert ok.returncode == 0, ok.stderr
     platform.expect({"web": {"v2": 1, "v1": 0}, "web-admin": {"v2": 1, "v1": 0}, "web-v2": {"v1": 1}},
@@ -233,7 +238,7 @@ def _teardown(platform: Platform) -> None:
     forced = platform.build("app=web-v2", "teardown=true", "teardown_force=true", pipeline=True)
     assert forced.returncode == 0, forced.stderr
     platform.edit("config/stacker-Dev.yml",
-                  "  - {<<: *app_stack, name: app-web-v2, variables: {<<: *app_variables, App: web-v2}}\n", "")
+                  WEB_V2, "")
     ok = platform.build()
     assert ok.returncode == 0, ok.stderr
     platform.expect({"web": {"v1": 1, "v2": 0}, "web-admin": {"v2": 1, "v1": 0}},

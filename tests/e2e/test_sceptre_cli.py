@@ -118,10 +118,10 @@ def test_plain_launches_and_two_apps_pipelines_interleave_and_each_touches_only_
 
     # a bad value is refused before any change, by the first stack's check: one line, no stack changed
     before = env.stacks()
-    env.edit("sceptre/config/dev/app/web-admin.yaml", "{App: web-admin}", "{App: web-admin, Scheme: public}")
+    env.edit("sceptre/config/dev/app/web-admin.yaml", "{App: web-admin,", "{App: web-admin, Scheme: public,")
     one_line_refusal(env.plain(), "ecs_check_build failed", "stack 'dev/app/web-admin' (application blueprint)",
                      "Scheme: 'public' is not accepted")
-    env.edit("sceptre/config/dev/app/web-admin.yaml", "{App: web-admin, Scheme: public}", "{App: web-admin}")
+    env.edit("sceptre/config/dev/app/web-admin.yaml", "{App: web-admin, Scheme: public,", "{App: web-admin,")
     one_line_refusal(env.release("web", "v3", health_timeout_seconds="soon"), "ecs_check_build failed",
                      "hook !ecs_verify_health args: timeout_seconds: 'soon' is not accepted")
     assert env.stacks() == before

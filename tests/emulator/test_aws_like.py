@@ -179,6 +179,38 @@ def test_a_change_set_of_a_changed_stack_names_the_scope_and_replacement_of_each
     assert all(c["Scope"] == ["Properties"] and c["Replacement"] == "Conditional" for c in modified)
 
 
+def test_a_stack_with_termination_protection_is_not_deleted(session, world):
+    outputs = world.add_version("v1")
+    cfn = session.client("cloudformation")
+    name = naming.version_stack(NAMESPACE, APP, "v1")
+    # when (moto alone: no UpdateTerminationProtection, and the stack is deleted)
+    cfn.update_termination_protection(StackName=name, EnableTerminationProtection=True)
+    with pytest.raises(ClientError, match="cannot be deleted while TerminationProtection is enabled"):
+        cfn.delete_stack(StackName=name)
+    # then
+    assert _stack(session, name)["EnableTerminationProtection"] is True
+    assert _services(session, world, "web_v1")
+    assert session.client("elbv2").describe_target_groups(TargetGroupArns=[outputs["TargetGroupArn"]])
+    cfn.update_termination_protection(StackName=name, EnableTerminationProtection=False)
+    cfn.delete_stack(StackName=name)
+    assert _services(session, world, "web_v1") == []
+
+
+def test_deleting_a_live_version_by_hand_deletes_its_service_then_fails_on_its_target_group(session, world):
+    outputs = world.add_version("v1")
+    elbv2 = session.client("elbv2")
+    elbv2.modify_listener(ListenerArn=world.apps[APP]["ListenerArn"], DefaultActions=[
+        {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": outputs["TargetGroupArn"],
+                                                                "Weight": 1}]}}])
+    name = naming.version_stack(NAMESPACE, APP, "v1")
+    # when (moto alone: the stack is gone and its service kept)
+    session.client("cloudformation").delete_stack(StackName=name)
+    # then: the traffic's target group stays, with nothing behind it
+    assert _stack(session, name)["StackStatus"] == "DELETE_FAILED"
+    assert _services(session, world, "web_v1") == []
+    assert elbv2.describe_target_groups(TargetGroupArns=[outputs["TargetGroupArn"]])["TargetGroups"]
+
+
 def test_get_metric_data_answers_percentiles_from_the_published_values(session):
     # moto 5.2.5: TypeError (HTTP 500 from its server) for any pNN statistic
     from datetime import UTC, datetime, timedelta

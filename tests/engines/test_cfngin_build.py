@@ -9,11 +9,14 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 from runway.cfngin.environment import parse_environment
 from runway.config import CfnginConfig
 from runway.context import CfnginContext
 
+from emulator.world import ExampleWorld
 from stacker_ecs import stacker_log
 from stacker_ecs.cfngin import hooks
 from stacker_ecs.cfngin.lookups import DeployedVersionLookup
@@ -28,6 +31,18 @@ RUNWAY_DEFAULTS = {"app": "none", "version": "none", "deploy": "false", "verify"
                    "alarm_names": "[]"}
 """What config/runway.yml passes when the environment names nothing (a plain deploy)."""
 PROVIDER = SimpleNamespace(region=REGION)
+ACCOUNT: dict[str, str] = {}
+"""The seeded account's values for dev.env (``account`` fixture): check_build reads the account."""
+
+
+@pytest.fixture
+def account() -> Any:
+    """An in-process account with the example's network, certificate, zone and cluster stack."""
+    with mock_aws():
+        example = ExampleWorld.create(boto3.Session(region_name=REGION))
+        ACCOUNT.update(example.seeded.as_env())
+        yield example
+        ACCOUNT.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +53,8 @@ def _in_the_module_directory(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def load(**parameters: str) -> CfnginContext:
     """Load config/cfngin/ecs.yml with dev.env and ``parameters`` (as runway.yml passes them), as Runway does."""
-    values = {**parse_environment((ROOT / "config/cfngin/dev.env").read_text()), **RUNWAY_DEFAULTS, **parameters}
+    values = {**parse_environment((ROOT / "config/cfngin/dev.env").read_text()), **ACCOUNT, **RUNWAY_DEFAULTS,
+              **parameters}
     config = CfnginConfig.parse_raw((ROOT / "config/cfngin/ecs.yml").read_text(), parameters=values,
                                     skip_package_sources=True)
     config.load()  # registers the lookups, as Runway does before it builds the stacks
@@ -60,14 +76,14 @@ def deployed(context: CfnginContext) -> list[str]:
 
 # ---- check_build -------------------------------------------------------------------------------
 
-def test_a_plain_deploy_passes_and_deploys_the_cluster_and_the_application_stacks_only(caplog):
+def test_a_plain_deploy_passes_and_deploys_the_cluster_and_the_application_stacks_only(caplog, account):
     context = load()
     result, errors = check(context, caplog)
     assert (result, errors) == ({"app": None, "switches": []}, [])
     assert deployed(context) == ["cluster", "app-web", "app-web-admin"]
 
 
-def test_an_app_pipeline_deploys_its_version_stack_and_no_other_stack(caplog):
+def test_an_app_pipeline_deploys_its_version_stack_and_no_other_stack(caplog, account):
     context = load(app="web-admin", version="42-b4c1e", deploy="true", verify="true", cutover="true")
     result, errors = check(context, caplog)
     assert errors == []
@@ -75,14 +91,23 @@ def test_an_app_pipeline_deploys_its_version_stack_and_no_other_stack(caplog):
     assert deployed(context) == ["app-web-admin-V-42-b4c1e"]
 
 
-def test_a_rollback_pipeline_deploys_no_stack(caplog):
+def test_an_unknown_alarm_of_a_stepped_cutover_is_refused_before_any_change(caplog, account):
+    context = load(app="web", version="v2", deploy="true", cutover="true", cutover_steps_percent="[10]",
+                   alarm_names="[web-5xx]")
+    result, errors = check(context, caplog)
+    assert result is False
+    (message,) = errors
+    assert message.startswith("check_build failed: runway deploy: alarm_names: 'web-5xx' not found in CloudWatch")
+
+
+def test_a_rollback_pipeline_deploys_no_stack(caplog, account):
     context = load(app="web", rollback="true")
     result, _ = check(context, caplog)
     assert result["switches"] == ["rollback"]
     assert deployed(context) == []
 
 
-def test_a_deploy_that_names_an_app_without_a_switch_deploys_no_stack(caplog):
+def test_a_deploy_that_names_an_app_without_a_switch_deploys_no_stack(caplog, account):
     context = load(app="web")
     result, errors = check(context, caplog)
     assert (result["switches"], errors) == ([], [])

@@ -1,7 +1,7 @@
 """``!ecs_check_build``: Sceptre reads a copy of the example project, and the check refuses a bad launch.
 
 The stacks are Sceptre's own (its ConfigReader, with the var file and ``--var`` values a launch would
-have); the check makes no AWS call, so none is made here.
+have); the check of the input makes no AWS call, and what it reads of the account is read from moto.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 import pytest
 import yaml
+from moto import mock_aws
 from sceptre.context import SceptreContext
 from sceptre.exceptions import SceptreException
 from sceptre.plan.plan import SceptrePlan
@@ -152,3 +153,12 @@ def test_a_delete_of_the_live_version_stack_is_refused_and_of_an_idle_one_allowe
 
     idle = delete_stacks(project, "dev/version.yaml", app="web", version="v2")["dev/version"]
     assert check_delete(idle, live_world.session)["stacks"] == ["ecs-dev-app-web-V-v2"]
+
+
+def test_a_pipeline_launch_of_an_app_without_its_application_stack_is_refused_before_any_change(project):
+    # the check reads the account (no change): the version's resolvers would fail on the missing stack later
+    with mock_aws():
+        stacks = launch_stacks(project, "dev/version.yaml", region=REGION, app="web", version="v2", deploy="true")
+        message = refusal(stacks["dev/version"])
+    assert "app 'web': no application stack 'ecs-dev-app-web' in this account and region" in message
+    assert "build the app's application stack first" in message

@@ -1,5 +1,6 @@
 """``check_build``, the example config's pre_build hook: switches, app, version and every enabled
-lifecycle hook's arguments, checked from the config stacker loaded, before any AWS call."""
+lifecycle hook's arguments, checked from the config stacker loaded, then what AWS can tell (reads only),
+before any change. The account is an in-process moto world with the cluster deployed."""
 
 from __future__ import annotations
 
@@ -8,21 +9,43 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 from stacker.config import render_parse_load
 from stacker.context import Context
 from stacker.environment import parse_environment
 
+from emulator.world import ExampleWorld
 from stacker_ecs import hooks
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER = SimpleNamespace(region="us-east-1")
+ACCOUNT: dict[str, str] = {}
+"""The seeded account's values for the environment file (VPC, subnets, certificate, zone)."""
+
+
+@pytest.fixture(autouse=True)
+def world() -> Any:
+    """An in-process account with the example's network, certificate, zone and cluster stack."""
+    with mock_aws():
+        example = ExampleWorld.create(boto3.Session(region_name="us-east-1"))
+        ACCOUNT.clear()
+        ACCOUNT.update(example.seeded.as_env())
+        yield example
+
+
+def dev_environment(**settings: str) -> dict[str, str]:
+    """Return config/dev.env with the seeded account's values and ``settings`` (as ``-e``)."""
+    environment = parse_environment((ROOT / "config" / "dev.env").read_text())
+    environment.update(ACCOUNT)
+    environment.update(settings)
+    return environment
 
 
 def run_check(caplog: pytest.LogCaptureFixture, **settings: str) -> tuple[Any, list[str]]:
     """Load config/stacker-Dev.yml with config/dev.env and ``settings`` (as ``-e``), run the pre_build hook."""
-    environment = parse_environment((ROOT / "config" / "dev.env").read_text())
-    environment.update(settings)
+    environment = dev_environment(**settings)
     config = render_parse_load((ROOT / "config" / "stacker-Dev.yml").read_text(), environment)
     context = Context(environment=environment, config=config)
     (check,) = [h for h in config.pre_build if h.path == "stacker_ecs.hooks.check_build"]
@@ -91,8 +114,7 @@ def test_a_bad_value_in_an_apps_settings_file_is_refused_before_its_version_stac
     settings.write_text("HealthCheckPath: health\nHealthCheckTimeoutSeconds: 500\n")
     config = (ROOT / "config" / "stacker-Dev.yml").read_text().replace(
         "config/apps/${app}/version.yaml", str(settings))
-    environment = parse_environment((ROOT / "config" / "dev.env").read_text())
-    environment.update(app="web", version="v2", deploy="true")
+    environment = dev_environment(app="web", version="v2", deploy="true")
     context = Context(environment=environment, config=render_parse_load(config, environment))
     (check,) = context.config.pre_build
     with caplog.at_level(logging.ERROR, logger="stacker_ecs"):
@@ -108,3 +130,104 @@ def test_values_that_only_a_lookup_or_an_output_can_give_are_left_to_the_render(
     result, errors = run_check(caplog, app="web-admin", version="v3", deploy="true")
     assert errors == []
     assert result["switches"] == ["deploy"]
+
+
+# What AWS can tell before any change (reads only): each refusal names its cause and its fix.
+
+@pytest.fixture
+def limits(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Lower the emulator's ELB limits or Service Quotas values for one test."""
+    from emulator.aws_like import quotas
+
+    monkeypatch.setattr(quotas, "LIMITS", dict(quotas.DEFAULTS))
+    monkeypatch.setattr(quotas, "SERVICE_QUOTAS", {})
+    return quotas
+
+
+def test_an_unknown_alarm_of_a_stepped_cutover_is_refused_before_the_version_is_deployed(caplog, world):
+    result, errors = run_check(caplog, app="web", version="v2", deploy="true", cutover="true",
+                               cutover_steps_percent="[10]", alarm_names="[web-5xx]")
+    assert result is False
+    (message,) = errors
+    assert "alarm_names: 'web-5xx' not found in CloudWatch" in message
+
+
+def test_an_existing_alarm_of_a_stepped_cutover_passes(caplog, world):
+    world.session.client("cloudwatch").put_metric_alarm(
+        AlarmName="web-5xx", MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB",
+        Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    result, errors = run_check(caplog, app="web", version="v2", deploy="true", cutover="true",
+                               cutover_steps_percent="[10]", alarm_names="[web-5xx]")
+    assert errors == []
+    assert result["switches"] == ["deploy", "cutover"]
+
+
+def test_a_stack_with_the_application_stacks_name_that_is_not_ours_is_refused(caplog, world):
+    world.session.client("cloudformation").create_stack(
+        StackName="ecs-dev-app-web", TemplateBody='{"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}')
+    result, errors = run_check(caplog, app="web", version="v2", deploy="true")
+    assert result is False
+    (message,) = errors
+    assert ("app 'web': stack 'ecs-dev-app-web' exists but is not the application stack of 'web'") in message
+    assert "rename the namespace, or delete or rename that stack" in message
+
+
+def test_cluster_subnets_in_a_zone_the_load_balancer_does_not_serve_are_refused(caplog, world):
+    ec2 = world.session.client("ec2")
+    zone = ec2.describe_availability_zones()["AvailabilityZones"][2]["ZoneName"]
+    extra = ec2.create_subnet(VpcId=world.seeded.vpc_id, CidrBlock="10.42.30.0/24",
+                              AvailabilityZone=zone)["Subnet"]["SubnetId"]
+    result, errors = run_check(caplog, private_subnets=f"{world.seeded.private_subnets},{extra}")
+    assert result is False
+    (message,) = errors
+    assert f"app 'web': the cluster's subnets {extra} ({zone}) are in zones its load balancer does not serve" in message
+    assert "(Target.NotInUse)" in message
+    assert "give the application stack a subnet in each of those zones" in message
+
+
+def test_a_certificate_that_covers_the_domain_but_not_the_apps_version_hosts_is_refused(caplog, world):
+    acm = world.session.client("acm")
+    arn = acm.request_certificate(DomainName="dev.example.com", SubjectAlternativeNames=["*.dev.example.com"],
+                                  ValidationMethod="DNS")["CertificateArn"]
+    result, errors = run_check(caplog, certificate_arn=arn)
+    assert result is False
+    (message,) = errors
+    assert f"app 'web': CertificateArn: {arn} does not cover *.web.dev.example.com" in message
+    assert f"app 'web-admin': CertificateArn: {arn} does not cover *.web-admin.dev.example.com" in message
+    assert "a wildcard covers one label" in message
+
+
+def test_a_deploy_that_would_pass_the_rules_quota_is_refused_naming_the_quota(caplog, world, limits):
+    world.add_app("web")
+    world.add_version("v1")
+    world.add_version("v2")
+    limits.set_limit("rules-per-application-load-balancer", 3)
+    result, errors = run_check(caplog, app="web", version="v3", deploy="true")
+    assert errors == []  # 2 host rules + v3's: at the quota
+    assert result["switches"] == ["deploy"]
+    caplog.clear()
+    result, errors = run_check(caplog, app="web", version="v3", deploy="true", cutover="true")
+    assert result is False
+    (message,) = errors
+    assert ("app 'web': its load balancer has 2 rules of its quota of 3 (rules-per-application-load-balancer), "
+            "and this run adds the host rule of web/v3 and the live rule of the first cutover") in message
+    assert "'stacker-ecs cleanup web'" in message
+
+
+def test_new_apps_past_the_regions_load_balancers_are_refused(caplog, world, limits):
+    limits.set_limit("application-load-balancers", 1)
+    result, errors = run_check(caplog)
+    assert result is False
+    (message,) = errors
+    assert ("apps web, web-admin: this Region has 0 Application Load Balancers of the account's quota of 1 "
+            "(application-load-balancers)") in message
+
+
+def test_new_apps_past_the_container_security_groups_rules_are_refused(caplog, world, limits):
+    world.add_app("web")
+    limits.SERVICE_QUOTAS["vpc", "L-0EA8095F"] = 1
+    result, errors = run_check(caplog)
+    assert result is False
+    (message,) = errors
+    assert "apps web-admin: the cluster's container security group" in message
+    assert "has 1 inbound rules of its quota of 1 (vpc/L-0EA8095F)" in message

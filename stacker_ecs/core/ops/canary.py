@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -25,7 +26,7 @@ from stacker_ecs.core.coordination import RUNNER, AppRecords, Lease, LeaseLostEr
 from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError, UnhealthyVersionError
 from stacker_ecs.core.ops.alarms import bake, first_alarm_firing
 from stacker_ecs.core.ops.analysis import Verdict, judge, parse_check, read_samples
-from stacker_ecs.core.ops.canary_plan import ABORTED, RESTORE_FAILED, CanaryPlan, live_group, plan_of
+from stacker_ecs.core.ops.canary_plan import ABORTED, PAUSED, RESTORE_FAILED, RUNNING, CanaryPlan, live_group, plan_of
 from stacker_ecs.core.ops.dashboard import refresh_dashboard
 from stacker_ecs.core.ops.listener import (
     ListenerState,
@@ -109,7 +110,43 @@ def settle(aws: AwsContext, state: ListenerState, lease: Lease) -> CanaryPlan | 
     if plan.state == ABORTED:
         lease.stage(canary=None)
         return None
+    if plan.pause_expired(lease.records.wall()) and plan.pause_timeout_action == "abort":
+        why = pause_timed_out(plan)
+        aws.log.warning("%s: aborting the canary; all traffic goes back to %s", why, plan.live_version)
+        lease.check()
+        restore(aws, state, lease, plan, why=why)
+        return None
     return plan
+
+
+def pause_timed_out(plan: CanaryPlan) -> str:
+    """Return why a canary whose pause outlived its timeout ends."""
+    return (f"the pause of the canary of {plan.describe()} timed out after {plan.pause_timeout_seconds:.0f}s "
+            f"without a promote (pause_timeout_action: {plan.pause_timeout_action})")
+
+
+def gate_commands(app: str, namespace: str) -> str:
+    """Return the two commands that end a pause."""
+    return (f"promote: `stacker-ecs promote {app} --namespace {namespace}`; abort: `stacker-ecs abort {app} "
+            f"--namespace {namespace}`")
+
+
+def describe_pause(plan: CanaryPlan, app: str, namespace: str, now: float) -> str:
+    """Return ``"v2 paused at step 1/2 (10%) since <time> (times out in Ns, then abort); promote: ...; abort: ..."``."""
+    since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(plan.paused_since))
+    left = plan.paused_since + plan.pause_timeout_seconds - now
+    timeout = (f"times out in {left:.0f}s, then {plan.pause_timeout_action}s" if left > 0 else
+               f"timed out {-left:.0f}s ago: the next promote, abort or cutover will {plan.pause_timeout_action}")
+    return f"{plan.describe()}, paused since {since} ({timeout}); {gate_commands(app, namespace)}"
+
+
+def paused_result(plan: CanaryPlan, app: str, namespace: str, now: float, *, changed: bool,
+                  analyses: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Return an operation's result for a canary that holds its share at a pause (exit status 4)."""
+    return {"app": app, "version": plan.version, "previous": plan.live_version, "changed": changed,
+            "dry_run": False, "steps_percent": plan.steps_percent, "paused": True, "outcome": "paused",
+            "exit_status": 4, "paused_since": plan.paused_since, "analysis": list(analyses or []),
+            "message": f"canary of {describe_pause(plan, app, namespace, now)}"}
 
 
 def check_still_ours(current: CanaryPlan | None, plan: CanaryPlan, app: str) -> CanaryPlan:
@@ -142,6 +179,29 @@ def start_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: Cana
     plan = replace(plan, started_by=held.info.holder, started_at=lease.records.wall())
     lease.write(canary=plan.to_doc())  # recorded (and fenced) before any traffic moves
     write_forward(aws, state, plan.weights(0))
+    return plan
+
+
+def promote_pause(aws: AwsContext, lease: Lease, plan: CanaryPlan, runner: contextlib.ExitStack, *,
+                  namespace: str, explicit: bool) -> CanaryPlan | dict[str, Any]:
+    """Continue a paused canary (the caller holds the write lease): take the runner lease, record it running.
+
+    Without ``explicit`` (a re-run of the cutover, not ``promote``) a pause continues only when it
+    timed out with ``pause_timeout_action: promote``; otherwise the result says it is still paused.
+    The caller then runs the canary with ``judged=True``: alarms are read before the next step moves.
+    """
+    records = lease.records
+    if not explicit and not (plan.pause_expired(records.wall()) and plan.pause_timeout_action == "promote"):
+        result = paused_result(plan, records.app, namespace, records.wall(), changed=False)
+        aws.log.warning("still paused: %s", result["message"])
+        return result
+    held = runner.enter_context(holding(records, "cutover", version=plan.version, clock=aws.clock,
+                                        wait_seconds=0, kind=RUNNER))
+    why = "promoted by " + lease.info.holder if explicit else pause_timed_out(plan)
+    aws.about(plan.version, app=records.app).log.info("%s; continuing the canary from step %d/%d (%d%%)", why,
+                                                      plan.step + 1, len(plan.steps_percent), plan.percent)
+    plan = replace(plan, state=RUNNING, paused_since=0.0, note=why, started_by=held.info.holder)
+    lease.write(canary=plan.to_doc())
     return plan
 
 
@@ -214,15 +274,24 @@ def bake_and_judge(aws: AwsContext, plan: CanaryPlan, still_ours: Callable[[], o
 
 
 def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namespace: str,
-               lease_wait_seconds: float, dashboard: bool = True) -> dict[str, Any]:
-    """Bake each recorded step reading the alarms and the metrics, then switch; each write under the app's lease."""
+               lease_wait_seconds: float, judged: bool = False, dashboard: bool = True) -> dict[str, Any]:
+    """Bake each recorded step reading the alarms and the metrics, then switch; each write under the app's lease.
+
+    ``judged``: the step under way was baked and judged already (a promoted pause): its alarms are
+    read once more, then the next step moves. After the bake of a step listed in the plan's
+    ``pause_after_percent`` the canary records a pause and returns (the result says ``paused``).
+    """
     app = records.app
     log = aws.about(plan.version, app=app).log
     analyses: list[dict[str, Any]] = []
     while True:
-        log.info("%d%% of traffic; baking %.0fs", plan.percent, plan.bake_seconds)
-        stop = bake_and_judge(aws.about(plan.version, app=app), plan,
-                              functools.partial(_still_ours, records, plan), analyses)
+        stop, pause_now = None, False
+        if not judged:
+            log.info("%d%% of traffic; baking %.0fs", plan.percent, plan.bake_seconds)
+            stop = bake_and_judge(aws.about(plan.version, app=app), plan,
+                                  functools.partial(_still_ours, records, plan), analyses)
+            pause_now = plan.percent in plan.pause_after_percent
+        judged = False
         with holding(records, "cutover step", version=plan.version, clock=aws.clock,
                      wait_seconds=lease_wait_seconds) as lease:
             plan = check_still_ours(plan_of(lease.snapshot), plan, app)
@@ -236,6 +305,12 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
                 restore(aws, state, lease, plan, why=why)
                 raise CanaryRolledBackError(app=app, version=plan.version, cause=(
                     f"{why}; all traffic is back on {plan.live_version}. {advice}"))
+            if pause_now:
+                plan = replace(plan, state=PAUSED, paused_since=records.wall())
+                lease.release(canary=plan.to_doc())
+                result = paused_result(plan, app, namespace, records.wall(), changed=True, analyses=analyses)
+                log.warning("%s", result["message"])
+                return result
             if plan.step + 1 < len(plan.steps_percent):
                 plan = replace(plan, step=plan.step + 1)
                 lease.write(canary=plan.to_doc())  # recorded (and fenced) before the traffic moves
@@ -262,7 +337,7 @@ def abort_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: Cana
         return {**result, "changed": False,
                 "message": f"dry run: would abort the canary of {plan.describe()} and put all traffic on {back_to}"}
     lease.check()
-    restore(aws, state, lease, plan, why=f"aborted by rollback ({lease.info.holder})", then=ABORTED)
+    restore(aws, state, lease, plan, why=f"aborted by {lease.info.operation} ({lease.info.holder})", then=ABORTED)
     aws.log.info("canary of %s aborted; all traffic is back on %s", plan.describe(), back_to)
     return {**result, "changed": True,
             "message": f"canary of {plan.describe()} aborted; all traffic is back on {back_to}"}

@@ -11,7 +11,7 @@ from typing import Any
 
 from stacker_ecs.core.coordination import PLAN, AppItem
 
-RUNNING, RESTORE_FAILED, ABORTED = "running", "restore-failed", "aborted"
+RUNNING, RESTORE_FAILED, ABORTED, PAUSED = "running", "restore-failed", "aborted", "paused"
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,12 @@ class CanaryPlan:
     min_requests: int = 0
     inconclusive_policy: str = "wait"
     inconclusive_wait_seconds: float = 0.0
+    pause_after_percent: list[int] = field(default_factory=list)
+    """Steps (by percent) after whose bake the canary pauses, holding its share until promoted or aborted."""
+    pause_timeout_seconds: float = 0.0
+    pause_timeout_action: str = "abort"
+    paused_since: float = 0.0
+    """Seconds since the epoch when the pause under way began (state ``paused``)."""
 
     @property
     def percent(self) -> int:
@@ -60,6 +66,10 @@ class CanaryPlan:
         weights = {arn: (100 - percent if arn == live else 0) for arn in self.before}
         weights[self.target_group_arn] = percent
         return weights
+
+    def pause_expired(self, now: float) -> bool:
+        """Return whether the pause under way has outlived its timeout."""
+        return self.state == PAUSED and now - self.paused_since >= self.pause_timeout_seconds
 
     def describe(self) -> str:
         """Return ``"v2 at step 1/2 (10%), started by X"``."""

@@ -24,8 +24,15 @@ from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
 from stacker_ecs.core.model import LeaseArgs
 from stacker_ecs.core.ops.alarms import check_alarms_exist
 from stacker_ecs.core.ops.analysis import parse_check
-from stacker_ecs.core.ops.canary import live_record, resume_canary, run_canary, settle, start_canary
-from stacker_ecs.core.ops.canary_plan import CanaryPlan
+from stacker_ecs.core.ops.canary import (
+    live_record,
+    promote_pause,
+    resume_canary,
+    run_canary,
+    settle,
+    start_canary,
+)
+from stacker_ecs.core.ops.canary_plan import PAUSED, CanaryPlan
 from stacker_ecs.core.ops.dashboard import refresh_dashboard
 from stacker_ecs.core.ops.diagnose import with_diagnosis
 from stacker_ecs.core.ops.health import wait_for_healthy
@@ -65,6 +72,15 @@ class CutoverArgs(VersionArgs, LeaseArgs):
     ``inconclusive_wait_seconds``, then fails; ``fail`` puts all traffic back at once."""
     inconclusive_wait_seconds: float = Field(default=600, ge=0)
     """Default: 600; how much longer an inconclusive step may bake before the canary fails."""
+    pause_after_percent: list[int] = []
+    """Default: none. Steps (by percent, from ``steps_percent``) after whose bake the canary pauses: it holds its
+    share, recorded in the plan, and the cutover ends with exit status 4 (paused) until ``stacker-ecs promote <app>``
+    continues it (reading alarms and metrics at every later step) or ``stacker-ecs abort <app>`` restores."""
+    pause_timeout_seconds: float = Field(default=86400, gt=0)
+    """Default: 86400; a pause not promoted or aborted within a day ends by ``pause_timeout_action`` when the next
+    promote, abort, cutover or cleanup of the app looks."""
+    pause_timeout_action: Literal["abort", "promote"] = "abort"
+    """Default: abort; a pause that timed out puts all traffic back (``promote``: continues the canary)."""
 
     @field_validator("metric_checks")
     @classmethod
@@ -78,6 +94,10 @@ class CutoverArgs(VersionArgs, LeaseArgs):
         if self.metric_checks and not self.steps_percent:
             raise ValueError("metric_checks: judged at each step of a stepped cutover; set steps_percent too "
                              "(e.g. [10, 50])")
+        strays = [p for p in self.pause_after_percent if p not in self.steps_percent]
+        if strays:
+            raise ValueError(f"pause_after_percent: {strays} not in steps_percent {self.steps_percent}; a pause "
+                             "follows one of the steps, e.g. steps_percent [10, 50] with pause_after_percent [10]")
         return self
 
     @field_validator("steps_percent")
@@ -93,6 +113,7 @@ def cutover(aws: AwsContext, args: CutoverArgs) -> dict[str, Any]:
     if args.alarm_names:
         check_alarms_exist(aws, args.alarm_names)
     records = app_records(aws, args.namespace, args.app)
+    judged = False
     with contextlib.ExitStack() as runner:
         with holding(records, "cutover", version=args.version, clock=aws.clock,
                      wait_seconds=args.lease_wait_seconds) as lease:
@@ -103,7 +124,13 @@ def cutover(aws: AwsContext, args: CutoverArgs) -> dict[str, Any]:
                     raise AwsStateError(f"cutover refused: a canary of {plan.describe()} is in progress; wait for "
                                         f"it to finish, or roll back to abort it (`stacker-ecs rollback {args.app}`)",
                                         app=args.app, version=args.version)
-                plan = resume_canary(aws, state, lease, plan, runner)
+                if plan.state == PAUSED:
+                    outcome = promote_pause(aws, lease, plan, runner, namespace=args.namespace, explicit=False)
+                    if isinstance(outcome, dict):
+                        return outcome
+                    plan, judged = outcome, True
+                else:
+                    plan = resume_canary(aws, state, lease, plan, runner)
             else:
                 outcome = switch_to(aws, state, args, lease=lease, runner=runner)
                 if not isinstance(outcome, CanaryPlan):
@@ -112,9 +139,10 @@ def cutover(aws: AwsContext, args: CutoverArgs) -> dict[str, Any]:
                 refresh_dashboard(aws, state, {plan.live_version or "": "live", plan.version: "canary"},
                                   enabled=args.dashboard)
         result = run_canary(aws, records, plan, namespace=args.namespace, lease_wait_seconds=args.lease_wait_seconds,
-                            dashboard=args.dashboard)
-        refresh_dashboard(aws, state, {plan.version: "live", plan.live_version or "": "previous"},
-                          enabled=args.dashboard)
+                            judged=judged, dashboard=args.dashboard)
+        if result.get("changed") and not result.get("paused"):
+            refresh_dashboard(aws, state, {plan.version: "live", plan.live_version or "": "previous"},
+                              enabled=args.dashboard)
         return result
 
 
@@ -193,7 +221,9 @@ def _plan(state: ListenerState, target_group_arn: str, args: CutoverArgs, live: 
                       started_at=0.0, listener_arn=state.application.listener_arn,
                       metric_checks=list(args.metric_checks), min_requests=args.min_requests,
                       inconclusive_policy=args.inconclusive_policy,
-                      inconclusive_wait_seconds=args.inconclusive_wait_seconds)
+                      inconclusive_wait_seconds=args.inconclusive_wait_seconds,
+                      pause_after_percent=list(args.pause_after_percent),
+                      pause_timeout_seconds=args.pause_timeout_seconds, pause_timeout_action=args.pause_timeout_action)
 
 
 def _needed_count(live_service: dict[str, Any] | None, service: dict[str, Any]) -> int:

@@ -1,9 +1,17 @@
-"""List an app's version stacks, failed ones included, for cleanup and status, without scanning the account.
+"""List an app's version stacks, failed ones included, and a namespace's apps, without scanning the account.
 
 The Resource Groups Tagging API finds the stacks tagged ``stacker-ecs:app=<app>`` (one call per 100
 stacks of the app; stacker sets the tag from the version stack's ``tags:`` in the config), then each
 one is described by its id (its status, outputs and termination protection, read per stack). The
-cost grows with the app's versions, never with the other stacks in the account.
+cost grows with the app's versions, never with the other stacks in the account; no call lists the
+account's stacks (an unnamed ``DescribeStacks`` needs ``cloudformation:ListStacks``, which hardened
+accounts deny). The tagging API may return a stack deleted since (it keeps "previously tagged"
+resources for a while): such a stack is skipped.
+
+A namespace's apps are found from the stacks tagged with its namespace (stacker and CFNgin tag every
+stack ``stacker_namespace`` / ``cfngin_namespace`` unless the config sets its own ``tags``) and from
+its version stacks' app tags; each app's application stack is then read by its name. Stacks from
+before the app tag (or made by hand) are found by ``stacker-ecs adopt`` (:mod:`stacker_ecs.core.ops.adopt`).
 """
 
 from __future__ import annotations
@@ -13,7 +21,11 @@ from datetime import datetime
 from typing import Any
 
 from stacker_ecs.core import contract, naming
-from stacker_ecs.core.aws import AwsContext, aws_call
+from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
+from stacker_ecs.core.errors import AwsCallError
+
+NAMESPACE_TAGS = ("stacker_namespace", "cfngin_namespace")
+"""The tags stacker and CFNgin put on every stack of a config that sets no ``tags`` of its own."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,34 @@ def find_tagged_stacks(aws: AwsContext, namespace: str, app: str) -> list[str]:
     return [arn for arn in arns if naming.version_from_stack(namespace, app, arn.split("/")[1])]
 
 
+def _tagged(aws: AwsContext, key: str, values: list[str] | None, subject: str) -> list[str]:
+    """Return the ARNs of the stacks tagged ``key`` (with one of ``values``), 100 per call."""
+    tag_filter: dict[str, Any] = {"Key": key, **({"Values": values} if values else {})}
+    with aws_call("GetResources", subject):
+        pages = aws.client("resourcegroupstaggingapi").get_paginator("get_resources").paginate(
+            ResourceTypeFilters=["cloudformation:stack"], TagFilters=[tag_filter], ResourcesPerPage=100)
+        return [r["ResourceARN"] for page in pages for r in page["ResourceTagMappingList"]]
+
+
+def find_apps(aws: AwsContext, namespace: str) -> list[str]:
+    """Return the apps with an application stack in ``namespace``: a few tagging calls, then 1 ``DescribeStacks``
+    per candidate app (by name); never a listing of the account's stacks."""
+    prefix = naming.application_stack(namespace, "")
+    names = [arn.split("/")[1] for key in NAMESPACE_TAGS
+             for arn in _tagged(aws, key, [namespace], f"stacks of {namespace}")]
+    names += [arn.split("/")[1] for arn in _tagged(aws, contract.TAG_APP, None, f"app stacks of {namespace}")]
+    candidates = {name[len(prefix):].split(naming.VERSION_SEPARATOR)[0] for name in names if name.startswith(prefix)}
+    apps = []
+    for app in sorted(candidates):
+        if not app or not naming.NAME_RE.match(app):
+            continue
+        stack = describe_stack(aws, naming.application_stack(namespace, app))
+        if stack and stack["StackStatus"] != "DELETE_COMPLETE" and \
+                contract.outputs_of(stack).get(contract.APP) == app:
+            apps.append(app)
+    return apps
+
+
 def list_version_stacks(aws: AwsContext, namespace: str, app: str) -> list[VersionStack]:
     """Return every existing version stack of ``app``: 1 tagging call, then 1 ``DescribeStacks`` per stack.
 
@@ -55,16 +95,22 @@ def list_version_stacks(aws: AwsContext, namespace: str, app: str) -> list[Versi
     cfn = aws.client("cloudformation")
     stacks = []
     for stack_id in find_tagged_stacks(aws, namespace, app):
-        with aws_call("DescribeStacks", stack_id):
-            stacks += cfn.describe_stacks(StackName=stack_id)["Stacks"]
+        try:
+            with aws_call("DescribeStacks", stack_id):
+                stacks += cfn.describe_stacks(StackName=stack_id)["Stacks"]
+        except AwsCallError as exc:  # a deleted stack the tagging API still returns
+            if not (exc.code == "ValidationError" and "does not exist" in str(exc)):
+                raise
+            aws.log.debug("skipping %s: the tagging API returned it, CloudFormation no longer has it", stack_id)
     for stack in stacks:
         version = naming.version_from_stack(namespace, app, stack["StackName"])
-        if version and stack["StackStatus"] != "DELETE_COMPLETE" and _owned_by(stack, app, version):
+        if version and stack["StackStatus"] != "DELETE_COMPLETE" and owned_by(stack, app, version):
             found.append(_version_stack(stack, version))
     return found
 
 
-def _owned_by(stack: dict[str, Any], app: str, version: str) -> bool:
+def owned_by(stack: dict[str, Any], app: str, version: str) -> bool:
+    """Return whether ``stack`` is ``app``'s ``version``: its ``App`` output, or a failed stack's description."""
     outputs = contract.outputs_of(stack)
     if contract.APP in outputs:
         return outputs[contract.APP] == app and outputs.get(contract.VERSION, version) == version

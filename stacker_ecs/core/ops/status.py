@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call
 from stacker_ecs.core.coordination import app_records
-from stacker_ecs.core.ops.canary_plan import RESTORE_FAILED, RUNNING, plan_of
+from stacker_ecs.core.ops.canary import describe_pause
+from stacker_ecs.core.ops.canary_plan import PAUSED, RESTORE_FAILED, RUNNING, plan_of
 from stacker_ecs.core.ops.dashboard import dashboard_url
 from stacker_ecs.core.ops.inventory import list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener, shares
@@ -42,6 +43,8 @@ class AppStatus:
     """Who holds the app's write lease now, if anyone."""
     dashboard_url: str = ""
     """The app's CloudWatch dashboard (:mod:`.dashboard`)."""
+    paused_since: float = 0.0
+    """While a canary is paused: since when (seconds since the epoch); ``canary`` names the two commands."""
 
 
 def status(aws: AwsContext, query: AppQuery) -> AppStatus:
@@ -58,6 +61,8 @@ def describe_app(aws: AwsContext, namespace: str, app: str) -> AppStatus:
     canary = ""
     if plan is not None and plan.state == RUNNING:
         canary = f"canary of {plan.describe()}"
+    elif plan is not None and plan.state == PAUSED:
+        canary = f"canary of {describe_pause(plan, app, namespace, records.wall())}"
     elif plan is not None and plan.state == RESTORE_FAILED:
         canary = (f"restore after the canary of {plan.describe()} FAILED ({plan.note}); the next operation on the "
                   "app restores first")
@@ -65,7 +70,8 @@ def describe_app(aws: AwsContext, namespace: str, app: str) -> AppStatus:
     now = records.wall()
     holder = lease.describe(now) if lease is not None and lease.expires > now else ""
     url = dashboard_url(aws.client("cloudwatch").meta.region_name, namespace, app)
-    return AppStatus(rows=rows, canary=canary, lease=holder, dashboard_url=url)
+    return AppStatus(rows=rows, canary=canary, lease=holder, dashboard_url=url,
+                     paused_since=plan.paused_since if plan is not None and plan.state == PAUSED else 0.0)
 
 
 def describe_status(aws: AwsContext, namespace: str, app: str) -> list[VersionStatus]:

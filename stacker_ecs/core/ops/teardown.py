@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from stacker_ecs.core import contract, naming
+from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
 from stacker_ecs.core.coordination import app_records, holding
 from stacker_ecs.core.errors import AwsStateError
@@ -22,7 +22,7 @@ from stacker_ecs.core.model import Args, LeaseArgs
 from stacker_ecs.core.ops.canary_plan import plan_of
 from stacker_ecs.core.ops.cleanup import wait_for_deletes
 from stacker_ecs.core.ops.dashboard import delete_dashboard
-from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
+from stacker_ecs.core.ops.inventory import VersionStack, find_apps, list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener
 from stacker_ecs.core.validation import check_name
 
@@ -122,22 +122,6 @@ def _delete(aws: AwsContext, stacks: list[VersionStack], args: TeardownArgs | Te
         raise AwsStateError(f"teardown could not delete the {what} " + "; ".join(f"{v}: {why}" for v, why in
                             failed.items()) + ". Look at the stacks' events, fix the cause, and run it again",
                             app=aws.app)
-
-
-def find_apps(aws: AwsContext, namespace: str) -> list[str]:
-    """Return the apps with an application stack in ``namespace`` (lists the account's stacks once)."""
-    prefix = naming.application_stack(namespace, "")
-    apps = []
-    with aws_call("DescribeStacks", f"application stacks of {namespace}"):
-        pages = aws.client("cloudformation").get_paginator("describe_stacks").paginate()
-        stacks = [s for page in pages for s in page["Stacks"]]
-    for stack in stacks:
-        name = stack["StackName"]
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-        app = name[len(prefix):]
-        if name.startswith(prefix) and naming.VERSION_SEPARATOR not in name and outputs.get(contract.APP) == app:
-            apps.append(app)
-    return sorted(apps)
 
 
 def teardown_environment(aws: AwsContext, args: TeardownEnvironmentArgs) -> dict[str, Any]:

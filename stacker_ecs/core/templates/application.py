@@ -2,7 +2,9 @@
 
 Resources: ``LoadBalancerSecurityGroup``, ``ContainerIngressFromLoadBalancer`` (on the cluster's
 container security group), ``LoadBalancer``, ``HttpsListener`` (default action: a fixed 503
-"no live version" until the first cutover), ``HttpRedirectListener`` (HTTP -> HTTPS); with a
+"no live version" until the first cutover), ``HttpRedirectListener`` (HTTP -> HTTPS); without a
+``CertificateArn``, ``Certificate`` (ACM, ``<app>.<domain>`` and ``*.<app>.<domain>``, validated by DNS
+in the hosted zone: one environment-wide wildcard cannot cover every app's version hosts); with a
 hosted zone also ``AppRecord`` (``<app>.<domain>``) and ``VersionWildcardRecord``
 (``*.<app>.<domain>``, for the per-version hosts ``<version>.<app>.<domain>``; one per app, so
 many apps share one domain and zone).
@@ -13,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
-from troposphere import GetAtt, Ref, Template, ec2, route53
+from pydantic import Field, field_validator, model_validator
+from troposphere import GetAtt, Ref, Template, certificatemanager, ec2, route53
 from troposphere import elasticloadbalancingv2 as elb
 
 from stacker_ecs.core import contract, naming
@@ -42,8 +44,10 @@ class ApplicationSpec(Spec):
     container_security_group_id: str
     """The cluster's container security group (``${output cluster::ContainerSecurityGroupId}``);
     the stack lets this load balancer, and only it, reach containers."""
-    certificate_arn: str
-    """ACM certificate of the HTTPS listener; it must cover ``<app>.<domain>`` and ``*.<app>.<domain>``."""
+    certificate_arn: str | None = None
+    """Default: none; the stack issues its own ACM certificate for ``<app>.<domain>`` and ``*.<app>.<domain>``,
+    validated by DNS in ``HostedZoneId`` (so adding an app needs nothing in the environment files). An ARN
+    brings a certificate instead; it must cover both names (the pre-build check reads it)."""
     domain: str
     """DNS domain of the app, e.g. ``dev.example.com``: the app answers on ``<app>.<domain>`` and
     each version on ``<version>.<app>.<domain>``."""
@@ -78,11 +82,21 @@ class ApplicationSpec(Spec):
 
     @field_validator("certificate_arn")
     @classmethod
-    def _certificate(cls, value: str) -> str:
+    def _certificate(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         if not re.match(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/", value):
             raise ValueError(f"{value!r} is not an ACM certificate ARN; give one such as "
                              "arn:aws:acm:<region>:<account>:certificate/<id> (aws acm list-certificates)")
         return value
+
+    @model_validator(mode="after")
+    def _certificate_or_zone(self) -> ApplicationSpec:
+        if not self.certificate_arn and not self.hosted_zone_id:
+            names = f"{naming.app_host(self.app, self.domain)} and {naming.version_wildcard(self.app, self.domain)}"
+            raise ValueError("CertificateArn/HostedZoneId: neither is given; give HostedZoneId (the stack then issues "
+                             f"and validates its own certificate) or a CertificateArn covering {names}")
+        return self
 
     @field_validator("domain")
     @classmethod
@@ -134,7 +148,7 @@ def build_application(spec: ApplicationSpec) -> Template:
         naming.HTTPS_LISTENER,
         LoadBalancerArn=Ref(load_balancer),
         Port=443, Protocol="HTTPS", SslPolicy=spec.ssl_policy,
-        Certificates=[elb.Certificate(CertificateArn=spec.certificate_arn)],
+        Certificates=[elb.Certificate(CertificateArn=spec.certificate_arn or Ref(_add_certificate(template, spec)))],
         DefaultActions=[elb.Action(Type="fixed-response", FixedResponseConfig=elb.FixedResponseConfig(
             StatusCode="503", ContentType="text/plain", MessageBody=NO_LIVE_VERSION_BODY))],
     ))
@@ -149,6 +163,18 @@ def build_application(spec: ApplicationSpec) -> Template:
         _add_records(template, spec, load_balancer)
     _add_outputs(template, spec, load_balancer, listener, security_group)
     return template
+
+
+def _add_certificate(template: Template, spec: ApplicationSpec) -> certificatemanager.Certificate:
+    """Add the app's own certificate: its host and its version hosts, validated by DNS in its hosted zone."""
+    names = [naming.app_host(spec.app, spec.domain), naming.version_wildcard(spec.app, spec.domain)]
+    return template.add_resource(certificatemanager.Certificate(
+        naming.CERTIFICATE,
+        DomainName=names[0], SubjectAlternativeNames=names[1:], ValidationMethod="DNS",
+        DomainValidationOptions=[certificatemanager.DomainValidationOption(
+            DomainName=name, HostedZoneId=spec.hosted_zone_id) for name in names],
+        Tags=tags(base_tags(spec.environment, spec.app, extra=spec.tags)),
+    ))
 
 
 def _load_balancer_attributes(spec: ApplicationSpec) -> list[elb.LoadBalancerAttributes]:

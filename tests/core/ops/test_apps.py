@@ -43,6 +43,16 @@ def _update_application(world: World, **changes: str) -> None:
         Capabilities=["CAPABILITY_IAM"])
 
 
+def _live_rule_owners(world: World) -> list[str]:
+    """Return the stacks that hold the live rule as a resource (an update of such a stack rewrites it)."""
+    rules = world.session.client("elbv2").describe_rules(ListenerArn=world.listener_arn)["Rules"]
+    (live,) = [r["RuleArn"] for r in rules if r["Priority"] == str(naming.LIVE_RULE_PRIORITY)]
+    cfn = world.session.client("cloudformation")
+    return [name for name in sorted(world.stack_names())
+            if any(r.get("PhysicalResourceId") == live
+                   for r in cfn.describe_stack_resources(StackName=name)["StackResources"])]
+
+
 def test_an_application_stack_update_of_the_listener_moves_no_traffic(live_world: World, fake_time: FakeTime):
     live_world.make_live("v2", fake_time.clock)
     before = live_world.forward()
@@ -51,6 +61,7 @@ def test_an_application_stack_update_of_the_listener_moves_no_traffic(live_world
     _update_application(live_world, SslPolicy="ELBSecurityPolicy-TLS13-1-2-Res-2021-06")
 
     # then the live rule, which no stack owns, still sends the traffic where it was
+    assert _live_rule_owners(live_world) == []
     listener = live_world.session.client("elbv2").describe_listeners(ListenerArns=[live_world.listener_arn])
     assert listener["Listeners"][0]["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
     assert live_world.forward() == before == {live_world.target_group("v2"): 1, live_world.target_group("v1"): 0}

@@ -248,8 +248,7 @@ def test_the_previous_version_stays_recorded_during_the_steps_so_cleanup_keeps_w
 
 
 def test_a_restore_refused_past_the_retry_budget_says_where_traffic_is_and_the_next_operation_repairs_it(
-        canary_world: World, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)  # botocore's back-off only
+        canary_world: World, fake_time: FakeTime, no_retry_waits: None):
     before = traffic(canary_world)
 
     throttle = inject_errors(canary_world.session, ErrorInjection(code="Throttling", times=50, armed=False,
@@ -279,8 +278,7 @@ def test_a_restore_refused_past_the_retry_budget_says_where_traffic_is_and_the_n
 
 
 def test_the_next_cutover_repairs_a_failed_restore_before_it_does_anything_else(
-        canary_world: World, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _seconds: None)
+        canary_world: World, fake_time: FakeTime, no_retry_waits: None):
     throttle = inject_errors(canary_world.session, ErrorInjection(code="Throttling", times=50, armed=False,
                                                                    operations={"ModifyRule"}))
     once_at(canary_world, "DescribeAlarms", lambda: (fire_alarm(canary_world), setattr(throttle, "armed", True)),

@@ -9,6 +9,7 @@ from golden import assert_matches_golden, props_of
 from troposphere import Template
 
 from stacker_ecs.core import contract, naming
+from stacker_ecs.core.errors import ConfigError
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.templates.application import (
     NO_LIVE_VERSION_BODY,
@@ -220,3 +221,26 @@ def test_application_tags_name_environment_and_app_plus_the_users_own():
 ], ids=["with-hosted-zone", "internal-without-dns"])
 def test_application_template_matches_its_golden_file(variant: str, variables: dict[str, Any]):
     assert_matches_golden(build(**variables), variant)
+
+
+def test_without_a_certificate_arn_the_stack_issues_one_for_the_app_and_its_version_hosts_validated_in_the_zone():
+    template = render(CertificateArn=None, HostedZoneId=ZONE)
+    certificate = props_by_id(template, naming.CERTIFICATE)
+    assert certificate["DomainName"] == "web.dev.example.com"
+    assert certificate["SubjectAlternativeNames"] == ["*.web.dev.example.com"]
+    assert certificate["ValidationMethod"] == "DNS"
+    assert certificate["DomainValidationOptions"] == [
+        {"DomainName": "web.dev.example.com", "HostedZoneId": ZONE},
+        {"DomainName": "*.web.dev.example.com", "HostedZoneId": ZONE}]
+    listener = props_by_id(template, naming.HTTPS_LISTENER)
+    assert listener["Certificates"] == [{"CertificateArn": {"Ref": naming.CERTIFICATE}}]
+
+
+def test_a_brought_certificate_arn_issues_none():
+    assert naming.CERTIFICATE not in render()["Resources"]
+
+
+def test_neither_a_certificate_arn_nor_a_hosted_zone_is_refused_naming_both_names():
+    with pytest.raises(ConfigError, match=r"CertificateArn/HostedZoneId: neither is given; .* covering "
+                                          r"web.dev.example.com and \*.web.dev.example.com"):
+        build(CertificateArn=None)

@@ -1,0 +1,81 @@
+"""``stacker-ecs adopt <app> --namespace NS``: tag the app's stacks so that they are found by tag.
+
+Cleanup, status, teardown and the destroy checks find an app's version stacks through the Resource
+Groups Tagging API (stack tag ``stacker-ecs:app``), which returns no untagged resource. Version
+stacks deployed before the config set that tag, or made by hand, are invisible to them: their
+services keep running, and the cluster's delete fails later. Adopting finds them without listing the
+account: every version with a host rule on the app's listener, and every version named with
+``--version``, is read by its stack name; each one of the app's (its ``App`` output or description),
+and the application stack itself, gets the tag through an ``UpdateStack`` that keeps the template
+and parameters (only tags change, which CloudFormation passes on to the resources). Run it once,
+under the app's lease; a re-run finds nothing left to tag.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stacker_ecs.core import contract, naming
+from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
+from stacker_ecs.core.coordination import app_records, holding
+from stacker_ecs.core.model import LeaseArgs
+from stacker_ecs.core.ops.inventory import owned_by
+from stacker_ecs.core.ops.listener import describe_application, describe_listener
+
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
+
+
+class AdoptArgs(LeaseArgs):
+    """Arguments of the ``adopt`` command."""
+
+    app: str
+    namespace: str
+    """The stacker namespace of the environment, e.g. ecs-dev."""
+    versions: list[str] = []
+    """Default: none; versions to adopt besides those with a host rule (a failed one, say), by name."""
+    dry_run: bool = False
+    """Default: off; on names the stacks it would tag, and tags nothing."""
+
+
+def adopt(aws: AwsContext, args: AdoptArgs) -> dict[str, Any]:
+    """Tag the app's application stack and every version stack found by its name; return what was tagged."""
+    app, namespace = args.app, args.namespace
+    with holding(app_records(aws, namespace, app), "adopt", clock=aws.clock, wait_seconds=args.lease_wait_seconds):
+        application = describe_application(aws, namespace, app)
+        versions = sorted(set(describe_listener(aws, application).rules) | set(args.versions))
+        stacks = [describe_stack(aws, application.stack_name)]
+        missing = []
+        for version in versions:
+            stack = describe_stack(aws, naming.version_stack(namespace, app, version))
+            if stack is None or not owned_by(stack, app, version):
+                missing.append(version)
+            else:
+                stacks.append(stack)
+        tagged, already = [], []
+        for stack in stacks:
+            assert stack is not None  # noqa: S101 - describe_application read it
+            tags = {t["Key"]: t["Value"] for t in stack.get("Tags", [])}
+            if tags.get(contract.TAG_APP) == app:
+                already.append(stack["StackName"])
+                continue
+            tagged.append(stack["StackName"])
+            if not args.dry_run:
+                _tag(aws, stack, {**tags, contract.TAG_APP: app})
+    if tagged:
+        aws.log.info("%s %s", "would tag" if args.dry_run else "tagged", ", ".join(tagged))
+    return {"app": app, "namespace": namespace, "tagged": tagged, "already_tagged": already,
+            "not_found": missing, "dry_run": args.dry_run}
+
+
+def _tag(aws: AwsContext, stack: dict[str, Any], tags: dict[str, str]) -> None:
+    """Update ``stack`` with the same template and parameters and ``tags``; wait until it is done."""
+    cfn = aws.client("cloudformation")
+    with aws_call("UpdateStack", stack["StackName"]):
+        cfn.update_stack(
+            StackName=stack["StackId"], UsePreviousTemplate=True, Capabilities=CAPABILITIES,
+            Parameters=[{"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
+                        for p in stack.get("Parameters", [])],
+            Tags=[{"Key": key, "Value": value} for key, value in tags.items()])
+    with aws_call("DescribeStacks", stack["StackName"]):
+        cfn.get_waiter("stack_update_complete").wait(
+            StackName=stack["StackId"], WaiterConfig={"Delay": 5, "MaxAttempts": 360})
