@@ -8,7 +8,7 @@ DEPS   := $(VENV)/.deps-installed
 PKG    := $(VENV)/.package-installed
 SOURCES := $(shell find stacker_ecs -name '*.py') setup.py stacker_ecs_py311.pth
 
-.PHONY: install test lint demo bench docs clean
+.PHONY: install test lint demo bench docs sandbox clean
 
 install: $(PKG)
 
@@ -37,6 +37,10 @@ lint: $(PKG)
 demo: $(PKG)
 	$(BIN)/python -m scripts.demo --engine $(ENGINE)
 
+# `make sandbox ARGS='--broken web:v3 --traffic web'`: the emulator to try the README by hand (docs/sandbox.md).
+sandbox: $(PKG)
+	$(BIN)/python -m scripts.sandbox $(ARGS)
+
 bench: $(PKG)
 	$(BIN)/python -m scripts.bench
 
@@ -45,4 +49,4 @@ docs: $(PKG)
 	$(BIN)/python -m scripts.reference
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .demo
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .demo .sandbox

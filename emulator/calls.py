@@ -11,6 +11,8 @@ import botocore.handlers
 
 BOOKKEEPING = ("dynamodb.", "events.", "sts.")
 """Services of the suite's own records: the coordination table, the operations' events, who runs them."""
+DASHBOARD = frozenset({"cloudwatch.PutDashboard"})
+"""Calls that change no app resource either: the app's dashboard (:mod:`stacker_ecs.core.ops.dashboard`)."""
 
 
 class CallCounter:
@@ -41,12 +43,16 @@ class CallCounter:
         The suite's own coordination table (DynamoDB: leases, canary plans, history) and its records
         (EventBridge events, the caller's identity) are not app resources: see :meth:`coordination`.
         """
-        return sorted(k for k in self.calls if not k.startswith(BOOKKEEPING)
+        return sorted(k for k in self.calls if not k.startswith(BOOKKEEPING) and k not in DASHBOARD
                       and not k.split(".", 1)[1].startswith(("Describe", "List", "Get")))
 
     def coordination(self) -> int:
         """Return how many calls went to the suite's bookkeeping: the coordination table, events, identity."""
         return sum(n for k, n in self.calls.items() if k.startswith(BOOKKEEPING))
+
+    def dashboard(self) -> int:
+        """Return how many calls wrote the app's dashboard (one per traffic change, never an app resource)."""
+        return sum(n for k, n in self.calls.items() if k in DASHBOARD)
 
 
 class EveryCall(CallCounter):

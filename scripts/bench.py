@@ -37,6 +37,7 @@ from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops import lookups
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
+from stacker_ecs.core.ops.diagnose import DiagnoseArgs, diagnose
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
 from tests.e2e import scenario
 
@@ -47,17 +48,19 @@ BARS = {
     "cutover, scaling 1 -> 2 tasks": ("12", 6),
     # no account-wide scan: 1 tagging call + 1 read per version stack + 3 per deleted version + 2
     "cleanup of 10 non-live of 12": ("95", 45),
+    # the checklist: stacks, events, service, tasks, cluster, target group, logs, metrics (one call)
+    "diagnose web v1 (a named version)": ("", 22),
 }
 CONFIG = ["config/dev.env", "config/stacker-Dev.yml"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def measure(counter: CallCounter, operation: Callable[[], Any]) -> tuple[int, int, float, Any]:
-    """Return (AWS calls, of which to the coordination table, milliseconds, result) of one operation."""
+    """Return (AWS calls, of which bookkeeping (coordination table, dashboard), milliseconds, result)."""
     counter.reset()
     started = time.perf_counter()
     result = operation()
-    return counter.total, counter.coordination(), (time.perf_counter() - started) * 1000, result
+    return counter.total, counter.coordination() + counter.dashboard(), (time.perf_counter() - started) * 1000, result
 
 
 def build_world(session: boto3.Session, versions: int, filler: int) -> tuple[ExampleWorld, EcsAgent]:
@@ -97,6 +100,12 @@ def run_world(versions: int, filler: int) -> list[tuple[str, int, int, float]]:
         calls, lease, ms, _ = measure(counter, lambda: lookups.find_rule_priority(
             AwsContext.create(session), lookups.RulePriorityQuery(app="web", namespace=NAMESPACE, version="new")))
         rows.append(("free rule priority", calls, lease, ms))
+        calls, lease, ms, _ = measure(counter, lambda: diagnose(
+            AwsContext.create(session), DiagnoseArgs(app="web", version="v1", namespace=NAMESPACE)))
+        rows.append(("diagnose web v1 (a named version)", calls, lease, ms))
+        calls, lease, ms, _ = measure(counter, lambda: diagnose(
+            AwsContext.create(session), DiagnoseArgs(app="web", namespace=NAMESPACE)))
+        rows.append(("diagnose web (+1 +1 per version)", calls, lease, ms))
         if versions == 12:
             calls, lease, ms, result = measure(counter, lambda: cleanup(
                 AwsContext.create(session), CleanupArgs(app="web", namespace=NAMESPACE, keep_previous=True)))
@@ -191,7 +200,7 @@ def main() -> None:
     print(startup.report())
     print()
     print("calls: every AWS call; lease: how many of them went to the app's lease, canary plan and live record")
-    print("(DynamoDB); the bar is for the other calls")
+    print("(DynamoDB) or rewrote its dashboard (CloudWatch, one per traffic change); the bar is for the other calls")
     print(f"{'world':<28}{'operation':<34}{'calls':>6}{'lease':>6}{'ms':>9}   {'seed':>9}{'bar':>6}")
     for versions, filler in ((12, 1), (12, 50), (12, 500), (50, 1), (50, 50), (50, 500)):
         label = f"{versions} versions, {filler} stacks"

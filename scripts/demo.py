@@ -112,6 +112,11 @@ def status(env: dict[str, str], app: str = "web") -> None:
     run([str(BIN / "stacker-ecs"), "--region", REGION, "status", app, "--namespace", NAMESPACE], env)
 
 
+def diagnose(env: dict[str, str], app: str = "web") -> None:
+    """Walk the troubleshooting checklist for the app's newest version that is not live."""
+    run([str(BIN / "stacker-ecs"), "--region", REGION, "diagnose", app, "--namespace", NAMESPACE], env)
+
+
 def main() -> None:
     """Run the story end to end with the engine named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -161,6 +166,8 @@ def two_apps(step: Step, env: dict[str, str], agent: EcsAgent) -> None:
     banner("web's pipeline deploys a broken v3 (its image does not exist): its stack completes at 0 tasks, "
            "verification starts them, fails within seconds and says why")
     release("web", "v3", health_timeout_seconds="120", expect_failure=True)
+    banner("why did v3 fail? `stacker-ecs diagnose web` walks the checklist: the cause first, with its fix")
+    diagnose(env)
     banner("v1 is still live; try to cut over to v3 anyway: refused")
     step(app="web", version="v3", deploy="true", cutover="true", health_timeout_seconds="120", expect_failure=True)
     banner("push v3's image, then deploy and verify v3 again: no extra flags, v3 is healthy (v1 stays live)")

@@ -65,4 +65,7 @@ class LeaseArgs(Args):
     """Arguments of an operation that holds the app's lease (:mod:`stacker_ecs.core.coordination`)."""
 
     lease_wait_seconds: float = Field(default=120, ge=0)
+    dashboard: bool = True
+    """Default: on; the operation rewrites the app's CloudWatch dashboard (``<namespace>-<app>``) for the
+    versions in play (a failure to write it is logged, never fatal). Off: no dashboard is written."""
     """Default: 120; how long to wait for another operation on the app to finish before failing, naming it."""

@@ -27,6 +27,7 @@ from stacker_ecs.core.errors import AwsCallError, AwsStateError, CanaryRolledBac
 from stacker_ecs.core.ops.alarms import bake, first_alarm_firing
 from stacker_ecs.core.ops.analysis import Verdict, judge, parse_check, read_samples
 from stacker_ecs.core.ops.canary_plan import ABORTED, PAUSED, RESTORE_FAILED, RUNNING, CanaryPlan, live_group, plan_of
+from stacker_ecs.core.ops.dashboard import refresh_dashboard
 from stacker_ecs.core.ops.listener import (
     ListenerState,
     describe_traffic,
@@ -358,7 +359,7 @@ def bake_and_judge(aws: AwsContext, plan: CanaryPlan, still_ours: Callable[[], o
 
 
 def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namespace: str,
-               lease_wait_seconds: float, judged: bool = False) -> dict[str, Any]:
+               lease_wait_seconds: float, judged: bool = False, dashboard: bool = True) -> dict[str, Any]:
     """Bake each recorded step reading the alarms and the metrics, then switch; each write under the app's lease.
 
     ``judged``: the step under way was baked and judged already (a promoted pause): its alarms are
@@ -398,6 +399,8 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
                 return result
             if plan.step + 1 < len(plan.steps_percent):
                 plan = move_step(aws, state, lease, plan)
+                refresh_dashboard(aws, state, {plan.live_version or "": "live", plan.version: "canary"},
+                                  enabled=dashboard)
                 continue
             lease.check()
             set_live(aws, state, plan.target_group_arn, previous=live_group(plan.before))

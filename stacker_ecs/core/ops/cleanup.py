@@ -24,6 +24,7 @@ from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import LeaseArgs
 from stacker_ecs.core.ops.canary import settle
 from stacker_ecs.core.ops.canary_plan import CanaryPlan, plan_of
+from stacker_ecs.core.ops.dashboard import refresh_dashboard
 from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.inventory import VersionStack, list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener, read_live_weights
@@ -164,6 +165,8 @@ def cleanup(aws: AwsContext, args: CleanupArgs) -> dict[str, Any]:
     result["skipped"] = {s.version: why for s, (why, _) in zip(plan.delete, outcomes, strict=True) if why}
     failed = {**refused, **wait_for_deletes(aws, started, timeout_seconds=args.timeout_seconds)}
     result["deleted"] = [s.version for s in started if s.version not in failed]
+    if result["deleted"]:
+        refresh_dashboard(aws, state, enabled=args.dashboard)
     if failed:
         done = ", ".join(sorted(result["deleted"])) or "nothing"
         raise AwsStateError(f"cleanup deleted {done}, but could not delete "

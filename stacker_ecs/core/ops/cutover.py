@@ -33,6 +33,8 @@ from stacker_ecs.core.ops.canary import (
     start_canary,
 )
 from stacker_ecs.core.ops.canary_plan import PAUSED, CanaryPlan
+from stacker_ecs.core.ops.dashboard import refresh_dashboard
+from stacker_ecs.core.ops.diagnose import with_diagnosis
 from stacker_ecs.core.ops.health import wait_for_healthy
 from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.listener import ListenerState, read_listener, set_live
@@ -146,8 +148,14 @@ def cutover(aws: AwsContext, args: CutoverArgs) -> dict[str, Any]:
                     return outcome if args.dry_run else {**outcome, **protect_traffic(
                         aws, lease, args.namespace, args.app, {outcome["version"], outcome["previous"]})}
                 plan = outcome
-        return run_canary(aws, records, plan, namespace=args.namespace, lease_wait_seconds=args.lease_wait_seconds,
-                          judged=judged)
+                refresh_dashboard(aws, state, {plan.live_version or "": "live", plan.version: "canary"},
+                                  enabled=args.dashboard)
+        result = run_canary(aws, records, plan, namespace=args.namespace, lease_wait_seconds=args.lease_wait_seconds,
+                            judged=judged, dashboard=args.dashboard)
+        if result.get("changed") and not result.get("paused"):
+            refresh_dashboard(aws, state, {plan.version: "live", plan.live_version or "": "previous"},
+                              enabled=args.dashboard)
+        return result
 
 
 def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease: Lease,
@@ -197,6 +205,7 @@ def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease
         return start_canary(aws, state, lease, _plan(state, rule.target_group_arn, args, live), runner)
     lease.check()
     set_live(aws, state, rule.target_group_arn, previous=old_group)
+    refresh_dashboard(aws, state, {version: "live", live or "": "previous"}, enabled=args.dashboard)
     lease.stage(live=live_record(lease.records, version))
     log.info("live (was %s)", live or "no version")
     return {**result, "changed": True, "message": f"{version} is live (was {live or 'no version'})"}
@@ -211,8 +220,9 @@ def _verify(aws: AwsContext, target: VersionTarget, needed: int, args: CutoverAr
         report = wait_for_healthy(aws, target, needed, timeout_seconds=args.timeout_seconds,
                                   max_failed_tasks=args.max_failed_tasks)
     except UnhealthyVersionError as exc:
-        raise type(exc)(app=args.app, version=args.version, details=exc.details,
-                        cause=f"cutover refused, {live or 'nothing'} stays live: {exc.cause}") from None
+        raise with_diagnosis(aws, type(exc)(app=args.app, version=args.version, details=exc.details,
+                                            cause=f"cutover refused, {live or 'nothing'} stays live: {exc.cause}"),
+                             args.namespace) from None
     result["healthy"] = report.healthy
 
 

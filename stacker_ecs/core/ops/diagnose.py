@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core.errors import UnhealthyVersionError
 from stacker_ecs.core.model import Args
 from stacker_ecs.core.ops import diagnose_reads as r
 from stacker_ecs.core.ops.diagnose_findings import Finding, rank
@@ -209,3 +210,21 @@ class _Look:
         from stacker_ecs.core.ops.diagnose_findings import describe_sections
 
         return describe_sections(self)
+
+
+def with_diagnosis(aws: AwsContext, exc: UnhealthyVersionError, namespace: str) -> UnhealthyVersionError:
+    """Return ``exc`` with the short findings of ``diagnose`` and, last, the exact command to see them all.
+
+    A failure of the diagnosis itself is left out: it never hides the error it explains.
+    """
+    app, version = exc.app or "", exc.version or ""
+    lines = list(exc.details)
+    try:
+        found = diagnose(aws, DiagnoseArgs(app=app, version=version, namespace=namespace))
+        lines += [f"diagnose: {line}" for line in found.short()]
+    except Exception as error:
+        aws.about(version, app=app).log.warning("diagnose could not run: %s", error)
+    lines.append(f"see everything: {diagnose_command(app, version, namespace)}")
+    new = type(exc)(app=app, version=version, cause=exc.cause, details=lines)
+    new.__cause__ = exc.__cause__
+    return new

@@ -132,7 +132,7 @@ def _quiet(look: _Look) -> list[Finding]:
                         f"start and check it: stacker-ecs verify {look.app} {look.version} --namespace "
                         f"{look.namespace} --start-count 1")]
     return [Finding("info", "ecs", f"no fault found: {healthy}/{service.get('desiredCount')} targets healthy, "
-                    f"{service.get('runningCount')} tasks running ({look.role})",
+                    f"{service.get('runningCount')} tasks running ({look.role or 'not in play'})",
                     "if users still see errors, read the metrics and logs below, and try the URLs by hand")]
 
 

@@ -18,6 +18,7 @@ from stacker_ecs.core.model import LeaseArgs
 from stacker_ecs.core.ops.canary import abort_canary
 from stacker_ecs.core.ops.canary_plan import ABORTED, plan_of
 from stacker_ecs.core.ops.cutover import CutoverArgs, switch_to
+from stacker_ecs.core.ops.dashboard import refresh_dashboard
 from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.core.ops.protection import protect_traffic
@@ -56,7 +57,10 @@ def _roll_back(aws: AwsContext, args: RollbackArgs, lease: Lease) -> dict[str, A
     state = read_listener(aws, args.namespace, args.app)
     plan = plan_of(lease.snapshot)
     if plan is not None and plan.state != ABORTED:
-        return abort_canary(aws, state, lease, plan, dry_run=args.dry_run)
+        aborted = abort_canary(aws, state, lease, plan, dry_run=args.dry_run)
+        back = {plan.live_version or "": "live", state.previous_version or "": "previous"}
+        refresh_dashboard(aws, state, back, enabled=args.dashboard and not args.dry_run)
+        return aborted
     if plan is not None and not args.dry_run:
         lease.stage(canary=None)
     if state.is_split:
@@ -69,6 +73,7 @@ def _roll_back(aws: AwsContext, args: RollbackArgs, lease: Lease) -> dict[str, A
                "deleted)" if stale else "no previous live version is recorded on the listener")
         raise AwsStateError(f"cannot roll back: {why}; cut over to a version by name instead", app=args.app)
     cutover_args = CutoverArgs(app=args.app, version=previous, namespace=args.namespace,
-                               timeout_seconds=args.timeout_seconds, force=args.force, dry_run=args.dry_run)
+                               timeout_seconds=args.timeout_seconds, force=args.force, dry_run=args.dry_run,
+                               dashboard=args.dashboard)
     # No steps_percent: switch_to switches at once and returns its result, never a canary plan.
     return cast(dict[str, Any], switch_to(aws, state, cutover_args, lease=lease))

@@ -12,6 +12,7 @@ from stacker_ecs.core.coordination import app_records
 from stacker_ecs.core.model import Args
 from stacker_ecs.core.ops.canary import describe_pause
 from stacker_ecs.core.ops.canary_plan import PAUSED, RESTORE_FAILED, RUNNING, plan_of
+from stacker_ecs.core.ops.dashboard import dashboard_url
 from stacker_ecs.core.ops.inventory import list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener, shares
 from stacker_ecs.core.ops.services import describe_services
@@ -43,6 +44,8 @@ class AppStatus:
     """``"v2 at step 1/2 (10%), started by X"`` while a canary runs (or its restore failed)."""
     lease: str = ""
     """Who holds the app's write lease now, if anyone."""
+    dashboard_url: str = ""
+    """The app's CloudWatch dashboard (:mod:`.dashboard`)."""
     paused_since: float = 0.0
     """While a canary is paused: since when (seconds since the epoch); ``canary`` names the two commands."""
 
@@ -131,7 +134,8 @@ def describe_app(aws: AwsContext, namespace: str, app: str) -> AppStatus:
     lease = item.lease()
     now = records.wall()
     holder = lease.describe(now) if lease is not None and lease.expires > now else ""
-    return AppStatus(rows=rows, canary=canary, lease=holder,
+    url = dashboard_url(aws.client("cloudwatch").meta.region_name, namespace, app)
+    return AppStatus(rows=rows, canary=canary, lease=holder, dashboard_url=url,
                      paused_since=plan.paused_since if plan is not None and plan.state == PAUSED else 0.0)
 
 
@@ -169,6 +173,8 @@ def format_app(status: AppStatus | EnvironmentStatus) -> str:
         lines.append(f"in progress: {status.canary}")
     if status.lease:
         lines.append(f"lease held by {status.lease}")
+    if status.dashboard_url:
+        lines.append(f"dashboard: {status.dashboard_url}")
     return "\n".join(lines)
 
 

@@ -21,6 +21,7 @@ from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args, LeaseArgs
 from stacker_ecs.core.ops.canary_plan import plan_of
 from stacker_ecs.core.ops.cleanup import wait_for_deletes
+from stacker_ecs.core.ops.dashboard import delete_dashboard
 from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.inventory import VersionStack, find_apps, list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener
@@ -102,6 +103,7 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
             stack = describe_stack(aws, application.stack_name)
             if stack is not None:
                 _delete(aws, [_as_stack("application stack", stack)], args, what="stacks")
+        delete_dashboard(aws, args.namespace, app)
     aws.log.info("removed")
     return result
 

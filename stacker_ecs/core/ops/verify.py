@@ -7,7 +7,8 @@ from typing import Any
 from pydantic import Field
 
 from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
+from stacker_ecs.core.ops.diagnose import with_diagnosis
 from stacker_ecs.core.ops.health import stopped_task_arns, wait_for_healthy
 from stacker_ecs.core.ops.lookups import LiveDesiredCountQuery, find_live_desired_count
 from stacker_ecs.core.ops.services import describe_service, is_autoscaled, scale_service
@@ -42,8 +43,11 @@ def verify_health(aws: AwsContext, args: VerifyHealthArgs) -> dict[str, Any]:
                                 app=args.app, version=args.version)
         desired = _start(aws, target, service, args)
         expected = expected or max(desired, 1)
-    report = wait_for_healthy(aws, target, expected, timeout_seconds=args.timeout_seconds,
-                              max_failed_tasks=args.max_failed_tasks, known_failures=known_failures)
+    try:
+        report = wait_for_healthy(aws, target, expected, timeout_seconds=args.timeout_seconds,
+                                  max_failed_tasks=args.max_failed_tasks, known_failures=known_failures)
+    except UnhealthyVersionError as exc:
+        raise with_diagnosis(aws, exc, args.namespace) from None
     return {"app": args.app, "version": args.version, "healthy": report.healthy, "expected": expected,
             "waited_seconds": round(aws.clock.now() - started, 1), "target_group_arn": target.target_group_arn}
 

@@ -106,3 +106,15 @@ def test_the_default_version_is_the_newest_not_live_and_a_healthy_one_says_so(li
     assert "no fault found" in result.findings[0].summary
     assert set(result.metrics) == {"v1", "v2"}
     assert result.metrics["v1"]["cpu"] is not None
+
+
+def test_a_failed_verify_ends_with_the_short_findings_and_the_diagnose_command(world, fake_time, aws):
+    deploy_live(world, fake_time, new=None)
+    world.agent.faults[naming.service_name(APP, "v4")] = "crash"
+    world.deploy_version("v4", 0)
+    args = VerifyHealthArgs(app=APP, version="v4", namespace=NAMESPACE, start_count=1, timeout_seconds=60)
+    with pytest.raises(StackerEcsError) as failed:
+        verify_health(aws, args)
+    message = str(failed.value)
+    assert "diagnose: 3 tasks stopped: container web exited 1" in message
+    assert message.endswith(f"see everything: stacker-ecs diagnose web v4 --namespace {NAMESPACE}")

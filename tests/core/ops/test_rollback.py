@@ -40,7 +40,7 @@ def test_rollback_to_a_running_previous_version_is_one_listener_change(cut_over_
     rollback(AwsContext.create(cut_over_to_v2.session, clock=no_ecs.clock), args())
 
     assert counter.mutating() == ["elbv2.ModifyRule"]
-    assert counter.total - counter.coordination() <= 5, counter.calls
+    assert counter.total - counter.coordination() - counter.dashboard() <= 5, counter.calls
     assert no_ecs.sleeps == []
 
 
