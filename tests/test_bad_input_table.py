@@ -167,7 +167,7 @@ TABLE: list[Row] = [
         hook("rollback", app="web", version="v2"),
         ("version", "unknown name", "remove it"), "hook returns False",
         "rollback failed: hook stacker_ecs.hooks.rollback args: version: unknown name; check the spelling or "
-        "remove it (known: app, dry_run, force, lease_wait_seconds,…"),
+        "remove it (known: app, dashboard, dry_run, force,…"),
     Row("hook-keep-last-negative", HOOK, "`cleanup` with `keep_last: -1`", hook("cleanup", app="web", keep_last=-1),
         ("keep_last", "greater than or equal to 0"), "hook returns False",
         "cleanup failed: hook stacker_ecs.hooks.cleanup args: keep_last: -1 is not accepted; it should be "
@@ -315,8 +315,10 @@ class TestBadInputTable:
 # The same entry points with good input: proof that EveryCall sees each one's AWS calls, mutations included.
 CONTROLS = {
     "stacker build": (stacker_build(), ["cloudformation.CreateStack"]),
-    "hook": (hook("cutover", app="web", version="v2", timeout_seconds=1), ["elbv2.ModifyRule"]),
-    "stacker-ecs": (stacker_ecs("cutover", "web", "v2", "--timeout-seconds", "1", *NS), ["elbv2.ModifyRule"]),
+    "hook": (hook("cutover", app="web", version="v2", timeout_seconds=1),
+             ["cloudformation.UpdateTerminationProtection", "elbv2.ModifyRule"]),
+    "stacker-ecs": (stacker_ecs("cutover", "web", "v2", "--timeout-seconds", "1", *NS),
+                    ["cloudformation.UpdateTerminationProtection", "elbv2.ModifyRule"]),
 }
 
 

@@ -216,14 +216,14 @@ def test_cleanup_passes_its_options_and_exits_0(world: World, capsys):
     assert world.version_stacks() == {"v1", "v2", "v4", "v5", "release-1"}
 
 
-def test_cleanup_no_keep_previous_reports_the_previous_version_the_listener_still_records(world: World, capsys):
+def test_cleanup_no_keep_previous_keeps_the_previous_version_cutover_protected(world: World, capsys):
     assert run(capsys, "cutover", "web", "v2", *NS, "--timeout-seconds", "1")[0] == 0
 
     code, out, err = run(capsys, "cleanup", "web", *NS, "--no-keep-previous")
 
     assert code == 0, err
     assert json.loads(out)["deleted"] == []
-    assert "previous live version" in json.loads(out)["skipped"]["v1"]
+    assert json.loads(out)["kept"]["v1"].startswith("termination protection is on")
     assert world.version_stacks() == {"v1", "v2"}
 
 

@@ -52,8 +52,10 @@ def test_stacker_build_creates_the_three_stacks_and_their_resources(emulator):
     assert listener["Port"] == 443
     assert listener["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "503"
     rules = elbv2.describe_rules(ListenerArn=app_outputs["ListenerArn"])["Rules"]
-    hosts = [c["HostHeaderConfig"]["Values"] for r in rules for c in r["Conditions"]]
-    assert ["v1.web.dev.example.com"] in hosts
+    hosts = [c["HostHeaderConfig"]["Values"] for r in rules for c in r["Conditions"] if c["Field"] == "host-header"]
+    assert ["v1.web.dev.example.com"] in hosts  # the preview host; the live host's rule carries the test header
+    headers = [c["HttpHeaderConfig"] for r in rules for c in r["Conditions"] if c["Field"] == "http-header"]
+    assert {"HttpHeaderName": naming.TEST_HEADER, "Values": ["v1"]} in headers
     assert elbv2.describe_target_groups(TargetGroupArns=[outputs["TargetGroupArn"]])["TargetGroups"]
     # and stacker info prints the outputs
     info = emulator.stacker(*_web("v1"), command="info")
