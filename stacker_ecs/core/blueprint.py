@@ -175,7 +175,7 @@ def render_stack(kind: str, variables: dict[str, Any], *, namespace: str, stack_
         fingerprint = stamp(template)
         if variables.get(DEPLOYED) is not None:
             check_redeploy(spec.app, spec.version, str(variables[DEPLOYED]), fingerprint, where=where,
-                           new_version=new_version)
+                           new_version=new_version, desired_count=spec.desired_count)
     return template
 
 

@@ -42,6 +42,9 @@ TASK_DEFINITION_ARN = "TaskDefinitionArn"
 HOST_RULE_ARN = "HostRuleArn"
 FINGERPRINT = "Fingerprint"
 """A hash of the version template without the service's ``DesiredCount`` (:mod:`stacker_ecs.core.fingerprint`)."""
+DESIRED_COUNT = "DesiredCount"
+"""The ``DesiredCount`` the version template was deployed with (not the service's current count): the
+``ecs_version_desired_count`` lookup returns it, so a re-run renders the same template and no stack is updated."""
 # CLUSTER_NAME, as in the cluster stack
 VERSION_OUTPUTS_READ = (SERVICE_NAME, CLUSTER_NAME, TARGET_GROUP_ARN)
 

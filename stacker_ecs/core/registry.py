@@ -105,10 +105,12 @@ LOOKUPS: dict[str, Lookup] = {lookup.name: lookup for lookup in (
            "How many tasks the live version wants (the default while none is live).", "LiveDesiredCountLookup",
            "<app>[::default=<n>]"),
     Lookup("ecs_version_desired_count", OPS + "lookups", "VersionQuery", "find_version_desired_count",
-           "The version's own desired count: 0 for a new version, so CloudFormation never waits on its tasks.",
+           "The DesiredCount the version was deployed with: 0 for a new version, so CloudFormation never waits on its "
+           "tasks, and a re-run renders the same template.",
            "VersionDesiredCountLookup", "<app>::version=<version>"),
     Lookup("ecs_deployed_version", OPS + "lookups", "VersionQuery", "find_deployed_version",
-           "Whether the version takes traffic, and its fingerprint: <role>:<fingerprint> for a Version's Deployed.",
+           "Whether the version takes traffic, its fingerprint and deployed count: <role>:<fingerprint>:<count> for a "
+           "Version's Deployed.",
            "DeployedVersionLookup", "<app>::version=<version>"),
     Lookup("ecs_sources", "stacker_ecs.core.ownership", "SourcesQuery", "find_sources",
            "What the namespace's cluster and application stacks say, so a value from another environment is refused.",

@@ -18,9 +18,10 @@ from stacker_ecs.blueprints.application import Application
 from stacker_ecs.blueprints.base import SpecBlueprint
 from stacker_ecs.blueprints.cluster import Cluster
 from stacker_ecs.blueprints.version import Version
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 from stacker_ecs.core.blueprint import ADAPTER_VARIABLES, BLUEPRINTS
 from stacker_ecs.core.errors import ConfigError
+from stacker_ecs.core.fingerprint import fingerprint
 from stacker_ecs.core.ownership import read_sources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -375,6 +376,46 @@ def test_an_unchanged_rerun_or_a_version_without_traffic_renders(deployed: str):
 def test_the_desired_count_is_not_part_of_the_fingerprint():
     assert _fingerprint(VERSION_VARIABLES) == _fingerprint({**VERSION_VARIABLES, "DesiredCount": "7"})
     assert _fingerprint(VERSION_VARIABLES) != _fingerprint({**VERSION_VARIABLES, "HealthCheckPath": "/x"})
+
+
+def test_the_desired_count_output_is_not_part_of_the_fingerprint_so_earlier_stacks_keep_theirs():
+    template = render(stack_definition("app-web-V-v1", Version, VERSION_VARIABLES))
+    earlier = json.loads(json.dumps(template))
+    del earlier["Outputs"][contract.DESIRED_COUNT]
+
+    assert template["Outputs"][contract.DESIRED_COUNT]["Value"] == VERSION_VARIABLES["DesiredCount"]
+    assert fingerprint(earlier) == fingerprint(template) == template["Outputs"]["Fingerprint"]["Value"]
+
+
+@pytest.mark.parametrize("role", ["live", "previous", "serving"])
+def test_a_serving_version_deployed_with_another_desired_count_is_refused(role: str):
+    same = _fingerprint(VERSION_VARIABLES)
+    stack = stacker_stack(stack_definition("app-web-V-v1", Version, {
+        **VERSION_VARIABLES, "DesiredCount": "1", "Deployed": f"{role}:{same}:4"}))
+    stack.blueprint.resolve_variables(stack.variables)
+
+    with pytest.raises(ConfigError) as caught:
+        stack.blueprint.render_template()
+
+    assert str(caught.value) == (
+        f"stack 'app-web-V-v1' (Version blueprint): DesiredCount: 1, but web/v1 is {role} and was deployed with 4; "
+        "CloudFormation would scale its running service to the new count in place; pass DesiredCount: "
+        "${ecs_version_desired_count web::version=v1}, which keeps the deployed value (scale a serving version with "
+        "autoscaling or ECS, never through its stack)")
+
+
+@pytest.mark.parametrize("deployed", ["live:{same}:1", "idle:{same}:4", "live:{same}"])
+def test_a_desired_count_as_deployed_or_of_an_idle_or_earlier_stack_renders(deployed: str):
+    same = _fingerprint(VERSION_VARIABLES)
+    template = render(stack_definition("app-web-V-v1", Version, {
+        **VERSION_VARIABLES, "DesiredCount": "1", "Deployed": deployed.format(same=same)}))
+
+    assert template["Resources"][naming.SERVICE]["Properties"]["DesiredCount"] == 1
+
+
+def test_a_deployed_count_that_is_not_a_number_is_refused():
+    with pytest.raises(ConfigError, match=r"Deployed: .live:abc:many. is not what"):
+        render(stack_definition("app-web-V-v1", Version, {**VERSION_VARIABLES, "Deployed": "live:abc:many"}))
 
 
 def test_a_settings_file_wins_over_the_configs_variables(tmp_path):

@@ -197,15 +197,14 @@ def test_handler_refuses_a_missing_settings_file_in_one_line(tmp_path):
                         {**VERSION_VARIABLES, "SettingsFile": "nope.yaml"}, project_path=str(tmp_path)).handle()
 
 
-def test_deployed_version_resolver_reads_the_role_and_fingerprint_of_the_version(live_world: World):
+def test_deployed_version_resolver_reads_the_role_fingerprint_and_deployed_count_of_the_version(live_world: World):
     stack = version_stack("v1")
 
-    live, _, fingerprint = DeployedVersion("web::version=v1", stack).resolve().partition(":")
+    live = DeployedVersion("web::version=v1", stack).resolve()
     previous_or_idle = DeployedVersion("web::version=v2", stack).resolve()
 
-    assert live == "live"
-    assert fingerprint == outputs_of(live_world.session, naming.version_stack(NAMESPACE, "web", "v1")).get(
-        "Fingerprint", "")
+    outputs = outputs_of(live_world.session, naming.version_stack(NAMESPACE, "web", "v1"))
+    assert live == f"live:{outputs.get('Fingerprint', '')}:{outputs['DesiredCount']}"
     assert previous_or_idle.startswith("idle:")
     assert DeployedVersion("web::version=v9", stack).resolve() == "absent:"
 

@@ -2,15 +2,19 @@
 
 Each read costs a constant number of AWS calls, whatever else lives in the account: the live
 version, the listener, a free rule priority, the live desired count, a version's own desired count
-(0 while it has no service: a new version starts at 0 tasks, see below) and what is deployed of a
-version (its role and fingerprint, for the in-place-change check of :mod:`stacker_ecs.core.fingerprint`).
+(0 while it has no stack: a new version starts at 0 tasks, see below) and what is deployed of a
+version (its role, fingerprint and deployed count, for the in-place-change check of
+:mod:`stacker_ecs.core.fingerprint`).
 
 Why a new version starts at zero tasks: on AWS, CloudFormation waits until an ECS service is
 stable. A version whose tasks cannot start fails the deployment circuit breaker, the stack rolls
 back, and the service goes with its stopped tasks, the only record of the cause. A service at zero
 tasks is stable at once: the stack completes, and ``verify_health`` scales it, watching the tasks
-start and naming the cause when they cannot. The count is not a literal 0 in the template: the
-version's own current count, so a re-submitted stack changes nothing.
+start and naming the cause when they cannot. The count is not a literal 0 in the template: it is
+the count the version's deployed template says (its ``DesiredCount`` output), so a re-submitted
+stack renders the same template and the engine updates nothing, even after verify or cutover
+scaled the service (CloudFormation does not track that; an update would set the service back to
+the template's count and wait for it to stabilise).
 """
 
 from __future__ import annotations
@@ -117,20 +121,35 @@ def find_live_desired_count(aws: AwsContext, query: LiveDesiredCountQuery) -> in
 
 
 def find_version_desired_count(aws: AwsContext, query: VersionQuery) -> int:
-    """Return the version's own service's desired count, 0 while it has none (2 calls)."""
+    """Return the ``DesiredCount`` the version's stack was deployed with, 0 while it has no stack (1 call).
+
+    A re-run then renders the deployed template again, and no engine updates the stack. A stack
+    from an earlier release has no ``DesiredCount`` output: its service's current count is returned
+    (0 while it has none; 3 calls), and that first re-run updates the stack once, adding the output
+    at the count the service already has.
+    """
+    stack = describe_stack(aws, naming.version_stack(query.namespace, query.app, query.version))
+    if stack is None:
+        return 0
+    deployed = contract.outputs_of(stack).get(contract.DESIRED_COUNT)
+    if deployed is not None:
+        return int(deployed)
     application = describe_application(aws, query.namespace, query.app)
     service = describe_service(aws, application.cluster_name, query.app, query.version)
     return int(service["desiredCount"]) if service else 0
 
 
 def find_deployed_version(aws: AwsContext, query: VersionQuery) -> str:
-    """Return ``<role>:<fingerprint>`` of the deployed version (``absent:`` when it has no stack; 3 calls).
+    """Return ``<role>:<fingerprint>:<count>`` of the deployed version (``absent:`` with no stack; 3 calls).
 
     The role is ``live``, ``previous`` (weight 0 beside the live one), ``serving`` (part of a stepped
-    cutover) or ``idle``.
+    cutover) or ``idle``. The count is the one its template was deployed with (missing, with its
+    ``:``, for a stack from an earlier release).
     """
     stack = describe_stack(aws, naming.version_stack(query.namespace, query.app, query.version))
     if stack is None:
         return "absent:"
     role = read_listener(aws, query.namespace, query.app).role(query.version) or "idle"
-    return f"{role}:{contract.outputs_of(stack).get(contract.FINGERPRINT, '')}"
+    outputs = contract.outputs_of(stack)
+    count = outputs.get(contract.DESIRED_COUNT)
+    return f"{role}:{outputs.get(contract.FINGERPRINT, '')}" + (f":{count}" if count is not None else "")

@@ -4,7 +4,7 @@ Resources: ``TaskDefinition``, ``ExecutionRole``, ``TaskRole``, ``TargetGroup``,
 (host header ``<version>.<app>.<domain>`` on the application's HTTPS listener), ``Service``; with
 autoscaling also ``ScalableTarget`` and ``CpuTargetTracking``; with a hosted zone ``VersionRecord``
 (``<version>.<app>.<domain>``, beside the application's ``*.<app>.<domain>``). Outputs: ``Version``, ``App``, ``Url``,
-``ServiceName``, ``ClusterName``, ``TargetGroupArn``, ``TaskDefinitionArn``, ``HostRuleArn``
+``ServiceName``, ``ClusterName``, ``TargetGroupArn``, ``TaskDefinitionArn``, ``HostRuleArn``, ``DesiredCount``
 (:mod:`stacker_ecs.core.contract`). Settings: :class:`VersionSpec`; task: :mod:`.version_task`.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from troposphere import GetAtt, Ref, Sub, Template, applicationautoscaling, ecs, iam, route53
+from troposphere import GetAtt, Output, Ref, Sub, Template, applicationautoscaling, ecs, iam, route53
 
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.templates.common import add_output, base_tags, tags
@@ -58,6 +58,9 @@ def build_version(spec: VersionSpec, task: CheckedTask) -> Template:
     add_output(template, contract.TARGET_GROUP_ARN, Ref(target_group), "Target group of this version")
     add_output(template, contract.TASK_DEFINITION_ARN, Ref(task_definition), "Task definition revision")
     add_output(template, contract.HOST_RULE_ARN, Ref(rule), "Host-header rule of this version")
+    # Not exported: only the ecs_version_desired_count lookup reads it, so a re-run renders this template again.
+    template.add_output(Output(contract.DESIRED_COUNT, Value=str(spec.desired_count),
+                               Description="The service's DesiredCount in this template (not its current count)"))
     return template
 
 
