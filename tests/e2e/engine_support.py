@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import boto3
 
 from stacker_ecs.core import contract, naming
@@ -38,3 +40,37 @@ def listener_weights(session: boto3.Session, app: str = APP) -> dict[str, int]:
         for group in action.get("ForwardConfig", {}).get("TargetGroups", []):
             weights[groups.get(group["TargetGroupArn"], group["TargetGroupArn"])] = group.get("Weight", 1)
     return weights
+
+
+def stack_event_statuses(session: boto3.Session, stack_name: str) -> list[str]:
+    """Return every ``ResourceStatus`` of a stack's events, oldest first (an update adds ``UPDATE_*`` ones)."""
+    pages = session.client("cloudformation").get_paginator("describe_stack_events").paginate(StackName=stack_name)
+    return [e["ResourceStatus"] for page in pages for e in page["StackEvents"]][::-1]
+
+
+def desired_count(session: boto3.Session, app: str, version: str) -> int:
+    """Return a version's ECS service's desired count."""
+    out = outputs(session, naming.version_stack(NAMESPACE, app, version))
+    service = session.client("ecs").describe_services(cluster=out[contract.CLUSTER_NAME],
+                                                      services=[out[contract.SERVICE_NAME]])["services"][0]
+    return int(service["desiredCount"])
+
+
+def reruns_change_nothing(session: boto3.Session, versions: tuple[str, ...], rerun: Callable[[], None],
+                          app: str = APP) -> None:
+    """Assert ``rerun`` (re-runs of the deploys of ``versions``) updates no version stack and scales no service.
+
+    Each stack's events are those of its create only (no ``UPDATE_*``), before and after the re-runs.
+    """
+    def state() -> dict[str, tuple[list[str], int]]:
+        return {v: (stack_event_statuses(session, naming.version_stack(NAMESPACE, app, v)),
+                    desired_count(session, app, v)) for v in versions}
+
+    before = state()
+    rerun()
+    after = state()
+    assert after == before
+    for version, (statuses, count) in after.items():
+        assert statuses[-1] == "CREATE_COMPLETE", (version, statuses)
+        assert not [s for s in statuses if s.startswith("UPDATE_")], (version, statuses)
+        assert count >= 1, version  # verify scaled it: the re-run did not set it back to the template's 0

@@ -15,6 +15,7 @@ import pytest
 
 from emulator.engines import Runway, copy_config
 from tests.e2e.conftest import Emulator
+from tests.e2e.engine_support import listener_weights, reruns_change_nothing
 from tests.e2e.test_many_apps import NAMESPACE, Platform
 
 pytestmark = pytest.mark.e2e
@@ -184,3 +185,18 @@ def test_two_apps_pipelines_and_plain_deploys_through_runway_never_touch_each_ot
     _plain_deploy_changes_no_version(runway, aws)
     _bad_values_refused_before_any_change(runway, aws)
     _teardown_of_one_app(runway, aws)
+
+
+def test_rerunning_a_pipeline_updates_no_version_stack(runway: Runway, emulator: Emulator):
+    # web's v1 deployed, verified and live; v2 deployed and verified beside it, not live
+    ok(runway.run())
+    ok(release(runway, "web", "v1"))
+    ok(runway.run(app="web", version="v2", deploy="true", verify="true"))
+
+    def rerun() -> None:
+        assert "nochange" in ok(release(runway, "web", "v1"))
+        assert "nochange" in ok(runway.run(app="web", version="v2", deploy="true", verify="true"))
+
+    # when both pipelines run again, exactly as before: neither stack gets an update, neither service a new count
+    reruns_change_nothing(emulator.session, ("v1", "v2"), rerun)
+    assert listener_weights(emulator.session) == {"v1": 1}

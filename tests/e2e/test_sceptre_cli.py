@@ -17,7 +17,7 @@ import pytest
 
 from emulator.engines import Sceptre, copy_config
 from stacker_ecs.core import naming
-from tests.e2e.engine_support import NAMESPACE, listener_weights
+from tests.e2e.engine_support import NAMESPACE, listener_weights, reruns_change_nothing
 
 pytestmark = pytest.mark.e2e
 APPS = ("web", "web-admin")
@@ -184,3 +184,24 @@ def test_a_switch_no_stack_of_the_launch_runs_is_refused_before_any_change(env):
     one_line_refusal(env.sceptre.run(target="dev/version.yaml", app="api", version="v1", deploy="true"),
                      "app: 'api' is not an app of this config (apps: web, web-admin)")
     assert env.stacks() == before
+
+
+def test_rerunning_a_pipeline_updates_no_version_stack(env):
+    # web's v1 deployed, verified and live; v2 deployed and verified beside it, not live
+    assert env.plain().returncode == 0
+    assert env.release("web", "v1").returncode == 0
+
+    def idle() -> subprocess.CompletedProcess[str]:
+        return env.sceptre.run(target="dev/version.yaml", app="web", version="v2", deploy="true", verify="true")
+
+    assert idle().returncode == 0
+
+    def rerun() -> None:
+        for again in (env.release("web", "v1"), idle()):
+            output = again.stdout + again.stderr
+            assert again.returncode == 0, output
+            assert "No updates to perform" in output, output
+
+    # when both pipelines run again, exactly as before: neither stack gets an update, neither service a new count
+    reruns_change_nothing(env.session, ("v1", "v2"), rerun)
+    assert env.traffic()["web"] == {"v1": 1}

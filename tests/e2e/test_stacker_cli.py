@@ -7,6 +7,7 @@ import pytest
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops.listener import read_listener
+from tests.e2e.engine_support import reruns_change_nothing
 
 pytestmark = pytest.mark.e2e
 NAMESPACE = "ecs-dev"
@@ -162,4 +163,24 @@ def test_a_broken_version_deploys_again_without_extra_flags_once_its_image_is_pu
     outputs = contract.outputs_of(_stack(emulator, naming.version_stack(NAMESPACE, "web", "v3")))
     assert emulator.session.client("ecs").describe_services(
         cluster=outputs["ClusterName"], services=[naming.service_name("web", "v3")])["services"][0]["desiredCount"] == 1
+    assert _live(emulator) == "v1"
+
+
+def test_rerunning_a_pipeline_updates_no_version_stack(emulator):
+    # v1 deployed, verified and live; v2 deployed and verified beside it, not live
+    assert emulator.stacker().returncode == 0
+    release = _web("v1", "deploy=true", "verify=true", "cutover=true")
+    first = emulator.stacker(*release, extra=PIPELINE)
+    assert first.returncode == 0, first.stderr
+    idle = _web("v2", "deploy=true", "verify=true")
+    assert emulator.stacker(*idle, extra=PIPELINE).returncode == 0
+
+    def rerun() -> None:
+        for settings in (release, idle):
+            again = emulator.stacker(*settings, extra=PIPELINE)
+            assert again.returncode == 0, again.stderr
+            assert "nochange" in again.stderr, again.stderr
+
+    # when both pipelines run again, exactly as before: neither stack gets an update, neither service a new count
+    reruns_change_nothing(emulator.session, ("v1", "v2"), rerun)
     assert _live(emulator) == "v1"
