@@ -21,6 +21,7 @@ from stacker_ecs.core.blueprint import render_stack
 from stacker_ecs.core.errors import ConfigError
 from stacker_ecs.core.fingerprint import stamp
 from stacker_ecs.core.ops.lookups import VersionQuery, find_version_desired_count
+from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
 from stacker_ecs.core.registry import run_lookup
 from stacker_ecs.core.templates.version import render_version
 from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World, stack_tags
@@ -110,12 +111,22 @@ def test_a_live_version_with_a_changed_template_is_refused_whatever_its_count(pi
 
 
 def test_an_idle_version_redeployed_with_a_fix_goes_back_to_its_deployed_count_for_verify_to_raise(
-        pipelines: World):
-    fixed = _render(pipelines, "v2", HealthCheckPath="/other")
-
-    # CloudFormation applies the template's count: 0, so the update never waits on the new tasks
+        pipelines: World, fake_time: FakeTime):
+    # a fix that changes the service (on AWS a new image does too: the task definition is replaced, so
+    # the service's TaskDefinition changes; moto does not update what refers to a replaced resource)
+    fixed = _render(pipelines, "v2", HealthCheckGracePeriodSeconds=90)
     assert fixed["Resources"][naming.SERVICE]["Properties"]["DesiredCount"] == 0
     assert fixed["Outputs"][contract.DESIRED_COUNT]["Value"] == "0"
+
+    # CloudFormation updates the service to the template's count: 0, so the update never waits on
+    # new tasks; verify then raises it to the live count, watching them start
+    _update(pipelines, "v2", fixed)
+    pipelines.sync()
+    assert pipelines.desired_count("v2") == 0
+    result = verify_health(AwsContext.create(pipelines.session, clock=fake_time.clock),
+                           VerifyHealthArgs(app=APP, version="v2", namespace=NAMESPACE, start_count=1))
+    assert pipelines.desired_count("v2") == 5 == result["expected"]
+    assert pipelines.desired_count("v1") == 5
 
 
 def _earlier_release(world: World, version: str, count: int) -> dict[str, Any]:
