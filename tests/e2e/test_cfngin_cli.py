@@ -34,7 +34,7 @@ def runway(emulator: Emulator, tmp_path: Path) -> Runway:
 @pytest.fixture
 def aws(emulator: Emulator, tmp_path: Path) -> Platform:
     """What the emulator says: every app's traffic (its live rule) and the environment's stacks."""
-    return Platform(emulator=emulator, root=tmp_path)
+    return Platform(emulator=emulator, root=tmp_path, certificate_arn=emulator.world["certificate_arn"])
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
