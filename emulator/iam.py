@@ -1,0 +1,146 @@
+"""moto's IAM enforcement, switched on to prove the principals' least-privilege policies end to end.
+
+moto checks a request against the caller's IAM policies once ``INITIAL_NO_AUTH_ACTION_COUNT``
+requests have been served (``POST /moto-api/reset-auth`` sets that count; :func:`enforce` sets it
+to 0). It checks the **action** only: most services hand it the resource ``"*"``, and a statement
+with a ``Condition`` it cannot evaluate denies (``moto/iam/access_control.py``). :func:`moto_view`
+is therefore what moto can judge of a policy: its actions, on every resource, without conditions.
+
+The server (``python -m emulator.serve --iam``) records every request it receives and every
+authorisation moto decided; ``GET /emulator-iam/requests`` returns both, so a test can name the
+calls moto never checked (a service that does not call moto's check) beside the ones it denied.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from typing import Any
+from urllib.parse import parse_qs
+
+from moto.iam.access_control import IAMRequestBase
+
+from emulator.aws_like._patch import replace
+
+PATH = "/emulator-iam/requests"
+REQUESTS: list[dict[str, Any]] = []
+"""Every request: ``{"key": access key id, "action": "service:Operation", "decision": allowed/denied/None}``."""
+_LOCK = threading.Lock()
+_CURRENT = threading.local()
+
+
+def _checked(original: Any) -> Any:
+    def check_action_permitted(self: IAMRequestBase, resource: str) -> None:
+        entry = getattr(_CURRENT, "entry", None)
+        try:
+            original(self, resource)
+        except Exception:
+            if entry is not None:
+                entry.update(decision="denied", checked=self._action)
+            raise
+        if entry is not None:
+            entry.update(decision="allowed", checked=self._action)
+    return check_action_permitted
+
+
+def _action(environ: dict[str, Any], body: bytes) -> tuple[str, str]:
+    """Return (access key id, ``service:Operation``) of a signed request, from its headers and body."""
+    authorization = environ.get("HTTP_AUTHORIZATION", "")
+    scope = authorization.partition("Credential=")[2].partition(",")[0].split("/")
+    key, service = (scope[0], scope[3]) if len(scope) > 3 else ("", "")
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    operation = target.rpartition(".")[2] if target else ""
+    if not operation:
+        query = parse_qs(environ.get("QUERY_STRING", "")) | parse_qs(body.decode(errors="replace"))
+        operation = (query.get("Action") or [""])[0]
+    return key, f"{service}:{operation}" if operation else f"{service}:{environ.get('PATH_INFO', '')}"
+
+
+def wrap(app: Any) -> Any:
+    """Return ``app`` recording each request and moto's decision on it, with ``GET``/``DELETE`` of :data:`PATH`."""
+    replace(IAMRequestBase, "check_action_permitted", _checked)
+
+    def application(environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path == PATH:
+            with _LOCK:
+                if environ.get("REQUEST_METHOD") == "DELETE":
+                    REQUESTS.clear()
+                body = json.dumps(REQUESTS).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        if "HTTP_AUTHORIZATION" not in environ:
+            return app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = _Body(body)
+        key, action = _action(environ, body)
+        entry: dict[str, Any] = {"key": key, "action": action, "decision": None}
+        with _LOCK:
+            REQUESTS.append(entry)
+        _CURRENT.entry = entry
+        try:
+            return app(environ, start_response)
+        finally:
+            _CURRENT.entry = None
+    return application
+
+
+class _Body:
+    """The request body again, for moto to read after :func:`wrap` did."""
+
+    def __init__(self, data: bytes) -> None:
+        import io
+
+        self._stream = io.BytesIO(data)
+
+    def read(self, *args: Any) -> bytes:
+        return self._stream.read(*args)
+
+    def readline(self, *args: Any) -> bytes:
+        return self._stream.readline(*args)
+
+    def __iter__(self) -> Any:
+        return iter(self._stream)
+
+
+def enforce(url: str) -> None:
+    """Make the server at ``url`` check every later request against the caller's IAM policies."""
+    _post(f"{url}/moto-api/reset-auth", b"0")
+
+
+def requests(url: str, *, clear: bool = False) -> list[dict[str, Any]]:
+    """Return the requests the server at ``url`` recorded (and forget them when ``clear``)."""
+    request = urllib.request.Request(f"{url}{PATH}", method="DELETE" if clear else "GET")  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return list(json.loads(response.read()))
+
+
+def _post(url: str, data: bytes) -> None:
+    request = urllib.request.Request(url, data=data, method="POST",  # noqa: S310 - the emulator on loopback
+                                     headers={"Content-Type": "application/octet-stream"})
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+        pass
+
+
+SIGNING_NAMES = {"cloudwatch": "monitoring", "tag": "tagging"}
+"""IAM prefixes whose requests moto checks under the service's signing name instead (``monitoring:PutDashboard``)."""
+
+
+def moto_view(document: dict[str, Any]) -> dict[str, Any]:
+    """Return what moto can judge of a policy document.
+
+    Its Allow statements' actions on every resource, without conditions; the statements that apply
+    only through CloudFormation (``aws:CalledVia``) are left out, as moto never checks the calls
+    CloudFormation makes. Actions moto knows by another prefix are granted under that one too.
+    """
+    statements = []
+    for statement in document["Statement"]:
+        if statement["Effect"] != "Allow" or "aws:CalledVia" in json.dumps(statement.get("Condition", {})):
+            continue
+        actions = list(statement["Action"])
+        actions += [f"{SIGNING_NAMES[a.split(':')[0]]}:{a.split(':')[1]}" for a in actions
+                    if a.split(":")[0] in SIGNING_NAMES]
+        statements.append({"Effect": "Allow", "Action": actions, "Resource": "*"})
+    return {"Version": document["Version"], "Statement": statements}
