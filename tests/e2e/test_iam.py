@@ -1,0 +1,148 @@
+"""Least privilege, end to end: the real stacker CLI with credentials that hold only ``stacker-ecs iam-policy``'s.
+
+moto's server checks every request against the caller's IAM policies (:func:`emulator.iam.enforce`).
+It judges actions only, so each user holds :func:`emulator.iam.moto_view` of its policy (``docs/iam.md``
+says what that proves and what only AWS's documentation does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from emulator import iam
+from emulator.ecs_agent import EcsAgent
+from emulator.seed import seed
+from emulator.server import REGION, client_env, moto_server
+from stacker_ecs.core import iam_policy, naming
+from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core.ops.listener import read_listener
+from tests.e2e.conftest import BIN, CONFIG, ROOT
+
+pytestmark = pytest.mark.e2e
+NAMESPACE = "ecs-dev"
+PIPELINE = ["--targets", "pipeline"]
+EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+"""The emulator's own user (seeding done, it plays ECS and reads results): not a principal under test."""
+MISSING = "elasticloadbalancing:CreateRule"
+
+
+def _without(document: dict[str, Any], action: str) -> dict[str, Any]:
+    statements = [{**s, "Action": [a for a in s["Action"] if a != action]} for s in document["Statement"]]
+    return {**document, "Statement": [s for s in statements if s["Action"]]}
+
+
+POLICIES = {
+    "admin": EVERYTHING,
+    "platform": iam.moto_view(iam_policy.document("platform", NAMESPACE)),
+    "pipeline": iam.moto_view(iam_policy.document("pipeline", NAMESPACE, "web")),
+    "short": _without(iam.moto_view(iam_policy.document("pipeline", NAMESPACE, "web")), MISSING),
+}
+
+
+@dataclass
+class Enforced:
+    """A seeded emulator whose server enforces IAM, and the users holding :data:`POLICIES`."""
+
+    url: str
+    env: dict[str, str]
+    world: dict[str, str]
+    keys: dict[str, tuple[str, str]]
+
+    def session(self, user: str) -> boto3.Session:
+        """Return a session with ``user``'s access key."""
+        key, secret = self.keys[user]
+        return boto3.Session(region_name=REGION, aws_access_key_id=key, aws_secret_access_key=secret)
+
+    def stacker(self, user: str, *settings: str, pipeline: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run ``stacker build`` on the example config as ``user`` (an app pipeline's build unless not ``pipeline``)."""
+        key, secret = self.keys[user]
+        env = {k: v for k, v in self.env.items() if k != "AWS_SESSION_TOKEN"}
+        env.update(AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret)
+        options = [a for k, v in self.world.items() for a in ("-e", f"{k}={v}")]
+        options += [a for s in settings for a in ("-e", s)] + (PIPELINE if pipeline else [])
+        return subprocess.run([str(BIN / "stacker"), "build", "-r", REGION, *options, *CONFIG], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=300, check=False)
+
+    def actions(self, user: str) -> dict[str, set[str]]:
+        """Return decision (allowed, denied, None: moto did not check) -> the actions ``user`` called."""
+        found: dict[str, set[str]] = {}
+        for request in iam.requests(self.url):
+            if request["key"] == self.keys[user][0]:
+                found.setdefault(str(request["decision"]), set()).add(request["action"])
+        return found
+
+
+@pytest.fixture
+def enforced(monkeypatch: pytest.MonkeyPatch) -> Iterator[Enforced]:
+    """The emulator's server with IAM enforced once the world is seeded and the users exist; the agent runs."""
+    with moto_server(iam=True) as url:
+        for key, value in client_env(url).items():
+            monkeypatch.setenv(key, value)
+        session = boto3.Session(region_name=REGION)
+        world = seed(session).as_env()
+        client = session.client("iam")
+        keys = {}
+        for user, policy in POLICIES.items():
+            client.create_user(UserName=user)
+            client.put_user_policy(UserName=user, PolicyName="stacker-ecs", PolicyDocument=json.dumps(policy))
+            created = client.create_access_key(UserName=user)["AccessKey"]
+            keys[user] = (created["AccessKeyId"], created["SecretAccessKey"])
+        iam.enforce(url)
+        iam.requests(url, clear=True)
+        found = Enforced(url=url, env={**os.environ, **client_env(url)}, world=world, keys=keys)
+        with EcsAgent(found.session("admin")).running(interval_seconds=0.2):
+            yield found
+
+
+def _ok(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_the_platform_and_a_pipeline_run_every_step_with_only_their_policies(enforced):
+    # the platform's CD: the plain build, twice (a commit that changes nothing updates the stacks again)
+    _ok(enforced.stacker("platform", pipeline=False))
+    _ok(enforced.stacker("platform", pipeline=False))
+    # web's pipeline: deploy, verify and cut over v1 then v2, roll back, deploy v3, clean up, tear down
+    _ok(enforced.stacker("pipeline", "app=web", "version=v1", "deploy=true", "verify=true", "cutover=true"))
+    _ok(enforced.stacker("pipeline", "app=web", "version=v2", "deploy=true", "verify=true", "cutover=true"))
+    _ok(enforced.stacker("pipeline", "app=web", "rollback=true"))
+    admin = enforced.session("admin")
+    assert read_listener(AwsContext.create(admin), NAMESPACE, "web").live_version == "v1"
+    _ok(enforced.stacker("pipeline", "app=web", "version=v3", "deploy=true"))
+    _ok(enforced.stacker("pipeline", "app=web", "cleanup=true", "cleanup_keep_last=0", "cleanup_in_flight_hours=0"))
+    stacks = {s["StackName"] for s in admin.client("cloudformation").describe_stacks()["Stacks"]}
+    assert naming.version_stack(NAMESPACE, "web", "v3") not in stacks
+    _ok(enforced.stacker("pipeline", "app=web", "teardown=true", "teardown_force=true"))
+    stacks = {s["StackName"] for s in admin.client("cloudformation").describe_stacks()["Stacks"]}
+    assert not any(name.startswith(naming.application_stack(NAMESPACE, "web")) for name in stacks - {
+        naming.application_stack(NAMESPACE, "web-admin")}), stacks
+    # moto checked every call of both principals and allowed each one
+    for user in ("platform", "pipeline"):
+        decisions = enforced.actions(user)
+        assert set(decisions) == {"allowed"}, (user, decisions)
+    # the calls that mutate: the platform's are stack writes only; the pipeline's include the live rule and services
+    assert {a for a in enforced.actions("platform")["allowed"] if not a.split(":")[1].startswith(
+        ("Describe", "List", "Get"))} == {"cloudformation:CreateStack", "cloudformation:UpdateStack"}
+    assert {"elasticloadbalancing:CreateRule", "elasticloadbalancing:ModifyRule", "ecs:UpdateService",
+            "cloudformation:DeleteStack", "cloudformation:UpdateTerminationProtection"} <= enforced.actions(
+        "pipeline")["allowed"]
+
+
+def test_a_policy_missing_one_action_stops_the_pipeline_where_it_needs_it(enforced):
+    _ok(enforced.stacker("platform", pipeline=False))
+    # the pipeline's policy without the first cutover's CreateRule: deploy and verify pass, the cutover is refused
+    result = enforced.stacker("short", "app=web", "version=v1", "deploy=true", "verify=true", "cutover=true")
+    assert result.returncode == 1
+    assert "AccessDenied" in result.stderr
+    assert MISSING in result.stderr
+    assert "Traceback" not in result.stderr
+    assert enforced.actions("short")["denied"] == {MISSING}
+    assert read_listener(AwsContext.create(enforced.session("admin")), NAMESPACE, "web").live_version is None
