@@ -14,6 +14,7 @@ calls moto never checked (a service that does not call moto's check) beside the 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import urllib.request
 from typing import Any
@@ -25,7 +26,8 @@ from emulator.aws_like._patch import replace
 
 PATH = "/emulator-iam/requests"
 REQUESTS: list[dict[str, Any]] = []
-"""Every request: ``{"key": access key id, "action": "service:Operation", "decision": allowed/denied/None}``."""
+"""Every request: ``{"key": access key id, "action": "service:Operation", "stack": StackName or "",
+"decision": "allowed"/"denied"/None}`` (None: moto did not check it)."""
 _LOCK = threading.Lock()
 _CURRENT = threading.local()
 
@@ -44,17 +46,16 @@ def _checked(original: Any) -> Any:
     return check_action_permitted
 
 
-def _action(environ: dict[str, Any], body: bytes) -> tuple[str, str]:
-    """Return (access key id, ``service:Operation``) of a signed request, from its headers and body."""
+def _action(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """Return who called what: the access key id, ``service:Operation`` and the stack named (query protocol)."""
     authorization = environ.get("HTTP_AUTHORIZATION", "")
     scope = authorization.partition("Credential=")[2].partition(",")[0].split("/")
     key, service = (scope[0], scope[3]) if len(scope) > 3 else ("", "")
+    query = parse_qs(environ.get("QUERY_STRING", "")) | parse_qs(body.decode(errors="replace"))
     target = environ.get("HTTP_X_AMZ_TARGET", "")
-    operation = target.rpartition(".")[2] if target else ""
-    if not operation:
-        query = parse_qs(environ.get("QUERY_STRING", "")) | parse_qs(body.decode(errors="replace"))
-        operation = (query.get("Action") or [""])[0]
-    return key, f"{service}:{operation}" if operation else f"{service}:{environ.get('PATH_INFO', '')}"
+    operation = target.rpartition(".")[2] if target else (query.get("Action") or [""])[0]
+    return {"key": key, "action": f"{service}:{operation or environ.get('PATH_INFO', '')}",
+            "stack": (query.get("StackName") or [""])[0], "decision": None}
 
 
 def wrap(app: Any) -> Any:
@@ -75,8 +76,7 @@ def wrap(app: Any) -> Any:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = _Body(body)
-        key, action = _action(environ, body)
-        entry: dict[str, Any] = {"key": key, "action": action, "decision": None}
+        entry = _action(environ, body)
         with _LOCK:
             REQUESTS.append(entry)
         _CURRENT.entry = entry
@@ -144,3 +144,18 @@ def moto_view(document: dict[str, Any]) -> dict[str, Any]:
                     if a.split(":")[0] in SIGNING_NAMES]
         statements.append({"Effect": "Allow", "Action": actions, "Resource": "*"})
     return {"Version": document["Version"], "Statement": statements}
+
+
+def permits(document: dict[str, Any], action: str, resource: str) -> bool:
+    """Return whether the principal may call ``action`` on ``resource`` itself, by Action, Resource and Deny.
+
+    Conditions are not evaluated; statements that apply only through CloudFormation (``aws:CalledVia``)
+    do not count, since nobody's own call is made through CloudFormation.
+    """
+    def matches(patterns: Any, value: str) -> bool:
+        patterns = [patterns] if isinstance(patterns, str) else patterns
+        return any(re.fullmatch(re.escape(p).replace(r"\*", ".*"), value) for p in patterns)
+
+    statements = [s for s in document["Statement"] if "aws:CalledVia" not in json.dumps(s.get("Condition", {}))]
+    hits = [s for s in statements if matches(s["Action"], action) and matches(s["Resource"], resource)]
+    return any(s["Effect"] == "Allow" for s in hits) and not any(s["Effect"] == "Deny" for s in hits)

@@ -24,7 +24,14 @@ of `stacker_ecs/core/naming.py`:
 ```sh
 stacker-ecs iam-policy --principal platform --namespace ecs-dev
 stacker-ecs iam-policy web --principal pipeline --namespace ecs-dev   # web's pipeline; no app: every app's
+stacker-ecs iam-policy web --principal pipeline --namespace ecs-dev --engine sceptre
 ```
+
+With Sceptre a pipeline's `sceptre launch` of its version (or of its app, for rollback, cleanup and
+teardown) launches the cluster and application stacks first, for their outputs (its
+`--ignore-dependencies` leaves `!stack_output` unresolved): `--engine sceptre` adds
+`cloudformation:UpdateStack` on those two stacks (`SceptreDependencies`). Such an update changes
+nothing; one that would change them fails, as the pipeline may not touch their resources.
 
 No statement grants `*` or every action of a service; the only wildcard actions are read-only
 families (`ec2:Describe*`, ...) that AWS itself lists for a resource type's handler. Resources are
@@ -45,7 +52,11 @@ PROOF = """\
 access keys hold only what moto can judge of each policy (below). With their credentials the real
 `stacker` CLI runs the platform's plain build (twice: create, then update) and web's pipeline:
 deploy, verify and cut over v1 then v2, roll back, deploy v3, clean up, tear down with force. Every
-request either user made was checked by moto and allowed. With `elasticloadbalancing:CreateRule`
+request either user made was checked by moto and allowed, and every stack either one named is one
+its policy's ARN patterns allow (the server records each request's `StackName`; `emulator.iam.permits`
+matches actions, resources and Deny statements, not conditions). The same holds for the platform's
+`sceptre launch` and a Sceptre pipeline (deploy, verify, cutover, cleanup) with `--engine sceptre`;
+the stacker pipeline's policy would refuse its two dependency updates. With `elasticloadbalancing:CreateRule`
 taken out of the pipeline's policy the same pipeline is refused at its first cutover (exit 1,
 `AccessDenied` naming the action) and nothing is live: enforcement is on.
 
@@ -61,9 +72,9 @@ name starts the same nor another namespace's; the platform cannot write a versio
 `moto/core/authorization.py`, `moto/core/responses.py`):
 
 - *Resources.* moto checks each request against the resource `"*"` for every service but IAM, STS
-  and SQS, so a statement naming ARNs never matches. The policies' ARN formats come from the
-  Service Authorization Reference; the users in the end-to-end run hold each Allow statement's
-  actions on `*` (`emulator.iam.moto_view`).
+  and SQS, so a statement naming ARNs never matches. The users in the end-to-end run hold each Allow
+  statement's actions on `*` (`emulator.iam.moto_view`); the stack ARNs are checked by the test
+  (above), every other ARN format comes from the Service Authorization Reference.
 - *Conditions.* moto has no request context to evaluate (a statement with a `Condition` denies),
   so `aws:CalledVia`, `iam:PassedToService`, `iam:AWSServiceName` and `events:source` are dropped.
   Deny statements are dropped too (the platform's `NoVersionStacks`).

@@ -63,6 +63,10 @@ class IamPolicyArgs(Args):
     app: str | None = None
     """pipeline only: narrow the policy to this app's stacks, rules, services and roles (default: every app)."""
 
+    engine: Literal["stacker", "cfngin", "sceptre"] = "stacker"
+    """The engine that runs the builds: with sceptre a pipeline's launch also launches (updates) the cluster and
+    application stacks its version depends on."""
+
     _app = field_validator("app")(lambda v: v if v is None else check_name("app", v))
 
     @field_validator("namespace")
@@ -140,8 +144,9 @@ def platform_grants(namespace: str) -> list[Grant]:
     apps = f"{naming.application_stack(namespace, '*')}"
     return [
         Grant("PlatformStacks", "the plain build creates and updates the cluster stack and every app's application "
-              "stack, and reads them back", ("cloudformation:CreateStack", "cloudformation:UpdateStack",
-                                             "cloudformation:DescribeStacks"),
+              "stack, and reads them back (Sceptre follows a launch by its stack events)",
+              ("cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DescribeStacks",
+               "cloudformation:DescribeStackEvents"),
               (stack_arn(cluster), stack_arn(apps))),
         Grant("NoVersionStacks", "the plain build never creates, updates or deletes a version: version stacks "
               "(their names match the application stacks' pattern too) are the pipelines'",
@@ -166,14 +171,14 @@ def platform_grants(namespace: str) -> list[Grant]:
     ]
 
 
-def pipeline_grants(namespace: str, app: str | None) -> list[Grant]:
+def pipeline_grants(namespace: str, app: str | None, engine: str = "stacker") -> list[Grant]:
     """Return an app pipeline's grants (``app`` None: every app of the namespace)."""
     name = app or "*"
     cluster = naming.cluster_stack(namespace)
     versions = naming.version_stack(namespace, name, "*")
     version_roles = role_arn(f"{versions}")
     log_group = f"arn:aws:logs:*:*:log-group:/ecs/{cluster}"
-    return [
+    grants = [
         Grant("VersionStacks", "deploy creates the version stack; cleanup and teardown delete version stacks; "
               "cutover and rollback switch termination protection of the versions that take traffic",
               ("cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
@@ -196,7 +201,7 @@ def pipeline_grants(namespace: str, app: str | None) -> list[Grant]:
               {"StringEquals": {"iam:AWSServiceName": "ecs.application-autoscaling.amazonaws.com"}}),
         Grant("CoordinationTable", "leases, the canary plan, the live record and the app's history live in the "
               "environment's coordination table", ("dynamodb:BatchGetItem", "dynamodb:DescribeTable",
-                                                   "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+                                                   "dynamodb:GetItem", "dynamodb:PutItem",
                                                    "dynamodb:UpdateItem"),
               (f"arn:aws:dynamodb:*:*:table/{naming.coordination_table(namespace)}",)),
         Grant("LiveRule", "cutover, rollback and a canary write the app's live rule (no template holds it); "
@@ -224,23 +229,30 @@ def pipeline_grants(namespace: str, app: str | None) -> list[Grant]:
         Grant("Logs", "diagnose reads the version's container logs", ("logs:DescribeLogStreams", "logs:GetLogEvents"),
               (log_group, f"{log_group}:*")),
     ]
+    if engine == "sceptre":
+        grants.append(Grant(
+            "SceptreDependencies", "Sceptre launches the stacks a version depends on (the cluster and the app's "
+            "application stack, for their outputs) before it: an update with no changes. One with changes fails, as "
+            "the pipeline may not change their resources", ("cloudformation:UpdateStack",),
+            (stack_arn(cluster), stack_arn(naming.application_stack(namespace, name)))))
+    return grants
 
 
-def grants(principal: str, namespace: str, app: str | None = None) -> list[Grant]:
+def grants(principal: str, namespace: str, app: str | None = None, engine: str = "stacker") -> list[Grant]:
     """Return the principal's grants."""
     if principal == "platform":
         if app:
             raise ConfigError(f"app {app!r}: an app narrows the pipeline's policy only; the platform's CD builds "
                               "every app's application stack, so name no app with --principal platform")
         return platform_grants(namespace)
-    return pipeline_grants(namespace, app)
+    return pipeline_grants(namespace, app, engine)
 
 
-def document(principal: str, namespace: str, app: str | None = None) -> dict[str, Any]:
+def document(principal: str, namespace: str, app: str | None = None, engine: str = "stacker") -> dict[str, Any]:
     """Return the principal's IAM policy document."""
-    return {"Version": "2012-10-17", "Statement": [g.statement() for g in grants(principal, namespace, app)]}
+    return {"Version": "2012-10-17", "Statement": [g.statement() for g in grants(principal, namespace, app, engine)]}
 
 
 def iam_policy(_aws: object, args: IamPolicyArgs) -> dict[str, Any]:
     """``stacker-ecs iam-policy``: return the policy document (reads nothing from AWS)."""
-    return document(args.principal, args.namespace, args.app)
+    return document(args.principal, args.namespace, args.app, args.engine)

@@ -68,8 +68,8 @@ def _called_operations() -> set[str]:
     found: set[str] = set()
     for source in sources:
         for node in ast.walk(ast.parse(source)):
-            name = node.attr if isinstance(node, ast.Attribute) else node.value if (
-                isinstance(node, ast.Constant) and isinstance(node.value, str)) else None
+            name = node.func.attr if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else (
+                node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None)
             if name in operations:
                 found |= {min(operations[name])} if len(operations[name]) == 1 else {"|".join(sorted(operations[name]))}
     return found
@@ -83,6 +83,18 @@ def test_every_operation_the_code_names_is_allowed_to_a_principal():
         if not any(o in ALWAYS_ALLOWED or any(_allows(d, o) for d in documents.values()) for o in options):
             missing.append(candidates)
     assert missing == [], f"operations the code calls that neither policy allows: {missing}"
+
+
+ENGINE_OR_IMPLIED = {"cloudformation:CreateStack", "iam:PassRole", "iam:CreateServiceLinkedRole"}
+"""Direct permissions no line of ours calls: the engine creates stacks; the others are checked inside AWS's calls."""
+
+
+def test_every_permission_for_a_principals_own_calls_is_one_the_code_calls():
+    called = {option for candidates in _called_operations() for option in candidates.split("|")}
+    for principal, document in _documents("web").items():
+        direct = {a for s in document["Statement"] if s["Effect"] == "Allow"
+                  and "aws:CalledVia" not in json.dumps(s.get("Condition", {})) for a in s["Action"]}
+        assert direct - called <= ENGINE_OR_IMPLIED, (principal, sorted(direct - called - ENGINE_OR_IMPLIED))
 
 
 def test_the_handler_actions_are_the_ones_aws_publishes():
@@ -162,11 +174,25 @@ def test_the_platform_writes_the_cluster_and_application_stacks_but_no_version()
                        ARN.format("cloudformation", f"stack/{naming.cluster_stack('ecs-dev')}/uuid"))
 
 
+def test_a_sceptre_pipeline_may_update_the_cluster_and_its_own_application_stack_and_no_other():
+    stacker, sceptre = (iam_policy.document("pipeline", "ecs-dev", "web", engine) for engine in ("stacker", "sceptre"))
+    for name in (naming.cluster_stack("ecs-dev"), naming.application_stack("ecs-dev", "web")):
+        stack = ARN.format("cloudformation", f"stack/{name}/uuid")
+        assert _allows(sceptre, "cloudformation:UpdateStack", stack)
+        assert not _allows(stacker, "cloudformation:UpdateStack", stack)
+    other = ARN.format("cloudformation", f"stack/{naming.application_stack('ecs-dev', 'web-admin')}/uuid")
+    assert not _allows(sceptre, "cloudformation:UpdateStack", other)
+    assert iam_policy.document("platform", "ecs-dev", None, "sceptre") == iam_policy.document("platform", "ecs-dev")
+
+
 def test_iam_policy_prints_the_document_and_refuses_bad_input(capsys):
     assert cli.main(["iam-policy", "web", "--principal", "pipeline", "--namespace", "ecs-dev"]) == 0
     assert json.loads(capsys.readouterr().out) == iam_policy.document("pipeline", "ecs-dev", "web")
     assert cli.main(["--output", "json", "iam-policy", "--principal", "platform", "--namespace", "ecs-dev"]) == 0
     assert json.loads(capsys.readouterr().out)["result"] == iam_policy.document("platform", "ecs-dev")
+    sceptre = ["iam-policy", "web", "--principal", "pipeline", "--namespace", "ecs-dev", "--engine", "sceptre"]
+    assert cli.main(sceptre) == 0
+    assert json.loads(capsys.readouterr().out) == iam_policy.document("pipeline", "ecs-dev", "web", "sceptre")
     assert cli.main(["iam-policy", "web", "--principal", "platform", "--namespace", "ecs-dev"]) == 2
     assert "name no app with --principal platform" in capsys.readouterr().err
     assert cli.main(["iam-policy", "--principal", "pipeline", "--namespace", "ecs-dev-*"]) == 2

@@ -19,6 +19,7 @@ import pytest
 
 from emulator import iam
 from emulator.ecs_agent import EcsAgent
+from emulator.engines import Sceptre, copy_config
 from emulator.seed import seed
 from emulator.server import REGION, client_env, moto_server
 from stacker_ecs.core import iam_policy, naming
@@ -32,6 +33,7 @@ PIPELINE = ["--targets", "pipeline"]
 EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 """The emulator's own user (seeding done, it plays ECS and reads results): not a principal under test."""
 MISSING = "elasticloadbalancing:CreateRule"
+STACK_ARN = f"arn:aws:cloudformation:{REGION}:123456789012:stack/"
 
 
 def _without(document: dict[str, Any], action: str) -> dict[str, Any]:
@@ -63,13 +65,25 @@ class Enforced:
 
     def stacker(self, user: str, *settings: str, pipeline: bool = True) -> subprocess.CompletedProcess[str]:
         """Run ``stacker build`` on the example config as ``user`` (an app pipeline's build unless not ``pipeline``)."""
-        key, secret = self.keys[user]
-        env = {k: v for k, v in self.env.items() if k != "AWS_SESSION_TOKEN"}
-        env.update(AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret)
+        env = self.environment(user)
         options = [a for k, v in self.world.items() for a in ("-e", f"{k}={v}")]
         options += [a for s in settings for a in ("-e", s)] + (PIPELINE if pipeline else [])
         return subprocess.run([str(BIN / "stacker"), "build", "-r", REGION, *options, *CONFIG], env=env, cwd=ROOT,
                               capture_output=True, text=True, timeout=300, check=False)
+
+    def environment(self, user: str) -> dict[str, str]:
+        """Return the environment of a CLI run with ``user``'s access key (and no session token)."""
+        key, secret = self.keys[user]
+        env = {k: v for k, v in self.env.items() if k != "AWS_SESSION_TOKEN"}
+        env.update(AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret)
+        return env
+
+    def stacks_outside(self, user: str, document: dict[str, Any]) -> set[tuple[str, str]]:
+        """Return (action, stack) of each CloudFormation call of ``user`` that ``document``'s ARNs do not allow."""
+        calls = {(r["action"], r["stack"]) for r in iam.requests(self.url)
+                 if r["key"] == self.keys[user][0] and r["stack"]}
+        return {(action, stack) for action, stack in calls if not iam.permits(
+            document, action, stack if stack.startswith("arn:") else f"{STACK_ARN}{stack}/0a1b")}
 
     def actions(self, user: str) -> dict[str, set[str]]:
         """Return decision (allowed, denied, None: moto did not check) -> the actions ``user`` called."""
@@ -128,6 +142,9 @@ def test_the_platform_and_a_pipeline_run_every_step_with_only_their_policies(enf
     for user in ("platform", "pipeline"):
         decisions = enforced.actions(user)
         assert set(decisions) == {"allowed"}, (user, decisions)
+    # and every stack each one named is one its policy's ARN patterns allow (moto does not check resources)
+    assert enforced.stacks_outside("platform", iam_policy.document("platform", NAMESPACE)) == set()
+    assert enforced.stacks_outside("pipeline", iam_policy.document("pipeline", NAMESPACE, "web")) == set()
     # the calls that mutate: the platform's are stack writes only; the pipeline's include the live rule and services
     assert {a for a in enforced.actions("platform")["allowed"] if not a.split(":")[1].startswith(
         ("Describe", "List", "Get"))} == {"cloudformation:CreateStack", "cloudformation:UpdateStack"}
@@ -146,3 +163,24 @@ def test_a_policy_missing_one_action_stops_the_pipeline_where_it_needs_it(enforc
     assert "Traceback" not in result.stderr
     assert enforced.actions("short")["denied"] == {MISSING}
     assert read_listener(AwsContext.create(enforced.session("admin")), NAMESPACE, "web").live_version is None
+
+
+def test_a_sceptre_pipeline_also_updates_the_stacks_its_version_depends_on(enforced, tmp_path):
+    sceptre = Sceptre(copy_config(tmp_path), {}, values={**enforced.world, "health_timeout_seconds": "60"})
+
+    def launch(user: str, target: str = "dev", **variables: str) -> None:
+        sceptre.env = enforced.environment(user)
+        _ok(sceptre.run(target=target, **variables))
+
+    launch("platform")
+    launch("pipeline", "dev/version.yaml", app="web", version="v1", deploy="true", verify="true", cutover="true")
+    launch("pipeline", "dev/app/web.yaml", app="web", cleanup="true")
+    for user in ("platform", "pipeline"):
+        assert set(enforced.actions(user)) == {"allowed"}, (user, enforced.actions(user))
+    assert enforced.stacks_outside("platform", iam_policy.document("platform", NAMESPACE)) == set()
+    # Sceptre launched the cluster and web's application stack before the version: the stacker pipeline's policy
+    # would refuse those updates; the Sceptre pipeline's grants them, and nothing else
+    cluster, application = naming.cluster_stack(NAMESPACE), naming.application_stack(NAMESPACE, "web")
+    assert enforced.stacks_outside("pipeline", iam_policy.document("pipeline", NAMESPACE, "web")) == {
+        ("cloudformation:UpdateStack", cluster), ("cloudformation:UpdateStack", application)}
+    assert enforced.stacks_outside("pipeline", iam_policy.document("pipeline", NAMESPACE, "web", "sceptre")) == set()
