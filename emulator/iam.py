@@ -27,7 +27,7 @@ from emulator.aws_like._patch import replace
 PATH = "/emulator-iam/requests"
 REQUESTS: list[dict[str, Any]] = []
 """Every request: ``{"key": access key id, "action": "service:Operation", "stack": StackName or "",
-"decision": "allowed"/"denied"/None}`` (None: moto did not check it)."""
+"items": DynamoDB partition keys, "decision": "allowed"/"denied"/None}`` (None: moto did not check it)."""
 _LOCK = threading.Lock()
 _CURRENT = threading.local()
 
@@ -55,7 +55,17 @@ def _action(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     operation = target.rpartition(".")[2] if target else (query.get("Action") or [""])[0]
     return {"key": key, "action": f"{service}:{operation or environ.get('PATH_INFO', '')}",
-            "stack": (query.get("StackName") or [""])[0], "decision": None}
+            "stack": (query.get("StackName") or [""])[0], "items": _partition_keys(target, body), "decision": None}
+
+
+def _partition_keys(target: str, body: bytes) -> list[str]:
+    """Return the partition-key values (``pk``) a DynamoDB request names: what ``dynamodb:LeadingKeys`` sees."""
+    if not target.startswith("DynamoDB_"):
+        return []
+    request = json.loads(body or b"{}")
+    keys = [request.get("Key"), request.get("Item")]
+    keys += [k for table in request.get("RequestItems", {}).values() for k in table.get("Keys", [])]
+    return sorted({k["pk"]["S"] for k in keys if k and "pk" in k})
 
 
 def wrap(app: Any) -> Any:

@@ -56,7 +56,9 @@ request either user made was checked by moto and allowed, and every stack either
 its policy's ARN patterns allow (the server records each request's `StackName`; `emulator.iam.permits`
 matches actions, resources and Deny statements, not conditions). The same holds for the platform's
 `sceptre launch` and a Sceptre pipeline (deploy, verify, cutover, cleanup) with `--engine sceptre`;
-the stacker pipeline's policy would refuse its two dependency updates. With `elasticloadbalancing:CreateRule`
+the stacker pipeline's policy would refuse its two dependency updates. Every coordination-table item
+the pipeline read or wrote is one of its app's (the server records each DynamoDB request's partition
+keys; the policy's `dynamodb:LeadingKeys` patterns match them all). With `elasticloadbalancing:CreateRule`
 taken out of the pipeline's policy the same pipeline is refused at its first cutover (exit 1,
 `AccessDenied` naming the action) and nothing is live: enforcement is on.
 
@@ -76,7 +78,8 @@ name starts the same nor another namespace's; the platform cannot write a versio
   statement's actions on `*` (`emulator.iam.moto_view`); the stack ARNs are checked by the test
   (above), every other ARN format comes from the Service Authorization Reference.
 - *Conditions.* moto has no request context to evaluate (a statement with a `Condition` denies),
-  so `aws:CalledVia`, `iam:PassedToService`, `iam:AWSServiceName` and `events:source` are dropped.
+  so `aws:CalledVia`, `iam:PassedToService`, `iam:AWSServiceName`, `events:source` and
+  `dynamodb:LeadingKeys` are dropped (the last is checked by the test against the keys recorded).
   Deny statements are dropped too (the platform's `NoVersionStacks`).
 - *What CloudFormation creates.* moto's CloudFormation creates resources inside its own backends and
   checks nothing, so the handler actions (the statements conditioned on `aws:CalledVia`) are AWS's
@@ -102,8 +105,8 @@ name starts the same nor another namespace's; the platform cannot write a versio
   `service/<namespace>-cluster-*/<app>_*`. Roles are named `<stack>-<logical id>-<random>`, cut to
   64 characters: the patterns hold while `<namespace>-app-<app>-V-` keeps its place in the name
   (short namespaces and app names).
-- **The coordination table** is granted whole: a pipeline could write another app's lease of the
-  same namespace (item-level `dynamodb:LeadingKeys` is not applied).
+- **The coordination table**: a pipeline named for an app reaches that app's items only
+  (`dynamodb:LeadingKeys`); one for every app reaches every item of the namespace's table.
 - **Not in either policy:** tearing down the environment (`stacker-ecs teardown-environment`,
   `stacker destroy`) and `stacker-ecs adopt` of application stacks, acts of an administrator.
 """

@@ -121,6 +121,11 @@ def handler_actions(kind: str, verbs: tuple[str, ...] = ("create", "read", "upda
     return found
 
 
+def app_items(app: str) -> tuple[str, ...]:
+    """Return the patterns of the coordination table's partition keys of ``app``: its item and its history."""
+    return (f"app/{app}", f"history/{app}", f"history/{app}/*")
+
+
 def _created(sid: str, what: str, kinds: dict[str, tuple[str, ...]], roles: tuple[str, ...]) -> list[Grant]:
     """Return the grants of what CloudFormation creates for ``kinds`` (kind -> handler verbs)."""
     by_prefix: dict[str, set[str]] = {}
@@ -200,10 +205,10 @@ def pipeline_grants(namespace: str, app: str | None, engine: str = "stacker") ->
               "first use in an account", ("iam:CreateServiceLinkedRole",), ("arn:aws:iam::*:role/aws-service-role/*",),
               {"StringEquals": {"iam:AWSServiceName": "ecs.application-autoscaling.amazonaws.com"}}),
         Grant("CoordinationTable", "leases, the canary plan, the live record and the app's history live in the "
-              "environment's coordination table", ("dynamodb:BatchGetItem", "dynamodb:DescribeTable",
-                                                   "dynamodb:GetItem", "dynamodb:PutItem",
-                                                   "dynamodb:UpdateItem"),
-              (f"arn:aws:dynamodb:*:*:table/{naming.coordination_table(namespace)}",)),
+              "environment's coordination table; with an app, only that app's items", (
+                  "dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem",
+                  "dynamodb:UpdateItem"), (f"arn:aws:dynamodb:*:*:table/{naming.coordination_table(namespace)}",),
+              {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(app_items(app))}} if app else None),
         Grant("LiveRule", "cutover, rollback and a canary write the app's live rule (no template holds it); "
               "teardown deletes it. Load balancer names are CloudFormation's, so the pattern names ALB rules only",
               ("elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyRule"),

@@ -163,6 +163,22 @@ def test_the_pipeline_reaches_its_apps_resources_by_the_names_naming_gives_them(
     assert not _allows(web, "cloudformation:DeleteStack", ARN.format("cloudformation", f"stack/{other}/uuid"))
 
 
+def test_with_an_app_the_pipeline_reaches_that_apps_coordination_items_only():
+    from stacker_ecs.core.coordination import AppRecords
+    from stacker_ecs.core.ops.history import _slot
+
+    statement = next(s for s in iam_policy.document("pipeline", "ecs-dev", "web")["Statement"]
+                     if s["Sid"] == "CoordinationTable")
+    patterns = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    def reached(key: str) -> bool:
+        return any(re.fullmatch(re.escape(p).replace(r"\*", ".*"), key) for p in patterns)
+    for app, expected in (("web", True), ("web-admin", False)):
+        keys = [AppRecords(dynamodb=None, table="t", app=app).key["pk"]["S"], _slot(app, 7), f"history/{app}"]
+        assert [reached(k) for k in keys] == [expected] * 3, (app, keys)
+    every = next(s for s in iam_policy.document("pipeline", "ecs-dev")["Statement"] if s["Sid"] == "CoordinationTable")
+    assert "Condition" not in every  # a pipeline of every app reaches every app's items
+
+
 def test_the_platform_writes_the_cluster_and_application_stacks_but_no_version():
     platform = iam_policy.document("platform", "ecs-dev")
     for name in (naming.cluster_stack("ecs-dev"), naming.application_stack("ecs-dev", "web-admin")):

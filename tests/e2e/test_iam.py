@@ -7,6 +7,7 @@ says what that proves and what only AWS's documentation does).
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import subprocess
@@ -85,6 +86,10 @@ class Enforced:
         return {(action, stack) for action, stack in calls if not iam.permits(
             document, action, stack if stack.startswith("arn:") else f"{STACK_ARN}{stack}/0a1b")}
 
+    def items(self, user: str) -> set[str]:
+        """Return the coordination table's partition keys ``user``'s requests named."""
+        return {item for r in iam.requests(self.url) if r["key"] == self.keys[user][0] for item in r["items"]}
+
     def actions(self, user: str) -> dict[str, set[str]]:
         """Return decision (allowed, denied, None: moto did not check) -> the actions ``user`` called."""
         found: dict[str, set[str]] = {}
@@ -145,6 +150,10 @@ def test_the_platform_and_a_pipeline_run_every_step_with_only_their_policies(enf
     # and every stack each one named is one its policy's ARN patterns allow (moto does not check resources)
     assert enforced.stacks_outside("platform", iam_policy.document("platform", NAMESPACE)) == set()
     assert enforced.stacks_outside("pipeline", iam_policy.document("pipeline", NAMESPACE, "web")) == set()
+    # and every item of the coordination table it read or wrote is web's (the policy's dynamodb:LeadingKeys)
+    items = enforced.items("pipeline")
+    assert {"app/web", "history/web"} <= items
+    assert all(any(fnmatch.fnmatchcase(i, p) for p in iam_policy.app_items("web")) for i in items), items
     # the calls that mutate: the platform's are stack writes only; the pipeline's include the live rule and services
     assert {a for a in enforced.actions("platform")["allowed"] if not a.split(":")[1].startswith(
         ("Describe", "List", "Get"))} == {"cloudformation:CreateStack", "cloudformation:UpdateStack"}
