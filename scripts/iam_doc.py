@@ -51,7 +51,8 @@ PROOF = """\
 (`POST /moto-api/reset-auth` with 0, which sets `INITIAL_NO_AUTH_ACTION_COUNT`). Two IAM users with
 access keys hold only what moto can judge of each policy (below). With their credentials the real
 `stacker` CLI runs the platform's plain build (twice: create, then update) and web's pipeline:
-deploy, verify and cut over v1 then v2, roll back, deploy v3, clean up, tear down with force. Every
+deploy, verify and cut over v1, then v2 in steps watching an alarm, roll back, deploy v3, clean up,
+tear down with force. Every
 request either user made was checked by moto and allowed, and every stack either one named is one
 its policy's ARN patterns allow (the server records each request's `StackName`; `emulator.iam.permits`
 matches actions, resources and Deny statements, not conditions). The same holds for the platform's

@@ -129,11 +129,16 @@ def test_the_platform_and_a_pipeline_run_every_step_with_only_their_policies(enf
     # the platform's CD: the plain build, twice (a commit that changes nothing updates the stacks again)
     _ok(enforced.stacker("platform", pipeline=False))
     _ok(enforced.stacker("platform", pipeline=False))
-    # web's pipeline: deploy, verify and cut over v1 then v2, roll back, deploy v3, clean up, tear down
+    # web's pipeline: v1, then v2 in steps watching an alarm; roll back, deploy v3, clean up, tear down
     _ok(enforced.stacker("pipeline", "app=web", "version=v1", "deploy=true", "verify=true", "cutover=true"))
-    _ok(enforced.stacker("pipeline", "app=web", "version=v2", "deploy=true", "verify=true", "cutover=true"))
-    _ok(enforced.stacker("pipeline", "app=web", "rollback=true"))
     admin = enforced.session("admin")
+    admin.client("cloudwatch").put_metric_alarm(
+        AlarmName="web-5xx", MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB",
+        Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    # v2 in steps, watching web's alarm
+    _ok(enforced.stacker("pipeline", "app=web", "version=v2", "deploy=true", "verify=true", "cutover=true",
+                         "cutover_steps_percent=[50]", "cutover_bake_seconds=1", "alarm_names=[web-5xx]"))
+    _ok(enforced.stacker("pipeline", "app=web", "rollback=true"))
     assert read_listener(AwsContext.create(admin), NAMESPACE, "web").live_version == "v1"
     _ok(enforced.stacker("pipeline", "app=web", "version=v3", "deploy=true"))
     _ok(enforced.stacker("pipeline", "app=web", "cleanup=true", "cleanup_keep_last=0", "cleanup_in_flight_hours=0"))
@@ -158,6 +163,7 @@ def test_the_platform_and_a_pipeline_run_every_step_with_only_their_policies(enf
     assert {a for a in enforced.actions("platform")["allowed"] if not a.split(":")[1].startswith(
         ("Describe", "List", "Get"))} == {"cloudformation:CreateStack", "cloudformation:UpdateStack"}
     assert {"elasticloadbalancing:CreateRule", "elasticloadbalancing:ModifyRule", "ecs:UpdateService",
+            "monitoring:DescribeAlarms",
             "cloudformation:DeleteStack", "cloudformation:UpdateTerminationProtection"} <= enforced.actions(
         "pipeline")["allowed"]
 
@@ -193,3 +199,33 @@ def test_a_sceptre_pipeline_also_updates_the_stacks_its_version_depends_on(enfor
     assert enforced.stacks_outside("pipeline", iam_policy.document("pipeline", NAMESPACE, "web")) == {
         ("cloudformation:UpdateStack", cluster), ("cloudformation:UpdateStack", application)}
     assert enforced.stacks_outside("pipeline", iam_policy.document("pipeline", NAMESPACE, "web", "sceptre")) == set()
+
+
+# What the tests above rely on: moto's view of a policy, and the test's own judge of ARNs.
+
+STACKS = "arn:aws:cloudformation:*:*:stack/"
+VIA = {"ForAnyValue:StringEquals": {"aws:CalledVia": ["cloudformation.amazonaws.com"]}}
+DOCUMENT = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["cloudformation:UpdateStack"], "Resource": [f"{STACKS}ns-*/*"]},
+    {"Effect": "Deny", "Action": ["cloudformation:UpdateStack"], "Resource": [f"{STACKS}ns-v-*/*"]},
+    {"Effect": "Allow", "Action": ["ecs:CreateService"], "Resource": ["*"], "Condition": VIA},
+    {"Effect": "Allow", "Action": ["cloudwatch:PutDashboard", "tag:GetResources"], "Resource": ["*"],
+     "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}},
+]}
+
+
+def test_moto_sees_the_allowed_actions_on_every_resource_under_its_own_prefixes_without_conditions():
+    view = iam.moto_view(DOCUMENT)
+    assert view["Statement"] == [
+        {"Effect": "Allow", "Action": ["cloudformation:UpdateStack"], "Resource": "*"},
+        {"Effect": "Allow", "Action": ["cloudwatch:PutDashboard", "tag:GetResources", "monitoring:PutDashboard",
+                                       "tagging:GetResources"], "Resource": "*"},
+    ]
+
+
+def test_permits_matches_actions_and_arns_and_a_deny_wins_and_cloudformations_own_grants_do_not_count():
+    stack = "arn:aws:cloudformation:us-east-1:123456789012:stack/{}/0a1b"
+    assert iam.permits(DOCUMENT, "cloudformation:UpdateStack", stack.format("ns-cluster"))
+    assert not iam.permits(DOCUMENT, "cloudformation:UpdateStack", stack.format("ns-v-1"))
+    assert not iam.permits(DOCUMENT, "cloudformation:UpdateStack", stack.format("other-cluster"))
+    assert not iam.permits(DOCUMENT, "ecs:CreateService", "arn:aws:ecs:us-east-1:123456789012:service/c/s")
