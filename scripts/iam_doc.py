@@ -52,18 +52,19 @@ PROOF = """\
 access keys hold only what moto can judge of each policy (below). With their credentials the real
 `stacker` CLI runs the platform's plain build (twice: create, then update) and web's pipeline:
 deploy, verify and cut over v1, then v2 in steps watching an alarm, roll back, deploy v3, clean up,
-tear down with force. Every request either user made was checked by moto and allowed, and every
-stack either one named is one its policy's ARN patterns allow (the server records each request's
-`StackName`; `emulator.iam.permits` matches actions, resources and Deny statements, not
-conditions). Every coordination-table item the pipeline read or wrote is one of its app's (the
-server records each DynamoDB request's partition keys; the policy's `dynamodb:LeadingKeys`
-patterns match them all). With Sceptre too, every request of the platform's `sceptre launch` and
-of a pipeline (deploy, verify, cutover, cleanup) was allowed, and every stack named is within the
-policies made with `--engine sceptre`; the stacker pipeline's policy would refuse its two
-dependency updates. With `elasticloadbalancing:CreateRule` taken out of the
-pipeline's policy the same pipeline is refused at its first cutover (exit 1, `AccessDenied` naming
-the action) and nothing is live: enforcement is on. Runway CFNgin is not in the test; one run by
-hand of the same steps (2026-12-06) called no action outside the stacker policies.
+tear down with force. Every request either user made was checked by moto and allowed; every
+CloudFormation call but `ListExports` named its stack, and each stack named is one its policy's
+ARN patterns allow (the server records each request's `StackName`; `emulator.iam.permits` matches
+actions, resources and Deny statements, not conditions). Every coordination-table item the
+pipeline read or wrote is one of its app's (the server records each DynamoDB request's partition
+keys; the policy's `dynamodb:LeadingKeys` patterns match them all). With Sceptre too, every
+request of the platform's `sceptre launch` and of a pipeline (deploy, verify, cutover, cleanup)
+was allowed, and every stack named is within the policies made with `--engine sceptre`; the
+stacker pipeline's policy would refuse its two dependency updates. With
+`elasticloadbalancing:CreateRule` taken out of the pipeline's policy the same pipeline is refused
+at its first cutover (exit 1, `AccessDenied` naming the action) and nothing is live: enforcement
+is on. Runway CFNgin is not in the test; one run by hand of the same steps (2026-12-06) called no
+action outside the stacker policies.
 
 **Proven by reading the code** (`tests/core/test_iam_policy.py`): every AWS operation the package
 names (a client method, a paginator, a waiter, an operation name) is allowed to one of the two

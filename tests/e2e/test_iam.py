@@ -155,6 +155,10 @@ def test_the_platform_and_a_pipeline_run_every_step_with_only_their_policies(enf
     # and every stack each one named is one its policy's ARN patterns allow (moto does not check resources)
     assert enforced.stacks_outside("platform", iam_policy.document("platform", NAMESPACE)) == set()
     assert enforced.stacks_outside("pipeline", iam_policy.document("pipeline", NAMESPACE, "web")) == set()
+    # every CloudFormation call but ListExports named its stack (an unnamed one would need every stack's ARN)
+    unnamed = {r["action"] for r in iam.requests(enforced.url) if r["action"].startswith("cloudformation:")
+               and not r["stack"] and r["key"] in (enforced.keys["platform"][0], enforced.keys["pipeline"][0])}
+    assert unnamed <= {"cloudformation:ListExports"}, unnamed
     # and every item of the coordination table it read or wrote is web's (the policy's dynamodb:LeadingKeys)
     items = enforced.items("pipeline")
     assert {"app/web", "history/web"} <= items
