@@ -23,6 +23,7 @@ from pydantic_core import PydanticUndefined
 
 from scripts.iam_doc import iam_page
 from stacker_ecs import cli
+from stacker_ecs.core.model import field_docs
 from stacker_ecs.core.registry import HOOKS, LOOKUPS, SCEPTRE_CHECK_HOOKS, Entry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,8 +60,10 @@ def _cell(text: str | None) -> str:
 def fields_table(entry: Entry) -> list[str]:
     """Return a Markdown table of ``entry``'s model: name, type, default, what it means."""
     rows = ["| name | type | default | what it is |", "|---|---|---|---|"]
-    for name, field in entry.load_model().model_fields.items():
-        rows.append(f"| `{name}` | {_cell(_type(field.annotation))} | {_default(field)} | {_cell(field.description)} |")
+    model = entry.load_model()
+    docs = field_docs(model)
+    for name, field in model.model_fields.items():
+        rows.append(f"| `{name}` | {_cell(_type(field.annotation))} | {_default(field)} | {_cell(docs[name])} |")
     return rows
 
 
