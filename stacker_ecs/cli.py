@@ -12,6 +12,7 @@
     stacker-ecs teardown-environment --namespace ecs-dev [--force] [--dry-run]
     stacker-ecs diagnose <app> [<version>] --namespace ecs-dev [--log-lines N]
     stacker-ecs adopt <app> --namespace ecs-dev [--version V ...] [--dry-run]
+    stacker-ecs iam-policy --principal platform|pipeline --namespace ecs-dev [--app APP]
 
 Every option is a field of the operation's argument model (the hook's ``args``), with the model's
 default and help (``docs/reference.md`` lists them). ``--output json`` prints one JSON document on
@@ -105,6 +106,9 @@ COMMANDS: dict[str, Command] = {
                      "find them", OPS + "adopt:AdoptArgs", OPS + "adopt:adopt"),
     "history": Command("print the app's history, newest first: who did what, when, the outcome and the traffic",
                        OPS + "history:HistoryQuery", OPS + "history:history", OPS + "history:format_history"),
+    "iam-policy": Command("print the least-privilege IAM policy of the platform's CD or an app's pipeline "
+                          "(docs/iam.md says why each permission is needed)",
+                          "stacker_ecs.core.iam_policy:IamPolicyArgs", "stacker_ecs.core.iam_policy:iam_policy"),
 }
 """Subcommand -> what it runs. Adding a command is one line here."""
 
