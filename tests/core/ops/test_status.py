@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from botocore.stub import Stubber
+
 from emulator.calls import CallCounter
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
@@ -232,3 +234,19 @@ def test_status_of_every_app_shows_the_protection_of_what_the_live_rule_reaches_
                                           "ecs-dev-app-web-V-v")
     assert summary.warnings[0].endswith("which no version stack owns (deleted by hand?); `stacker-ecs status web "
                                         "--namespace ecs-dev` says what to do")
+
+
+def test_a_deleted_stack_the_tagging_api_still_returns_is_skipped_by_status(live_world: World, fake_time: FakeTime):
+    cfn = live_world.session.client("cloudformation")
+    arns = {v: cfn.describe_stacks(StackName=naming.version_stack(NAMESPACE, APP, v))["Stacks"][0]["StackId"]
+            for v in ("v1", "v2")}
+    cfn.delete_stack(StackName=arns["v2"])  # idle: deleted
+    aws = _aws(live_world, fake_time)
+    tagging = aws.client("resourcegroupstaggingapi")
+    with Stubber(tagging) as stub:  # the tagging API may still return a "previously tagged" (deleted) stack
+        stub.add_response("get_resources", {"ResourceTagMappingList": [
+            {"ResourceARN": arn, "Tags": [{"Key": "stacker-ecs:app", "Value": APP}]} for arn in arns.values()]})
+        status = describe_app(aws, NAMESPACE, APP)
+
+    assert [(r.version, r.role) for r in status.rows] == [("v1", "live")]
+    assert status.warnings == []
