@@ -216,21 +216,32 @@ def check_destroy(aws: AwsContext, args: DestroyCheckArgs) -> dict[str, Any]:
     and at most the one version a build names. The other versions stay, their services keep the
     cluster from being deleted, and a live version's target group keeps its stack (the live rule
     names it). Teardown removes an app in the order AWS needs; this says so before anything changes.
+    A destroy of the cluster stack is also refused while the cluster has a service that no version
+    stack found by tag owns (ECS would refuse ``DeleteCluster``), naming it and its fix.
     """
     namespace, deleting = args.namespace, set(args.stacks)
     cluster = naming.cluster_stack(namespace)
     problems = []
-    for app in find_apps(aws, namespace):
+    apps = find_apps(aws, namespace)
+    tagged: set[str] = set()
+    for app in apps:
         if naming.application_stack(namespace, app) not in deleting and cluster not in deleting:
             continue
         state = describe_listener(aws, describe_application(aws, namespace, app))
-        left = sorted(v.version for v in list_version_stacks(aws, namespace, app) if v.name not in deleting)
+        versions = list_version_stacks(aws, namespace, app)
+        tagged |= {naming.service_name(app, v.version) for v in versions}
+        left = sorted(v.version for v in versions if v.name not in deleting)
         if state.forward:
             problems.append(f"{app}: {state.live_version or 'a target group'} is live")
         elif left:
             problems.append(f"{app}: its versions {', '.join(left)} would be left behind")
         elif naming.application_stack(namespace, app) not in deleting:
             problems.append(f"{app}: its application stack is not in this config")
+    if cluster in deleting:
+        stack = describe_stack(aws, cluster)
+        name = contract.outputs_of(stack).get(contract.CLUSTER_NAME) if stack else None
+        problems += [f"the cluster's service {s.describe()}" for s in
+                     (blocking_services(aws, namespace, name, apps, leaving=tagged) if name else [])]
     if problems:
         raise AwsStateError(
             f"destroy of {namespace} refused: " + "; ".join(problems) + ". Remove each app with teardown first "

@@ -12,7 +12,12 @@ from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.adopt import AdoptArgs, adopt
-from stacker_ecs.core.ops.teardown import TeardownEnvironmentArgs, teardown_environment
+from stacker_ecs.core.ops.teardown import (
+    DestroyCheckArgs,
+    TeardownEnvironmentArgs,
+    check_destroy,
+    teardown_environment,
+)
 from stacker_ecs.core.templates.version import render_version
 from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
 
@@ -127,3 +132,27 @@ def test_a_cluster_stack_delete_that_fails_names_the_failed_resource_and_its_rea
         "  - late (1 desired, 0 running; no stack): no stack owns it (made by hand, or its stack is gone); delete it: "
         f"`aws ecs delete-service --cluster {world.cluster_name} --service late --force`")
     assert world.stack_names() == {naming.cluster_stack(NAMESPACE)}
+
+
+def test_a_destroy_of_the_cluster_is_refused_while_a_version_stack_without_the_app_tag_runs_a_service(
+        world: World, fake_time: FakeTime):
+    world.deploy_version("v1")
+    _untagged_version(world, "v0")
+    everything = [naming.cluster_stack(NAMESPACE), naming.application_stack(NAMESPACE, APP),
+                  naming.version_stack(NAMESPACE, APP, "v1")]
+
+    with pytest.raises(AwsStateError) as caught:
+        check_destroy(AwsContext.create(world.session), DestroyCheckArgs(namespace=NAMESPACE, stacks=everything))
+
+    assert str(caught.value).startswith(
+        "destroy of ecs-dev refused: the cluster's service web_v0 (1 desired, 0 running; stack ecs-dev-app-web-V-v0): "
+        "its stack has no stacker-ecs:app tag (made by an earlier release, or by hand), so teardown cannot find it; "
+        "tag it once with `stacker-ecs adopt web --namespace ecs-dev --version v0`, then run teardown-environment "
+        "again. Remove each app with teardown first")
+    # once adopted, the destroy check sees v0 as a version the destroy would leave behind, as for any tagged one
+    adopt(AwsContext.create(world.session, clock=fake_time.clock),
+          AdoptArgs(app=APP, namespace=NAMESPACE, versions=["v0"]))
+    with pytest.raises(AwsStateError, match=r"destroy of ecs-dev refused: web: its versions v0 would be left behind\."):
+        check_destroy(AwsContext.create(world.session), DestroyCheckArgs(namespace=NAMESPACE, stacks=everything))
+    assert check_destroy(AwsContext.create(world.session), DestroyCheckArgs(
+        namespace=NAMESPACE, stacks=[*everything, naming.version_stack(NAMESPACE, APP, "v0")]))["stacks"]
