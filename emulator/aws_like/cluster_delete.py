@@ -1,8 +1,9 @@
 """Deleting an ECS cluster that still has services fails, through the API and through CloudFormation.
 
 AWS: ``DeleteCluster`` refuses a cluster that contains services (``ClusterContainsServicesException``:
-"You can't delete a cluster that contains services", botocore's ecs model); a service counts until it
-is ``INACTIVE`` (``ACTIVE`` and ``DRAINING`` ones block). Through CloudFormation the cluster stack's
+"You can't delete a cluster that contains services", botocore's ecs model): an ``ACTIVE`` service
+blocks it (a ``DRAINING`` one is assumed to block too: suspected, not sourced; moto never has one,
+it deletes services at once). Through CloudFormation the cluster stack's
 delete then ends ``DELETE_FAILED`` naming the ``Cluster`` resource (:mod:`.stack_delete` records it).
 moto 5.2.5 deletes such a cluster, and a cluster stack's delete does not delete its cluster at all.
 """
