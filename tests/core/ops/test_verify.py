@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from emulator.faults import ErrorInjection, inject_errors
 from emulator.stubs import answer_once
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
@@ -134,13 +135,24 @@ def test_a_new_version_while_nothing_is_live_starts_at_start_count(world: World,
     assert world.desired_count("v1") == 3
 
 
-def test_start_count_never_scales_a_version_that_already_runs(world: World, fake_time: FakeTime):
-    world.deploy_version("v1", 1)
+def test_start_count_never_scales_a_version_down(world: World, fake_time: FakeTime):
+    world.deploy_version("v1", 3)
     world.sync()
 
-    verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1", start_count=4))
+    result = verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1", start_count=1))
 
-    assert world.desired_count("v1") == 1
+    assert (result["healthy"], result["expected"]) == (3, 3)
+    assert world.desired_count("v1") == 3
+
+
+def test_a_version_below_its_start_count_is_raised_to_it_while_nothing_is_live(world: World, fake_time: FakeTime):
+    world.deploy_version("v1", 1)  # e.g. an autoscaled version, raised to its minimum (1) by its scalable target
+    world.sync()
+
+    result = verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1", start_count=4))
+
+    assert (result["healthy"], result["expected"]) == (4, 4)
+    assert world.desired_count("v1") == 4
 
 
 def test_a_broken_new_version_fails_naming_the_cause_once_its_tasks_are_started(world: World, fake_time: FakeTime):
@@ -176,3 +188,98 @@ def test_a_version_still_broken_on_a_second_verify_fails_on_the_new_failures(wor
 
     assert not isinstance(caught.value, HealthTimeoutError)
     assert "CannotPullContainerError" in caught.value.cause
+
+
+def scalable_target(world: World, version: str) -> dict:
+    """Return a version's scalable target (Application Auto Scaling)."""
+    (found,) = world.session.client("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=[f"service/{world.cluster_name}/{naming.service_name(APP, version)}"]
+    )["ScalableTargets"]
+    return found
+
+
+def autoscale(world: World, version: str, minimum: int = 1, maximum: int = 4) -> None:
+    """Tag ``version``'s service autoscaled and register its scalable target, as its stack's template does."""
+    service = world.service(version)
+    world.session.client("ecs").tag_resource(resourceArn=service["serviceArn"],
+                                             tags=[{"key": "stacker-ecs:autoscaling", "value": "on"}])
+    world.session.client("application-autoscaling").register_scalable_target(
+        ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount", MinCapacity=minimum, MaxCapacity=maximum,
+        ResourceId=f"service/{world.cluster_name}/{naming.service_name(APP, version)}")
+
+
+def test_a_failed_verify_scales_the_version_and_its_autoscaling_minimum_back_to_zero(world: World,
+                                                                                  fake_time: FakeTime, caplog):
+    world.deploy_version("v3", 0, Autoscaling=True)
+    autoscale(world, "v3")
+
+    with pytest.raises(UnhealthyVersionError) as caught:
+        verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v3", start_count=2))
+
+    assert "CannotPullContainerError" in caught.value.cause
+    assert caught.value.details[0] == "scaled web/v3 back to 0 tasks (and its autoscaling minimum to 0)"
+    assert world.desired_count("v3") == 0
+    assert (scalable_target(world, "v3")["MinCapacity"], scalable_target(world, "v3")["MaxCapacity"]) == (0, 4)
+    assert "web/v3: scaled web/v3 back to 0 tasks" in caplog.text
+    stopped = len(world.session.client("ecs").list_tasks(cluster=world.cluster_name, serviceName="web_v3",
+                                                         desiredStatus="STOPPED")["taskArns"])
+    for _ in range(12):  # ECS would keep relaunching a service that wants tasks; at 0 it starts none
+        world.sync()
+    assert len(world.session.client("ecs").list_tasks(cluster=world.cluster_name, serviceName="web_v3",
+                                                      desiredStatus="STOPPED")["taskArns"]) == stopped
+
+
+def test_a_version_scaled_back_after_a_failure_is_verified_again_once_fixed(world: World, fake_time: FakeTime):
+    world.deploy_version("v3", 0)
+    aws = AwsContext.create(world.session, clock=fake_time.clock)
+    with pytest.raises(UnhealthyVersionError):
+        verify_health(aws, args("v3", start_count=1))
+    assert world.desired_count("v3") == 0
+    world.agent.broken.discard(naming.service_name(APP, "v3"))  # the missing image is pushed
+
+    with pytest.raises(AwsStateError, match=r"web_v3 runs 0 tasks .*verify it with start_count"):
+        verify_health(aws, args("v3"))
+    assert verify_health(aws, args("v3", start_count=1))["healthy"] == 1
+
+
+def test_a_live_version_that_fails_a_verify_again_is_left_running_and_the_error_says_why(live_world: World,
+                                                                                        fake_time: FakeTime):
+    live_world.agent.faults[naming.service_name(APP, "v1")] = "unhealthy"  # its health checks now answer 404
+    live_world.sync()
+
+    with pytest.raises(UnhealthyVersionError) as caught:
+        verify_health(AwsContext.create(live_world.session, clock=fake_time.clock), args("v1", start_count=1))
+
+    assert "all 2 targets failed their health checks: Target.ResponseCodeMismatch" in caught.value.cause
+    assert caught.value.details[0] == "left web/v1 running: it is the live version (traffic: v1 100%)"
+    assert live_world.desired_count("v1") == 2
+
+
+def test_a_canary_version_that_fails_a_verify_is_left_running(live_world: World, fake_time: FakeTime):
+    live_world.set_forward({"v1": 90, "v2": 10})
+    live_world.agent.faults[naming.service_name(APP, "v2")] = "unhealthy"
+    live_world.sync()
+
+    with pytest.raises(UnhealthyVersionError) as caught:
+        verify_health(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
+
+    assert caught.value.details[0] == ("left web/v2 running: it takes part of the traffic (a stepped cutover) "
+                                       "(traffic: v1 90%, v2 10%)")
+    assert live_world.desired_count("v2") == 1
+
+
+def test_a_failed_scale_down_still_reports_the_failure_and_says_what_to_run(world: World, fake_time: FakeTime):
+    world.deploy_version("v3", 1)
+    aws = AwsContext.create(world.session, clock=fake_time.clock)
+    inject_errors(world.session, ErrorInjection("AccessDeniedException", operations={"UpdateService"}))
+
+    with pytest.raises(UnhealthyVersionError) as caught:
+        verify_health(aws, args("v3", start_count=1))
+
+    assert "CannotPullContainerError" in caught.value.cause
+    note = caught.value.details[0]
+    assert note.startswith("scaling web/v3 back to 0 tasks failed (AWS refused UpdateService for web/v3: "
+                           "AccessDeniedException")
+    assert note.endswith(f"then `aws ecs update-service --cluster {world.cluster_name} --service web_v3 "
+                         "--desired-count 0`")
+    assert world.desired_count("v3") == 1
