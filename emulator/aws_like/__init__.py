@@ -17,6 +17,7 @@ from emulator.aws_like import (
     metric_percentiles,
     quotas,
     route53_records,
+    scalable_targets,
     stack_create,
     stack_delete,
     stack_update,
@@ -24,7 +25,7 @@ from emulator.aws_like import (
 )
 
 PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
-           change_sets, metric_percentiles, termination, certificates, quotas)
+           change_sets, metric_percentiles, termination, certificates, quotas, scalable_targets)
 
 
 def apply() -> None:

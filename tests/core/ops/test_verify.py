@@ -10,7 +10,7 @@ from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, HealthTimeoutError, UnhealthyVersionError
 from stacker_ecs.core.ops.verify import VerifyHealthArgs, verify_health
-from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
+from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World, deploy_live
 
 
 def args(version: str, **extra) -> VerifyHealthArgs:
@@ -198,19 +198,15 @@ def scalable_target(world: World, version: str) -> dict:
     return found
 
 
-def autoscale(world: World, version: str, minimum: int = 1, maximum: int = 4) -> None:
-    """Tag ``version``'s service autoscaled and register its scalable target, as its stack's template does."""
-    service = world.service(version)
-    world.session.client("ecs").tag_resource(resourceArn=service["serviceArn"],
+def autoscale(world: World, version: str) -> None:
+    """Tag ``version``'s service autoscaled, as CloudFormation does from its template (moto drops service tags)."""
+    world.session.client("ecs").tag_resource(resourceArn=world.service(version)["serviceArn"],
                                              tags=[{"key": "stacker-ecs:autoscaling", "value": "on"}])
-    world.session.client("application-autoscaling").register_scalable_target(
-        ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount", MinCapacity=minimum, MaxCapacity=maximum,
-        ResourceId=f"service/{world.cluster_name}/{naming.service_name(APP, version)}")
 
 
 def test_a_failed_verify_scales_the_version_and_its_autoscaling_minimum_back_to_zero(world: World,
                                                                                   fake_time: FakeTime, caplog):
-    world.deploy_version("v3", 0, Autoscaling=True)
+    world.deploy_version("v3", 0, Autoscaling=True, AutoscalingMaxCapacity=4)
     autoscale(world, "v3")
 
     with pytest.raises(UnhealthyVersionError) as caught:
@@ -283,3 +279,26 @@ def test_a_failed_scale_down_still_reports_the_failure_and_says_what_to_run(worl
     assert note.endswith(f"then `aws ecs update-service --cluster {world.cluster_name} --service web_v3 "
                          "--desired-count 0`")
     assert world.desired_count("v3") == 1
+
+
+def test_an_autoscaled_new_version_is_verified_at_the_live_count_not_its_minimum(world: World, fake_time: FakeTime):
+    deploy_live(world, fake_time, live_count=3, new=None)
+    world.deploy_version("v2", 0, Autoscaling=True, AutoscalingMaxCapacity=4)
+    autoscale(world, "v2")
+    world.sync()
+    assert (world.desired_count("v2"), world.healthy_targets("v2")) == (1, 1)  # its scalable target's minimum
+
+    result = verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v2", start_count=1))
+
+    assert (result["healthy"], result["expected"]) == (3, 3)
+    assert world.desired_count("v2") == 3
+    assert scalable_target(world, "v2")["MinCapacity"] == 3  # target tracking does not scale it back in
+
+
+def test_a_live_version_verified_again_is_never_scaled(world: World, fake_time: FakeTime):
+    deploy_live(world, fake_time, live_count=2, new=None)
+
+    result = verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1", start_count=4))
+
+    assert (result["healthy"], result["expected"]) == (2, 2)
+    assert world.desired_count("v1") == 2
