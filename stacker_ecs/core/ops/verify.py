@@ -66,12 +66,13 @@ def verify_health(aws: AwsContext, args: VerifyHealthArgs) -> dict[str, Any]:
         expected = expected or desired
     try:
         report = wait_for_healthy(aws, target, expected, timeout_seconds=args.timeout_seconds,
-                                  max_failed_tasks=args.max_failed_tasks, known_failures=known_failures)
+                                  max_failed_tasks=args.max_failed_tasks, known_failures=known_failures,
+                                  namespace=args.namespace)
     except UnhealthyVersionError as exc:
+        diagnosed = with_diagnosis(aws, exc, args.namespace)  # while the failed tasks still describe the failure
         note = scale_back(aws, target, args.namespace)
-        failed = type(exc)(app=exc.app or args.app, version=exc.version or args.version, cause=exc.cause,
-                           details=[note, *exc.details])
-        raise with_diagnosis(aws, failed, args.namespace) from None
+        raise type(exc)(app=exc.app or args.app, version=exc.version or args.version, cause=exc.cause,
+                        details=[note, *diagnosed.details]) from None
     return {"app": args.app, "version": args.version, "healthy": report.healthy, "expected": expected,
             "waited_seconds": round(aws.clock.now() - started, 1), "target_group_arn": target.target_group_arn}
 

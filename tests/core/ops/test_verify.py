@@ -302,3 +302,49 @@ def test_a_live_version_verified_again_is_never_scaled(world: World, fake_time: 
 
     assert (result["healthy"], result["expected"]) == (2, 2)
     assert world.desired_count("v1") == 2
+
+
+def serve_other_zones(world: World) -> list[str]:
+    """Move the app's load balancer to two zones the cluster's subnets are not in; return those zones."""
+    ec2, elbv2 = world.session.client("ec2"), world.session.client("elbv2")
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][2:4]
+    subnets = [ec2.create_subnet(VpcId=world.cluster["VpcId"], CidrBlock=f"10.42.{30 + i}.0/24",
+                                 AvailabilityZone=zone)["Subnet"]["SubnetId"] for i, zone in enumerate(zones)]
+    balancer = elbv2.describe_listeners(ListenerArns=[world.listener_arn])["Listeners"][0]["LoadBalancerArn"]
+    elbv2.set_subnets(LoadBalancerArn=balancer, Subnets=subnets)
+    return zones
+
+
+def test_targets_in_zones_the_load_balancer_does_not_serve_end_verify_at_once_naming_both_sides(
+        world: World, fake_time: FakeTime):
+    served = serve_other_zones(world)
+    world.deploy_version("v1", 2)
+    world.sync()
+
+    with pytest.raises(UnhealthyVersionError) as caught:
+        verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1"))
+
+    cause = caught.value.cause
+    assert not isinstance(caught.value, HealthTimeoutError)
+    assert cause.startswith("2 of 2 targets can never serve: Target.NotInUse: Target is in an Availability Zone that "
+                            "is not enabled for the load balancer; the tasks' subnets subnet-")
+    cluster_zones = {s["AvailabilityZone"] for s in world.session.client("ec2").describe_subnets(
+        SubnetIds=world.cluster["Subnets"].split(","))["Subnets"]}
+    assert all(f"({zone})" in cause for zone in cluster_zones)
+    assert cause.endswith(f"does not serve (it serves {', '.join(served)}): give the cluster stack Subnets in "
+                          f"{', '.join(served)}, or enable {', '.join(sorted(cluster_zones))} on the load balancer "
+                          "(a subnet of each in the application stack's Subnets)")
+    assert fake_time.sleeps == []
+    assert world.desired_count("v1") == 0
+
+
+def test_a_new_version_whose_targets_turn_up_unused_fails_in_the_poll_that_sees_them(world: World,
+                                                                                    fake_time: FakeTime):
+    serve_other_zones(world)
+    world.deploy_version("v1", 0)
+
+    with pytest.raises(UnhealthyVersionError) as caught:
+        verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v1", start_count=2))
+
+    assert "targets can never serve: Target.NotInUse" in caught.value.cause
+    assert len(fake_time.sleeps) == 1  # the agent registers the targets during the first sleep
