@@ -10,7 +10,7 @@ input is sound. Reads only; every problem names its cause and its fix:
   another zone is ``unused`` / ``Target.NotInUse`` and never takes traffic);
 - a certificate an app brings (``CertificateArn``) is issued and covers ``<app>.<domain>`` and
   ``*.<app>.<domain>`` (an ACM wildcard covers one label);
-- quotas: rules per load balancer (the new version's host rule, and the live rule of a first cutover),
+- quotas: rules per load balancer (the new version's host and test-header rules, and the live rule of a first cutover),
   Application Load Balancers per Region, inbound rules of the cluster's container security group
   (one per app). Limits come from ELB's ``DescribeAccountLimits`` and Service Quotas, AWS's defaults
   when those cannot be read (``docs/quotas.md``).
@@ -241,14 +241,14 @@ def _rule_problems(aws: AwsContext, scope: RunScope, stack: dict[str, Any]) -> l
             rules += [rule for rule in page["Rules"] if not rule.get("IsDefault")]
     hosts = {value for rule in rules for condition in rule.get("Conditions", [])
              for value in (condition.get("HostHeaderConfig") or {}).get("Values", condition.get("Values", []))}
-    adding = []
+    adding: dict[str, int] = {}  # what this run adds -> how many rules
     if "deploy" in scope.switches and scope.version and outputs.get(contract.DOMAIN) and \
             naming.version_host(scope.app, scope.version, outputs[contract.DOMAIN]) not in hosts:
-        adding.append(f"the host rule of {scope.app}/{scope.version}")
+        adding[f"the host and test-header rules of {scope.app}/{scope.version}"] = 2
     if "cutover" in scope.switches and not any(int(r["Priority"]) == naming.LIVE_RULE_PRIORITY for r in rules):
-        adding.append("the live rule of the first cutover")
+        adding["the live rule of the first cutover"] = 1
     limit = elb_limits(aws)[RULES_LIMIT]
-    if not adding or len(rules) + len(adding) <= limit:
+    if not adding or len(rules) + sum(adding.values()) <= limit:
         return []
     return [f"app {scope.app!r}: its load balancer has {len(rules)} rules of its quota of {limit} "
             f"({RULES_LIMIT}), and this run adds {' and '.join(adding)}: delete versions that are not live first "

@@ -201,16 +201,17 @@ def test_a_deploy_that_would_pass_the_rules_quota_is_refused_naming_the_quota(ca
     world.add_app("web")
     world.add_version("v1")
     world.add_version("v2")
-    limits.set_limit("rules-per-application-load-balancer", 3)
+    limits.set_limit("rules-per-application-load-balancer", 6)
     result, errors = run_check(caplog, app="web", version="v3", deploy="true")
-    assert errors == []  # 2 host rules + v3's: at the quota
+    assert errors == []  # 2 rules per version (preview host, test header) + v3's two: at the quota
     assert result["switches"] == ["deploy"]
     caplog.clear()
     result, errors = run_check(caplog, app="web", version="v3", deploy="true", cutover="true")
     assert result is False
     (message,) = errors
-    assert ("app 'web': its load balancer has 2 rules of its quota of 3 (rules-per-application-load-balancer), "
-            "and this run adds the host rule of web/v3 and the live rule of the first cutover") in message
+    assert ("app 'web': its load balancer has 4 rules of its quota of 6 (rules-per-application-load-balancer), "
+            "and this run adds the host and test-header rules of web/v3 and the live rule of the first cutover"
+            ) in message
     assert "'stacker-ecs cleanup web'" in message
 
 

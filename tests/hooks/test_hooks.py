@@ -11,6 +11,7 @@ from stacker.hooks.utils import handle_hooks
 
 from emulator.clock import FakeTime
 from stacker_ecs import hooks
+from stacker_ecs.core.ops.cutover import CutoverArgs
 from tests.core.ops.conftest import APP, World
 
 HOOK_LOGGER = "stacker_ecs.hooks"
@@ -33,7 +34,8 @@ def test_cutover_hook_returns_the_operations_result_as_a_dict(v2_ready: World, c
     result = hooks.cutover(provider=provider, context=context, app="web", version="v2", timeout_seconds=1)
 
     assert result == {"app": APP, "version": "v2", "previous": "v1", "changed": True, "dry_run": False,
-                      "desired_count": 2, "healthy": 2, "message": "v2 is live (was v1)"}
+                      "desired_count": 2, "healthy": 2, "message": "v2 is live (was v1)",
+                      "protected": ["v1", "v2"], "unprotected": []}
     assert v2_ready.live_version() == "v2"
     assert errors_logged(caplog) == []
 
@@ -93,9 +95,9 @@ def test_argument_typo_returns_false_with_a_message_listing_known_args(context, 
     assert result is False
     (message,) = errors_logged(caplog)
     assert message.startswith("cutover failed: hook stacker_ecs.hooks.cutover args: 2 problems")
-    assert ("versoin: unknown name; check the spelling or remove it (known: alarm_names, app, bake_seconds, "
-            "dry_run, force, lease_wait_seconds, max_failed_tasks, namespace, steps_percent, timeout_seconds, "
-            "version)") in message
+    known = ", ".join(sorted(CutoverArgs.model_fields))
+    assert {"alarm_names", "steps_percent", "timeout_seconds", "version"} <= set(CutoverArgs.model_fields)
+    assert f"versoin: unknown name; check the spelling or remove it (known: {known})" in message
     assert "version: required but not given; set it" in message
     assert adapter_calls.total == 0
 

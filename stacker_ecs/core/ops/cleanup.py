@@ -89,7 +89,8 @@ def plan_cleanup(stacks: list[VersionStack], *, live: str | None, previous: str 
     keep: dict[str, str] = {}
     candidates: list[VersionStack] = []
     for stack in sorted(stacks, key=lambda s: s.created, reverse=True):
-        reason = _keep_reason(stack, live, previous, args, now) or _in_flight_reason(stack, in_flight, args, now)
+        reason = (_keep_reason(stack, live, previous, args, now) or _in_flight_reason(stack, in_flight, args, now)
+                  or (PROTECTED_REASON if stack.termination_protection else None))
         if reason:
             keep[stack.version] = reason
         else:
@@ -108,8 +109,6 @@ def _keep_reason(stack: VersionStack, live: str | None, previous: str | None, ar
     pattern = next((p for p in args.exclude if fnmatch.fnmatchcase(stack.version, p)), None)
     if pattern:
         return f"excluded by {pattern!r}"
-    if stack.termination_protection:
-        return PROTECTED_REASON
     age_hours = (now - stack.created).total_seconds() / 3600
     if age_hours < args.older_than_hours:
         return f"{age_hours:.1f}h old, younger than older_than_hours {args.older_than_hours:g}"

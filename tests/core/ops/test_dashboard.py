@@ -8,9 +8,8 @@ from typing import Any
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.dashboard import dashboard_name
-from stacker_ecs.core.ops.lookups import AppQuery
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
-from stacker_ecs.core.ops.status import format_app, status
+from stacker_ecs.core.ops.status import StatusArgs, format_app, status
 from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
 
 
@@ -46,7 +45,7 @@ def test_the_dashboard_shows_exactly_the_versions_in_play_after_each_step_and_th
     # rollback rewrites it too; status prints its URL
     rollback(aws, RollbackArgs(app=APP, namespace=NAMESPACE))
     assert versions_in(bodies[-1]) == {"v1 (live)", "v2 (previous)"}
-    text = format_app(status(aws, AppQuery(app=APP, namespace=NAMESPACE)))
+    text = format_app(status(aws, StatusArgs(app=APP, namespace=NAMESPACE)))
     assert f"#dashboards:name={NAMESPACE}-{APP}" in text
 
 
