@@ -25,7 +25,7 @@ from stacker_ecs.cfngin.graph import refuse_persistent_graph
 from stacker_ecs.core.config_plan import Engine, check_config
 from stacker_ecs.core.errors import ConfigError, StackerEcsError
 from stacker_ecs.core.ops.wait import Clock
-from stacker_ecs.core.registry import HOOKS, run_hook
+from stacker_ecs.core.registry import HOOKS, end_run_if_paused, run_hook
 
 LOGGER = logging.getLogger(__name__)
 log.install()
@@ -51,9 +51,11 @@ def _cfngin_hook(name: str) -> Callable[..., dict[str, Any] | bool]:
 
     def hook(context: Any, provider: Any = None, *, clock: Clock | None = None, **kwargs: Any) -> dict[str, Any] | bool:
         data = {"namespace": context.namespace, **kwargs}
-        return _reported(name, context, lambda: run_hook(
+        result = _reported(name, context, lambda: run_hook(
             name, data, context.get_session(region=getattr(provider, "region", None)),
             where=f"hook {CFNGIN.hooks}{name} args", clock=clock))
+        end_run_if_paused(name, result)
+        return result
 
     hook.__name__ = hook.__qualname__ = name
     hook.__module__ = __name__

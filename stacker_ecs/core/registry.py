@@ -153,6 +153,26 @@ def run_hook(name: str, raw_args: dict[str, Any], session: boto3.Session, *,
     return hook.load_function()(context_for(session, args, clock), args)  # type: ignore[no-any-return]
 
 
+PAUSED_EXIT_STATUS = 4
+"""How an engine's run ends when its cutover paused (``stacker-ecs`` exits with the same status)."""
+
+
+def end_run_if_paused(name: str, result: Any) -> None:
+    """End the engine's run with :data:`PAUSED_EXIT_STATUS` when hook ``name`` paused a canary.
+
+    The pause is recorded (no process needs to wait), so the pipeline's job ends here, saying so: a
+    CI job that treats 0 as "live" must not see 0, and later hooks of the run (cleanup) do not run.
+    """
+    if not (isinstance(result, dict) and result.get("paused")):
+        return
+    import logging
+
+    logging.getLogger("stacker_ecs.core.ops").warning(
+        "%s: %s; this run ends here with exit status %d (paused, not failed)", name, result.get("message", "paused"),
+        PAUSED_EXIT_STATUS)
+    raise SystemExit(PAUSED_EXIT_STATUS)
+
+
 def run_lookup(name: str, query: str, session: boto3.Session, *, namespace: str | None = None,
                clock: Clock | None = None) -> str:
     """Parse lookup ``name``'s ``query`` (``<app>[::key=value, ...]``), run the read, return a string.

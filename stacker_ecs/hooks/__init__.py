@@ -23,7 +23,7 @@ from stacker_ecs import stacker_log
 from stacker_ecs.core.config_plan import Engine, check_config
 from stacker_ecs.core.errors import StackerEcsError
 from stacker_ecs.core.ops.wait import Clock
-from stacker_ecs.core.registry import HOOKS, run_hook
+from stacker_ecs.core.registry import HOOKS, end_run_if_paused, run_hook
 
 LOGGER = logging.getLogger(__name__)
 stacker_log.install()
@@ -49,8 +49,10 @@ def _stacker_hook(name: str) -> Callable[..., dict[str, Any] | bool]:
         namespace = getattr(context, "namespace", None)
         if namespace and "namespace" not in data:
             data["namespace"] = namespace
-        return _reported(name, lambda: run_hook(name, data, get_session(getattr(provider, "region", None)),
-                                                where=f"hook {STACKER.hooks}{name} args", clock=clock))
+        result = _reported(name, lambda: run_hook(name, data, get_session(getattr(provider, "region", None)),
+                                                  where=f"hook {STACKER.hooks}{name} args", clock=clock))
+        end_run_if_paused(name, result)
+        return result
 
     hook.__name__ = hook.__qualname__ = name
     hook.__module__ = __name__

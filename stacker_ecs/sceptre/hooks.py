@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 from sceptre.hooks import Hook
 
-from stacker_ecs.core.registry import HOOKS
+from stacker_ecs.core.registry import HOOKS, end_run_if_paused
 from stacker_ecs.sceptre.common import EcsSceptreError, hook_args, require_launched, stack_app, stack_namespace
 
 
@@ -67,6 +67,7 @@ class EcsHook(Hook):
             raise EcsSceptreError(f"{tag} failed: {exc}") from None
         if result is not None:  # the operation logged its progress and result as under stacker
             self.logger.debug("%s: %s", tag, result)
+        end_run_if_paused(tag, result)
 
     def _run(self, tag: str) -> dict[str, Any] | None:
         from stacker_ecs.core.registry import run_hook

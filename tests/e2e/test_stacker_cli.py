@@ -129,6 +129,17 @@ def test_the_lifecycle_runs_end_to_end_through_stacker_build(emulator):
     assert status.returncode == 0, status.stderr
     live_row = next(line for line in status.stdout.splitlines() if line.startswith("v1 "))
     assert "*" in live_row
+    # a canary with a gate: the pipeline's build ends at the pause with exit status 4, and a promote from
+    # another job finishes it
+    paused = emulator.stacker(*_web("v4", "deploy=true", "verify=true", "cutover=true"),
+                              "cutover_steps_percent=[10, 50]", "cutover_pause_after_percent=[10]", extra=PIPELINE)
+    assert paused.returncode == 4, paused.stderr
+    assert "cutover: canary of v4 at step 1/2 (10%)" in paused.stderr
+    assert "this run ends here with exit status 4 (paused, not failed)" in paused.stderr
+    assert "Traceback" not in paused.stderr
+    promoted = emulator.stacker_ecs("promote", "web", "--namespace", NAMESPACE)
+    assert promoted.returncode == 0, promoted.stderr
+    assert _live(emulator) == "v4"
 
 
 def test_bad_version_is_refused_at_render_time_before_the_version_stack_exists(emulator):

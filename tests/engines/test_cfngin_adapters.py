@@ -68,6 +68,18 @@ def test_cutover_hook_makes_the_version_live_and_returns_the_result(live_world: 
     assert errors_logged(caplog) == []
 
 
+def test_a_cutover_that_pauses_ends_the_deploy_with_exit_status_4(live_world: World, cfngin_context):
+    live_world.set_desired_count("v2", 2)
+    live_world.sync()
+
+    with pytest.raises(SystemExit) as ended:
+        hooks.cutover(context=cfngin_context, provider=SimpleNamespace(region=REGION), app="web", version="v2",
+                      timeout_seconds=1, steps_percent=[10, 50], bake_seconds=0, pause_after_percent=[10])
+
+    assert ended.value.code == 4
+    assert live_world.forward() == {live_world.target_group("v2"): 10, live_world.target_group("v1"): 90}
+
+
 def test_failed_hook_returns_false_and_logs_one_message(live_world: World, cfngin_context, caplog):
     result = hooks.cutover(context=cfngin_context, provider=SimpleNamespace(region=REGION), app="web",
                            version="v9", timeout_seconds=1)

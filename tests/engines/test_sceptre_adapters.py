@@ -101,6 +101,18 @@ def test_cutover_hook_makes_the_version_live(live_world: World):
     assert live_world.live_version() == "v2"
 
 
+def test_a_cutover_that_pauses_ends_the_launch_with_exit_status_4(live_world: World):
+    live_world.set_desired_count("v2", 2)
+    live_world.sync()
+
+    with pytest.raises(SystemExit) as ended:
+        Cutover({"app": "web", "version": "v2", "timeout_seconds": 1, "steps_percent": [10, 50], "bake_seconds": 0,
+                 "pause_after_percent": [10]}, version_stack("v2")).run()
+
+    assert ended.value.code == 4
+    assert live_world.forward() == {live_world.target_group("v2"): 10, live_world.target_group("v1"): 90}
+
+
 def test_hook_does_nothing_when_not_enabled(live_world: World):
     Rollback({"enabled": False, "app": "web"}, version_stack("v2")).run()
 

@@ -40,6 +40,22 @@ def test_cutover_hook_returns_the_operations_result_as_a_dict(v2_ready: World, c
     assert errors_logged(caplog) == []
 
 
+def test_a_cutover_that_pauses_ends_stackers_run_with_exit_status_4_saying_so(v2_ready: World, context, provider,
+                                                                               caplog):
+    with pytest.raises(SystemExit) as ended:
+        hooks.cutover(provider=provider, context=context, app="web", version="v2", timeout_seconds=1,
+                      steps_percent=[10, 50], bake_seconds=0, pause_after_percent=[10])
+
+    assert ended.value.code == 4
+    (line,) = [r.getMessage() for r in caplog.records if "this run ends here" in r.getMessage()]
+    assert line.startswith("cutover: canary of v2 at step 1/2 (10%)")
+    assert "promote: `stacker-ecs promote web --namespace ecs-dev`" in line
+    assert line.endswith("this run ends here with exit status 4 (paused, not failed)")
+    assert errors_logged(caplog) == []
+    # v2 holds its 10 %, recorded; promote continues it
+    assert v2_ready.forward() == {v2_ready.target_group("v2"): 10, v2_ready.target_group("v1"): 90}
+
+
 def test_verify_health_hook_returns_a_summary(v2_ready: World, context, provider):
     result = hooks.verify_health(provider=provider, context=context, app="web", version="v2", timeout_seconds=1)
 
