@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from emulator.control import Control
 from stacker_ecs.core import contract
@@ -189,13 +190,16 @@ class EcsAgent:
         """Return whether every subnet the tasks may use is in a zone the version's load balancer does not serve."""
         network = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
         subnets = network.get("subnets") or self._cluster_subnets.get(version.cluster, [])
-        balancers = self.elbv2.describe_target_groups(
-            TargetGroupArns=[version.target_group_arn])["TargetGroups"][0].get("LoadBalancerArns") or []
-        if not subnets or not balancers:
+        try:
+            balancers = self.elbv2.describe_target_groups(
+                TargetGroupArns=[version.target_group_arn])["TargetGroups"][0].get("LoadBalancerArns") or []
+            if not subnets or not balancers:
+                return False
+            served = {zone["ZoneName"] for balancer in self.elbv2.describe_load_balancers(
+                LoadBalancerArns=sorted(set(balancers)))["LoadBalancers"] for zone in balancer["AvailabilityZones"]}
+            zones = {subnet["AvailabilityZone"] for subnet in self.ec2.describe_subnets(SubnetIds=subnets)["Subnets"]}
+        except ClientError:  # a subnet or load balancer a test made up: nothing to compare
             return False
-        served = {zone["ZoneName"] for balancer in self.elbv2.describe_load_balancers(
-            LoadBalancerArns=sorted(set(balancers)))["LoadBalancers"] for zone in balancer["AvailabilityZones"]}
-        zones = {subnet["AvailabilityZone"] for subnet in self.ec2.describe_subnets(SubnetIds=subnets)["Subnets"]}
         return not zones & served
 
     def _fail_tasks(self, version: _Version, service: dict, fault: str) -> None:
