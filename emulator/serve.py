@@ -5,7 +5,8 @@ locks: two requests at once (stacker creating a stack while the ECS agent lists 
 pipelines deploying together) can fail with HTTP 500 ("dictionary changed size during
 iteration"). Real AWS has no such limit, so the emulator serialises requests instead of the
 suite working around it. It also fails where AWS fails (:mod:`emulator.aws_like`).
-Usage (from the repo root): ``python -m emulator.serve -H 127.0.0.1 -p PORT``.
+Usage (from the repo root): ``python -m emulator.serve -H 127.0.0.1 -p PORT [--iam]``; ``--iam`` records
+every request and moto's IAM decision on it (:mod:`emulator.iam`, which also switches enforcement on).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
-from emulator import aws_like, control
+from emulator import aws_like, control, iam
 
 
 def main() -> None:
@@ -25,10 +26,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, required=True)
+    parser.add_argument("--iam", action="store_true",
+                        help="record each request and moto's IAM decision on it (GET /emulator-iam/requests)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     aws_like.apply()
     app = control.wrap(DomainDispatcherApplication(create_backend_app))
+    if args.iam:
+        app = iam.wrap(app)
     run_simple(args.host, args.port, app, threaded=False, request_handler=MotoRequestHandler)
 
 

@@ -54,8 +54,12 @@ def stop_pid_file(pid_file: Path) -> None:
 
 
 @contextlib.contextmanager
-def moto_server(pid_file: Path | None = None, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start moto's server on 127.0.0.1, yield its URL, and stop it by PID afterwards."""
+def moto_server(pid_file: Path | None = None, extra_env: dict[str, str] | None = None, *,
+                iam: bool = False) -> Iterator[str]:
+    """Start moto's server on 127.0.0.1, yield its URL, and stop it by PID afterwards.
+
+    ``iam``: the server records each request and moto's IAM decision (:mod:`emulator.iam`).
+    """
     if pid_file:
         pid_file.parent.mkdir(parents=True, exist_ok=True)
         stop_pid_file(pid_file)
@@ -63,7 +67,7 @@ def moto_server(pid_file: Path | None = None, extra_env: dict[str, str] | None =
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, **CLIENT_ENV, **(extra_env or {})}
     process = subprocess.Popen(  # noqa: S603 - moto's server from our own venv, on loopback
-        [sys.executable, "-m", "emulator.serve", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "emulator.serve", "-H", "127.0.0.1", "-p", str(port), *(["--iam"] if iam else [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
         cwd=Path(__file__).resolve().parent.parent,  # the repo root, where `emulator` is importable
     )

@@ -1,7 +1,8 @@
 """`make bench` (``python -m scripts.bench`` from the repo root):
 
 The start-up time of ``stacker-ecs`` commands beside ``import boto3`` (:mod:`scripts.startup`), then
-AWS calls and wall time of every read and operation, in emulated worlds of several sizes.
+AWS calls and wall time of every read and operation, in emulated worlds of several sizes, including
+one canary step judged by metrics (its ``GetMetricData`` reads must not grow with the versions).
 
 Calls are counted with botocore's ``before-call`` event (one per API call, deterministic); wall
 times are printed for information only. Worlds: 1, 50 and 500 unrelated stacks in the account, and
@@ -30,9 +31,10 @@ from emulator.clock import FakeTime
 from emulator.ecs_agent import EcsAgent
 from emulator.seed import seed
 from emulator.server import CLIENT_ENV, REGION, client_env, moto_server
+from emulator.traffic import Traffic
 from emulator.world import NAMESPACE, ExampleWorld
 from scripts import startup
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops import lookups
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
@@ -87,7 +89,7 @@ def run_world(versions: int, filler: int) -> list[tuple[str, int, int, float]]:
     rows = []
     with mock_aws():
         session = boto3.Session(region_name=REGION)
-        world, _ = build_world(session, versions, filler)
+        world, agent = build_world(session, versions, filler)
         counter = CallCounter(session)
         calls, lease, ms, live = measure(counter, lambda: lookups.find_live_version(
             AwsContext.create(session), lookups.LiveVersionQuery(app="web", namespace=NAMESPACE)))
@@ -117,7 +119,26 @@ def run_world(versions: int, filler: int) -> list[tuple[str, int, int, float]]:
         if not result["changed"] or result["desired_count"] != count:
             raise SystemExit(f"bench: the cutover did not scale to the live count: {result}")
         rows.append(("cutover, scaling 1 -> 2 tasks", calls, lease, ms))
+        rows.append(analysed_canary_step(session, world, agent, counter))
     return rows
+
+
+def analysed_canary_step(session: boto3.Session, world: ExampleWorld, agent: EcsAgent,
+                         counter: CallCounter) -> tuple[str, int, int, float]:
+    """Measure a canary of one step (10 %, two metric checks, the app's users passing), then the switch."""
+    world.add_version("canary", desired_count=2)
+    fake_time = FakeTime(agent)
+    users = Traffic(boto3.Session(region_name=REGION), world.apps["web"][contract.LISTENER_ARN],
+                    requests_per_minute=600)
+    users.attach(fake_time)
+    args = CutoverArgs(app="web", version="canary", namespace=NAMESPACE, steps_percent=[10], bake_seconds=300,
+                       min_requests=20, metric_checks=["5xx_percent <= 1", "p99_ms <= 1.5x stable"])
+    calls, lease, ms, result = measure(counter, lambda: cutover(AwsContext.create(session, clock=fake_time.clock),
+                                                                args))
+    if not result["changed"] or len(result.get("analysis", [])) != 1:
+        raise SystemExit(f"bench: the analysed canary did not go live after one judged step: {result}")
+    reads = counter.calls["cloudwatch.GetMetricData"]
+    return (f"canary 10 %, judged ({reads} GetMetricData)", calls, lease, ms)
 
 
 def health_latency(broken: bool) -> float:

@@ -4,7 +4,8 @@ blue/green story with a real engine CLI and the local AWS emulator.
 Two apps, ``web`` and ``web-admin`` (on Fargate), in one environment, run as a platform team and
 its app pipelines would: the platform's plain build (cluster and application stacks only); each
 app's pipeline deploys, verifies and cuts over its own versions; web rolls back; a broken web v3
-fails verification with a clear message while v1 stays live; web's cleanup; a plain build again
+fails verification with a clear message while v1 stays live (``diagnose`` says why); its image pushed,
+v3 goes live as a canary judged by metrics with a gate, promoted; web's cleanup; a plain build again
 (nothing moves); web-admin torn down; status of both apps.
 A broken version takes the path AWS takes (its stack completes at 0 tasks, the hook starts them
 and names the cause; then the image is pushed and the same pipeline runs again). Every engine tells
@@ -29,6 +30,8 @@ from emulator.ecs_agent import EcsAgent
 from emulator.engines import Runway, Sceptre, copy_config
 from emulator.seed import seed
 from emulator.server import REGION, client_env, moto_server
+from emulator.traffic import Traffic
+from stacker_ecs.core import contract, naming
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,10 +49,15 @@ def banner(text: str) -> None:
 
 
 def run(args: list[str], env: dict[str, str], *, expect_failure: bool = False, cwd: Path = ROOT,
-        shown: str = "") -> None:
+        shown: str = "", expect_status: int | None = None) -> None:
     """Run a command, showing it and its output; stop the demo if it does not end as expected."""
     print("$ " + (shown or " ".join(args)), flush=True)
     code = subprocess.run(args, env=env, cwd=cwd, check=False).returncode
+    if expect_status is not None:
+        if code != expect_status:
+            sys.exit(f"demo: the step ended with exit status {code}, not {expect_status}")
+        print(f"(exit status {code}, as expected)", flush=True)
+        return
     if expect_failure and code == 0:
         sys.exit("demo: this step should have failed, and did not")
     if not expect_failure and code != 0:
@@ -110,6 +118,20 @@ def sceptre_step(env: dict[str, str], world: dict[str, str]) -> Step:
 
 def status(env: dict[str, str], app: str = "web") -> None:
     run([str(BIN / "stacker-ecs"), "--region", REGION, "status", app, "--namespace", NAMESPACE], env)
+
+
+def stacker_ecs(env: dict[str, str], *args: str, expect_status: int = 0) -> None:
+    run([str(BIN / "stacker-ecs"), "--region", REGION, *args], env, expect_status=expect_status,
+        shown=" ".join(["stacker-ecs", *(f"'{a}'" if " " in a else a for a in args)]))
+
+
+def users_of(app: str) -> Traffic:
+    """The app's users on its live host, and the load balancer's per-target-group metrics (every second)."""
+    session = boto3.Session(region_name=REGION)
+    stack = session.client("cloudformation").describe_stacks(
+        StackName=naming.application_stack(NAMESPACE, app))["Stacks"][0]
+    return Traffic(session, contract.outputs_of(stack)[contract.LISTENER_ARN], requests_per_minute=3000,
+                   period_seconds=1)
 
 
 def diagnose(env: dict[str, str], app: str = "web") -> None:
@@ -173,8 +195,16 @@ def two_apps(step: Step, env: dict[str, str], agent: EcsAgent) -> None:
     banner("push v3's image, then deploy and verify v3 again: no extra flags, v3 is healthy (v1 stays live)")
     agent.broken.discard("web_v3")
     step(app="web", version="v3", deploy="true", verify="true", health_timeout_seconds="120")
-    banner("clean up web: delete versions that are neither live nor the previous live one (v3, deployed since "
-           "v1 went live, is kept: a pipeline may be about to cut over to it)")
+    with users_of("web").running(interval_seconds=0.2):
+        banner("cut over to v3 as a canary judged by metrics: 10 % then 50 %, each step's 5xx ratio read from "
+               "CloudWatch beside v1's; a gate after 10 %: the run ends (exit status 4), nothing keeps running")
+        stacker_ecs(env, "cutover", "web", "v3", "--namespace", NAMESPACE, "--steps-percent", "10", "50",
+                    "--bake-seconds", "3", "--min-requests", "5", "--metric-check", "5xx_percent <= 1",
+                    "--pause-after-percent", "10", expect_status=4)
+        status(env)
+        banner("from any terminal or job: promote; the 50 % step is judged too, then v3 is live")
+        stacker_ecs(env, "promote", "web", "--namespace", NAMESPACE)
+    banner("clean up web: delete versions that are neither live nor the previous live one (v2 goes)")
     step(app="web", cleanup="true", cleanup_keep_last="0")
     banner("the platform's CD again: nothing to deploy, no traffic moves, no deleted version comes back")
     step()

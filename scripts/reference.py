@@ -4,6 +4,7 @@
   :mod:`stacker_ecs.core.registry` and their pydantic models), every ``stacker-ecs`` command's
   options (from :data:`stacker_ecs.cli.COMMANDS`), the exit statuses and the JSON output.
 - ``docs/layout.md``: every module of the package and the emulator, with the first line of its docstring.
+- ``docs/iam.md``: the principals' IAM policies and why each permission is needed (:mod:`scripts.iam_doc`).
 
 ``tests/test_docs.py`` fails when a page differs from what this renders (``UPDATE_DOCS=1`` rewrites).
 """
@@ -20,7 +21,9 @@ from typing import Any
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from scripts.iam_doc import iam_page
 from stacker_ecs import cli
+from stacker_ecs.core.model import field_docs
 from stacker_ecs.core.registry import HOOKS, LOOKUPS, SCEPTRE_CHECK_HOOKS, Entry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,8 +60,10 @@ def _cell(text: str | None) -> str:
 def fields_table(entry: Entry) -> list[str]:
     """Return a Markdown table of ``entry``'s model: name, type, default, what it means."""
     rows = ["| name | type | default | what it is |", "|---|---|---|---|"]
-    for name, field in entry.load_model().model_fields.items():
-        rows.append(f"| `{name}` | {_cell(_type(field.annotation))} | {_default(field)} | {_cell(field.description)} |")
+    model = entry.load_model()
+    docs = field_docs(model)
+    for name, field in model.model_fields.items():
+        rows.append(f"| `{name}` | {_cell(_type(field.annotation))} | {_default(field)} | {_cell(docs[name])} |")
     return rows
 
 
@@ -182,7 +187,7 @@ def layout() -> str:
     return "\n".join(lines) + "\n"
 
 
-PAGES = {"docs/reference.md": reference, "docs/layout.md": layout}
+PAGES = {"docs/reference.md": reference, "docs/layout.md": layout, "docs/iam.md": iam_page}
 """Generated page -> its renderer."""
 
 

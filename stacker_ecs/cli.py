@@ -12,6 +12,7 @@
     stacker-ecs teardown-environment --namespace ecs-dev [--force] [--dry-run]
     stacker-ecs diagnose <app> [<version>] --namespace ecs-dev [--log-lines N]
     stacker-ecs adopt <app> --namespace ecs-dev [--version V ...] [--dry-run]
+    stacker-ecs iam-policy --principal platform|pipeline --namespace ecs-dev [--app APP]
 
 Every option is a field of the operation's argument model (the hook's ``args``), with the model's
 default and help (``docs/reference.md`` lists them). ``--output json`` prints one JSON document on
@@ -28,6 +29,7 @@ import enum
 import importlib
 import json
 import logging
+import os
 import sys
 import typing
 from collections.abc import Sequence
@@ -38,6 +40,10 @@ if typing.TYPE_CHECKING:
     import boto3
 
     from stacker_ecs.core.ops.wait import Clock
+
+# stacker-ecs uses no pydantic plugin: pydantic's documented switch skips its scan of every installed
+# package's entry points at the first model (about a fifth of a command's start-up).
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 POSITIONAL = ("app", "version")
 # A repeatable option reads better in the singular: --alarm-name A --alarm-name B.
@@ -100,6 +106,9 @@ COMMANDS: dict[str, Command] = {
                      "find them", OPS + "adopt:AdoptArgs", OPS + "adopt:adopt"),
     "history": Command("print the app's history, newest first: who did what, when, the outcome and the traffic",
                        OPS + "history:HistoryQuery", OPS + "history:history", OPS + "history:format_history"),
+    "iam-policy": Command("print the least-privilege IAM policy of the platform's CD or an app's pipeline "
+                          "(docs/iam.md says why each permission is needed)",
+                          "stacker_ecs.core.iam_policy:IamPolicyArgs", "stacker_ecs.core.iam_policy:iam_policy"),
 }
 """Subcommand -> what it runs. Adding a command is one line here."""
 
@@ -110,9 +119,9 @@ def load(path: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-def _add_field(parser: argparse.ArgumentParser, name: str, field: Any) -> None:
+def _add_field(parser: argparse.ArgumentParser, name: str, field: Any, doc: str) -> None:
     """Add the option (or positional) of one model field; values are judged by the model, not here."""
-    help_text = (field.description or "").replace("%", "%%") or None
+    help_text = doc.replace("%", "%%") or None
     if name in POSITIONAL:
         optional = {} if field.is_required() else {"nargs": "?", "default": argparse.SUPPRESS}
         parser.add_argument(name, help=help_text, **optional)
@@ -143,9 +152,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name, command in COMMANDS.items():
         sub = commands.add_parser(name, help=command.help, description=command.help)
         if only in (None, name):
-            fields = load(command.model).model_fields
+            from stacker_ecs.core.model import field_docs
+
+            model = load(command.model)
+            fields, docs = model.model_fields, field_docs(model)
             for field in [n for n in POSITIONAL if n in fields] + [n for n in fields if n not in POSITIONAL]:
-                _add_field(sub, field, fields[field])
+                _add_field(sub, field, fields[field], docs[field])
     return parser
 
 

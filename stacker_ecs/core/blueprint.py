@@ -25,7 +25,7 @@ from troposphere import Template
 from stacker_ecs.core import contract, naming, ownership
 from stacker_ecs.core.errors import ConfigError
 from stacker_ecs.core.fingerprint import check_redeploy, stamp
-from stacker_ecs.core.model import Spec, describe_error, parse
+from stacker_ecs.core.model import Spec, describe_error, field_docs, parse
 from stacker_ecs.core.settings_file import load_settings
 from stacker_ecs.core.templates.application import ApplicationSpec, build_application
 from stacker_ecs.core.templates.cluster import ClusterSpec, build_cluster
@@ -80,8 +80,9 @@ def variables_from_spec(spec: type[Spec]) -> dict[str, dict[str, Any]]:
     lookups); defaults live in the spec only.
     """
     variables: dict[str, dict[str, Any]] = {}
+    docs = field_docs(spec)
     for name, field in spec.model_fields.items():
-        definition: dict[str, Any] = {"type": object, "description": field.description or name}
+        definition: dict[str, Any] = {"type": object, "description": docs[name] or name}
         if not field.is_required():
             default = field.get_default(call_default_factory=True)
             definition["default"] = None if default is PydanticUndefined else default

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+import inspect
+import itertools
+import textwrap
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -13,21 +18,44 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class Spec(BaseModel):
-    """Blueprint settings: PascalCase names (as in blueprint variables), typos are errors."""
+    """Blueprint settings: PascalCase names (as in blueprint variables), typos are errors.
+
+    Here and in :class:`Args`, fields' docstrings are read on demand (:func:`field_docs`), not by
+    pydantic's ``use_attribute_docstrings``, which searches every module's path at each class's
+    creation and was most of a ``stacker-ecs`` command's start-up.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
         frozen=True,
         alias_generator=to_pascal,
         populate_by_name=True,
-        use_attribute_docstrings=True,
     )
 
 
 class Args(BaseModel):
     """Hook, lookup and CLI arguments: snake_case names, typos are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@functools.cache
+def field_docs(model: type[BaseModel]) -> dict[str, str]:
+    """Return field -> its description: ``Field(description=...)``, else the docstring under its annotation."""
+    docs: dict[str, str] = {}
+    for cls in reversed(model.__mro__):
+        if not isinstance(cls, type) or not issubclass(cls, BaseModel) or cls is BaseModel:
+            continue
+        try:
+            body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body  # type: ignore[attr-defined]
+        except (OSError, TypeError):  # no source (a class made at run time)
+            continue
+        for node, after in itertools.pairwise(body):
+            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                    and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                    and isinstance(after.value.value, str)):
+                docs[node.target.id] = inspect.cleandoc(after.value.value)
+    return {name: field.description or docs.get(name, "") for name, field in model.model_fields.items()}
 
 
 def _location(loc: tuple[Any, ...]) -> str:

@@ -21,6 +21,7 @@ from stacker_ecs.blueprints.version import Version
 from stacker_ecs.core import naming
 from stacker_ecs.core.blueprint import ADAPTER_VARIABLES, BLUEPRINTS
 from stacker_ecs.core.errors import ConfigError
+from stacker_ecs.core.model import field_docs
 from stacker_ecs.core.ownership import read_sources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -289,7 +290,9 @@ def test_blueprint_without_namespace_is_refused_saying_to_set_it():
 @pytest.mark.parametrize("blueprint", [Cluster, Application, Version])
 def test_blueprint_variables_are_one_per_spec_field_described_and_defaulted_by_the_spec(
         blueprint: type[SpecBlueprint]):
-    fields = {(f.alias or name): f for name, f in BLUEPRINTS[blueprint.KIND].spec.model_fields.items()}
+    spec = BLUEPRINTS[blueprint.KIND].spec
+    fields = {(f.alias or name): f for name, f in spec.model_fields.items()}
+    docs = {(f.alias or name): field_docs(spec)[name] for name, f in spec.model_fields.items()}
 
     own = set(ADAPTER_VARIABLES.get(blueprint.KIND, ()))
     assert set(blueprint.VARIABLES) - own == set(fields)
@@ -301,7 +304,7 @@ def test_blueprint_variables_are_one_per_spec_field_described_and_defaulted_by_t
         field = fields[name]
         assert definition["type"] is object, name
         assert definition["description"].strip(), name
-        assert definition["description"] == field.description, name
+        assert definition["description"] == docs[name], name  # the docstring under the spec's field
         if field.is_required():
             assert "default" not in definition, f"{name} is required, so stacker must not default it"
         else:

@@ -126,3 +126,16 @@ def test_a_pause_that_times_out_is_aborted_by_the_next_command_that_looks(deploy
            "is back on v1" in late.stderr
     assert json.loads(late.stdout)["error"]["kind"] == "CanaryRolledBackError"
     assert traffic(emulator) == {"v1": 1}
+
+
+def test_a_failing_smoke_command_refuses_the_cutover_with_its_last_lines_and_no_traffic_moves(deployed):
+    emulator, _, _ = deployed
+    script = 'echo "GET $STACKER_ECS_PREVIEW_URL/health"; echo "expected 200, got 500" >&2; exit 3'
+
+    result = emulator.stacker_ecs("cutover", "web", "v2", "--namespace", NAMESPACE, "--smoke-command", script)
+
+    assert result.returncode == 1, result.stderr
+    assert "cutover refused, v1 stays live and no traffic moved: the smoke command" in result.stderr
+    assert "GET https://v2.web.dev.example.com/health" in result.stderr  # its environment names the preview
+    assert "expected 200, got 500" in result.stderr  # its last lines
+    assert traffic(emulator) == {"v1": 1}
