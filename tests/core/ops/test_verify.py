@@ -348,3 +348,18 @@ def test_a_new_version_whose_targets_turn_up_unused_fails_in_the_poll_that_sees_
 
     assert "targets can never serve: Target.NotInUse" in caught.value.cause
     assert len(fake_time.sleeps) == 1  # the agent registers the targets during the first sleep
+
+
+def test_a_failed_version_is_left_running_when_the_listener_cannot_be_read(world: World, fake_time: FakeTime):
+    world.deploy_version("v3", 1)
+    inject_errors(world.session, ErrorInjection("AccessDeniedException", times=10, operations={"DescribeRules"}))
+
+    with pytest.raises(UnhealthyVersionError) as caught:
+        verify_health(AwsContext.create(world.session, clock=fake_time.clock), args("v3"))
+
+    assert "CannotPullContainerError" in caught.value.cause
+    note = caught.value.details[0]
+    assert note.startswith("left web/v3 running: the listener could not be read to rule out that it takes traffic "
+                           "(AWS refused DescribeRules")
+    assert "if it takes none, run: `aws application-autoscaling register-scalable-target" in note
+    assert world.desired_count("v3") == 1
