@@ -44,7 +44,7 @@ def test_status_prints_the_table_and_exits_0(world: World, capsys):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].split()[:2] == ["VERSION", "STACK"]
-    assert lines[2].split() == ["v1", "ecs-dev-app-web-V-v1", "CREATE_COMPLETE", "2/2", "2", "*", "100%",
+    assert lines[2].split() == ["v1", "ecs-dev-app-web-V-v1", "CREATE_COMPLETE", "2/2", "2", "*", "100%", "yes",
                                 "https://v1.web.dev.example.com"]
 
 
@@ -108,6 +108,27 @@ def test_every_command_prints_one_json_document_on_stdout_with_output_json(world
     if argv[0] == "status":
         assert [row["version"] for row in document["result"]["rows"]] == ["v2", "v1"]
         assert document["result"]["rows"][1]["traffic_percent"] == 100
+
+
+def test_status_json_carries_protection_per_version_and_the_warnings_and_so_does_status_all(world: World, capsys):
+    world.session.client("cloudformation").update_termination_protection(
+        StackName="ecs-dev-app-web-V-v1", EnableTerminationProtection=False)  # by hand
+
+    code, out, _ = run(capsys, "--output", "json", "status", "web", *NS)
+
+    result = json.loads(out)["result"]
+    assert code == 0
+    assert [(row["version"], row["protected"]) for row in result["rows"]] == [("v2", False), ("v1", False)]
+    assert result["warnings"][0].startswith("v1 is live (100% of the traffic) but its stack ecs-dev-app-web-V-v1 "
+                                            "has no termination protection")
+    assert result["unowned_target_groups"] == []
+    code, out, _ = run(capsys, "--output", "json", "status", "--all", *NS)
+    (app,) = json.loads(out)["result"]["apps"]
+    assert (app["app"], app["protected"]) == ("web", {"v1": False})
+    assert app["warnings"] == ["web: v1 is reached by the live rule but its stack has no termination protection; "
+                               "`stacker-ecs status web --namespace ecs-dev` says how to switch it on"]
+    code, out, _ = run(capsys, "status", "web", *NS)
+    assert out.splitlines()[-1].startswith("warning: v1 is live (100% of the traffic) but its stack")
 
 
 def test_a_command_imports_only_its_own_operation():

@@ -13,6 +13,7 @@ from emulator.aws_like import (
     certificates,
     change_sets,
     circuit_breaker,
+    cluster_delete,
     listener_actions,
     metric_percentiles,
     quotas,
@@ -25,7 +26,7 @@ from emulator.aws_like import (
 )
 
 PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
-           change_sets, metric_percentiles, termination, certificates, quotas, scalable_targets)
+           change_sets, metric_percentiles, termination, certificates, quotas, scalable_targets, cluster_delete)
 
 
 def apply() -> None:

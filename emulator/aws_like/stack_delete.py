@@ -6,7 +6,9 @@ resource(s) failed to delete: [TargetGroup].") and keeps what is left; a later `
 retries, and may name ``RetainResources`` to leave them (only for a ``DELETE_FAILED`` stack).
 Resources go in reverse dependency order: a version's ``Service`` (it references the target group)
 is deleted before the target group fails, so a live version deleted by hand loses its tasks.
-A protected stack is refused before anything is deleted (:mod:`.termination`).
+A protected stack is refused before anything is deleted (:mod:`.termination`). Each resource left
+gets its own ``DELETE_FAILED`` event with the reason (a cluster that still has services:
+:mod:`.cluster_delete`), then the stack's event names them all.
 moto 5.2.5 has no delete for ``AWS::ECS::Service``, ``AWS::ElasticLoadBalancingV2::ListenerRule``
 or ``TargetGroup``: it forgets the stack and keeps them, so re-deploying a version fails with
 ``PriorityInUse`` and later reads answer HTTP 500.
@@ -26,7 +28,7 @@ from moto.elbv2.exceptions import RuleNotFoundError, TargetGroupNotFoundError
 from moto.elbv2.models import FakeListenerRule, FakeTargetGroup, elbv2_backends
 
 from emulator.aws_like._patch import replace
-from emulator.aws_like.stack_create import NoOutputs
+from emulator.aws_like.stack_create import NoOutputs, _event
 from emulator.aws_like.termination import refuse_if_protected
 
 
@@ -82,6 +84,9 @@ def _delete_stack(original: Any) -> Any:
             _delete_dependents(stack)
             stack.output_map = outputs
             reason = getattr(exc, "message", None) or str(exc)
+            for logical_id in _remaining(stack):  # each resource's own event first, as CloudFormation records them
+                resource_type = stack.template_dict["Resources"][logical_id].get("Type", "")
+                _event(stack, logical_id, resource_type, "DELETE_FAILED", reason)
             summary = f"The following resource(s) failed to delete: [{', '.join(_remaining(stack))}]. {reason}"
             stack.status = "DELETE_FAILED"
             stack.stack_status_reason = summary

@@ -268,3 +268,40 @@ def test_registering_a_scalable_target_moves_the_service_into_its_bounds(session
     assert register(1, 3) == 3  # a maximum below the current count lowers it
     assert register(0, 3) == 3  # inside the range: unchanged
     assert register(4, 6) == 4  # a minimum above it raises it
+
+
+def _service_by_hand(session: boto3.Session, cluster: str, name: str = "by-hand") -> None:
+    ecs = session.client("ecs")
+    ecs.register_task_definition(family=name, containerDefinitions=[{"name": "c", "image": "nginx", "memory": 64}])
+    ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=name, desiredCount=0)
+
+
+def test_deleting_a_cluster_that_still_has_a_service_is_refused_until_the_service_is_deleted(session):
+    world = ExampleWorld.create(session)
+    cluster = world.cluster["ClusterName"]
+    _service_by_hand(session, cluster)
+    ecs = session.client("ecs")
+    # when / then (moto alone: the cluster is deleted)
+    with pytest.raises(ClientError, match=r"ClusterContainsServicesException.*cannot be deleted while Services are "
+                                          "active"):
+        ecs.delete_cluster(cluster=cluster)
+    assert ecs.describe_clusters(clusters=[cluster])["clusters"][0]["status"] == "ACTIVE"
+    # and once the service is deleted, the cluster goes
+    ecs.delete_service(cluster=cluster, service="by-hand", force=True)
+    assert ecs.delete_cluster(cluster=cluster)["cluster"]["status"] == "INACTIVE"
+
+
+def test_deleting_the_cluster_stack_while_a_service_runs_fails_naming_the_cluster_and_the_reason(session):
+    world = ExampleWorld.create(session)
+    _service_by_hand(session, world.cluster["ClusterName"])
+    cfn = session.client("cloudformation")
+    name = naming.cluster_stack(NAMESPACE)
+    # when (moto alone: DELETE_COMPLETE, and the cluster is not even deleted)
+    cfn.delete_stack(StackName=name)
+    # then
+    stack = _stack(session, name)
+    assert stack["StackStatus"] == "DELETE_FAILED"
+    assert stack["StackStatusReason"].startswith("The following resource(s) failed to delete: [Cluster].")
+    failed = [e for e in cfn.describe_stack_events(StackName=name)["StackEvents"]
+              if e["ResourceStatus"] == "DELETE_FAILED" and e["LogicalResourceId"] == "Cluster"]
+    assert [e["ResourceStatusReason"] for e in failed] == ["The Cluster cannot be deleted while Services are active."]

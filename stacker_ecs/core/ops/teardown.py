@@ -4,7 +4,9 @@ The order is the one AWS needs: the live rule goes first (a target group it name
 deleted), then every version stack, failed ones included, then the application stack (whose
 listener the version rules are attached to). It all happens under the app's lease, like cleanup,
 so no cutover or rollback writes the live rule meanwhile. While a version is live, or a canary is
-recorded, the app is refused unless ``force``: tearing it down takes its site offline.
+recorded, the app is refused unless ``force``: tearing it down takes its site offline. An
+environment's teardown refuses, before any change and again before the cluster stack's delete, while
+the cluster has a service no teardown deletes (:mod:`.cluster_services`): ECS would refuse ``DeleteCluster``.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
 from stacker_ecs.core.coordination import app_records, holding
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args, LeaseArgs
 from stacker_ecs.core.ops.canary_plan import plan_of
 from stacker_ecs.core.ops.cleanup import wait_for_deletes
+from stacker_ecs.core.ops.cluster_services import blocking_services, failed_resources
 from stacker_ecs.core.ops.dashboard import delete_dashboard
 from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.inventory import VersionStack, find_apps, list_version_stacks
@@ -123,35 +126,75 @@ def _delete(aws: AwsContext, stacks: list[VersionStack], args: TeardownArgs | Te
             cfn.delete_stack(StackName=stack.stack_id)
     failed = wait_for_deletes(aws, stacks, timeout_seconds=args.timeout_seconds)
     if failed:
-        raise AwsStateError(f"teardown could not delete the {what} " + "; ".join(f"{v}: {why}" for v, why in
-                            failed.items()) + ". Look at the stacks' events, fix the cause, and run it again",
-                            app=aws.app)
+        ids = {s.version: s.stack_id for s in stacks}
+        raise AwsStateError(f"teardown could not delete the {what} " + "; ".join(
+            f"{v}: {why.rstrip('.')}" + "".join(f"; failed: {r.rstrip('.')}" for r in failed_resources(aws, ids[v]))
+            for v, why in failed.items()) + ". Fix the cause, and run it again", app=aws.app)
 
 
 def teardown_environment(aws: AwsContext, args: TeardownEnvironmentArgs) -> dict[str, Any]:
-    """Tear down every app of the namespace, then its cluster stack; refuse up front while any app is live."""
+    """Tear down every app of the namespace, then its cluster stack; refuse up front while any app is live, or
+    while the cluster has a service no teardown would delete (``DeleteCluster`` would fail on it)."""
     namespace = args.namespace
     apps = find_apps(aws, namespace)
     if not args.force:
-        live = []
-        for app in apps:
-            state = describe_listener(aws, describe_application(aws, namespace, app))
-            if state.forward:
-                live.append(f"{app} ({state.live_version or 'a target group'})")
-        if live:
-            raise AwsStateError(f"environment {namespace}: apps still live: {', '.join(live)}; tearing the "
-                                "environment down takes them offline. Pass --force if that is what you want")
+        _refuse_live(aws, namespace, apps)
+    cluster_stack = describe_stack(aws, naming.cluster_stack(namespace))
+    cluster = contract.outputs_of(cluster_stack).get(contract.CLUSTER_NAME) if cluster_stack else None
+    if cluster:
+        leaving = {naming.service_name(app, v.version) for app in apps for v in list_version_stacks(aws, namespace,
+                                                                                                      app)}
+        _refuse_services(aws, namespace, cluster, apps, leaving, done="nothing was deleted")
     results = [teardown(aws.about("", app=app),
                         TeardownArgs(app=app, namespace=namespace, force=args.force, dry_run=args.dry_run,
                                      timeout_seconds=args.timeout_seconds,
                                      lease_wait_seconds=args.lease_wait_seconds))
                for app in apps]
-    cluster = naming.cluster_stack(namespace)
-    if not args.dry_run:
-        stack = describe_stack(aws, cluster)
-        if stack is not None:
-            _delete(aws, [_as_stack("cluster", stack)], args, what="stacks")
-    return {"namespace": namespace, "apps": results, "cluster": cluster, "dry_run": args.dry_run}
+    if not args.dry_run and cluster_stack is not None:
+        if cluster:
+            _refuse_services(aws, namespace, cluster, [], set(),
+                             done=f"the apps {', '.join(apps)} were removed, the cluster stack was not deleted"
+                             if apps else "the cluster stack was not deleted")
+        _delete_cluster(aws, args, cluster)
+    return {"namespace": namespace, "apps": results, "cluster": naming.cluster_stack(namespace),
+            "dry_run": args.dry_run}
+
+
+def _refuse_live(aws: AwsContext, namespace: str, apps: list[str]) -> None:
+    live = []
+    for app in apps:
+        state = describe_listener(aws, describe_application(aws, namespace, app))
+        if state.forward:
+            live.append(f"{app} ({state.live_version or 'a target group'})")
+    if live:
+        raise AwsStateError(f"environment {namespace}: apps still live: {', '.join(live)}; tearing the "
+                            "environment down takes them offline. Pass --force if that is what you want")
+
+
+def _delete_cluster(aws: AwsContext, args: TeardownEnvironmentArgs, cluster: str | None) -> None:
+    """Delete the cluster stack; a failed delete names the failed resources and the services in the cluster now."""
+    stack = describe_stack(aws, naming.cluster_stack(args.namespace))
+    if stack is None or stack["StackStatus"] == "DELETE_COMPLETE":
+        return
+    try:
+        _delete(aws, [_as_stack("cluster", stack)], args, what="stacks")
+    except AwsStateError as exc:
+        blocking = blocking_services(aws, args.namespace, cluster, []) if cluster else []
+        if not blocking:
+            raise
+        raise AwsStateError(f"{exc}. Services in the cluster now:\n  - "
+                            + "\n  - ".join(s.describe() for s in blocking)) from exc
+
+
+def _refuse_services(aws: AwsContext, namespace: str, cluster: str, apps: list[str], leaving: set[str], *,
+                     done: str) -> None:
+    """Raise, naming each service that would keep ``DeleteCluster`` from deleting the cluster, and its fix."""
+    blocking = blocking_services(aws, namespace, cluster, apps, leaving=leaving)
+    if blocking:
+        raise AwsStateError(
+            f"environment {namespace}: the cluster {cluster} still has {len(blocking)} service(s) no teardown "
+            f"deletes, and ECS refuses to delete a cluster that contains services ({done}):\n  - "
+            + "\n  - ".join(s.describe() for s in blocking))
 
 
 class DestroyCheckArgs(Args):
@@ -173,21 +216,32 @@ def check_destroy(aws: AwsContext, args: DestroyCheckArgs) -> dict[str, Any]:
     and at most the one version a build names. The other versions stay, their services keep the
     cluster from being deleted, and a live version's target group keeps its stack (the live rule
     names it). Teardown removes an app in the order AWS needs; this says so before anything changes.
+    A destroy of the cluster stack is also refused while the cluster has a service that no version
+    stack found by tag owns (ECS would refuse ``DeleteCluster``), naming it and its fix.
     """
     namespace, deleting = args.namespace, set(args.stacks)
     cluster = naming.cluster_stack(namespace)
     problems = []
-    for app in find_apps(aws, namespace):
+    apps = find_apps(aws, namespace)
+    tagged: set[str] = set()
+    for app in apps:
         if naming.application_stack(namespace, app) not in deleting and cluster not in deleting:
             continue
         state = describe_listener(aws, describe_application(aws, namespace, app))
-        left = sorted(v.version for v in list_version_stacks(aws, namespace, app) if v.name not in deleting)
+        versions = list_version_stacks(aws, namespace, app)
+        tagged |= {naming.service_name(app, v.version) for v in versions}
+        left = sorted(v.version for v in versions if v.name not in deleting)
         if state.forward:
             problems.append(f"{app}: {state.live_version or 'a target group'} is live")
         elif left:
             problems.append(f"{app}: its versions {', '.join(left)} would be left behind")
         elif naming.application_stack(namespace, app) not in deleting:
             problems.append(f"{app}: its application stack is not in this config")
+    if cluster in deleting:
+        stack = describe_stack(aws, cluster)
+        name = contract.outputs_of(stack).get(contract.CLUSTER_NAME) if stack else None
+        problems += [f"the cluster's service {s.describe()}" for s in
+                     (blocking_services(aws, namespace, name, apps, leaving=tagged) if name else [])]
     if problems:
         raise AwsStateError(
             f"destroy of {namespace} refused: " + "; ".join(problems) + ". Remove each app with teardown first "
