@@ -170,6 +170,11 @@ def platform_grants(namespace: str) -> list[Grant]:
               ("arn:aws:iam::*:role/aws-service-role/*",),
               {"StringEquals": {"iam:AWSServiceName": ["ecs.amazonaws.com", "autoscaling.amazonaws.com",
                                                        "elasticloadbalancing.amazonaws.com"]}}),
+        Grant("DestroyCheckServices", "an engine's destroy of the cluster stack is refused while a service of "
+              "the cluster runs, naming it: the check lists the cluster's services (ListServices has no "
+              "resource-level permission) and reads them", ("ecs:ListServices",)),
+        Grant("DestroyCheckServiceReads", "the destroy check reads the cluster's services by name",
+              ("ecs:DescribeServices",), (f"arn:aws:ecs:*:*:service/{cluster}-*/*",)),
         Grant("PreflightReads", "the pre-build check reads certificates, subnets' zones, load balancers, rules, "
               "security group rules, quotas and exports before any change (reads without resource-level "
               "permissions in AWS)", PREFLIGHT_READS),

@@ -135,7 +135,8 @@ def test_every_unconditioned_resource_wildcard_is_an_action_without_resource_lev
     for principal, document in _documents("web").items():
         for statement in document["Statement"]:
             if statement["Resource"] == ["*"] and "Condition" not in statement:
-                assert statement["Sid"] in {"PreflightReads", "Reads", "Autoscaling"}, (principal, statement["Sid"])
+                assert statement["Sid"] in {"PreflightReads", "Reads", "Autoscaling", "DestroyCheckServices"}, \
+                    (principal, statement["Sid"])
 
 
 ARN = "arn:aws:{}:ap-southeast-2:123456789012:{}"

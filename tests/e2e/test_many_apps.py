@@ -32,11 +32,12 @@ class Platform:
 
     emulator: Emulator
     root: Path
-    certificate_arn: str
+    certificate_arn: str = ""
+    """The environment's certificate, when not the seeded one."""
 
     def build(self, *settings: str, pipeline: bool = False) -> subprocess.CompletedProcess[str]:
         """Run ``stacker build`` on the environment's config: plain (no switch) or an app pipeline's."""
-        world = {**self.emulator.world, "certificate_arn": self.certificate_arn}
+        world = {**self.emulator.world, **({"certificate_arn": self.certificate_arn} if self.certificate_arn else {})}
         options = [a for k, v in world.items() for a in ("-e", f"{k}={v}")]
         options += [a for s in settings for a in ("-e", s)] + (PIPELINE if pipeline else [])
         return subprocess.run([str(BIN / "stacker"), "build", "-r", REGION, *options,
