@@ -15,6 +15,9 @@ Other ways a version goes wrong (``faults``: service name -> one of :data:`FAULT
 load balancer show them: ``crash`` (the container starts, logs, and exits 1), ``unhealthy`` (the
 health-check path answers 404: targets ``Target.ResponseCodeMismatch``), ``no-capacity`` (an EC2
 cluster whose one instance lacks the memory: tasks wait in ``PROVISIONING``, the service says why).
+A version whose tasks' subnets (the service's ``awsvpc`` subnets, else the cluster stack's ``Subnets``) all
+lie in Availability Zones its load balancer does not serve gets its targets ``unused`` with reason
+``Target.NotInUse``, as the load balancer reports them (decided when the targets are registered).
 Every task writes its lines to the version's awslogs group (stream ``<app>/<version>/<container>/<task>``,
 as the awslogs driver names it), and every running service gets ``AWS/ECS`` CPU and memory metrics
 (``service_metrics`` sets them). What no AWS API lets a client set goes through :mod:`emulator.control`.
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from emulator.control import Control
 from stacker_ecs.core import contract
@@ -43,6 +47,7 @@ CRASH_LINES = ("starting {version}", "connecting to the database at db.internal:
                "Error: connect ECONNREFUSED db.internal:5432", "exiting with status 1")
 START_LINES = ("starting {version}", "listening on port {port}")
 UNHEALTHY = ("Target.ResponseCodeMismatch", "Health checks failed with these codes: [404]")
+NOT_IN_USE = ("Target.NotInUse", "Target is in an Availability Zone that is not enabled for the load balancer")
 NO_CAPACITY_EVENT = ("(service {service}) was unable to place a task because no container instance met all of its "
                      "requirements. The closest matching (container-instance {instance}) has insufficient memory "
                      "available. For more information, see the Troubleshooting section of the Amazon ECS Developer "
@@ -90,7 +95,11 @@ class EcsAgent:
         self._registered: dict[str, int] = {}
         self._failed: dict[str, list[int]] = {}
         self._pending: set[str] = set()
-        self._unhealthy: set[str] = set()
+        self._health: dict[str, str] = {}
+        """Target group ARN -> the state the control reports for its targets (``unhealthy``, ``unused``)."""
+        self._unserved: dict[str, bool] = {}
+        """Target group ARN -> whether its tasks sit in zones its load balancer does not serve."""
+        self._cluster_subnets: dict[str, list[str]] = {}
         self._passes = 0
         self._stop = threading.Event()
 
@@ -107,6 +116,8 @@ class EcsAgent:
                 if set(contract.VERSION_OUTPUTS_READ) <= set(out):
                     found.append(_Version(out[contract.SERVICE_NAME], out[contract.CLUSTER_NAME],
                                           out[contract.TARGET_GROUP_ARN]))
+                elif contract.CLUSTER_NAME in out and out.get(contract.SUBNETS):
+                    self._cluster_subnets[out[contract.CLUSTER_NAME]] = out[contract.SUBNETS].split(",")
         return found
 
     def sync(self) -> None:
@@ -131,10 +142,9 @@ class EcsAgent:
                 self._set_targets(version, wanted)
                 self._registered[version.target_group_arn] = wanted
                 self._log_started(service, wanted)
-            if (fault == "unhealthy") != (version.target_group_arn in self._unhealthy):
-                self.control.set_target_health(target_group_arn=version.target_group_arn,
-                                               **_unhealthy() if fault == "unhealthy" else {})
-                self._unhealthy ^= {version.target_group_arn}
+                if wanted:
+                    self._unserved[version.target_group_arn] = self._zones_unserved(version, service)
+            self._report_health(version.target_group_arn, fault)
             if service["runningCount"] != service["desiredCount"]:
                 self.ecs.update_service(cluster=version.cluster, service=version.service,
                                         desiredCount=service["desiredCount"])
@@ -166,6 +176,31 @@ class EcsAgent:
             self.elbv2.register_targets(TargetGroupArn=version.target_group_arn, Targets=missing)
         if extra:
             self.elbv2.deregister_targets(TargetGroupArn=version.target_group_arn, Targets=extra)
+
+    def _report_health(self, target_group_arn: str, fault: str | None) -> None:
+        """Report the group's targets ``unused`` (zones), ``unhealthy`` (fault) or as moto does."""
+        state, reason, description = (("unused", *NOT_IN_USE) if self._unserved.get(target_group_arn)
+                                      else ("unhealthy", *UNHEALTHY) if fault == "unhealthy" else ("", "", ""))
+        if self._health.get(target_group_arn, "") != state:
+            self.control.set_target_health(target_group_arn=target_group_arn, state=state, reason=reason,
+                                           description=description)
+            self._health[target_group_arn] = state
+
+    def _zones_unserved(self, version: _Version, service: dict) -> bool:
+        """Return whether every subnet the tasks may use is in a zone the version's load balancer does not serve."""
+        network = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+        subnets = network.get("subnets") or self._cluster_subnets.get(version.cluster, [])
+        try:
+            balancers = self.elbv2.describe_target_groups(
+                TargetGroupArns=[version.target_group_arn])["TargetGroups"][0].get("LoadBalancerArns") or []
+            if not subnets or not balancers:
+                return False
+            served = {zone["ZoneName"] for balancer in self.elbv2.describe_load_balancers(
+                LoadBalancerArns=sorted(set(balancers)))["LoadBalancers"] for zone in balancer["AvailabilityZones"]}
+            zones = {subnet["AvailabilityZone"] for subnet in self.ec2.describe_subnets(SubnetIds=subnets)["Subnets"]}
+        except ClientError:  # a subnet or load balancer a test made up: nothing to compare
+            return False
+        return not zones & served
 
     def _fail_tasks(self, version: _Version, service: dict, fault: str) -> None:
         batches = self._failed.setdefault(version.service, [])
@@ -311,10 +346,6 @@ class EcsAgent:
         finally:
             self._stop.set()
             thread.join(timeout=10)
-
-
-def _unhealthy() -> dict[str, str]:
-    return {"state": "unhealthy", "reason": UNHEALTHY[0], "description": UNHEALTHY[1]}
 
 
 def _version_of(service: dict) -> str:

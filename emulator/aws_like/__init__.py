@@ -18,6 +18,7 @@ from emulator.aws_like import (
     metric_percentiles,
     quotas,
     route53_records,
+    scalable_targets,
     stack_create,
     stack_delete,
     stack_update,
@@ -25,7 +26,7 @@ from emulator.aws_like import (
 )
 
 PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
-           change_sets, metric_percentiles, termination, certificates, quotas, cluster_delete)
+           change_sets, metric_percentiles, termination, certificates, quotas, scalable_targets, cluster_delete)
 
 
 def apply() -> None:

@@ -42,10 +42,13 @@ def test_diagnose_names_the_cause_of_each_broken_version_a_pipeline_deployed(emu
     assert "'exiting with status 1'" in finding["summary"]
 
     # a wrong health-check path: the targets' reasons
-    assert _deploy_and_verify(emulator, "v5").returncode == 1
-    finding = _first_finding(emulator, "v5")
-    assert "Target.ResponseCodeMismatch" in finding["summary"]
-    assert "HTTP /health" in finding["summary"]
+    # (the hook diagnoses before it scales the failed version back to 0 tasks, which deregisters its targets)
+    unhealthy = _deploy_and_verify(emulator, "v5")
+    assert unhealthy.returncode == 1
+    (finding,) = [line for line in unhealthy.stderr.splitlines() if "diagnose: " in line][:1]
+    assert "Target.ResponseCodeMismatch" in finding
+    assert "HTTP /health" in finding
+    assert "scaled web/v5 back to 0 tasks" in unhealthy.stderr
 
     # no capacity on the EC2 cluster: pending tasks and the instance's free memory
     assert _deploy_and_verify(emulator, "v6", timeout=5).returncode == 1

@@ -166,6 +166,10 @@ def test_a_broken_version_deploys_again_without_extra_flags_once_its_image_is_pu
     broken = emulator.stacker(*_web("v3", "deploy=true", "verify=true"), "health_timeout_seconds=60", extra=PIPELINE)
     assert broken.returncode == 1
     assert "CannotPullContainerError" in broken.stderr
+    assert "scaled web/v3 back to 0 tasks" in broken.stderr  # ECS would relaunch its tasks forever otherwise
+    v3 = contract.outputs_of(_stack(emulator, naming.version_stack(NAMESPACE, "web", "v3")))
+    assert emulator.session.client("ecs").describe_services(
+        cluster=v3["ClusterName"], services=[naming.service_name("web", "v3")])["services"][0]["desiredCount"] == 0
     # when the missing image is pushed and the same pipeline runs again
     emulator.agent.broken.discard(naming.service_name("web", "v3"))
     again = emulator.stacker(*_web("v3", "deploy=true", "verify=true"), "health_timeout_seconds=60", extra=PIPELINE)

@@ -236,6 +236,40 @@ def test_get_metric_data_answers_percentiles_from_the_published_values(session):
     assert values["Average"] == [pytest.approx(0.0538)]
 
 
+def _scalable_targets(session: boto3.Session, world: ExampleWorld, service: str) -> list[dict]:
+    return session.client("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=[f"service/{world.cluster['ClusterName']}/{service}"])["ScalableTargets"]
+
+
+def test_an_autoscaled_version_created_at_zero_tasks_runs_its_minimum_once_its_stack_completes(session, world):
+    # AWS: the stack's ScalableTarget registers MinCapacity 2, which moves the service's current capacity into range
+    world.add_version("v1", desired_count=0, Autoscaling=True, AutoscalingMinCapacity=2, AutoscalingMaxCapacity=4)
+
+    (service,) = _services(session, world, naming.service_name(APP, "v1"))
+    (target,) = _scalable_targets(session, world, naming.service_name(APP, "v1"))
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 4)
+    assert service["desiredCount"] == 2
+
+    session.client("cloudformation").delete_stack(StackName=naming.version_stack(NAMESPACE, APP, "v1"))
+    assert _scalable_targets(session, world, naming.service_name(APP, "v1")) == []
+
+
+def test_registering_a_scalable_target_moves_the_service_into_its_bounds(session, world):
+    world.add_version("v1", desired_count=5)
+    scaling = session.client("application-autoscaling")
+    resource_id = f"service/{world.cluster['ClusterName']}/{naming.service_name(APP, 'v1')}"
+
+    def register(minimum: int, maximum: int) -> int:
+        scaling.register_scalable_target(ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
+                                         ResourceId=resource_id, MinCapacity=minimum, MaxCapacity=maximum)
+        (service,) = _services(session, world, naming.service_name(APP, "v1"))
+        return int(service["desiredCount"])
+
+    assert register(1, 3) == 3  # a maximum below the current count lowers it
+    assert register(0, 3) == 3  # inside the range: unchanged
+    assert register(4, 6) == 4  # a minimum above it raises it
+
+
 def _service_by_hand(session: boto3.Session, cluster: str, name: str = "by-hand") -> None:
     ecs = session.client("ecs")
     ecs.register_task_definition(family=name, containerDefinitions=[{"name": "c", "image": "nginx", "memory": 64}])

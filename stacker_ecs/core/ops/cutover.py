@@ -218,7 +218,7 @@ def _verify(aws: AwsContext, target: VersionTarget, needed: int, args: CutoverAr
         return
     try:
         report = wait_for_healthy(aws, target, needed, timeout_seconds=args.timeout_seconds,
-                                  max_failed_tasks=args.max_failed_tasks)
+                                  max_failed_tasks=args.max_failed_tasks, namespace=args.namespace)
     except UnhealthyVersionError as exc:
         raise with_diagnosis(aws, type(exc)(app=args.app, version=args.version, details=exc.details,
                                             cause=f"cutover refused, {live or 'nothing'} stays live: {exc.cause}"),

@@ -3,8 +3,10 @@
 Each poll reads target health (one call). While targets are missing it also reads what ECS
 knows (the service's deployments and events, the service's stopped tasks) and fails at once
 when the cause is already clear: the circuit breaker failed the deployment, tasks keep stopping
-(``CannotPullContainerError``, an essential container exiting, ...) and none has started, or
-every target failed its health checks. On timeout the message carries the events, targets and stop reasons.
+(``CannotPullContainerError``, an essential container exiting, ...) and none has started, a target
+can never serve (:data:`TARGET_REASONS`: e.g. ``Target.NotInUse``, a task in a zone the load balancer
+does not serve, named with both sides' zones), or every target failed its health checks. On timeout
+the message carries the events, targets and stop reasons.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from stacker_ecs.core.aws import AwsContext, aws_call
-from stacker_ecs.core.errors import HealthTimeoutError, UnhealthyVersionError
+from stacker_ecs.core import contract, naming
+from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
+from stacker_ecs.core.errors import AwsCallError, HealthTimeoutError, UnhealthyVersionError
 from stacker_ecs.core.ops.version_target import VersionTarget
 from stacker_ecs.core.ops.wait import poll
 
@@ -22,6 +25,55 @@ NORMAL_STOP_CODES = frozenset({"ServiceSchedulerInitiated", "UserInitiated", "Sp
 # ...except that ECS also stops tasks failing their health checks with ServiceSchedulerInitiated:
 # the reason, not the code, tells those apart.
 FAILURE_REASONS = ("failed ELB health checks", "failed container health checks")
+
+
+NEVER = "never"
+"""A target with this reason will never serve as it is: verify fails in the poll that sees it."""
+ALL_FAILED = "all-failed"
+"""Health checks fail: verify fails once as many targets as it needs fail them (one may recover)."""
+WAIT = "wait"
+"""Passing (registration, first checks, draining, an AWS-side error): verify keeps waiting."""
+
+
+@dataclass(frozen=True)
+class TargetReason:
+    """What a target health reason code means for verify, and how to fix it."""
+
+    verdict: str
+    fix: str
+
+
+TARGET_REASONS: dict[str, TargetReason] = {
+    # initial
+    "Elb.RegistrationInProgress": TargetReason(WAIT, "wait: the load balancer is registering the target"),
+    "Elb.InitialHealthChecking": TargetReason(WAIT, "wait: the first health checks are running"),
+    # unhealthy
+    "Target.ResponseCodeMismatch": TargetReason(
+        ALL_FAILED, "check the health-check path and that the app answers it with a success code"),
+    "Target.Timeout": TargetReason(
+        ALL_FAILED, "check that the app answers on its container port within the health check's timeout and "
+                    "that the container security group lets the load balancer in"),
+    "Target.FailedHealthChecks": TargetReason(
+        ALL_FAILED, "check that the app listens on its container port on every interface and answers HTTP"),
+    # unused
+    "Target.NotRegistered": TargetReason(WAIT, "wait: ECS registers a task once it runs"),
+    "Target.NotInUse": TargetReason(
+        NEVER, "place the cluster's tasks in subnets of the load balancer's zones (the cluster stack's Subnets), "
+               "or enable their zones on the load balancer (a subnet of each in the application stack's Subnets)"),
+    "Target.InvalidState": TargetReason(
+        WAIT, "wait: the task stopped; ECS replaces it (tasks that keep stopping are named by their stop reason)"),
+    "Target.IpUnusable": TargetReason(
+        NEVER, "the task's address is reserved for the load balancer: give the tasks subnets of their own "
+               "(the cluster stack's Subnets), apart from the load balancer's"),
+    # draining
+    "Target.DeregistrationInProgress": TargetReason(WAIT, "wait: an old task is draining"),
+    # unavailable
+    "Target.HealthCheckDisabled": TargetReason(
+        NEVER, "health checks are disabled on the target group, so no target is ever reported healthy: "
+               "enable them (HealthCheckEnabled) in the version's template"),
+    "Elb.InternalError": TargetReason(WAIT, "wait: an internal error of the load balancer (AWS retries)"),
+}
+"""Every reason code of botocore's ``TargetHealthReasonEnum`` (elbv2), classified (see docs/health.md)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +88,21 @@ class HealthReport:
         """Return targets that failed their health checks."""
         return [t for t in self.targets if t["TargetHealth"]["State"] == "unhealthy"]
 
+    @property
+    def never_serving(self) -> list[dict[str, Any]]:
+        """Return targets whose reason says they never will serve as they are (:data:`NEVER`)."""
+        return [t for t in self.targets if _verdict(t) == NEVER]
+
+    @property
+    def reasons(self) -> set[str]:
+        """Return the reason codes of the targets."""
+        return {r for t in self.targets if (r := t["TargetHealth"].get("Reason"))}
+
+
+def _verdict(target: dict[str, Any]) -> str:
+    known = TARGET_REASONS.get(target["TargetHealth"].get("Reason") or "")
+    return known.verdict if known else WAIT
+
 
 def read_target_health(aws: AwsContext, target: VersionTarget) -> HealthReport:
     """Return the target group's targets and how many are healthy (one call)."""
@@ -47,10 +114,12 @@ def read_target_health(aws: AwsContext, target: VersionTarget) -> HealthReport:
 
 
 def wait_for_healthy(aws: AwsContext, target: VersionTarget, expected: int, *, timeout_seconds: float,
-                     max_failed_tasks: int = 3, known_failures: frozenset[str] = frozenset()) -> HealthReport:
+                     max_failed_tasks: int = 3, known_failures: frozenset[str] = frozenset(),
+                     namespace: str = "") -> HealthReport:
     """Return once ``expected`` targets are healthy; raise :class:`UnhealthyVersionError` otherwise.
 
     Tasks in ``known_failures`` (stopped before this wait, e.g. before the image was fixed) are ignored.
+    ``namespace`` lets a ``Target.NotInUse`` failure name the cluster stack's subnets and zones.
     """
     log = aws.about(target.version, app=target.app).log
     seen: list[tuple[int, int]] = []
@@ -64,7 +133,9 @@ def wait_for_healthy(aws: AwsContext, target: VersionTarget, expected: int, *, t
         if report.healthy >= expected:
             return report
         ecs_states.append(read_ecs_state(aws, target, known_failures))
-        cause = failure_cause(report, ecs_states[-1], expected, max_failed_tasks)
+        zones = (zones_finding(aws, target, ecs_states[-1].service, namespace)
+                 if "Target.NotInUse" in report.reasons else "")
+        cause = failure_cause(report, ecs_states[-1], expected, max_failed_tasks, zones=zones)
         if cause:
             raise UnhealthyVersionError(app=target.app, version=target.version, cause=cause,
                                         details=explain(report, ecs_states[-1]))
@@ -126,8 +197,12 @@ def is_failure(task: dict[str, Any]) -> bool:
     return not reason.startswith("Scaling activity")
 
 
-def failure_cause(report: HealthReport, ecs_state: EcsState, expected: int, max_failed_tasks: int) -> str | None:
-    """Return why the version will not become healthy, if that is already known (pure)."""
+def failure_cause(report: HealthReport, ecs_state: EcsState, expected: int, max_failed_tasks: int, *,
+                  zones: str = "") -> str | None:
+    """Return why the version will not become healthy, if that is already known (pure).
+
+    ``zones`` is what :func:`zones_finding` read for ``Target.NotInUse`` targets.
+    """
     service = ecs_state.service
     if service is None:
         return "its ECS service does not exist (was the version stack deleted or never created?)"
@@ -141,11 +216,68 @@ def failure_cause(report: HealthReport, ecs_state: EcsState, expected: int, max_
         reasons = sorted({_task_reason(t) for t in ecs_state.failed_tasks})
         return (f"{len(ecs_state.failed_tasks)} tasks stopped before becoming healthy: {'; '.join(reasons)}; "
                 "fix the image or task definition and deploy a new version")
+    never = report.never_serving
+    if never and report.healthy < expected:
+        codes = sorted({t["TargetHealth"]["Reason"] for t in never})
+        fixes = [zones if code == "Target.NotInUse" and zones else TARGET_REASONS[code].fix for code in codes]
+        reasons = sorted({_target_reason(t) for t in never})
+        return (f"{len(never)} of {len(report.targets)} targets can never serve: {'; '.join(reasons)}; "
+                f"{'; '.join(fixes)}")
     if expected and len(report.unhealthy) >= expected:
         reasons = sorted({_target_reason(t) for t in report.unhealthy})
+        codes = sorted({t["TargetHealth"].get("Reason") or "" for t in report.unhealthy})
+        fixes = [TARGET_REASONS[c].fix for c in codes if c in TARGET_REASONS] or [
+            "check the health-check path and that the app answers on its port"]
         return (f"all {len(report.unhealthy)} targets failed their health checks: {'; '.join(reasons)}; "
-                "check the health-check path and that the app answers on its port")
+                f"{'; '.join(fixes)}")
     return None
+
+
+def zones_finding(aws: AwsContext, target: VersionTarget, service: dict[str, Any] | None, namespace: str = "") -> str:
+    """Return the zones of the tasks' subnets and of the load balancer, and the fix ("" if unreadable).
+
+    The tasks' subnets are the service's ``awsvpc`` subnets, else (EC2 launch type) the cluster stack's
+    ``Subnets`` (read when ``namespace`` is given). 3-4 calls, only once a target is ``Target.NotInUse``.
+    """
+    elbv2 = aws.client("elbv2")
+    subject = f"{target.app}/{target.version}"
+    try:
+        with aws_call("DescribeTargetGroups", subject):
+            groups = elbv2.describe_target_groups(TargetGroupArns=[target.target_group_arn])["TargetGroups"]
+        balancers = sorted({arn for g in groups for arn in g.get("LoadBalancerArns", [])})
+        if not balancers:
+            return ("the target group is attached to no load balancer: the version's listener rule is missing; "
+                    "deploy the version again")
+        with aws_call("DescribeLoadBalancers", subject):
+            found = elbv2.describe_load_balancers(LoadBalancerArns=balancers)["LoadBalancers"]
+        subnets = _task_subnets(aws, service, namespace)
+        zones: dict[str, str] = {}
+        if subnets:
+            with aws_call("DescribeSubnets", subject):
+                zones = {s["SubnetId"]: s["AvailabilityZone"]
+                         for s in aws.client("ec2").describe_subnets(SubnetIds=subnets)["Subnets"]}
+    except AwsCallError as error:
+        aws.about(target.version, app=target.app).log.warning("could not read the zones: %s", error)
+        return ""
+    names = ", ".join(lb["LoadBalancerName"] for lb in found)
+    served = ", ".join(sorted({z["ZoneName"] for lb in found for z in lb.get("AvailabilityZones", [])}))
+    outside = ", ".join(sorted(set(zones.values()))) or "their zones"
+    enable = f"enable {outside} on the load balancer (a subnet of each in the application stack's Subnets)"
+    if not zones:
+        return f"the load balancer {names} serves only {served}: run the tasks in those zones, or {enable}"
+    tasks = ", ".join(f"{subnet} ({zone})" for subnet, zone in sorted(zones.items()))
+    return (f"the tasks' subnets {tasks} lie in zones the load balancer {names} does not serve (it serves "
+            f"{served}): give the cluster stack Subnets in {served}, or {enable}")
+
+
+def _task_subnets(aws: AwsContext, service: dict[str, Any] | None, namespace: str) -> list[str]:
+    """Return the subnets the version's tasks run in: the service's (awsvpc), else the cluster stack's."""
+    network = ((service or {}).get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    if network.get("subnets") or not namespace:
+        return list(network.get("subnets") or [])
+    stack = describe_stack(aws, naming.cluster_stack(namespace))
+    subnets = contract.outputs_of(stack).get(contract.SUBNETS, "") if stack else ""
+    return [s for s in subnets.split(",") if s]
 
 
 def _task_reason(task: dict[str, Any]) -> str:

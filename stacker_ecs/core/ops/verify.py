@@ -1,4 +1,12 @@
-"""Verify a freshly deployed version: wait until its target group has the healthy targets it needs."""
+"""Verify a freshly deployed version: wait until its target group has the healthy targets it needs.
+
+A new version is verified at the count it will carry: the live version's desired count, or
+``start_count`` while nothing is live, whether or not it is autoscaled (registering a scalable
+target raises a version at 0 to its minimum, 1, before verify runs). A version that takes traffic is
+verified as it runs and never scaled. A version that fails is scaled back to 0 tasks (and its
+autoscaling minimum to 0): scaling a 0-task service starts no deployment, so no circuit breaker would
+ever stop ECS relaunching its tasks. A version that takes traffic is left running, and the error says why.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +14,18 @@ from typing import Any
 
 from pydantic import Field
 
-from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
+from stacker_ecs.core.aws import AwsContext, aws_call
+from stacker_ecs.core.coordination import app_records
+from stacker_ecs.core.errors import AwsStateError, StackerEcsError, UnhealthyVersionError
+from stacker_ecs.core.ops.canary import settled_live_version
 from stacker_ecs.core.ops.diagnose import with_diagnosis
 from stacker_ecs.core.ops.health import stopped_task_arns, wait_for_healthy
-from stacker_ecs.core.ops.lookups import LiveDesiredCountQuery, find_live_desired_count
+from stacker_ecs.core.ops.listener import describe_application, describe_listener, read_listener
 from stacker_ecs.core.ops.services import describe_service, is_autoscaled, scale_service
 from stacker_ecs.core.ops.version_target import VersionArgs, VersionTarget, describe_version
+
+ROLES = {"live": "it is the live version", "serving": "it takes part of the traffic (a stepped cutover)",
+         "previous": "it is the previous live version (rollback goes back to it)"}
 
 
 class VerifyHealthArgs(VersionArgs):
@@ -25,13 +38,16 @@ class VerifyHealthArgs(VersionArgs):
     max_failed_tasks: int = Field(default=3, ge=1)
     """Default: 3; this many stopped tasks mean the version will not start, and the hook fails at once."""
     start_count: int | None = Field(default=None, ge=1)
-    """Default: none, the service is checked as deployed. A count: a version at 0 tasks (a new version,
-    see ``ecs_version_desired_count``) is first scaled to the live version's desired count, or to this
-    count while no version is live."""
+    """Default: none, the service is checked as deployed. A count: a version that takes no traffic is first
+    scaled to the count it will carry, the live version's desired count, or this count while no version is
+    live (a new version starts at 0 tasks, see ``ecs_version_desired_count``, or at its autoscaling minimum)."""
 
 
 def verify_health(aws: AwsContext, args: VerifyHealthArgs) -> dict[str, Any]:
-    """Return a summary once the version is healthy; raise :class:`UnhealthyVersionError` if it is not."""
+    """Return a summary once the version is healthy; raise :class:`UnhealthyVersionError` if it is not.
+
+    A version that fails and takes no traffic is scaled back to 0 tasks first; the error says so.
+    """
     started = aws.clock.now()
     target = describe_version(aws, args.namespace, args.app, args.version)
     known_failures = stopped_task_arns(aws, target)
@@ -42,22 +58,110 @@ def verify_health(aws: AwsContext, args: VerifyHealthArgs) -> dict[str, Any]:
             raise AwsStateError(f"no ECS service {target.service} in cluster {target.cluster}",
                                 app=args.app, version=args.version)
         desired = _start(aws, target, service, args)
-        expected = expected or max(desired, 1)
+        if not desired and expected is None:
+            raise AwsStateError(
+                f"{target.service} runs 0 tasks (a new version, or one scaled back after a failed verify), so no "
+                "target can become healthy; verify it with start_count (--start-count N) to start its tasks",
+                app=args.app, version=args.version)
+        expected = expected or desired
     try:
         report = wait_for_healthy(aws, target, expected, timeout_seconds=args.timeout_seconds,
-                                  max_failed_tasks=args.max_failed_tasks, known_failures=known_failures)
+                                  max_failed_tasks=args.max_failed_tasks, known_failures=known_failures,
+                                  namespace=args.namespace)
     except UnhealthyVersionError as exc:
-        raise with_diagnosis(aws, exc, args.namespace) from None
+        diagnosed = with_diagnosis(aws, exc, args.namespace)  # while the failed tasks still describe the failure
+        note = scale_back(aws, target, args.namespace)
+        raise type(exc)(app=exc.app or args.app, version=exc.version or args.version, cause=exc.cause,
+                        details=[note, *diagnosed.details]) from None
     return {"app": args.app, "version": args.version, "healthy": report.healthy, "expected": expected,
             "waited_seconds": round(aws.clock.now() - started, 1), "target_group_arn": target.target_group_arn}
 
 
 def _start(aws: AwsContext, target: VersionTarget, service: dict[str, Any], args: VerifyHealthArgs) -> int:
-    """Scale a version at 0 tasks to its start count (see :mod:`.lookups`); return its desired count."""
+    """Raise a version that takes no traffic to the count it will carry; return its desired count."""
     desired = int(service["desiredCount"])
-    if desired or args.start_count is None:
+    if args.start_count is None:
         return desired
-    count = max(find_live_desired_count(aws, LiveDesiredCountQuery(
-        app=args.app, namespace=args.namespace, default=args.start_count)), 1)
+    count = _carry_count(aws, args)
+    if count is None or desired >= count:
+        return desired
     scale_service(aws, target, count, autoscaling=is_autoscaled(service))
     return count
+
+
+def _carry_count(aws: AwsContext, args: VerifyHealthArgs) -> int | None:
+    """Return the count the version will carry, or None when it takes traffic already (3 calls)."""
+    application = describe_application(aws, args.namespace, args.app)
+    state = describe_listener(aws, application)
+    role = state.role(args.version)
+    if role:
+        aws.about(args.version, app=args.app).log.info("verified as it runs: %s", ROLES[role])
+        return None
+    live = settled_live_version(aws, app_records(aws, args.namespace, args.app), state)
+    if not live:
+        return args.start_count
+    service = describe_service(aws, application.cluster_name, args.app, live)
+    if service is None:
+        raise AwsStateError(f"the live version {live} has no ECS service in cluster {application.cluster_name}; "
+                            "its stack may have been deleted out of band: cut over to a healthy version",
+                            app=args.app, version=live)
+    return max(int(service["desiredCount"]), 1)
+
+
+def scale_back(aws: AwsContext, target: VersionTarget, namespace: str) -> str:
+    """Scale a failed version to 0 tasks (and its autoscaling minimum to 0) unless it takes traffic.
+
+    Return the line that says what was done. The listener is read first (2 calls); then the scalable
+    target (1 call, and 1 to lower its minimum) and the service (1 call). A failure here is told, not raised.
+    """
+    name = f"{target.app}/{target.version}"
+    log = aws.about(target.version, app=target.app).log
+    try:
+        state = read_listener(aws, namespace, target.app)
+    except StackerEcsError as error:
+        note = (f"left {name} running: the listener could not be read to rule out that it takes traffic ({error}); "
+                f"if it takes none, run: {_commands(target)}")
+        log.warning("%s", note)
+        return note
+    role = state.role(target.version)
+    if role:
+        note = f"left {name} running: {ROLES[role]} (traffic: {state.describe_traffic()})"
+        log.warning("%s", note)
+        return note
+    try:
+        autoscaled = _lower_minimum(aws, target)
+        with aws_call("UpdateService", name):
+            aws.client("ecs").update_service(cluster=target.cluster, service=target.service, desiredCount=0)
+    except StackerEcsError as error:
+        note = (f"scaling {name} back to 0 tasks failed ({error}); ECS keeps relaunching its tasks: "
+                f"run {_commands(target)}")
+        log.error("%s", note)
+        return note
+    note = f"scaled {name} back to 0 tasks" + (" (and its autoscaling minimum to 0)" if autoscaled else "")
+    log.warning("%s", note)
+    return note
+
+
+def _lower_minimum(aws: AwsContext, target: VersionTarget) -> bool:
+    """Set the version's autoscaling minimum to 0, if it has a scalable target; return whether it has one."""
+    scaling = aws.client("application-autoscaling")
+    resource_id = f"service/{target.cluster}/{target.service}"
+    subject = f"{target.app}/{target.version}"
+    with aws_call("DescribeScalableTargets", subject):
+        found = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource_id],
+                                                  ScalableDimension="ecs:service:DesiredCount")["ScalableTargets"]
+    if not found:
+        return False
+    with aws_call("RegisterScalableTarget", subject):
+        scaling.register_scalable_target(ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
+                                         ResourceId=resource_id, MinCapacity=0,
+                                         MaxCapacity=int(found[0]["MaxCapacity"]))
+    return True
+
+
+def _commands(target: VersionTarget) -> str:
+    """Return the AWS CLI commands that scale a version to 0 by hand."""
+    return (f"`aws application-autoscaling register-scalable-target --service-namespace ecs --scalable-dimension "
+            f"ecs:service:DesiredCount --resource-id service/{target.cluster}/{target.service} --min-capacity 0` "
+            f"(if it is autoscaled), then `aws ecs update-service --cluster {target.cluster} --service "
+            f"{target.service} --desired-count 0`")
