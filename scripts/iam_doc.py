@@ -46,7 +46,7 @@ CloudFormation calls only what a template needs.
 PROOF = """\
 ## What the emulator proves, and what only AWS's documentation does
 
-**Proven end to end** (`tests/e2e/test_iam.py`): the emulator's server (`python -m emulator.serve
+**Proven end to end** (`tests/e2e/test_iam_enforced.py`): the emulator's server (`python -m emulator.serve
 --iam`, `emulator/iam.py`) turns moto's IAM enforcement on once the world is seeded
 (`POST /moto-api/reset-auth` with 0, which sets `INITIAL_NO_AUTH_ACTION_COUNT`). Two IAM users with
 access keys hold only what moto can judge of each policy (below). With their credentials the real
