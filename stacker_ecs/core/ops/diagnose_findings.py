@@ -128,9 +128,14 @@ def _quiet(look: _Look) -> list[Finding]:
         return []
     healthy = sum(1 for t in look.targets if t["TargetHealth"]["State"] == "healthy")
     if not service.get("desiredCount"):
+        verify = f"stacker-ecs verify {look.app} {look.version} --namespace {look.namespace} --start-count 1"
+        stopped = sum(1 for t in look.tasks if t.get("lastStatus") == "STOPPED")
+        if stopped:  # it ran tasks: a failed verify scales its version back to 0, ending what it saw
+            return [Finding("info", "ecs", f"{look.app}/{look.version} runs 0 tasks, after {stopped} stopped "
+                            "(a failed verify scales its version back to 0: the cause is in that verify's message)",
+                            f"read the failed verify's message, or start it again and see the cause: {verify}")]
         return [Finding("info", "ecs", f"{look.app}/{look.version} runs 0 tasks (a new version starts at 0)",
-                        f"start and check it: stacker-ecs verify {look.app} {look.version} --namespace "
-                        f"{look.namespace} --start-count 1")]
+                        f"start and check it: {verify}")]
     return [Finding("info", "ecs", f"no fault found: {healthy}/{service.get('desiredCount')} targets healthy, "
                     f"{service.get('runningCount')} tasks running ({look.role or 'not in play'})",
                     "if users still see errors, read the metrics and logs below, and try the URLs by hand")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator.calls import CallCounter
-from stacker_ecs.core import naming
+from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import StackerEcsError
 from stacker_ecs.core.ops.diagnose import DiagnoseArgs, diagnose
@@ -118,3 +118,32 @@ def test_a_failed_verify_ends_with_the_short_findings_and_the_diagnose_command(w
     message = str(failed.value)
     assert "diagnose: 3 tasks stopped: container web exited 1" in message
     assert message.endswith(f"see everything: stacker-ecs diagnose web v4 --namespace {NAMESPACE}")
+
+
+def test_a_version_scaled_back_to_zero_points_at_the_failed_verify_not_at_a_new_start(world, fake_time):
+    deploy_live(world, fake_time, new=None)
+    world.deploy_version("v4", 0)
+    # ECS stops a service's tasks when it is scaled in, as a failed verify does (the agent runs none)
+    ecs = world.session.client("ecs")
+    definition = ecs.register_task_definition(
+        family="scaled-in", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "web", "image": "nginx:1", "memory": 256}])["taskDefinition"]
+    cluster = world.cluster_name
+    network = {"awsvpcConfiguration": {"subnets": world.seeded.private_subnets.split(",")[:1],
+                                       "securityGroups": [world.cluster[contract.CONTAINER_SECURITY_GROUP_ID]]}}
+    for _ in range(2):
+        task = ecs.run_task(cluster=cluster, taskDefinition=definition["taskDefinitionArn"], launchType="FARGATE",
+                            group=f"service:{naming.service_name(APP, 'v4')}", networkConfiguration=network)["tasks"][0]
+        ecs.stop_task(cluster=cluster, task=task["taskArn"], reason="Scaling activity initiated by (deployment 1)")
+
+    first = _diagnose(world).findings[0]
+
+    assert first.summary.startswith("web/v4 runs 0 tasks, after 2 stopped (a failed verify scales its version back")
+    assert "stacker-ecs verify web v4 --namespace ecs-dev --start-count 1" in first.fix
+
+
+def test_a_new_version_at_zero_tasks_says_it_starts_at_zero(world, fake_time):
+    deploy_live(world, fake_time, new=None)
+    world.deploy_version("v4", 0)
+
+    assert _diagnose(world).findings[0].summary == "web/v4 runs 0 tasks (a new version starts at 0)"
