@@ -80,7 +80,7 @@ class Traffic:
             self.then.sync()
 
     def _weights(self) -> dict[str, float]:
-        rules = self.session.client("elbv2").describe_rules(ListenerArn=self.listener_arn)["Rules"]
+        rules = self.session.client("elbv2").describe_rules(ListenerArn=self.listener_arn, PageSize=400)["Rules"]
         for rule in rules:
             if rule.get("IsDefault") or rule["Priority"] != "50000":
                 continue
