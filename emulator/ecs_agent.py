@@ -292,8 +292,12 @@ class EcsAgent:
                                  logEvents=[{"timestamp": now + i, "message": line} for i, line in enumerate(lines)])
 
     def _publish_metrics(self, running: list[tuple[str, str]]) -> None:
-        """Report CPU and memory utilisation of every running service (``AWS/ECS``), 150 services a call."""
-        now = datetime.datetime.now(datetime.UTC)
+        """Report CPU and memory utilisation of every running service (``AWS/ECS``), 150 services a call.
+
+        Stamped with the second before this one: a read that ends now (moto drops its microseconds and
+        excludes the end) sees it at once, as CloudWatch shows a datapoint once its second is over.
+        """
+        now = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)).replace(microsecond=0)
         data = []
         for cluster, service in running:
             cpu, memory = self.service_metrics.get(service, DEFAULT_METRICS)
