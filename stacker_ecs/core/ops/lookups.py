@@ -29,7 +29,7 @@ from stacker_ecs.core.model import Args
 from stacker_ecs.core.ops.canary import settled_live_version
 from stacker_ecs.core.ops.listener import ListenerState, describe_application, describe_listener, read_listener
 from stacker_ecs.core.ops.priority import choose_priority
-from stacker_ecs.core.ops.services import describe_service
+from stacker_ecs.core.ops.services import describe_service, live_desired_count
 from stacker_ecs.core.validation import check_name, check_version
 
 
@@ -112,12 +112,7 @@ def find_live_desired_count(aws: AwsContext, query: LiveDesiredCountQuery) -> in
     live = _settled_live_version(aws, query, describe_listener(aws, application))
     if not live:
         return query.default
-    service = describe_service(aws, application.cluster_name, query.app, live)
-    if service is None:
-        raise AwsStateError(f"the live version {live} has no ECS service in cluster {application.cluster_name}; "
-                            "its stack may have been deleted out of band: cut over to a healthy version",
-                            app=query.app, version=live)
-    return int(service["desiredCount"])
+    return live_desired_count(aws, application.cluster_name, query.app, live)
 
 
 def find_version_desired_count(aws: AwsContext, query: VersionQuery) -> int:

@@ -21,7 +21,13 @@ from stacker_ecs.core.ops.canary import settled_live_version
 from stacker_ecs.core.ops.diagnose import with_diagnosis
 from stacker_ecs.core.ops.health import stopped_task_arns, wait_for_healthy
 from stacker_ecs.core.ops.listener import describe_application, describe_listener, read_listener
-from stacker_ecs.core.ops.services import describe_service, is_autoscaled, scale_service
+from stacker_ecs.core.ops.services import (
+    describe_service,
+    is_autoscaled,
+    live_desired_count,
+    scale_service,
+    set_min_capacity,
+)
 from stacker_ecs.core.ops.version_target import VersionArgs, VersionTarget, describe_version
 
 ROLES = {"live": "it is the live version", "serving": "it takes part of the traffic (a stepped cutover)",
@@ -100,12 +106,7 @@ def _carry_count(aws: AwsContext, args: VerifyHealthArgs) -> int | None:
     live = settled_live_version(aws, app_records(aws, args.namespace, args.app), state)
     if not live:
         return args.start_count
-    service = describe_service(aws, application.cluster_name, args.app, live)
-    if service is None:
-        raise AwsStateError(f"the live version {live} has no ECS service in cluster {application.cluster_name}; "
-                            "its stack may have been deleted out of band: cut over to a healthy version",
-                            app=args.app, version=live)
-    return max(int(service["desiredCount"]), 1)
+    return max(live_desired_count(aws, application.cluster_name, args.app, live), 1)
 
 
 def scale_back(aws: AwsContext, target: VersionTarget, namespace: str) -> str:
@@ -129,7 +130,7 @@ def scale_back(aws: AwsContext, target: VersionTarget, namespace: str) -> str:
         log.warning("%s", note)
         return note
     try:
-        autoscaled = _lower_minimum(aws, target)
+        autoscaled = set_min_capacity(aws, target, 0)
         with aws_call("UpdateService", name):
             aws.client("ecs").update_service(cluster=target.cluster, service=target.service, desiredCount=0)
     except StackerEcsError as error:
@@ -140,23 +141,6 @@ def scale_back(aws: AwsContext, target: VersionTarget, namespace: str) -> str:
     note = f"scaled {name} back to 0 tasks" + (" (and its autoscaling minimum to 0)" if autoscaled else "")
     log.warning("%s", note)
     return note
-
-
-def _lower_minimum(aws: AwsContext, target: VersionTarget) -> bool:
-    """Set the version's autoscaling minimum to 0, if it has a scalable target; return whether it has one."""
-    scaling = aws.client("application-autoscaling")
-    resource_id = f"service/{target.cluster}/{target.service}"
-    subject = f"{target.app}/{target.version}"
-    with aws_call("DescribeScalableTargets", subject):
-        found = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource_id],
-                                                  ScalableDimension="ecs:service:DesiredCount")["ScalableTargets"]
-    if not found:
-        return False
-    with aws_call("RegisterScalableTarget", subject):
-        scaling.register_scalable_target(ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount",
-                                         ResourceId=resource_id, MinCapacity=0,
-                                         MaxCapacity=int(found[0]["MaxCapacity"]))
-    return True
 
 
 def _commands(target: VersionTarget) -> str:
