@@ -19,6 +19,7 @@ from emulator.aws_like import (
     quotas,
     route53_records,
     scalable_targets,
+    security_groups,
     stack_create,
     stack_delete,
     stack_update,
@@ -26,7 +27,8 @@ from emulator.aws_like import (
 )
 
 PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
-           change_sets, metric_percentiles, termination, certificates, quotas, scalable_targets, cluster_delete)
+           change_sets, metric_percentiles, termination, certificates, quotas, scalable_targets, cluster_delete,
+           security_groups)
 
 
 def apply() -> None:
