@@ -15,6 +15,7 @@ from emulator.aws_like import (
     circuit_breaker,
     cluster_delete,
     listener_actions,
+    load_balancer_attributes,
     metric_percentiles,
     quotas,
     route53_records,
@@ -28,7 +29,7 @@ from emulator.aws_like import (
 
 PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
            change_sets, metric_percentiles, termination, certificates, quotas, scalable_targets, cluster_delete,
-           security_groups)
+           security_groups, load_balancer_attributes)
 
 
 def apply() -> None:

@@ -22,7 +22,7 @@ input is sound. Reads only; every problem names its cause and its fix:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from stacker_ecs.core import contract, naming
@@ -59,6 +59,8 @@ class RunScope:
     """The known variables of the cluster stack in this run (empty when it is not in it)."""
     alarm_names: list[str]
     """The alarms of the run's stepped cutover."""
+    unknown: dict[str, set[str]] = field(default_factory=dict)
+    """App -> the variables of its application stack whose values are known only during the run."""
 
 
 def account_problems(aws: AwsContext, scope: RunScope) -> list[str]:
@@ -77,6 +79,7 @@ def account_problems(aws: AwsContext, scope: RunScope) -> list[str]:
             problems += _certificate_problems(aws, app, scope.applications.get(app, {}))
     if scope.app and stacks[scope.app]:
         problems += _rule_problems(aws, scope, stacks[scope.app])
+    problems += _replacement_problems(aws, scope, {app: stack for app, stack in stacks.items() if stack})
     for app in apps:
         problems += _inbound_group_problems(aws, app, scope.applications.get(app, {}))
     if scope.cluster and not scope.app:  # the platform's plain build is the one that updates the cluster stack
@@ -341,3 +344,31 @@ def _shared_group_problems(aws: AwsContext, scope: RunScope) -> list[str]:
             f"({service}/{code}), and this build adds one (from the environment's shared load balancer group; each "
             f"app's own rule goes when its application stack is updated after): remove an app no one uses "
             f"(teardown), {VPC_QUOTA_FIX}"]
+
+
+def _replacement_problems(aws: AwsContext, scope: RunScope, stacks: dict[str, dict[str, Any]]) -> list[str]:
+    """Refuse a ``Scheme`` change of an existing application stack: CloudFormation would replace its load balancer.
+
+    The new load balancer's listener starts with no live rule (no template holds it) and every version's rules
+    go with the old one: the app would answer 503 until a cutover, at a new DNS name. One
+    ``DescribeLoadBalancers`` per 20 apps the run builds.
+    """
+    from stacker_ecs.core.templates.application import ApplicationSpec
+
+    default = ApplicationSpec.model_fields["scheme"].default
+    wanted = {app: str(scope.applications[app].get("Scheme", default)) for app in stacks
+              if app in scope.applications and "Scheme" not in scope.unknown.get(app, set())}
+    arns = {contract.outputs_of(stacks[app]).get(contract.LOAD_BALANCER_ARN): app for app in wanted}
+    arns.pop(None, None)
+    schemes: dict[str, str] = {}
+    names = sorted(arns)
+    for start in range(0, len(names), 20):
+        with aws_call("DescribeLoadBalancers", ", ".join(names[start:start + 20])):
+            for balancer in aws.client("elbv2").describe_load_balancers(
+                    LoadBalancerArns=names[start:start + 20])["LoadBalancers"]:
+                schemes[arns[balancer["LoadBalancerArn"]]] = balancer["Scheme"]
+    return [f"app {app!r}: Scheme {wanted[app]} would replace its {scheme} load balancer (CloudFormation replaces a "
+            "load balancer whose Scheme changes): the new listener would have no live rule and the versions' rules "
+            f"would go with the old one, so the app would answer 503. Keep Scheme {scheme}; to change it, build the "
+            "app under a new name, deploy and cut over its versions there, move the DNS, then tear this app down"
+            for app, scheme in sorted(schemes.items()) if scheme != wanted[app]]

@@ -9,7 +9,10 @@ its ``app_group``, the stacks, their lifecycle hooks acting on their own app, th
 resolvers, which values are known before the launch) and checks it with
 :func:`stacker_ecs.core.preflight.check_launch`, then reads what AWS can tell (alarms, the app's
 application stack, zones, certificates, quotas; no change): the first batch is refused before its
-first change, whatever stack a problem is in.
+first change, whatever stack a problem is in. The stacks of a group share one copy of its
+config.yaml's hooks, bound to the stack Sceptre read last: a lifecycle switch whose hook would run
+for another stack (``launch dev/app`` with ``rollback``: after neither app's launch, or after both)
+is refused.
 
 ``sceptre delete`` deletes the stacks under its path and those depending on them, not the versions:
 :func:`check_delete` refuses it while an app it would delete is live or has versions (reads only),
@@ -24,6 +27,7 @@ why in one line, and announces nothing.
 from __future__ import annotations
 
 import logging
+import posixpath
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -146,6 +150,12 @@ def _planned_hooks(stack: Any, problems: list[str]) -> list[PlannedHook]:
         except ConfigError as exc:
             problems.append(f"stack {stack.name!r}: {exc}")
             continue
+        if data is not None and getattr(hook, "stack", stack) is not stack:
+            problems.append(f"{name}: on, but stack {stack.name!r} shares its hook !{tag} with stack "
+                            f"{hook.stack.name!r} (Sceptre gives the stacks of a group one copy of its "
+                            "config.yaml's hooks, bound to the stack it read last), so it would run for the wrong "
+                            f"app's stack or twice; launch the app's own stack file alone (e.g. "
+                            f"{posixpath.dirname(stack.name)}/{data.get('app')}.yaml)")
         if data is None or (own is not None and str(data.get("app")) != own):
             continue
         found.append(PlannedHook(name=name, args={"namespace": stack_namespace(stack), **data},

@@ -111,6 +111,24 @@ def test_a_bad_launch_is_refused_in_one_line_before_any_change(project, path, va
     assert problem in refusal(first)
 
 
+def test_a_lifecycle_switch_on_a_launch_of_several_apps_stacks_is_refused_once(project):
+    # dev/app/web.yaml and dev/app/web-admin.yaml share one copy of dev/app/config.yaml's hooks, bound to the one
+    # Sceptre read last: web's rollback would run after neither app's launch, or after both (undoing itself)
+    stacks = launch_stacks(project, "dev/app", app="web", rollback="true")
+    (hook,) = [h for h in stacks["dev/app/web"].hooks["after_launch"] if type(h).__name__ == "Rollback"]
+    other = "dev/app/web-admin" if hook.stack.name == "dev/app/web" else "dev/app/web"
+
+    message = refusal(stacks["dev/cluster"])
+
+    assert message == (f"ecs_check_build failed: sceptre launch: rollback: on, but stack {other!r} shares its hook "
+                       f"!ecs_rollback with stack {hook.stack.name!r} (Sceptre gives the stacks of a group one copy "
+                       "of its config.yaml's hooks, bound to the stack it read last), so it would run for the wrong "
+                       "app's stack or twice; launch the app's own stack file alone (e.g. dev/app/web.yaml)")
+    forget(str(project))  # a new command: the app's own file alone passes
+    assert check_launch(launch_stacks(project, "dev/app/web.yaml", app="web", rollback="true")["dev/app/web"]) \
+        == {"app": "web", "version": None, "switches": ["rollback"]}
+
+
 def test_the_first_stacks_check_refuses_a_bad_variable_of_another_stack_of_the_launch(project):
     edit(project / "config" / "dev" / "app" / "web-admin.yaml", "{App: web-admin,", "{App: web-admin, Scheme: public,")
 

@@ -290,3 +290,21 @@ def test_a_cluster_update_adding_the_shared_rule_to_a_full_container_group_is_re
     (message,) = errors
     assert (f"cluster: its container security group {containers} has 1 inbound rules of its quota of 1 "
             "(vpc/L-0EA8095F), and this build adds one (from the environment's shared load balancer group") in message
+
+
+def test_a_scheme_change_that_would_replace_an_apps_load_balancer_is_refused(caplog, world):
+    # given web's application stack exists with an internet-facing load balancer
+    world.add_app("web")
+    # when the platform's plain build asks for an internal one (CloudFormation would replace the load balancer)
+    result, errors = run_check(caplog, alb_scheme="internal")
+    # then it is refused before any change, naming the app, both schemes and the way to move
+    assert result is False
+    (message,) = errors
+    assert ("app 'web': Scheme internal would replace its internet-facing load balancer (CloudFormation replaces a "
+            "load balancer whose Scheme changes): the new listener would have no live rule") in message
+    assert "Keep Scheme internet-facing; to change it, build the app under a new name" in message
+    assert "web-admin" not in message  # a new app's first build may choose any scheme
+    caplog.clear()
+    # the same scheme, or a scheme known only during the run, passes
+    assert run_check(caplog)[1] == []
+    assert run_check(caplog, variables={"app-web": {"Scheme": "${output cluster::Scheme}"}})[1] == []
