@@ -82,7 +82,7 @@ def account_problems(aws: AwsContext, scope: RunScope) -> list[str]:
     problems += _replacement_problems(aws, scope, {app: stack for app, stack in stacks.items() if stack})
     for app in apps:
         problems += _inbound_group_problems(aws, app, scope.applications.get(app, {}))
-    if scope.cluster:
+    if scope.cluster and not scope.app:  # the platform's plain build is the one that updates the cluster stack
         problems += _shared_group_problems(aws, scope)
     new_apps = [app for app in apps if stacks[app] is None]
     if new_apps:
