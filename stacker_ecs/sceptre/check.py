@@ -206,18 +206,17 @@ def _check_deleted(stacks: list[Any], namespace: str, session: Any, where: str) 
                     session, where=where)
 
 
-def check_delete_early(stack: Any, show: Callable[[], None] = lambda: None) -> None:
+def check_delete_early(stack: Any, hook_type: type, show: Callable[[], None] = lambda: None) -> None:
     """Under ``sceptre delete <path>``, while Sceptre reads the config: refuse the delete before Sceptre prints its
     plan, checking the stacks of that plan (Sceptre's own, read once more) as :func:`check_delete` does.
 
     Runs once per command, from the first stack read that carries ``!ecs_check_delete``; does nothing outside
     Sceptre's ``delete`` command (a change set's delete included), where the ``before_delete`` check remains.
-    ``show`` makes our log records visible (the hooks' ``show_progress``), called only when the check runs.
+    ``hook_type``: the class of the ``!ecs_check_delete`` hook, which marks the stacks it checks. ``show`` makes
+    our log records visible (the hooks' ``show_progress``), called only when the check runs.
     """
     from sceptre.context import SceptreContext
     from sceptre.plan.plan import SceptrePlan
-
-    from stacker_ecs.sceptre.hooks import CheckDelete
 
     context = click.get_current_context(silent=True)
     shared = context.obj if context is not None and isinstance(context.obj, dict) else {}
@@ -241,7 +240,7 @@ def check_delete_early(stack: Any, show: Callable[[], None] = lambda: None) -> N
         _READING.on = False
     checked: dict[str, list[Any]] = {}
     for each in plan:
-        if any(isinstance(hook, CheckDelete) for hook in (each.hooks or {}).get("before_delete") or []):
+        if any(isinstance(hook, hook_type) for hook in (each.hooks or {}).get("before_delete") or []):
             checked.setdefault(stack_namespace(each), []).append(each)
     for namespace, stacks in checked.items():
         _check_deleted(stacks, namespace, stacks[0].connection_manager.get_session(),

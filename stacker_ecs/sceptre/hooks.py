@@ -131,7 +131,7 @@ class CheckDelete(Hook):
 
         register(self.stack)
         try:
-            check_delete_early(self.stack, show_progress)
+            check_delete_early(self.stack, type(self), show_progress)
         except StackerEcsError as exc:
             raise EcsSceptreError(f"ecs_check_delete failed: {exc}") from None
 
