@@ -126,10 +126,12 @@ class EcsAgent:
         versions = self.versions()
         services = self._services(versions)
         running: list[tuple[str, str]] = []
+        served = set()
         for version in versions:
             service = services.get((version.cluster, version.service))
             if service is None:
                 continue
+            served.add(version.target_group_arn)
             fault = self.fault_of(version.service)
             if fault in ("pull", "crash"):
                 self._fail_tasks(version, service, fault)
@@ -139,7 +141,7 @@ class EcsAgent:
                 continue
             wanted = service["desiredCount"]
             if self._registered.get(version.target_group_arn) != wanted:
-                self._set_targets(version, wanted)
+                self._set_targets(version.target_group_arn, wanted)
                 self._registered[version.target_group_arn] = wanted
                 self._log_started(service, wanted)
                 if wanted:
@@ -150,7 +152,15 @@ class EcsAgent:
                                         desiredCount=service["desiredCount"])
             if wanted:
                 running.append((version.cluster, version.service))
+        self._stop_orphans(served)
         self._publish_metrics(running)
+
+    def _stop_orphans(self, served: set[str]) -> None:
+        """Deregister the targets of each group whose service is gone (AWS stops a deleted service's tasks)."""
+        for target_group_arn in [arn for arn, count in self._registered.items() if count and arn not in served]:
+            with contextlib.suppress(self.elbv2.exceptions.TargetGroupNotFoundException):
+                self._set_targets(target_group_arn, 0)
+            self._registered[target_group_arn] = 0
 
     def _services(self, versions: list[_Version]) -> dict[tuple[str, str], dict]:
         """Return (cluster, name) -> active service, ten names per call."""
@@ -166,16 +176,16 @@ class EcsAgent:
                         found[(cluster, service["serviceName"])] = service
         return found
 
-    def _set_targets(self, version: _Version, count: int) -> None:
+    def _set_targets(self, target_group_arn: str, count: int) -> None:
         registered = [t["Target"] for t in self.elbv2.describe_target_health(
-            TargetGroupArn=version.target_group_arn)["TargetHealthDescriptions"]]
+            TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]]
         wanted = [{"Id": f"10.42.200.{i + 1}", "Port": 32768 + i} for i in range(count)]
         missing = [t for t in wanted if t not in registered]
         extra = [t for t in registered if t not in wanted]
         if missing:
-            self.elbv2.register_targets(TargetGroupArn=version.target_group_arn, Targets=missing)
+            self.elbv2.register_targets(TargetGroupArn=target_group_arn, Targets=missing)
         if extra:
-            self.elbv2.deregister_targets(TargetGroupArn=version.target_group_arn, Targets=extra)
+            self.elbv2.deregister_targets(TargetGroupArn=target_group_arn, Targets=extra)
 
     def _report_health(self, target_group_arn: str, fault: str | None) -> None:
         """Report the group's targets ``unused`` (zones), ``unhealthy`` (fault) or as moto does."""

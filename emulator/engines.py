@@ -48,7 +48,7 @@ class Runway:
         """Write the values file; return ``runway <command> --ci`` and its environment (``APP=...``)."""
         lines = [f"{key}: {value}" for key, value in {**self.values, **(values or {})}.items()]
         (self.config / "cfngin" / f"{ENVIRONMENT}-{REGION}.env").write_text("\n".join(lines) + "\n")
-        env = {**self.env, "DEPLOY_ENVIRONMENT": ENVIRONMENT, "CFNGIN_STACK_POLL_TIME": "1", "CI": "1",
+        env = {**self.env, "DEPLOY_ENVIRONMENT": ENVIRONMENT, "CFNGIN_STACK_POLL_TIME": "0", "CI": "1",
                **{key.upper(): value for key, value in switches.items()}}
         return [str(BIN / "runway"), command, "--ci"], env
 

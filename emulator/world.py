@@ -71,7 +71,7 @@ class ExampleWorld:
         spec = parse(ApplicationSpec, {
             "App": app, "Environment": "dev", "ClusterName": self.cluster[contract.CLUSTER_NAME],
             "VpcId": self.seeded.vpc_id, "Subnets": self.seeded.public_subnets,
-            "ContainerSecurityGroupId": self.cluster[contract.CONTAINER_SECURITY_GROUP_ID],
+            "SharedLoadBalancerSecurityGroupId": self.cluster[contract.SHARED_LOAD_BALANCER_SECURITY_GROUP_ID],
             "CertificateArn": self.seeded.certificate_arn, "Domain": self.seeded.domain}, where=app)
         self.apps[app] = create_stack(self.session, naming.application_stack(self.namespace, app),
                                       build_application(spec).to_json(), Tags=self.stack_tags())

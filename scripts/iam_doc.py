@@ -63,8 +63,9 @@ was allowed, and every stack named is within the policies made with `--engine sc
 stacker pipeline's policy would refuse its two dependency updates. With
 `elasticloadbalancing:CreateRule` taken out of the pipeline's policy the same pipeline is refused
 at its first cutover (exit 1, `AccessDenied` naming the action) and nothing is live: enforcement
-is on. Runway CFNgin is not in the test; one run by hand of the same steps (2026-12-06) called no
-action outside the stacker policies.
+is on. With Runway CFNgin (`runway deploy --ci`) the platform's deploy and a pipeline's v1 and v2
+releases, rollback and cleanup made only allowed requests, every stack named within the policies
+made with `--engine cfngin` (the same as stacker's).
 
 **Proven by reading the code** (`tests/core/test_iam_policy.py`): every AWS operation the package
 names (a client method, a paginator, a waiter, an operation name) is allowed to one of the two

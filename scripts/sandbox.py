@@ -64,7 +64,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def environment(url: str, seeded: dict[str, str]) -> str:
     """Return the shell lines to ``source``, and the stacker settings of the seeded account."""
-    env = {**client_env(url), "CFNGIN_STACK_POLL_TIME": "1"}
+    env = {**client_env(url), "CFNGIN_STACK_POLL_TIME": "0"}
     lines = [f"export {k}={shlex.quote(v)}" for k, v in env.items()]
     settings = " ".join(f"-e {k}={shlex.quote(v)}" for k, v in seeded.items())
     lines.append(f"export SANDBOX_SETTINGS={shlex.quote(settings)}")

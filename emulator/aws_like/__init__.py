@@ -15,10 +15,12 @@ from emulator.aws_like import (
     circuit_breaker,
     cluster_delete,
     listener_actions,
+    load_balancer_attributes,
     metric_percentiles,
     quotas,
     route53_records,
     scalable_targets,
+    security_groups,
     stack_create,
     stack_delete,
     stack_update,
@@ -26,7 +28,8 @@ from emulator.aws_like import (
 )
 
 PATCHES = (stack_create, stack_delete, stack_update, listener_actions, route53_records, circuit_breaker,
-           change_sets, metric_percentiles, termination, certificates, quotas, scalable_targets, cluster_delete)
+           change_sets, metric_percentiles, termination, certificates, quotas, scalable_targets, cluster_delete,
+           security_groups, load_balancer_attributes)
 
 
 def apply() -> None:

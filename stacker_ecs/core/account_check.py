@@ -11,15 +11,18 @@ input is sound. Reads only; every problem names its cause and its fix:
 - a certificate an app brings (``CertificateArn``) is issued and covers ``<app>.<domain>`` and
   ``*.<app>.<domain>`` (an ACM wildcard covers one label);
 - quotas: rules per load balancer (the new version's host and test-header rules, and the live rule of a first cutover),
-  Application Load Balancers per Region, inbound rules of the cluster's container security group
-  (one per app). Limits come from ELB's ``DescribeAccountLimits`` and Service Quotas, AWS's defaults
-  when those cannot be read (``docs/quotas.md``).
+  Application Load Balancers and security groups per Region (each new app adds one of each), inbound
+  rules of an app's own load balancer group (two per ``IngressCidrs`` entry, IPv4 and IPv6 counted
+  apart). The cluster's container group does not grow with apps (its one inbound rule is from the shared
+  load balancer group); only the cluster update that adds that rule to an older cluster needs a free one.
+  Limits come from ELB's ``DescribeAccountLimits`` and Service Quotas, AWS's defaults when those cannot
+  be read (``docs/quotas.md``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from stacker_ecs.core import contract, naming
@@ -32,7 +35,11 @@ LOAD_BALANCERS_LIMIT = "application-load-balancers"
 DEFAULT_LIMITS = {RULES_LIMIT: 100, LOAD_BALANCERS_LIMIT: 50}
 """AWS's defaults (Quotas for your Application Load Balancers), used when ELB's limits cannot be read."""
 SECURITY_GROUP_RULES_QUOTA = ("vpc", "L-0EA8095F", 60)
-"""Service Quotas' "Inbound or outbound rules per security group": service, code, AWS's default."""
+"""Service Quotas' "Inbound or outbound rules per security group": service, code, AWS's default (a floor:
+quotas are only raised). IPv4 and IPv6 rules count apart."""
+SECURITY_GROUPS_QUOTA = ("vpc", "L-E79EC296", 2500)
+"""Service Quotas' "VPC security groups per Region": service, code, AWS's default."""
+VPC_QUOTA_FIX = "or ask AWS for more (Service Quotas console, Amazon VPC)"
 BROKEN_STATES = ("CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_IN_PROGRESS", "DELETE_FAILED")
 QUOTA_FIX = "or ask AWS for more (Service Quotas console, Elastic Load Balancing)"
 
@@ -52,6 +59,8 @@ class RunScope:
     """The known variables of the cluster stack in this run (empty when it is not in it)."""
     alarm_names: list[str]
     """The alarms of the run's stepped cutover."""
+    unknown: dict[str, set[str]] = field(default_factory=dict)
+    """App -> the variables of its application stack whose values are known only during the run."""
 
 
 def account_problems(aws: AwsContext, scope: RunScope) -> list[str]:
@@ -70,6 +79,11 @@ def account_problems(aws: AwsContext, scope: RunScope) -> list[str]:
             problems += _certificate_problems(aws, app, scope.applications.get(app, {}))
     if scope.app and stacks[scope.app]:
         problems += _rule_problems(aws, scope, stacks[scope.app])
+    problems += _replacement_problems(aws, scope, {app: stack for app, stack in stacks.items() if stack})
+    for app in apps:
+        problems += _inbound_group_problems(aws, app, scope.applications.get(app, {}))
+    if scope.cluster and not scope.app:  # the platform's plain build is the one that updates the cluster stack
+        problems += _shared_group_problems(aws, scope)
     new_apps = [app for app in apps if stacks[app] is None]
     if new_apps:
         problems += _new_app_problems(aws, scope, new_apps)
@@ -256,7 +270,7 @@ def _rule_problems(aws: AwsContext, scope: RunScope, stack: dict[str, Any]) -> l
 
 
 def _new_app_problems(aws: AwsContext, scope: RunScope, new_apps: list[str]) -> list[str]:
-    """Refuse new application stacks that would pass the Region's load balancers or the container group's rules."""
+    """Refuse new application stacks that would pass the Region's load balancers or security groups."""
     problems = []
     count = 0
     with aws_call("DescribeLoadBalancers"):
@@ -267,18 +281,94 @@ def _new_app_problems(aws: AwsContext, scope: RunScope, new_apps: list[str]) -> 
         problems.append(f"apps {', '.join(new_apps)}: this Region has {count} Application Load Balancers of the "
                         f"account's quota of {limit} ({LOAD_BALANCERS_LIMIT}), and each new app adds one: remove "
                         f"apps no one uses (teardown), {QUOTA_FIX}")
-    cluster = describe_stack(aws, naming.cluster_stack(scope.namespace))
-    group = contract.outputs_of(cluster or {}).get(contract.CONTAINER_SECURITY_GROUP_ID)
-    if group:
-        with aws_call("DescribeSecurityGroupRules", group):
-            pages = aws.client("ec2").get_paginator("describe_security_group_rules").paginate(
-                Filters=[{"Name": "group-id", "Values": [group]}])
-            inbound = sum(1 for page in pages for rule in page["SecurityGroupRules"] if not rule.get("IsEgress"))
-        service, code, default = SECURITY_GROUP_RULES_QUOTA
-        quota = service_quota(aws, service, code, default)
-        if inbound + len(new_apps) > quota:
-            problems.append(f"apps {', '.join(new_apps)}: the cluster's container security group {group} has "
-                            f"{inbound} inbound rules of its quota of {quota} ({service}/{code}), and each new app "
-                            "adds one: remove apps no one uses (teardown), or ask AWS for more (Service Quotas "
-                            "console, Amazon VPC)")
+    problems += _security_groups_problems(aws, new_apps)
     return problems
+
+
+def _security_groups_problems(aws: AwsContext, new_apps: list[str]) -> list[str]:
+    """Refuse new apps past the Region's security groups (each adds its load balancer's own)."""
+    count = 0
+    with aws_call("DescribeSecurityGroups"):
+        for page in aws.client("ec2").get_paginator("describe_security_groups").paginate():
+            count += len(page["SecurityGroups"])
+    service, code, default = SECURITY_GROUPS_QUOTA
+    quota = service_quota(aws, service, code, default)
+    if count + len(new_apps) <= quota:
+        return []
+    return [f"apps {', '.join(new_apps)}: this Region has {count} security groups of the account's quota of {quota} "
+            f"({service}/{code}), and each new app adds one (its load balancer's): remove apps or groups no one "
+            f"uses, {VPC_QUOTA_FIX}"]
+
+
+def _inbound_group_problems(aws: AwsContext, app: str, variables: dict[str, Any]) -> list[str]:
+    """Refuse ``IngressCidrs`` whose rules (80 and 443 each) pass the inbound rules of the app's own group."""
+    cidrs = _known_list(variables, "IngressCidrs")
+    if not cidrs:
+        return []
+    counts = {"IPv6" if ":" in cidr else "IPv4": 0 for cidr in cidrs}
+    for cidr in set(cidrs):
+        counts["IPv6" if ":" in cidr else "IPv4"] += 2
+    service, code, default = SECURITY_GROUP_RULES_QUOTA
+    if max(counts.values()) <= default:
+        return []
+    quota = service_quota(aws, service, code, default)
+    over = {family: count for family, count in counts.items() if count > quota}
+    if not over:
+        return []
+    made = " and ".join(f"{n} {family}" for family, n in over.items())
+    return [f"app {app!r}: IngressCidrs: {len(set(cidrs))} networks make {made} inbound rules (80 and 443 each) "
+            f"on its load balancer's group, past the quota of {quota} per group ({service}/{code}): "
+            f"give fewer or wider networks (a managed prefix list is one rule), {VPC_QUOTA_FIX}"]
+
+
+def _shared_group_problems(aws: AwsContext, scope: RunScope) -> list[str]:
+    """Refuse a cluster update that adds the shared group's rule to a container group with none free.
+
+    A cluster stack made before the shared load balancer group gains it, and one inbound rule on the container
+    group; its application stacks' own rules go only when each is updated after.
+    """
+    cluster = describe_stack(aws, naming.cluster_stack(scope.namespace))
+    outputs = contract.outputs_of(cluster or {})
+    group = outputs.get(contract.CONTAINER_SECURITY_GROUP_ID)
+    if not group or contract.SHARED_LOAD_BALANCER_SECURITY_GROUP_ID in outputs:
+        return []
+    with aws_call("DescribeSecurityGroupRules", group):
+        pages = aws.client("ec2").get_paginator("describe_security_group_rules").paginate(
+            Filters=[{"Name": "group-id", "Values": [group]}])
+        inbound = sum(1 for page in pages for rule in page["SecurityGroupRules"] if not rule.get("IsEgress"))
+    service, code, default = SECURITY_GROUP_RULES_QUOTA
+    quota = service_quota(aws, service, code, default)
+    if inbound + 1 <= quota:
+        return []
+    return [f"cluster: its container security group {group} has {inbound} inbound rules of its quota of {quota} "
+            f"({service}/{code}), and this build adds one (from the environment's shared load balancer group; each "
+            f"app's own rule goes when its application stack is updated after): remove an app no one uses "
+            f"(teardown), {VPC_QUOTA_FIX}"]
+
+
+def _replacement_problems(aws: AwsContext, scope: RunScope, stacks: dict[str, dict[str, Any]]) -> list[str]:
+    """Refuse a ``Scheme`` change of an existing application stack: CloudFormation would replace its load balancer.
+
+    The new load balancer's listener starts with no live rule (no template holds it) and every version's rules
+    go with the old one: the app would answer 503 until a cutover, at a new DNS name. One
+    ``DescribeLoadBalancers`` per 20 apps the run builds.
+    """
+    from stacker_ecs.core.templates.application import ApplicationSpec
+
+    default = ApplicationSpec.model_fields["scheme"].default
+    wanted = {app: str(scope.applications[app].get("Scheme", default)) for app in stacks
+              if app in scope.applications and "Scheme" not in scope.unknown.get(app, set())}
+    arns = {contract.outputs_of(stacks[app]).get(contract.LOAD_BALANCER_ARN): app for app in wanted}
+    arns.pop(None, None)
+    schemes: dict[str, str] = {}
+    names = sorted(arns)
+    for start in range(0, len(names), 20):
+        with aws_call("DescribeLoadBalancers", ", ".join(names[start:start + 20])):
+            for balancer in aws.client("elbv2").describe_load_balancers(
+                    LoadBalancerArns=names[start:start + 20])["LoadBalancers"]:
+                schemes[arns[balancer["LoadBalancerArn"]]] = balancer["Scheme"]
+    return [f"app {app!r}: Scheme {wanted[app]} would replace its {scheme} load balancer (CloudFormation replaces a "
+            "load balancer whose Scheme changes): the new listener would have no live rule and the versions' rules "
+            f"would go with the old one, so the app would answer 503. Keep Scheme {scheme}; to change it, build the "
+            "app under a new name, deploy and cut over its versions there, move the DNS, then tear this app down"
+            for app, scheme in sorted(schemes.items()) if scheme != wanted[app]]

@@ -30,7 +30,8 @@ CLOUDFORMATION = "cloudformation.amazonaws.com"
 VIA_CLOUDFORMATION = {"ForAnyValue:StringEquals": {"aws:CalledVia": [CLOUDFORMATION]}}
 STACK_TYPES: dict[str, tuple[str, ...]] = {
     "cluster": ("AWS::AutoScaling::AutoScalingGroup", "AWS::DynamoDB::Table", "AWS::EC2::LaunchTemplate",
-                "AWS::EC2::SecurityGroup", "AWS::ECS::CapacityProvider", "AWS::ECS::Cluster",
+                "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::ECS::CapacityProvider",
+                "AWS::ECS::Cluster",
                 "AWS::ECS::ClusterCapacityProviderAssociations", "AWS::IAM::InstanceProfile", "AWS::IAM::Role",
                 "AWS::Logs::LogGroup"),
     "application": ("AWS::CertificateManager::Certificate", "AWS::EC2::SecurityGroup",
@@ -40,7 +41,11 @@ STACK_TYPES: dict[str, tuple[str, ...]] = {
                 "AWS::ECS::Service", "AWS::ECS::TaskDefinition", "AWS::ElasticLoadBalancingV2::ListenerRule",
                 "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::IAM::Role"),
 }
-"""Stack kind -> every resource type its template can hold (``tests/core/test_iam_policy.py`` checks it)."""
+"""Stack kind -> every resource type its template can hold, or its stacks made by earlier releases hold
+(:data:`FORMER_TYPES`; ``tests/core/test_iam_policy.py`` checks it)."""
+FORMER_TYPES: dict[str, tuple[str, ...]] = {"application": ("AWS::EC2::SecurityGroupIngress",)}
+"""Types a kind's template no longer holds that its stacks made before may: their update or teardown deletes them
+(an application stack's own rule on the container group, before the cluster's shared load balancer group)."""
 SCOPED_APART = ("iam:PassRole", "iam:CreateServiceLinkedRole")
 """Handler actions granted in their own statements, with the conditions that narrow them."""
 STACK_WRITES = ("cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
@@ -48,7 +53,7 @@ STACK_WRITES = ("cloudformation:CreateStack", "cloudformation:UpdateStack", "clo
                 "cloudformation:UpdateTerminationProtection")
 ELB = "arn:aws:elasticloadbalancing:*:*:"
 PREFLIGHT_READS = ("acm:DescribeCertificate", "cloudformation:ListExports", "ec2:DescribeSecurityGroupRules",
-                   "ec2:DescribeSubnets", "elasticloadbalancing:DescribeAccountLimits",
+                   "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "elasticloadbalancing:DescribeAccountLimits",
                    "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeRules",
                    "servicequotas:GetAWSDefaultServiceQuota", "servicequotas:GetServiceQuota")
 
@@ -176,7 +181,7 @@ def platform_grants(namespace: str) -> list[Grant]:
         Grant("DestroyCheckServiceReads", "the destroy check reads the cluster's services by name",
               ("ecs:DescribeServices",), (f"arn:aws:ecs:*:*:service/{cluster}-*/*",)),
         Grant("PreflightReads", "the pre-build check reads certificates, subnets' zones, load balancers, rules, "
-              "security group rules, quotas and exports before any change (reads without resource-level "
+              "security groups and their rules, quotas and exports before any change (reads without resource-level "
               "permissions in AWS)", PREFLIGHT_READS),
     ]
 

@@ -31,6 +31,11 @@ import re
 CLUSTER = "Cluster"
 CLUSTER_LOG_GROUP = "LogGroup"
 CONTAINER_SECURITY_GROUP = "ContainerSecurityGroup"
+SHARED_LOAD_BALANCER_SECURITY_GROUP = "SharedLoadBalancerSecurityGroup"
+"""The cluster's group whose members are the environment's load balancers: the one source the containers admit."""
+CONTAINER_INGRESS = "ContainerIngressFromLoadBalancer"
+"""The cluster's one inbound rule of the container group: from :data:`SHARED_LOAD_BALANCER_SECURITY_GROUP`.
+(Application stacks made before it held a rule of this name each, from their own load balancer's group.)"""
 INSTANCE_ROLE = "InstanceRole"
 INSTANCE_PROFILE = "InstanceProfile"
 LAUNCH_TEMPLATE = "LaunchTemplate"
@@ -40,8 +45,10 @@ CAPACITY_PROVIDER_ASSOCIATIONS = "CapacityProviderAssociations"
 COORDINATION_TABLE = "CoordinationTable"
 
 LOAD_BALANCER = "LoadBalancer"
-LOAD_BALANCER_SECURITY_GROUP = "LoadBalancerSecurityGroup"
-CONTAINER_INGRESS = "ContainerIngressFromLoadBalancer"
+LOAD_BALANCER_INBOUND_SECURITY_GROUP = "LoadBalancerInboundSecurityGroup"
+"""An app's own group: inbound 80/443 from its ``IngressCidrs``, no egress. It replaced ``LoadBalancerSecurityGroup``
+(which also reached the containers) under a new name, so that an update creates it, switches the load balancer to it
+and the shared group at once, and only then deletes the old group and its rule on the container group."""
 HTTPS_LISTENER = "HttpsListener"
 CERTIFICATE = "Certificate"
 HTTP_LISTENER = "HttpRedirectListener"

@@ -1,7 +1,8 @@
 """One environment never changes another: what a stack reads from other stacks must be its own namespace's.
 
 A version stack takes the cluster's and its application's outputs (cluster name, VPC, subnets,
-security group, log group, listener, domain); an application stack takes the cluster's. Were one
+security group, log group, listener, domain); an application stack takes the cluster's (its load
+balancers' shared security group among them). Were one
 of them read from another environment's stack (a copied config still naming ``ecs-dev-...``),
 the version would add its host rule to the other environment's listener and its service to the
 other's cluster. So every such value is checked, when the stack renders and before anything is
@@ -36,7 +37,7 @@ READS: dict[str, dict[str, str]] = {
                 contract.CONTAINER_SECURITY_GROUP_ID: CLUSTER, contract.LOG_GROUP_NAME: CLUSTER,
                 contract.LISTENER_ARN: APPLICATION, contract.DOMAIN: APPLICATION},
     "application": {contract.CLUSTER_NAME: CLUSTER, contract.VPC_ID: CLUSTER,
-                    contract.CONTAINER_SECURITY_GROUP_ID: CLUSTER},
+                    contract.SHARED_LOAD_BALANCER_SECURITY_GROUP_ID: CLUSTER},
 }
 """Stack kind -> variable it reads from another stack -> which of its namespace's stacks (same output name)."""
 QUERY = {"version": "${ecs_sources <app>}", "application": "${ecs_sources <app>}"}

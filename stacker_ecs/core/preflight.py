@@ -157,6 +157,8 @@ def run_scope(plan: LaunchPlan, build: BuildArgs) -> RunScope:
     return RunScope(
         namespace=str(plan.namespace), app=runs["app"], version=runs.get("version"), switches=runs["switches"],
         applications={str(s.app): known(s) for s in plan.stacks if s.kind == "application"},
+        unknown={str(s.app): {n for n, v in s.variables.items() if v is not None and not plan.known(v)}
+                 for s in plan.stacks if s.kind == "application"},
         cluster=next((known(s) for s in plan.stacks if s.kind == "cluster"), {}), alarm_names=alarms)
 
 

@@ -9,17 +9,27 @@ its ``app_group``, the stacks, their lifecycle hooks acting on their own app, th
 resolvers, which values are known before the launch) and checks it with
 :func:`stacker_ecs.core.preflight.check_launch`, then reads what AWS can tell (alarms, the app's
 application stack, zones, certificates, quotas; no change): the first batch is refused before its
-first change, whatever stack a problem is in.
+first change, whatever stack a problem is in. The stacks of a group share one copy of its
+config.yaml's hooks, bound to the stack Sceptre read last: a lifecycle switch whose hook would run
+for another stack (``launch dev/app`` with ``rollback``: after neither app's launch, or after both)
+is refused.
 
 ``sceptre delete`` deletes the stacks under its path and those depending on them, not the versions:
 :func:`check_delete` refuses it while an app it would delete is live or has versions (reads only),
 naming teardown, with the core's ``check_destroy``; and it refuses to delete a version stack that
-traffic reaches (live, previous or serving).
+traffic reaches (live, previous or serving). Sceptre prints its plan (``dev/version`` among the
+stacks it "will delete", though the version file names no version in a plain delete) before any
+``before_delete`` hook runs, so :func:`check_delete_early` checks the same plan while Sceptre reads
+the config (the hook's ``setup``, the one point of ours before that print): a refused delete says
+why in one line, and announces nothing.
 """
 
 from __future__ import annotations
 
+import logging
+import posixpath
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +43,7 @@ from stacker_ecs.core.registry import HOOKS, LOOKUPS
 from stacker_ecs.sceptre.common import hook_args, stack_app, stack_kind, stack_namespace, stack_user_data
 from stacker_ecs.sceptre.handler import SET_THEM, project_paths
 
+LOG = logging.getLogger(__name__)
 BUILD_KEY = "ecs_build"
 """The group config key holding what a launch does (``app``, ``version``, the switches, ``app_group``)."""
 RUN_BY = {**dict.fromkeys(("verify", "cutover"), "launch the version stack with deploy=true"),
@@ -52,8 +63,16 @@ _PATHS: dict[str, str] = {}
 """Project directory -> the path the command names (``dev``, ``dev/app/web.yaml``), when known."""
 
 
+_READING = threading.local()
+"""``on`` while :func:`check_delete_early` reads the delete's plan: the stacks of that second read are not recorded."""
+_CHECKED_EARLY: set[tuple[str, str]] = set()
+"""(project directory, path) of the deletes :func:`check_delete_early` checked in this process."""
+
+
 def register(stack: Any) -> None:
     """Record a stack of the command (by its project directory), and the path the command names."""
+    if getattr(_READING, "on", False):
+        return
     context = click.get_current_context(silent=True)  # Sceptre reads the config in the command's thread
     with _LOCK:
         stacks = _STACKS.setdefault(_project(stack), [])
@@ -67,6 +86,7 @@ def forget(project: str) -> None:
     with _LOCK:
         _STACKS.pop(project, None)
         _PATHS.pop(project, None)
+        _CHECKED_EARLY.difference_update({key for key in _CHECKED_EARLY if key[0] == project})
 
 
 def _project(stack: Any) -> str:
@@ -130,6 +150,12 @@ def _planned_hooks(stack: Any, problems: list[str]) -> list[PlannedHook]:
         except ConfigError as exc:
             problems.append(f"stack {stack.name!r}: {exc}")
             continue
+        if data is not None and getattr(hook, "stack", stack) is not stack:
+            problems.append(f"{name}: on, but stack {stack.name!r} shares its hook !{tag} with stack "
+                            f"{hook.stack.name!r} (Sceptre gives the stacks of a group one copy of its "
+                            "config.yaml's hooks, bound to the stack it read last), so it would run for the wrong "
+                            f"app's stack or twice; launch the app's own stack file alone (e.g. "
+                            f"{posixpath.dirname(stack.name)}/{data.get('app')}.yaml)")
         if data is None or (own is not None and str(data.get("app")) != own):
             continue
         found.append(PlannedHook(name=name, args={"namespace": stack_namespace(stack), **data},
@@ -164,15 +190,66 @@ def _walk(value: Any) -> list[Any]:
 
 def check_delete(stack: Any, session: Any) -> dict[str, Any]:
     """Refuse a ``sceptre delete`` that would take a live app down or leave its versions behind (reads only)."""
+    namespace = stack_namespace(stack)
+    return _check_deleted([s for s in _deleted(stack) if stack_namespace(s) == namespace], namespace, session,
+                          where=f"stack {stack.name!r}: hook !ecs_check_delete")
+
+
+def _check_deleted(stacks: list[Any], namespace: str, session: Any, where: str) -> dict[str, Any]:
+    """Refuse the delete of ``stacks`` (all of ``namespace``) as :func:`check_delete` does; return the core's answer."""
     from stacker_ecs.core.registry import run_hook
 
-    namespace = stack_namespace(stack)
-    stacks = [s for s in _deleted(stack) if stack_namespace(s) == namespace]
     for each in stacks:
         _refuse_serving_version(each, session)
     deleted = [s.external_name for s in stacks]
     return run_hook("check_destroy", {"namespace": namespace, "stacks": deleted, "teardown_command": TEARDOWN_COMMAND},
-                    session, where=f"stack {stack.name!r}: hook !ecs_check_delete")
+                    session, where=where)
+
+
+def check_delete_early(stack: Any, show: Callable[[], None] = lambda: None) -> None:
+    """Under ``sceptre delete <path>``, while Sceptre reads the config: refuse the delete before Sceptre prints its
+    plan, checking the stacks of that plan (Sceptre's own, read once more) as :func:`check_delete` does.
+
+    Runs once per command, from the first stack read that carries ``!ecs_check_delete``; does nothing outside
+    Sceptre's ``delete`` command (a change set's delete included), where the ``before_delete`` check remains.
+    ``show`` makes our log records visible (the hooks' ``show_progress``), called only when the check runs.
+    """
+    from sceptre.context import SceptreContext
+    from sceptre.plan.plan import SceptrePlan
+
+    from stacker_ecs.sceptre.hooks import CheckDelete
+
+    context = click.get_current_context(silent=True)
+    shared = context.obj if context is not None and isinstance(context.obj, dict) else {}
+    if (context is None or context.command.name != "delete" or context.params.get("change_set_name")
+            or "user_variables" not in shared or getattr(_READING, "on", False)):
+        return
+    path = str(context.params.get("path"))
+    with _LOCK:
+        if (_project(stack), path) in _CHECKED_EARLY:
+            return
+        _CHECKED_EARLY.add((_project(stack), path))
+    show()
+    _READING.on = True
+    try:  # the same read as Sceptre's delete command, whose plan it is about to print
+        plan = SceptrePlan(SceptreContext(
+            command_path=path, command_params=context.params, project_path=shared.get("project_path"),
+            user_variables=shared["user_variables"], options=shared.get("options"),
+            ignore_dependencies=shared.get("ignore_dependencies"), full_scan=True))
+        plan.resolve(command="delete", reverse=True)
+    finally:
+        _READING.on = False
+    checked: dict[str, list[Any]] = {}
+    for each in plan:
+        if any(isinstance(hook, CheckDelete) for hook in (each.hooks or {}).get("before_delete") or []):
+            checked.setdefault(stack_namespace(each), []).append(each)
+    for namespace, stacks in checked.items():
+        _check_deleted(stacks, namespace, stacks[0].connection_manager.get_session(),
+                       where=f"sceptre delete {path}: hook !ecs_check_delete")
+        unnamed = [s.name for s in stacks if stack_kind(s) == "version" and s.ignore]
+        deleted = ", ".join(s.name for s in stacks if s.name not in unnamed) or "no stack"
+        LOG.info("%s: no app this delete removes is live or keeps a version stack; it deletes %s%s", namespace,
+                 deleted, f" ({', '.join(unnamed)} names no version: nothing to delete there)" if unnamed else "")
 
 
 def _refuse_serving_version(stack: Any, session: Any) -> None:
@@ -193,12 +270,18 @@ def _refuse_serving_version(stack: Any, session: Any) -> None:
 
 
 def _deleted(stack: Any) -> list[Any]:
-    """Return the recorded stacks a delete of the command's path deletes: those under it and their dependents."""
+    """Return the recorded stacks a delete of the command's path deletes: those under it and their dependents.
+
+    With the path known, ``stack`` itself is not trusted: the stacks of a group share the hooks of its
+    config.yaml, and Sceptre binds each shared hook to the group's stack it read last, so the hook that
+    runs before ``dev/app/web-admin``'s delete may hold ``dev/app/web``.
+    """
     with _LOCK:
         stacks = list(_STACKS.get(_project(stack), [stack]))
         path = _PATHS.get(_project(stack), "").removesuffix(".yaml").strip("/")
     chosen = {id(s): s for s in stacks if not path or s.name == path or s.name.startswith(f"{path}/")}
-    chosen.setdefault(id(stack), stack)
+    if not path:
+        chosen.setdefault(id(stack), stack)
     grown = True
     while grown:
         grown = False

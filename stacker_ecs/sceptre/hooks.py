@@ -119,13 +119,21 @@ class CheckBuild(Hook):
 
 class CheckDelete(Hook):
     """``!ecs_check_delete`` (``before_delete``): refuse a ``sceptre delete`` while an app it would delete is live
-    or has versions it would leave behind (Sceptre deletes only the stacks its config names); name teardown."""
+    or has versions it would leave behind (Sceptre deletes only the stacks its config names); name teardown.
+    Under Sceptre's ``delete`` command the check runs first while Sceptre reads the config (``setup``), before it
+    prints its plan, and again before each stack's delete."""
 
     def setup(self) -> None:
-        """Record the stack (Sceptre calls this while it reads the config, before the delete)."""
-        from stacker_ecs.sceptre.check import register
+        """Record the stack; under ``sceptre delete``, refuse the delete before Sceptre prints its plan (Sceptre calls
+        this while it reads the config)."""
+        from stacker_ecs.core.errors import StackerEcsError
+        from stacker_ecs.sceptre.check import check_delete_early, register
 
         register(self.stack)
+        try:
+            check_delete_early(self.stack, show_progress)
+        except StackerEcsError as exc:
+            raise EcsSceptreError(f"ecs_check_delete failed: {exc}") from None
 
     def run(self) -> None:
         """Check the delete (reads only); raise one line naming what stays and how to remove it."""

@@ -29,13 +29,14 @@ ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "ecs-dev"
 VPC_ID = "vpc-0a1b2c3d4e5f60718"
 CONTAINER_SG = "sg-0a1b2c3d4e5f60718"
+SHARED_LB_SG = "sg-0a1b2c3d4e5f60719"
 LISTENER_ARN = ("arn:aws:elasticloadbalancing:ap-southeast-2:123456789012:listener/app/"
                 "ecs-de-LoadB-1A2B3C4D5E6F/50dc6c495c0c9188/f2f7dc8efc522ab2")
 CLUSTER_VARIABLES = {"Environment": "dev", "VpcId": VPC_ID,
                      "Subnets": "subnet-0a1b2c3d4e5f60711,subnet-0a1b2c3d4e5f60712", "Capacity": "ec2"}
 APPLICATION_VARIABLES = {
     "App": "web", "Environment": "dev", "ClusterName": "ecs-dev-cluster-Cluster-1A2B3C4D5E6F", "VpcId": VPC_ID,
-    "ContainerSecurityGroupId": CONTAINER_SG, "Subnets": "subnet-0a1b2c3d4e5f60721,subnet-0a1b2c3d4e5f60722",
+    "SharedLoadBalancerSecurityGroupId": SHARED_LB_SG, "Subnets": "subnet-0a1b2c3d4e5f60721,subnet-0a1b2c3d4e5f60722",
     "CertificateArn": "arn:aws:acm:ap-southeast-2:123456789012:certificate/4013c1bc-a532-4fcc-9f90-742d90031060",
     "Domain": "dev.example.com", "HostedZoneId": "Z0123456789ABCDEFGHIJ",
 }
@@ -71,6 +72,7 @@ RESOLVED_LOOKUPS = {
     "VpcId": VPC_ID,
     "Subnets": "subnet-0a1b2c3d4e5f60711,subnet-0a1b2c3d4e5f60712",
     "ContainerSecurityGroupId": CONTAINER_SG,
+    "SharedLoadBalancerSecurityGroupId": SHARED_LB_SG,
     "LogGroupName": "/ecs/ecs-dev-cluster",
     "ListenerArn": LISTENER_ARN,
     "Domain": "dev.example.com",
@@ -116,6 +118,8 @@ def test_blueprint_cluster_renders_ec2_capacity_through_stacker():
         naming.CLUSTER: "AWS::ECS::Cluster",
         naming.CLUSTER_LOG_GROUP: "AWS::Logs::LogGroup",
         naming.CONTAINER_SECURITY_GROUP: "AWS::EC2::SecurityGroup",
+        naming.SHARED_LOAD_BALANCER_SECURITY_GROUP: "AWS::EC2::SecurityGroup",
+        naming.CONTAINER_INGRESS: "AWS::EC2::SecurityGroupIngress",
         naming.INSTANCE_ROLE: "AWS::IAM::Role",
         naming.INSTANCE_PROFILE: "AWS::IAM::InstanceProfile",
         naming.LAUNCH_TEMPLATE: "AWS::EC2::LaunchTemplate",
@@ -131,6 +135,7 @@ def test_blueprint_cluster_renders_fargate_without_instances():
     template = render(stack_definition("cluster", Cluster, {**CLUSTER_VARIABLES, "Capacity": "fargate"}))
 
     assert set(types_of(template)) == {naming.CLUSTER, naming.CLUSTER_LOG_GROUP, naming.CONTAINER_SECURITY_GROUP,
+                                       naming.SHARED_LOAD_BALANCER_SECURITY_GROUP, naming.CONTAINER_INGRESS,
                                        naming.CAPACITY_PROVIDER_ASSOCIATIONS, naming.COORDINATION_TABLE}
     assert template["Outputs"]["LaunchType"]["Value"] == "FARGATE"
 
@@ -139,14 +144,17 @@ def test_blueprint_application_renders_load_balancer_listeners_and_dns():
     template = render(stack_definition("app-web", Application, APPLICATION_VARIABLES))
 
     assert types_of(template) == {
-        naming.LOAD_BALANCER_SECURITY_GROUP: "AWS::EC2::SecurityGroup",
-        naming.CONTAINER_INGRESS: "AWS::EC2::SecurityGroupIngress",
+        naming.LOAD_BALANCER_INBOUND_SECURITY_GROUP: "AWS::EC2::SecurityGroup",
         naming.LOAD_BALANCER: "AWS::ElasticLoadBalancingV2::LoadBalancer",
         naming.HTTPS_LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
         naming.HTTP_LISTENER: "AWS::ElasticLoadBalancingV2::Listener",
         naming.APP_RECORD: "AWS::Route53::RecordSet",
         naming.WILDCARD_RECORD: "AWS::Route53::RecordSet",
     }
+    # nothing on the cluster's container group: the load balancer carries the environment's shared group
+    assert CONTAINER_SG not in json.dumps(template)
+    assert template["Resources"][naming.LOAD_BALANCER]["Properties"]["SecurityGroups"] == [
+        {"Ref": naming.LOAD_BALANCER_INBOUND_SECURITY_GROUP}, SHARED_LB_SG]
 
 
 def test_blueprint_version_renders_task_service_and_host_rule_from_lookup_strings():
@@ -335,7 +343,7 @@ def test_blueprint_optional_variable_defaults_to_what_its_description_promises(
 
 @pytest.mark.parametrize(("blueprint", "required"), [
     (Cluster, {"Environment", "VpcId", "Subnets"}),
-    (Application, {"App", "Environment", "ClusterName", "VpcId", "Subnets", "ContainerSecurityGroupId",
+    (Application, {"App", "Environment", "ClusterName", "VpcId", "Subnets", "SharedLoadBalancerSecurityGroupId",
                    "Domain"}),
     (Version, {"App", "Version", "Environment", "ClusterName", "VpcId", "LogGroupName", "ListenerArn",
                "Domain", "RulePriority", "Sources"}),

@@ -115,10 +115,11 @@ def test_every_resource_type_the_templates_create_is_covered_and_no_other():
     issued = build_application(parse(ApplicationSpec, {
         "App": "web", "Environment": "dev", "ClusterName": "c", "VpcId": "vpc-0a1b2c3d4e5f60718",
         "Subnets": "subnet-0a1b2c3d4e5f60721,subnet-0a1b2c3d4e5f60722",
-        "ContainerSecurityGroupId": "sg-0a1b2c3d4e5f60718", "Domain": "dev.example.com",
+        "SharedLoadBalancerSecurityGroupId": "sg-0a1b2c3d4e5f60718", "Domain": "dev.example.com",
         "HostedZoneId": "Z0123456789ABCDEFGHIJ"}, where="test"))
     found["application"] |= _types(issued.to_dict())
-    assert found == {kind: set(types) for kind, types in iam_policy.STACK_TYPES.items()}
+    assert found == {kind: set(types) - set(iam_policy.FORMER_TYPES.get(kind, ()))
+                     for kind, types in iam_policy.STACK_TYPES.items()}
 
 
 @pytest.mark.parametrize("principal", iam_policy.PRINCIPALS)
@@ -189,6 +190,21 @@ def test_the_platform_writes_the_cluster_and_application_stacks_but_no_version()
         assert not _allows(platform, action, version)
     assert not _allows(platform, "cloudformation:DeleteStack",
                        ARN.format("cloudformation", f"stack/{naming.cluster_stack('ecs-dev')}/uuid"))
+
+
+def test_cloudformation_may_switch_a_load_balancers_groups_and_delete_an_older_application_stacks_container_rule():
+    # An application stack made before the shared load balancer group: its update sets both groups on the
+    # load balancer and deletes its rule on the container group (platform); its teardown deletes that rule too
+    # (pipeline, without --app or with it).
+    def via_cloudformation(document: dict) -> set[str]:
+        return {a for s in document["Statement"] if s["Effect"] == "Allow"
+                and "aws:CalledVia" in json.dumps(s.get("Condition", {})) for a in s["Action"]}
+
+    platform = via_cloudformation(iam_policy.document("platform", "ecs-dev"))
+    assert {"elasticloadbalancing:SetSecurityGroups", "ec2:RevokeSecurityGroupIngress",
+            "ec2:AuthorizeSecurityGroupIngress", "ec2:DeleteSecurityGroup"} <= platform
+    for app in (None, "web"):
+        assert "ec2:RevokeSecurityGroupIngress" in via_cloudformation(iam_policy.document("pipeline", "ecs-dev", app))
 
 
 def test_a_sceptre_pipeline_may_update_the_cluster_and_its_own_application_stack_and_no_other():

@@ -77,6 +77,27 @@ def test_a_value_of_another_namespace_is_refused_in_one_line_naming_both(session
     assert "read it from acme-dev-" in message
 
 
+def test_an_application_reading_another_namespaces_shared_load_balancer_group_is_refused(session, two):
+    # given acme-dev's application stack of a new app reading ecs-dev's load balancer group (its containers admit it)
+    dev, acme = two
+    sources = run_lookup("ecs_sources", "api", session, namespace="acme-dev")
+    values = {"ClusterName": acme.cluster[contract.CLUSTER_NAME], "VpcId": acme.cluster[contract.VPC_ID],
+              "SharedLoadBalancerSecurityGroupId": dev.cluster[contract.SHARED_LOAD_BALANCER_SECURITY_GROUP_ID]}
+    check_sources("application", {**values, "Sources": sources,
+                                  "SharedLoadBalancerSecurityGroupId":
+                                      acme.cluster[contract.SHARED_LOAD_BALANCER_SECURITY_GROUP_ID]},
+                  namespace="acme-dev", app="api", where="stack 'app-api'")
+
+    with pytest.raises(ConfigError) as refused:
+        check_sources("application", {**values, "Sources": sources}, namespace="acme-dev", app="api",
+                      where="stack 'app-api'")
+
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith("stack 'app-api': SharedLoadBalancerSecurityGroupId: ")
+    assert "belongs to namespace 'ecs-dev', not to this stack's namespace 'acme-dev'" in message
+
+
 def test_the_whole_copied_config_is_refused_at_its_first_value(session, two):
     # given acme-dev's version reading every value from ecs-dev (a copied Sceptre version.yaml)
     dev, _acme = two

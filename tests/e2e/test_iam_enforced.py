@@ -20,7 +20,7 @@ import pytest
 
 from emulator import iam
 from emulator.ecs_agent import EcsAgent
-from emulator.engines import Sceptre, copy_config
+from emulator.engines import Runway, Sceptre, copy_config
 from emulator.seed import seed
 from emulator.server import REGION, client_env, moto_server
 from stacker_ecs.core import iam_policy, naming
@@ -203,6 +203,26 @@ def test_a_sceptre_pipeline_also_updates_the_stacks_its_version_depends_on(enfor
     assert enforced.stacks_outside("pipeline", iam_policy.document("pipeline", NAMESPACE, "web")) == {
         ("cloudformation:UpdateStack", cluster), ("cloudformation:UpdateStack", application)}
     assert enforced.stacks_outside("pipeline", iam_policy.document("pipeline", NAMESPACE, "web", "sceptre")) == set()
+
+
+def test_a_cfngin_platform_and_pipeline_run_with_only_their_policies(enforced, tmp_path):
+    runway = Runway(copy_config(tmp_path), {}, values={**enforced.world, "health_timeout_seconds": "60"})
+
+    def deploy(user: str, **switches: str) -> None:
+        runway.env = enforced.environment(user)
+        _ok(runway.run(**switches))
+
+    deploy("platform")
+    deploy("pipeline", app="web", version="v1", deploy="true", verify="true", cutover="true")
+    deploy("pipeline", app="web", version="v2", deploy="true", verify="true", cutover="true")
+    deploy("pipeline", app="web", rollback="true")
+    deploy("pipeline", app="web", cleanup="true")
+    assert read_listener(AwsContext.create(enforced.session("admin")), NAMESPACE, "web").live_version == "v1"
+    # moto checked every call of both principals and allowed each one; every stack named is within the ARNs
+    for user in ("platform", "pipeline"):
+        assert set(enforced.actions(user)) == {"allowed"}, (user, enforced.actions(user))
+    assert enforced.stacks_outside("platform", iam_policy.document("platform", NAMESPACE, engine="cfngin")) == set()
+    assert enforced.stacks_outside("pipeline", iam_policy.document("pipeline", NAMESPACE, "web", "cfngin")) == set()
 
 
 # What the tests above rely on: moto's view of a policy, and the test's own judge of ARNs.

@@ -147,6 +147,17 @@ def _start(platform: Platform) -> None:
     platform.expect({app: {} for app in APPS}, {app: set() for app in APPS})
     for app in APPS:
         assert platform.default_action(app)["FixedResponseConfig"]["StatusCode"] == "503"
+    # Three apps, and the container group still has its one inbound rule: from the load balancers' shared group,
+    # which each app's load balancer carries beside its own.
+    outputs = {name: {o["OutputKey"]: o["OutputValue"] for o in s["Outputs"]} for name, s in platform.stacks().items()}
+    cluster = outputs[f"{NAMESPACE}-cluster"]
+    rules = platform.emulator.session.client("ec2").describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [cluster["ContainerSecurityGroupId"]]}])["SecurityGroupRules"]
+    assert [r["ReferencedGroupInfo"]["GroupId"] for r in rules if not r["IsEgress"]] == [
+        cluster["SharedLoadBalancerSecurityGroupId"]]
+    balancers = platform.emulator.session.client("elbv2").describe_load_balancers(
+        LoadBalancerArns=[outputs[f"{NAMESPACE}-app-{app}"]["LoadBalancerArn"] for app in APPS])["LoadBalancers"]
+    assert all(b["SecurityGroups"][1:] == [cluster["SharedLoadBalancerSecurityGroupId"]] for b in balancers)
 
 
 def _first_releases(platform: Platform) -> None:

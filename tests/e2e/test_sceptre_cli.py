@@ -155,10 +155,13 @@ def test_plain_launches_and_two_apps_pipelines_interleave_and_each_touches_only_
                                  version_stack("web", "v2"), version_stack("web-admin", "v1")}
     assert env.traffic() == {"web": {"v1": 1, "v2": 0}, "web-admin": {"v1": 1}}
 
-    # sceptre delete of the environment would delete the stacks its files name, not the versions: refused
+    # sceptre delete of the environment would delete the stacks its files name, not the versions: refused in
+    # one line while Sceptre reads the config, before it prints its plan (no "will be deleted: dev/version")
     before = env.stacks()
-    one_line_refusal(env.sceptre.run("delete"), "ecs_check_delete failed: ", "destroy of ecs-dev refused: ",
-                     "web: v1 is live", "web-admin: v1 is live", "--var teardown=true")
+    deleted = env.sceptre.run("delete")
+    refused = one_line_refusal(deleted, "ecs_check_delete failed: ", "destroy of ecs-dev refused: ",
+                               "web: v1 is live", "web-admin: v1 is live", "--var teardown=true")
+    assert (deleted.stdout + deleted.stderr).splitlines() == [refused]
     assert env.stacks() == before
 
     # web-admin's teardown: refused while v1 is live, then forced; web is untouched
@@ -168,6 +171,21 @@ def test_plain_launches_and_two_apps_pipelines_interleave_and_each_touches_only_
     assert set(env.stacks()) == {CLUSTER, *web}
     assert env.of("web") == web
     assert env.traffic() == {"web": {"v1": 1, "v2": 0}}
+    deleting_a_removed_apps_file_is_allowed_while_another_app_is_live(env, "web-admin")
+    assert env.of("web") == web
+
+
+def deleting_a_removed_apps_file_is_allowed_while_another_app_is_live(env: Environment, app: str) -> None:
+    """``sceptre delete`` of ``app``'s file, nothing of ``app`` left: allowed, saying what it deletes.
+
+    The app's ``before_delete`` hook is the ``dev/app`` group's, which Sceptre binds to the group's stack it read
+    last: it may hold another app's stack, whose live version must not refuse this delete.
+    """
+    removed = env.sceptre.run("delete", target=f"dev/app/{app}.yaml")
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert [line.partition("] - ")[2] for line in removed.stderr.splitlines()] == [
+        f"ecs-dev: no app this delete removes is live or keeps a version stack; it deletes dev/app/{app}",
+        f"dev/app/{app} - Deleting stack", f"dev/app/{app} - Does not exist."]
 
 
 def test_a_switch_no_stack_of_the_launch_runs_is_refused_before_any_change(env):

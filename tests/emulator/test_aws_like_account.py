@@ -76,7 +76,7 @@ def test_an_application_stack_without_a_certificate_arn_issues_its_own_for_both_
     spec = parse(ApplicationSpec, {
         "App": "api", "Environment": "dev", "ClusterName": world.cluster[contract.CLUSTER_NAME],
         "VpcId": world.seeded.vpc_id, "Subnets": world.seeded.public_subnets, "Domain": world.seeded.domain,
-        "ContainerSecurityGroupId": world.cluster[contract.CONTAINER_SECURITY_GROUP_ID],
+        "SharedLoadBalancerSecurityGroupId": world.cluster[contract.SHARED_LOAD_BALANCER_SECURITY_GROUP_ID],
         "HostedZoneId": world.seeded.hosted_zone_id}, where="api")
     cfn = session.client("cloudformation")
     # moto alone: the certificate resource is skipped and the listener fails (CertificateNotFound)

@@ -38,16 +38,19 @@ def launch_stacks(project: Path, path: str = "dev", **variables: str) -> dict[st
     return {stack.name: stack for stack in plan.graph}
 
 
-def delete_stacks(project: Path, path: str, **variables: str) -> dict[str, object]:
-    """Return the stacks Sceptre reads for ``sceptre delete <path>`` (in its click command, which names the path),
-    in the region of the moto world."""
+def delete_stacks(project: Path, path: str, *, cli: bool = True, **variables: str) -> dict[str, object]:
+    """Return the stacks Sceptre reads for ``sceptre delete <path>`` (in its click command, which names the path
+    and, from the CLI, carries the options as Sceptre's CLI sets them), in the region of the moto world."""
     values = {**yaml.safe_load((project / "vars" / "dev.yaml").read_text()), "region": REGION, **variables}
     with click.Context(click.Command("delete")) as context:
-        context.params["path"] = path
+        context.params.update(path=path, change_set_name=None, yes=True)
+        if cli:
+            context.obj = {"user_variables": values, "project_path": str(project), "ignore_dependencies": False}
         plan = SceptrePlan(SceptreContext(project_path=str(project), command_path=path, user_variables=values,
                                           full_scan=True))
     plan.resolve(command="delete", reverse=True)
-    return {stack.name: stack for stack in plan}
+    stacks = {stack.name: stack for stack in plan}
+    return stacks | {f"read:{stack.name}": stack for stack in plan.graph if stack.name not in stacks}
 
 
 def refusal(stack: object) -> str:
@@ -108,6 +111,24 @@ def test_a_bad_launch_is_refused_in_one_line_before_any_change(project, path, va
     assert problem in refusal(first)
 
 
+def test_a_lifecycle_switch_on_a_launch_of_several_apps_stacks_is_refused_once(project):
+    # dev/app/web.yaml and dev/app/web-admin.yaml share one copy of dev/app/config.yaml's hooks, bound to the one
+    # Sceptre read last: web's rollback would run after neither app's launch, or after both (undoing itself)
+    stacks = launch_stacks(project, "dev/app", app="web", rollback="true")
+    (hook,) = [h for h in stacks["dev/app/web"].hooks["after_launch"] if type(h).__name__ == "Rollback"]
+    other = "dev/app/web-admin" if hook.stack.name == "dev/app/web" else "dev/app/web"
+
+    message = refusal(stacks["dev/cluster"])
+
+    assert message == (f"ecs_check_build failed: sceptre launch: rollback: on, but stack {other!r} shares its hook "
+                       f"!ecs_rollback with stack {hook.stack.name!r} (Sceptre gives the stacks of a group one copy "
+                       "of its config.yaml's hooks, bound to the stack it read last), so it would run for the wrong "
+                       "app's stack or twice; launch the app's own stack file alone (e.g. dev/app/web.yaml)")
+    forget(str(project))  # a new command: the app's own file alone passes
+    assert check_launch(launch_stacks(project, "dev/app/web.yaml", app="web", rollback="true")["dev/app/web"]) \
+        == {"app": "web", "version": None, "switches": ["rollback"]}
+
+
 def test_the_first_stacks_check_refuses_a_bad_variable_of_another_stack_of_the_launch(project):
     edit(project / "config" / "dev" / "app" / "web-admin.yaml", "{App: web-admin,", "{App: web-admin, Scheme: public,")
 
@@ -134,7 +155,13 @@ def test_the_apps_settings_file_and_the_resolver_queries_of_the_version_stack_ar
     ("dev/app/web-admin.yaml", None),
 ], ids=["environment", "live-app", "app-without-stacks"])
 def test_a_delete_is_refused_while_an_app_it_deletes_is_live(project, live_world: World, path, refused):
-    stacks = delete_stacks(project, path)
+    # Sceptre's delete command: refused while Sceptre reads the config, before it prints its plan
+    if refused is not None:
+        with pytest.raises(SceptreException) as early:
+            delete_stacks(project, path)
+        assert str(early.value).startswith(f"ecs_check_delete failed: {refused}")
+    # each stack's before_delete checks again (and alone does, for a plan read through Sceptre's Python API)
+    stacks = delete_stacks(project, path, cli=refused is None)
     first = next(iter(stacks.values()))  # Sceptre runs before_delete of the stacks no other depends on first
 
     if refused is None:
@@ -146,9 +173,26 @@ def test_a_delete_is_refused_while_an_app_it_deletes_is_live(project, live_world
     assert live_world.live_version() == "v1"
 
 
+def test_an_app_stacks_delete_is_checked_for_that_app_though_its_hook_is_bound_to_another_apps_stack(
+        project, live_world: World):
+    # The stacks of dev/app share the hooks of its config.yaml, and Sceptre binds each shared hook to the stack of
+    # the group it read last: web-admin's before_delete may hold web's stack (as here), whose v1 is live.
+    stacks = delete_stacks(project, "dev/app/web-admin.yaml")
+    assert [name for name in stacks if not name.startswith("read:")] == ["dev/app/web-admin"]
+    (hook,) = stacks["dev/app/web-admin"].hooks["before_delete"]
+    hook.stack = stacks["read:dev/app/web"]
+
+    hook.run()  # not refused: the delete removes web-admin's stack alone, and web-admin has no version
+
+    assert live_world.live_version() == "v1"
+
+
 def test_a_delete_of_the_live_version_stack_is_refused_and_of_an_idle_one_allowed(project, live_world: World):
-    live = delete_stacks(project, "dev/version.yaml", app="web", version="v1")["dev/version"]
-    with pytest.raises(SceptreException, match=r"ecs_check_delete failed: web/v1 is live, and deleting its stack "):
+    refused = r"ecs_check_delete failed: web/v1 is live, and deleting its stack "
+    with pytest.raises(SceptreException, match=refused):  # before Sceptre prints its plan
+        delete_stacks(project, "dev/version.yaml", app="web", version="v1")
+    live = delete_stacks(project, "dev/version.yaml", cli=False, app="web", version="v1")["dev/version"]
+    with pytest.raises(SceptreException, match=refused):
         live.hooks["before_delete"][0].run()
 
     idle = delete_stacks(project, "dev/version.yaml", app="web", version="v2")["dev/version"]

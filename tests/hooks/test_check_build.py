@@ -4,6 +4,7 @@ before any change. The account is an in-process moto world with the cluster depl
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from types import SimpleNamespace
@@ -43,10 +44,15 @@ def dev_environment(**settings: str) -> dict[str, str]:
     return environment
 
 
-def run_check(caplog: pytest.LogCaptureFixture, **settings: str) -> tuple[Any, list[str]]:
-    """Load config/stacker-Dev.yml with config/dev.env and ``settings`` (as ``-e``), run the pre_build hook."""
+def run_check(caplog: pytest.LogCaptureFixture, variables: dict[str, dict[str, Any]] | None = None,
+              **settings: str) -> tuple[Any, list[str]]:
+    """Load config/stacker-Dev.yml with config/dev.env and ``settings`` (as ``-e``), run the pre_build hook.
+
+    ``variables``: stack name -> variables set on that stack of the config, as its file would."""
     environment = dev_environment(**settings)
     config = render_parse_load((ROOT / "config" / "stacker-Dev.yml").read_text(), environment)
+    for stack in config.stacks:
+        stack.variables.update((variables or {}).get(stack.name, {}))
     context = Context(environment=environment, config=config)
     (check,) = [h for h in config.pre_build if h.path == "stacker_ecs.hooks.check_build"]
     with caplog.at_level(logging.ERROR, logger="stacker_ecs"):
@@ -224,11 +230,81 @@ def test_new_apps_past_the_regions_load_balancers_are_refused(caplog, world, lim
             "(application-load-balancers)") in message
 
 
-def test_new_apps_past_the_container_security_groups_rules_are_refused(caplog, world, limits):
+def test_new_apps_add_no_rule_to_the_container_security_group(caplog, world, limits):
+    # given the container group holding its one inbound rule (from the shared load balancer group), at its quota
     world.add_app("web")
     limits.SERVICE_QUOTAS["vpc", "L-0EA8095F"] = 1
+    # when web-admin's application stack would be created
+    result, errors = run_check(caplog)
+    # then nothing on the container group grows: the new load balancer carries the shared group
+    assert errors == []
+    assert result == {"app": None, "switches": []}
+
+
+def test_ingress_cidrs_whose_rules_pass_the_groups_quota_are_refused(caplog, world, limits):
+    cidrs = [f"10.{n}.0.0/16" for n in range(31)]  # 62 inbound rules (80 and 443 each)
+    result, errors = run_check(caplog, variables={"app-web": {"IngressCidrs": cidrs}})
+    assert result is False
+    (message,) = errors
+    assert ("app 'web': IngressCidrs: 31 networks make 62 IPv4 inbound rules (80 and 443 each) on its load "
+            "balancer's group, past the quota of 60 per group (vpc/L-0EA8095F)") in message
+    assert "a managed prefix list is one rule" in message
+    caplog.clear()
+    limits.SERVICE_QUOTAS["vpc", "L-0EA8095F"] = 100  # after an increase
+    result, errors = run_check(caplog, variables={"app-web": {"IngressCidrs": cidrs}})
+    assert errors == []
+
+
+def test_new_apps_past_the_regions_security_groups_are_refused(caplog, world, limits):
+    groups = len(world.session.client("ec2").describe_security_groups()["SecurityGroups"])
+    limits.SERVICE_QUOTAS["vpc", "L-E79EC296"] = groups + 1
     result, errors = run_check(caplog)
     assert result is False
     (message,) = errors
-    assert "apps web-admin: the cluster's container security group" in message
-    assert "has 1 inbound rules of its quota of 1 (vpc/L-0EA8095F)" in message
+    assert (f"apps web, web-admin: this Region has {groups} security groups of the account's quota of {groups + 1} "
+            "(vpc/L-E79EC296), and each new app adds one (its load balancer's)") in message
+
+
+def test_a_cluster_update_adding_the_shared_rule_to_a_full_container_group_is_refused(caplog, world, limits):
+    # given a cluster stack made before the shared load balancer group, its container group at its quota
+    # (an app's own rule, as application stacks made before it each added)
+    cfn = world.session.client("cloudformation")
+    name = f"{world.namespace}-cluster"
+    template = cfn.get_template(StackName=name)["TemplateBody"]
+    for key in ("SharedLoadBalancerSecurityGroup", "ContainerIngressFromLoadBalancer"):
+        del template["Resources"][key]
+    del template["Outputs"]["SharedLoadBalancerSecurityGroupId"]
+    cfn.update_stack(StackName=name, TemplateBody=json.dumps(template))
+    containers = world.cluster["ContainerSecurityGroupId"]
+    ec2 = world.session.client("ec2")
+    assert not [r for r in ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [containers]}])[
+        "SecurityGroupRules"] if not r["IsEgress"]]
+    own = ec2.create_security_group(GroupName="web-alb", Description="web", VpcId=world.seeded.vpc_id)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=containers, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 1, "ToPort": 65535, "UserIdGroupPairs": [{"GroupId": own}]}])
+    limits.SERVICE_QUOTAS["vpc", "L-0EA8095F"] = 1
+    # when the platform's plain build would update the cluster stack
+    result, errors = run_check(caplog)
+    # then
+    assert result is False
+    (message,) = errors
+    assert (f"cluster: its container security group {containers} has 1 inbound rules of its quota of 1 "
+            "(vpc/L-0EA8095F), and this build adds one (from the environment's shared load balancer group") in message
+
+
+def test_a_scheme_change_that_would_replace_an_apps_load_balancer_is_refused(caplog, world):
+    # given web's application stack exists with an internet-facing load balancer
+    world.add_app("web")
+    # when the platform's plain build asks for an internal one (CloudFormation would replace the load balancer)
+    result, errors = run_check(caplog, alb_scheme="internal")
+    # then it is refused before any change, naming the app, both schemes and the way to move
+    assert result is False
+    (message,) = errors
+    assert ("app 'web': Scheme internal would replace its internet-facing load balancer (CloudFormation replaces a "
+            "load balancer whose Scheme changes): the new listener would have no live rule") in message
+    assert "Keep Scheme internet-facing; to change it, build the app under a new name" in message
+    assert "web-admin" not in message  # a new app's first build may choose any scheme
+    caplog.clear()
+    # the same scheme, or a scheme known only during the run, passes
+    assert run_check(caplog)[1] == []
+    assert run_check(caplog, variables={"app-web": {"Scheme": "${output cluster::Scheme}"}})[1] == []

@@ -13,6 +13,8 @@ if typing.TYPE_CHECKING:
     from stacker_ecs.core.ops.diagnose import Diagnosis, _Look
 
 SEVERITY = {"cause": 0, "warning": 1, "info": 2, "note": 3}
+RECREATE = ("CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED")
+"""A stack that failed to create: it can only be deleted (stacker's --recreate-failed does that before a deploy)."""
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,28 @@ def _stacks(look: _Look) -> list[Finding]:
         first = failed[-1] if failed else (events[-1] if events else {})
         reason = first.get("ResourceStatusReason") or stack.get("StackStatusReason") or "no reason given"
         resource = first.get("LogicalResourceId", name)
-        fix = ("fix what the reason names, delete the failed stack (`stacker-ecs cleanup` or the console) and deploy "
-               "again (stacker needs --recreate-failed for a ROLLBACK_COMPLETE stack)")
+        what = (f"{look.app}/{look.version}" if stack is look.stack
+                else f"{look.app}'s application stack (the platform's plain build)")
         found.append(Finding("cause", "cloudformation",
-                             f"stack {name} is {stack['StackStatus']}: {resource} failed: {reason}", fix))
+                             f"stack {name} is {stack['StackStatus']}: {resource} failed: {reason}",
+                             _stack_fix(stack["StackStatus"], name, what)))
     return found
+
+
+def _stack_fix(status: str, name: str, what: str) -> str:
+    """Return how to get past a stack in ``status``: a failed create, update or delete each has its own way."""
+    if status in RECREATE:
+        return (f"fix what the reason names, then deploy {what} again: stacker needs --recreate-failed to delete "
+                "the failed stack and create it anew (Runway CFNgin in CI and sceptre launch do so themselves)")
+    if status == "UPDATE_ROLLBACK_FAILED":
+        return (f"fix what the reason names, then `aws cloudformation continue-update-rollback --stack-name {name}` "
+                f"and deploy {what} again")
+    if status.startswith("UPDATE"):
+        return f"the stack is back on its previous template: fix what the reason names and deploy {what} again"
+    if status.startswith("DELETE"):
+        return (f"fix what the reason names (a resource still in use or protected), then delete {name} again; "
+                "CloudFormation's delete may retain the resources that failed")
+    return f"fix what the reason names and deploy {what} again"
 
 
 def _deployments(look: _Look) -> list[Finding]:

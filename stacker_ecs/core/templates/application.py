@@ -1,7 +1,8 @@
 """The application stack: one per app and environment; the ALB whose listener picks the live version.
 
-Resources: ``LoadBalancerSecurityGroup``, ``ContainerIngressFromLoadBalancer`` (on the cluster's
-container security group), ``LoadBalancer``, ``HttpsListener`` (default action: a fixed 503
+Resources: ``LoadBalancerInboundSecurityGroup`` (80 and 443 from ``IngressCidrs``, no egress), ``LoadBalancer``
+(carrying that group and the cluster's shared load balancer group, which alone reaches the containers: the
+app adds no rule to the cluster's container group), ``HttpsListener`` (default action: a fixed 503
 "no live version" until the first cutover), ``HttpRedirectListener`` (HTTP -> HTTPS); without a
 ``CertificateArn``, ``Certificate`` (ACM, ``<app>.<domain>`` and ``*.<app>.<domain>``, validated by DNS
 in the hosted zone: one environment-wide wildcard cannot cover every app's version hosts); with a
@@ -26,6 +27,14 @@ from stacker_ecs.core.validation import check_name
 
 NO_LIVE_VERSION_BODY = "no live version: this app has not been cut over to any version yet"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+SECURITY_GROUP_RE = re.compile(r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$")
+
+
+def no_egress() -> ec2.SecurityGroupRule:
+    """Return the one rule that replaces a new group's default allow-all egress with none (loopback is never routed)."""
+    return ec2.SecurityGroupRule(
+        IpProtocol="-1", CidrIp="127.0.0.1/32",
+        Description="No egress: the shared load balancer group reaches the containers")
 
 
 class ApplicationSpec(Spec):
@@ -41,9 +50,10 @@ class ApplicationSpec(Spec):
     """VPC of the load balancer (``${output cluster::VpcId}``)."""
     subnets: list[str] = Field(min_length=2)
     """Load balancer subnets in at least two availability zones (a list, or ``a,b``)."""
-    container_security_group_id: str
-    """The cluster's container security group (``${output cluster::ContainerSecurityGroupId}``);
-    the stack lets this load balancer, and only it, reach containers."""
+    shared_load_balancer_security_group_id: str
+    """The cluster's group of the environment's load balancers
+    (``${output cluster::SharedLoadBalancerSecurityGroupId}``): the load balancer carries it beside its own,
+    and the containers admit its members, so no app adds a rule to the cluster's container group."""
     certificate_arn: str | None = None
     """Default: none; the stack issues its own ACM certificate for ``<app>.<domain>`` and ``*.<app>.<domain>``,
     validated by DNS in ``HostedZoneId`` (so adding an app needs nothing in the environment files). An ARN
@@ -66,9 +76,6 @@ class ApplicationSpec(Spec):
     stack's own ``HostedZoneId`` record, for instance)."""
     idle_timeout_seconds: int = Field(default=60, ge=1, le=4000)
     """Default: 60; connections idle longer are closed by the load balancer."""
-    container_ports: tuple[int, int] = (1, 65535)
-    """Default: every port (dynamic host ports on EC2, any container port on Fargate); the ports the
-    load balancer may reach on containers. Only the load balancer's security group gets in."""
     access_logs_bucket: str | None = None
     """Default: none; an S3 bucket name turns on load balancer access logs."""
     deletion_protection: bool = False
@@ -88,6 +95,15 @@ class ApplicationSpec(Spec):
         if not re.match(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/", value):
             raise ValueError(f"{value!r} is not an ACM certificate ARN; give one such as "
                              "arn:aws:acm:<region>:<account>:certificate/<id> (aws acm list-certificates)")
+        return value
+
+    @field_validator("shared_load_balancer_security_group_id")
+    @classmethod
+    def _shared_group(cls, value: str) -> str:
+        if not SECURITY_GROUP_RE.match(value):
+            raise ValueError(f"{value!r} is not a security group id; pass "
+                             "${output cluster::SharedLoadBalancerSecurityGroupId} (build the cluster stack first: "
+                             "its load balancers' group is what reaches the containers)")
         return value
 
     @model_validator(mode="after")
@@ -112,8 +128,8 @@ def build_application(spec: ApplicationSpec) -> Template:
     template = Template(Description=contract.APPLICATION_DESCRIPTION.format(app=spec.app, environment=spec.environment))
     common = base_tags(spec.environment, spec.app, extra=spec.tags)
     security_group = template.add_resource(skip_checks(ec2.SecurityGroup(
-        naming.LOAD_BALANCER_SECURITY_GROUP,
-        GroupDescription=f"Load balancer of {spec.app}: HTTPS in, containers out",
+        naming.LOAD_BALANCER_INBOUND_SECURITY_GROUP,
+        GroupDescription=f"Load balancer of {spec.app}: HTTP and HTTPS in; no egress",
         VpcId=spec.vpc_id,
         SecurityGroupIngress=[
             ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=port, ToPort=port,
@@ -121,25 +137,19 @@ def build_application(spec: ApplicationSpec) -> Template:
                                   Description=f"{'HTTPS' if port == 443 else 'HTTP, redirected'} from {cidr}")
             for cidr in spec.ingress_cidrs for port in (80, 443)
         ],
-        SecurityGroupEgress=[ec2.SecurityGroupRule(
-            IpProtocol="tcp", FromPort=spec.container_ports[0], ToPort=spec.container_ports[1],
-            DestinationSecurityGroupId=spec.container_security_group_id,
-            Description="To containers only")],
+        SecurityGroupEgress=[no_egress()],
         Tags=tags({**common, "Name": f"{spec.environment}-{spec.app}-alb"}),
     ), {"CKV_AWS_260": "port 80 only answers with a redirect to HTTPS"} if "0.0.0.0/0" in spec.ingress_cidrs else {}))
-    template.add_resource(ec2.SecurityGroupIngress(
-        naming.CONTAINER_INGRESS,
-        GroupId=spec.container_security_group_id,
-        IpProtocol="tcp", FromPort=spec.container_ports[0], ToPort=spec.container_ports[1],
-        SourceSecurityGroupId=Ref(security_group),
-        Description=f"From the load balancer of {spec.app}",
-    ))
     load_balancer = template.add_resource(skip_checks(elb.LoadBalancer(
         naming.LOAD_BALANCER,
         Type="application",
         Scheme=spec.scheme,
         Subnets=spec.subnets,
-        SecurityGroups=[Ref(security_group)],
+        # Its own group (inbound) and the environment's (egress to containers). Updating a stack made before
+        # the shared group: CloudFormation creates the inbound group, sets both groups on the load balancer in
+        # one SetSecurityGroups, and deletes the old group and its rule on the container group only in the
+        # cleanup phase, after; so the load balancer always holds a group the containers admit.
+        SecurityGroups=[Ref(security_group), spec.shared_load_balancer_security_group_id],
         LoadBalancerAttributes=_load_balancer_attributes(spec),
         Tags=tags(common),
     ), {} if spec.access_logs_bucket else {
@@ -213,7 +223,8 @@ def _add_outputs(template: Template, spec: ApplicationSpec, load_balancer: elb.L
     add_output(template, contract.LOAD_BALANCER_DNS_NAME, GetAtt(load_balancer, "DNSName"), "Load balancer DNS name")
     add_output(template, contract.LOAD_BALANCER_HOSTED_ZONE_ID, GetAtt(load_balancer, "CanonicalHostedZoneID"),
                "Route 53 zone of the load balancer, for alias records")
-    add_output(template, contract.LOAD_BALANCER_SECURITY_GROUP_ID, Ref(security_group), "Load balancer security group")
+    add_output(template, contract.LOAD_BALANCER_SECURITY_GROUP_ID, Ref(security_group),
+               "The load balancer's own security group (inbound from IngressCidrs)")
     add_output(template, contract.APP, spec.app, "App name")
     add_output(template, contract.DOMAIN, spec.domain, "Domain of the app and version host names")
     add_output(template, contract.CLUSTER_NAME, spec.cluster_name, "Cluster the app's versions run in")

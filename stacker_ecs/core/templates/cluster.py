@@ -1,7 +1,10 @@
 """The cluster stack: one ECS cluster per environment, with its capacity, roles and log group.
 
 Resources (logical IDs from :mod:`stacker_ecs.core.naming`): ``Cluster``, ``LogGroup``,
-``ContainerSecurityGroup``, ``CapacityProviderAssociations``; with EC2 capacity also
+``ContainerSecurityGroup``, ``SharedLoadBalancerSecurityGroup`` (its members: the environment's load
+balancers; no inbound rule, egress only to the containers), ``ContainerIngressFromLoadBalancer`` (the
+container group's one inbound rule, from the shared group: adding an app adds no rule here),
+``CapacityProviderAssociations``; with EC2 capacity also
 ``InstanceRole``, ``InstanceProfile``, ``LaunchTemplate``, ``AutoScalingGroup`` and
 ``CapacityProvider`` (managed scaling: the modern form of "autoscaling on reservation").
 """
@@ -61,8 +64,19 @@ class ClusterSpec(Spec):
     them with that customer-managed key (its policy must allow the logs service)."""
     container_insights: bool = True
     """Default: on; CloudWatch Container Insights metrics for the cluster."""
+    container_ports: tuple[int, int] = (1, 65535)
+    """Default: every port (dynamic host ports on EC2, any container port on Fargate); the ports the
+    environment's load balancers may reach on containers (traffic and health checks)."""
 
     _check_environment = field_validator("environment")(lambda v: check_name("environment", v))
+
+    @field_validator("container_ports")
+    @classmethod
+    def _ports(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= value[0] <= value[1] <= 65535:
+            raise ValueError(f"{list(value)} is not a port range; give [from, to] with 1 <= from <= to <= 65535")
+        return value
+
     _coerce_subnets = field_validator("subnets", "instance_types", mode="before")(
         lambda v: split_list(v)
     )
@@ -104,10 +118,12 @@ def build_cluster(spec: ClusterSpec) -> Template:
     template.add_resource(log_group)
     security_group = template.add_resource(ec2.SecurityGroup(
         naming.CONTAINER_SECURITY_GROUP,
+        # create-only: a new description would replace the group of every instance and task
         GroupDescription="Container instances and tasks; ingress only from application load balancers",
         VpcId=spec.vpc_id,
         Tags=tags({**common, "Name": f"{spec.environment}-containers"}),
     ))
+    shared = _add_load_balancer_access(template, spec, security_group)
     if spec.capacity == "ec2":
         provider = _add_ec2_capacity(template, spec, cluster, security_group)
         strategy = [ecs.CapacityProviderStrategy(CapacityProvider=Ref(provider), Base=0, Weight=1)]
@@ -127,8 +143,39 @@ def build_cluster(spec: ClusterSpec) -> Template:
     ))
     table = template.add_resource(_coordination_table(spec))
     _add_outputs(template, spec, cluster, log_group, security_group)
+    add_output(template, contract.SHARED_LOAD_BALANCER_SECURITY_GROUP_ID, Ref(shared),
+               "Security group every application stack's load balancer carries; the containers admit its members")
     add_output(template, contract.COORDINATION_TABLE_NAME, Ref(table), "DynamoDB table of the apps' leases and records")
     return template
+
+
+def _add_load_balancer_access(template: Template, spec: ClusterSpec,
+                              containers: ec2.SecurityGroup) -> ec2.SecurityGroup:
+    """Add the environment's shared load balancer group and the container group's one inbound rule from it.
+
+    A rule whose source is a security group admits every member of it, and a load balancer's egress is the
+    union of its groups' egress: so each application stack's load balancer carries this group beside its own
+    (inbound from its CIDRs only), and no app adds a rule to the container group (60 inbound rules by default).
+    The rule is a resource of its own: inline rules referring to each other would be a circular dependency.
+    """
+    shared = template.add_resource(ec2.SecurityGroup(
+        naming.SHARED_LOAD_BALANCER_SECURITY_GROUP,
+        GroupDescription=f"Members: load balancers of {spec.environment}; no inbound, egress only to containers",
+        VpcId=spec.vpc_id,
+        # Given egress rules replace the default allow-all egress (AWS::EC2::SecurityGroup).
+        SecurityGroupEgress=[ec2.SecurityGroupRule(
+            IpProtocol="tcp", FromPort=spec.container_ports[0], ToPort=spec.container_ports[1],
+            DestinationSecurityGroupId=Ref(containers), Description="To containers only (traffic, health checks)")],
+        Tags=tags({**base_tags(spec.environment), "Name": f"{spec.environment}-load-balancers"}),
+    ))
+    template.add_resource(ec2.SecurityGroupIngress(
+        naming.CONTAINER_INGRESS,
+        GroupId=Ref(containers),
+        IpProtocol="tcp", FromPort=spec.container_ports[0], ToPort=spec.container_ports[1],
+        SourceSecurityGroupId=Ref(shared),
+        Description=f"From the load balancers of {spec.environment}",
+    ))
+    return shared
 
 
 def _coordination_table(spec: ClusterSpec) -> dynamodb.Table:

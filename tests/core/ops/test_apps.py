@@ -36,7 +36,8 @@ from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
 def _update_application(world: World, **changes: str) -> None:
     spec = parse(ApplicationSpec, {
         "App": APP, "Environment": "dev", "ClusterName": world.cluster["ClusterName"], "VpcId": world.seeded.vpc_id,
-        "Subnets": world.seeded.public_subnets, "ContainerSecurityGroupId": world.cluster["ContainerSecurityGroupId"],
+        "Subnets": world.seeded.public_subnets,
+        "SharedLoadBalancerSecurityGroupId": world.cluster["SharedLoadBalancerSecurityGroupId"],
         "CertificateArn": world.seeded.certificate_arn, "Domain": world.seeded.domain, **changes}, where=APP)
     world.session.client("cloudformation").update_stack(
         StackName=naming.application_stack(NAMESPACE, APP), TemplateBody=build_application(spec).to_json(),

@@ -97,6 +97,33 @@ def test_a_stack_that_failed_to_create_shows_its_failed_event(world, fake_time):
     assert first.place == "cloudformation"
     assert "ROLLBACK_COMPLETE" in first.summary
     assert "Circuit Breaker" in first.summary
+    # a stack that failed to create can only be deleted: stacker's --recreate-failed does that, cleanup keeps
+    # a version this new (it may be about to go live)
+    assert first.fix.startswith("fix what the reason names, then deploy web/v3 again: stacker needs --recreate-failed")
+    assert "cleanup" not in first.fix
+
+
+@pytest.mark.parametrize(("status", "fix"), [
+    ("UPDATE_ROLLBACK_COMPLETE", "the stack is back on its previous template: fix what the reason names and deploy "
+                                 "web/v4 again"),
+    ("UPDATE_ROLLBACK_FAILED", "fix what the reason names, then `aws cloudformation continue-update-rollback "
+                               "--stack-name ecs-dev-app-web-V-v4` and deploy web/v4 again"),
+    ("DELETE_FAILED", "fix what the reason names (a resource still in use or protected), then delete "
+                      "ecs-dev-app-web-V-v4 again; CloudFormation's delete may retain the resources that failed"),
+])
+def test_a_failed_update_or_delete_is_fixed_its_own_way_not_by_recreating_the_stack(status, fix):
+    from stacker_ecs.core.ops.diagnose import _Look
+    from stacker_ecs.core.ops.diagnose_findings import find_all
+
+    name = naming.version_stack(NAMESPACE, APP, "v4")
+    events = [{"LogicalResourceId": "TargetGroup", "ResourceStatus": status.split("_")[0] + "_FAILED",
+               "ResourceStatusReason": "Resource handler returned message: invalid"}]
+    look = _Look(app=APP, version="v4", role="", namespace=NAMESPACE, state=None, log_lines=5,
+                 app_stack={"StackName": naming.application_stack(NAMESPACE, APP), "StackStatus": "UPDATE_COMPLETE"},
+                 stack={"StackName": name, "StackStatus": status}, events={name: events})
+    (first,) = find_all(look)
+    assert first.summary == f"stack {name} is {status}: TargetGroup failed: Resource handler returned message: invalid"
+    assert first.fix == fix
 
 
 def test_the_default_version_is_the_newest_not_live_and_a_healthy_one_says_so(live_world):

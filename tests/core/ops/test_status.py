@@ -148,19 +148,11 @@ def test_an_idle_protected_version_is_a_warning_that_cleanup_keeps_it(live_world
 
 # ---- a live version whose stack is gone ---------------------------------------------------------------
 
-def _stop_targets(world: World, target_group_arn: str) -> None:
-    """Deregister what the deleted service ran, as ECS does when a service's tasks stop (the agent keeps them)."""
-    elbv2 = world.session.client("elbv2")
-    targets = elbv2.describe_target_health(TargetGroupArn=target_group_arn)["TargetHealthDescriptions"]
-    if targets:
-        elbv2.deregister_targets(TargetGroupArn=target_group_arn, Targets=[t["Target"] for t in targets])
-
-
 def test_a_live_version_whose_stack_was_deleted_by_hand_names_the_target_group_no_stack_owns_and_the_fix(
         live_world: World, fake_time: FakeTime):
     orphan = live_world.target_group("v1")
     live_world.delete_version_out_of_band("v1")  # DELETE_FAILED on the target group, then deleted retaining it
-    _stop_targets(live_world, orphan)
+    live_world.sync()  # ECS stops the deleted service's tasks: its targets are deregistered
     counter = CallCounter(live_world.session)
 
     status = describe_app(_aws(live_world, fake_time), NAMESPACE, APP)
@@ -187,7 +179,7 @@ def test_a_live_version_whose_delete_failed_is_named_with_its_stack_status_and_t
                                                                                        fake_time: FakeTime):
     _unprotect_by_hand(live_world, "v1")
     live_world.session.client("cloudformation").delete_stack(StackName=naming.version_stack(NAMESPACE, APP, "v1"))
-    _stop_targets(live_world, live_world.target_group("v1"))
+    live_world.sync()
 
     status = describe_app(_aws(live_world, fake_time), NAMESPACE, APP)
 

@@ -18,7 +18,7 @@ from stacker_ecs.core.templates.application import (
     build_application,
 )
 
-CONTAINER_SG = "sg-0a1b2c3d4e5f60718"
+SHARED_LB_SG = "sg-0a1b2c3d4e5f60719"
 CERTIFICATE = "arn:aws:acm:ap-southeast-2:123456789012:certificate/4013c1bc-a532-4fcc-9f90-742d90031060"
 ZONE = "Z0123456789ABCDEFGHIJ"
 BASE = {
@@ -27,7 +27,7 @@ BASE = {
     "ClusterName": "ecs-dev-Cluster-1A2B3C4D5E6F",
     "VpcId": "vpc-0a1b2c3d4e5f60718",
     "Subnets": "subnet-0a1b2c3d4e5f60721,subnet-0a1b2c3d4e5f60722",
-    "ContainerSecurityGroupId": CONTAINER_SG,
+    "SharedLoadBalancerSecurityGroupId": SHARED_LB_SG,
     "CertificateArn": CERTIFICATE,
     "Domain": "dev.example.com",
 }
@@ -119,7 +119,7 @@ def test_application_load_balancer_scheme_follows_the_spec(scheme: str):
     assert load_balancer["Scheme"] == scheme
     assert load_balancer["Type"] == "application"
     assert load_balancer["Subnets"] == ["subnet-0a1b2c3d4e5f60721", "subnet-0a1b2c3d4e5f60722"]
-    assert load_balancer["SecurityGroups"] == [{"Ref": naming.LOAD_BALANCER_SECURITY_GROUP}]
+    assert load_balancer["SecurityGroups"] == [{"Ref": naming.LOAD_BALANCER_INBOUND_SECURITY_GROUP}, SHARED_LB_SG]
 
 
 def test_application_load_balancer_scheme_defaults_to_internet_facing():
@@ -130,25 +130,31 @@ def test_application_load_balancer_scheme_defaults_to_internet_facing():
 
 # ---- security groups ---------------------------------------------------------------------------
 
-def test_application_lets_only_its_load_balancer_into_the_container_security_group():
-    ingress = props_of(render(), "AWS::EC2::SecurityGroupIngress")
+def test_application_adds_nothing_to_the_container_security_group():
+    template = render()
 
-    assert ingress["GroupId"] == CONTAINER_SG
-    assert ingress["SourceSecurityGroupId"] == {"Ref": naming.LOAD_BALANCER_SECURITY_GROUP}
-    assert (ingress["IpProtocol"], ingress["FromPort"], ingress["ToPort"]) == ("tcp", 1, 65535)
-    assert "CidrIp" not in ingress
+    assert not [r for r in template["Resources"].values()
+                if r["Type"] in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress")]
+    assert not [key for key, r in template["Resources"].items() if "ContainerSecurityGroupId" in str(r)]
 
 
-def test_application_load_balancer_security_group_admits_80_and_443_and_reaches_only_containers():
-    group = props_by_id(render(IngressCidrs="10.0.0.0/8,192.168.0.0/16"), naming.LOAD_BALANCER_SECURITY_GROUP)
+def test_application_load_balancer_carries_its_own_group_and_the_environments_shared_one():
+    load_balancer = props_of(render(), "AWS::ElasticLoadBalancingV2::LoadBalancer")
+
+    # 2 of the 5 security groups a load balancer's network interfaces take (VPC quota, default 5)
+    assert load_balancer["SecurityGroups"] == [{"Ref": naming.LOAD_BALANCER_INBOUND_SECURITY_GROUP}, SHARED_LB_SG]
+
+
+def test_application_load_balancer_security_group_admits_80_and_443_and_sends_nothing():
+    group = props_by_id(render(IngressCidrs="10.0.0.0/8,192.168.0.0/16"), naming.LOAD_BALANCER_INBOUND_SECURITY_GROUP)
 
     assert sorted((r["CidrIp"], r["FromPort"], r["ToPort"]) for r in group["SecurityGroupIngress"]) == [
         ("10.0.0.0/8", 80, 80), ("10.0.0.0/8", 443, 443),
         ("192.168.0.0/16", 80, 80), ("192.168.0.0/16", 443, 443),
     ]
+    # One rule to loopback replaces the default allow-all egress: the shared group alone reaches containers.
     (egress,) = group["SecurityGroupEgress"]
-    assert egress["DestinationSecurityGroupId"] == CONTAINER_SG
-    assert (egress["FromPort"], egress["ToPort"]) == (1, 65535)
+    assert (egress["IpProtocol"], egress["CidrIp"]) == ("-1", "127.0.0.1/32")
 
 
 # ---- DNS ---------------------------------------------------------------------------------------

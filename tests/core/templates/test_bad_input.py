@@ -34,7 +34,7 @@ FARGATE = {"LaunchType": "FARGATE", "Subnets": "subnet-0a1b2c3d4e5f60711",
 APPLICATION = {
     "App": "web", "Environment": "dev", "ClusterName": "ecs-dev-Cluster-1A2B3C4D5E6F",
     "VpcId": "vpc-0a1b2c3d4e5f60718", "Subnets": "subnet-0a1b2c3d4e5f60721,subnet-0a1b2c3d4e5f60722",
-    "ContainerSecurityGroupId": "sg-0a1b2c3d4e5f60718",
+    "SharedLoadBalancerSecurityGroupId": "sg-0a1b2c3d4e5f60719",
     "CertificateArn": "arn:aws:acm:ap-southeast-2:123456789012:certificate/4013c1bc-a532-4fcc-9f90-742d90031060",
     "Domain": "dev.example.com",
 }
@@ -180,6 +180,15 @@ CASES = [
     Bad("certificate-arn-not-from-acm",
         check_application({"CertificateArn": "arn:aws:iam::123456789012:server-certificate/web"}),
         ("CertificateArn",), ":acm:"),
+    Bad("shared-load-balancer-group-not-a-group-id",
+        check_application({"SharedLoadBalancerSecurityGroupId": "vpc-0a1b2c3d4e5f60718"}),
+        ("SharedLoadBalancerSecurityGroupId", "'vpc-0a1b2c3d4e5f60718' is not a security group id"),
+        "${output cluster::SharedLoadBalancerSecurityGroupId}"),
+    Bad("application-without-shared-load-balancer-group",
+        check_application({"SharedLoadBalancerSecurityGroupId": DROP}),
+        ("SharedLoadBalancerSecurityGroupId", "required"), "set it"),
+    Bad("container-ports-reversed", check_cluster({"ContainerPorts": [9000, 8000]}),
+        ("ContainerPorts", "not a port range"), "1 <= from <= to <= 65535"),
     Bad("capacity-ecs", check_cluster({"Capacity": "ecs"}),
         ("Capacity", "'ecs'"), "'ec2' or 'fargate'"),
 ]
@@ -232,10 +241,11 @@ def test_ipv6_ingress_ranges_become_cidr_ipv6_rules():
     from stacker_ecs.core.templates.application import build_application
 
     spec = parse(ApplicationSpec, {"App": "web", "Environment": "dev", "ClusterName": "c", "VpcId": "vpc-1",
-                                   "Subnets": "subnet-1,subnet-2", "ContainerSecurityGroupId": "sg-1",
+                                   "Subnets": "subnet-1,subnet-2",
+                                   "SharedLoadBalancerSecurityGroupId": "sg-0a1b2c3d4e5f60719",
                                    "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x",
                                    "Domain": "dev.example.com", "IngressCidrs": "0.0.0.0/0,::/0"}, where="web")
-    rules = build_application(spec).to_dict()["Resources"]["LoadBalancerSecurityGroup"]["Properties"][
+    rules = build_application(spec).to_dict()["Resources"]["LoadBalancerInboundSecurityGroup"]["Properties"][
         "SecurityGroupIngress"]
     assert sorted((r.get("CidrIp", "-"), r.get("CidrIpv6", "-"), r["FromPort"]) for r in rules) == [
         ("-", "::/0", 80), ("-", "::/0", 443), ("0.0.0.0/0", "-", 80), ("0.0.0.0/0", "-", 443)]

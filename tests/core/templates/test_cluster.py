@@ -162,7 +162,8 @@ def test_cluster_exports_every_output_version_and_application_stacks_read():
     outputs = render()["Outputs"]
 
     assert set(outputs) == {"ClusterName", "ClusterArn", "LaunchType", "VpcId", "Subnets",
-                            "ContainerSecurityGroupId", "LogGroupName", "Environment", "CoordinationTableName"}
+                            "ContainerSecurityGroupId", "SharedLoadBalancerSecurityGroupId", "LogGroupName",
+                            "Environment", "CoordinationTableName"}
     assert outputs["ClusterName"]["Value"] == {"Ref": naming.CLUSTER}
     assert outputs["Subnets"]["Value"] == {"Fn::Join": [",", SUBNETS]}
     assert outputs["LogGroupName"]["Value"] == {"Ref": naming.CLUSTER_LOG_GROUP}
@@ -174,6 +175,23 @@ def test_cluster_log_group_is_named_after_the_stack_and_keeps_logs_for_the_given
     log_group = props_of(render(LogRetentionDays=14), "AWS::Logs::LogGroup")
 
     assert log_group == {"LogGroupName": {"Fn::Sub": "/ecs/${AWS::StackName}"}, "RetentionInDays": 14}
+
+
+def test_cluster_containers_admit_the_environments_load_balancers_by_one_rule_from_their_shared_group():
+    template = render(ContainerPorts=[8000, 9000])
+    resources = template["Resources"]
+
+    (ingress,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::EC2::SecurityGroupIngress"]
+    assert ingress["GroupId"] == {"Ref": naming.CONTAINER_SECURITY_GROUP}
+    assert ingress["SourceSecurityGroupId"] == {"Ref": naming.SHARED_LOAD_BALANCER_SECURITY_GROUP}
+    assert (ingress["IpProtocol"], ingress["FromPort"], ingress["ToPort"]) == ("tcp", 8000, 9000)
+    shared = resources[naming.SHARED_LOAD_BALANCER_SECURITY_GROUP]["Properties"]
+    assert "SecurityGroupIngress" not in shared  # its members are load balancers; their own groups let clients in
+    (egress,) = shared["SecurityGroupEgress"]  # given egress replaces the default allow-all
+    assert egress["DestinationSecurityGroupId"] == {"Ref": naming.CONTAINER_SECURITY_GROUP}
+    assert (egress["FromPort"], egress["ToPort"]) == (8000, 9000)
+    assert template["Outputs"]["SharedLoadBalancerSecurityGroupId"]["Value"] == {
+        "Ref": naming.SHARED_LOAD_BALANCER_SECURITY_GROUP}
 
 
 @pytest.mark.parametrize(("insights", "setting"), [(True, "enabled"), (False, "disabled")])

@@ -25,13 +25,14 @@ VPC_ID = "vpc-0a1b2c3d4e5f60718"
 PRIVATE_SUBNETS = "subnet-0a1b2c3d4e5f60711,subnet-0a1b2c3d4e5f60712"
 PUBLIC_SUBNETS = "subnet-0a1b2c3d4e5f60721,subnet-0a1b2c3d4e5f60722"
 CONTAINER_SG = "sg-0a1b2c3d4e5f60718"
+SHARED_LB_SG = "sg-0a1b2c3d4e5f60719"
 CLUSTER_NAME = "ecs-dev-cluster-Cluster-1A2B3C4D5E6F"
 LISTENER_ARN = ("arn:aws:elasticloadbalancing:ap-southeast-2:123456789012:listener/app/"
                 "ecs-de-LoadB-1A2B3C4D5E6F/50dc6c495c0c9188/f2f7dc8efc522ab2")
 CLUSTER = {"Environment": "dev", "VpcId": VPC_ID, "Subnets": PRIVATE_SUBNETS}
 APPLICATION = {
     "App": "web", "Environment": "dev", "ClusterName": CLUSTER_NAME, "VpcId": VPC_ID,
-    "ContainerSecurityGroupId": CONTAINER_SG, "Subnets": PUBLIC_SUBNETS, "Scheme": "internet-facing",
+    "SharedLoadBalancerSecurityGroupId": SHARED_LB_SG, "Subnets": PUBLIC_SUBNETS, "Scheme": "internet-facing",
     "CertificateArn": "arn:aws:acm:ap-southeast-2:123456789012:certificate/4013c1bc-a532-4fcc-9f90-742d90031060",
     "Domain": "dev.example.com", "HostedZoneId": "Z0123456789ABCDEFGHIJ",
 }
