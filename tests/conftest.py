@@ -17,6 +17,15 @@ control.apply()  # the ECS agent can make targets unhealthy (emulator/control.py
 REGION = "us-east-1"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the end-to-end tests first (tens of seconds each, against an emulator server, real CLIs).
+
+    With ``-n``, each worker then starts on a long test and the quick ones fill in around them,
+    instead of one worker ending the run alone on the last long ones. The order is otherwise kept.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 @pytest.fixture(autouse=True)
 def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may reach AWS: fake credentials, a fixed region, no endpoint or profile."""
