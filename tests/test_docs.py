@@ -58,3 +58,10 @@ def test_every_relative_link_and_cited_file_exists(path: Path):
 def test_the_readme_fits_in_one_sitting():
     lines = (ROOT / "README.md").read_text().splitlines()
     assert len(lines) <= 250, f"README.md has {len(lines)} lines; move reference material to docs/"
+
+
+def test_every_row_of_the_reference_says_what_it_is():
+    # a field without its docstring (or with it under the wrong field) leaves an empty cell
+    empty = [line for line in (ROOT / "docs" / "reference.md").read_text().splitlines()
+             if line.startswith("| `") and line.rstrip().endswith("|  |")]
+    assert empty == []

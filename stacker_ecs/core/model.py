@@ -63,10 +63,14 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-def describe_error(error: dict[str, Any], known: list[str]) -> str:
-    """Return one ``field: what is wrong; how to fix it`` line for a pydantic error."""
+def describe_error(error: dict[str, Any], known: list[str], retired: dict[str, str] | None = None) -> str:
+    """Return one ``field: what is wrong; how to fix it`` line for a pydantic error.
+
+    ``retired``: names an earlier release took -> what to do instead (said in place of "unknown name")."""
     where = _location(error["loc"])
     kind = error["type"]
+    if kind == "extra_forbidden" and where in (retired or {}):
+        return f"{where}: no longer taken; {(retired or {})[where]}"
     if kind == "extra_forbidden":
         return f"{where}: unknown name; check the spelling or remove it (known: {', '.join(known)})"
     if kind == "missing":
@@ -86,14 +90,15 @@ def parse(model: type[M], data: Any, *, where: str) -> M:
         known = sorted(
             (field.alias or name) for name, field in model.model_fields.items()
         )
-        raise ConfigError([describe_error(e, known) for e in exc.errors()], where=where) from None
+        retired = getattr(model, "RETIRED", {})
+        raise ConfigError([describe_error(e, known, retired) for e in exc.errors()], where=where) from None
 
 
 class LeaseArgs(Args):
     """Arguments of an operation that holds the app's lease (:mod:`stacker_ecs.core.coordination`)."""
 
     lease_wait_seconds: float = Field(default=120, ge=0)
+    """Default: 120; how long to wait for another operation on the app to finish before failing, naming it."""
     dashboard: bool = True
     """Default: on; the operation rewrites the app's CloudWatch dashboard (``<namespace>-<app>``) for the
     versions in play (a failure to write it is logged, never fatal). Off: no dashboard is written."""
-    """Default: 120; how long to wait for another operation on the app to finish before failing, naming it."""

@@ -29,6 +29,7 @@ class AdoptArgs(LeaseArgs):
     """Arguments of the ``adopt`` command."""
 
     app: str
+    """The app whose version stacks are tagged, as in its application stack's name."""
     namespace: str
     """The stacker namespace of the environment, e.g. ecs-dev."""
     versions: list[str] = []

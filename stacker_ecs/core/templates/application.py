@@ -14,7 +14,7 @@ many apps share one domain and zone).
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 from troposphere import GetAtt, Ref, Template, certificatemanager, ec2, route53
@@ -39,6 +39,13 @@ def no_egress() -> ec2.SecurityGroupRule:
 
 class ApplicationSpec(Spec):
     """Settings of an application stack (the variables of the ``Application`` blueprint)."""
+
+    RETIRED: ClassVar[dict[str, str]] = {
+        "ContainerSecurityGroupId": "pass SharedLoadBalancerSecurityGroupId: "
+        "${output cluster::SharedLoadBalancerSecurityGroupId} (the load balancer carries the cluster's shared "
+        "group, so the app adds no rule to the container group; docs/security.md)",
+        "ContainerPorts": "set ContainerPorts on the cluster stack (its shared load balancer group's one rule)",
+    }
 
     app: str
     """App name: lower-case letters, digits and single '-'; part of stack and host names."""
