@@ -17,7 +17,18 @@ aws_like.apply()  # moto fails where AWS fails (docs/fidelity.md), in every in-p
 control.apply()  # the ECS agent can make targets unhealthy (emulator/control.py)
 
 REGION = "us-east-1"
+
+
+class _SearchPaths(list):
+    """The shared loader's search paths: each ``boto3.Session`` appends boto3's own, taken once here."""
+
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
+
+
 _MODELS = botocore.loaders.create_loader()
+_MODELS._search_paths = _SearchPaths(_MODELS.search_paths)
 
 
 def _shared_data_loader(self: botocore.session.Session) -> None:
