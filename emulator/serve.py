@@ -5,6 +5,8 @@ locks: two requests at once (stacker creating a stack while the ECS agent lists 
 pipelines deploying together) can fail with HTTP 500 ("dictionary changed size during
 iteration"). Real AWS has no such limit, so the emulator serialises requests instead of the
 suite working around it. It also fails where AWS fails (:mod:`emulator.aws_like`).
+``POST /moto-api/reset`` (moto's reset of every backend) also forgets what the emulator holds beside
+moto's backends (targets' health, lowered quotas), so one server can serve test after test.
 Usage (from the repo root): ``python -m emulator.serve -H 127.0.0.1 -p PORT [--iam]``; ``--iam`` records
 every request and moto's IAM decision on it (:mod:`emulator.iam`, which also switches enforcement on).
 """
@@ -14,11 +16,26 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
 from emulator import aws_like, control, iam
+from emulator.aws_like import quotas
+
+RESET = "/moto-api/reset"
+
+
+def _resetting(app: Any) -> Any:
+    """Return ``app`` with the emulator's own state cleared at every ``POST /moto-api/reset``."""
+
+    def application(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == RESET and environ.get("REQUEST_METHOD") == "POST":
+            control.TARGET_HEALTH.clear()
+            quotas.reset()
+        return app(environ, start_response)
+    return application
 
 
 def main() -> None:
@@ -31,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     aws_like.apply()
-    app = control.wrap(DomainDispatcherApplication(create_backend_app))
+    app = _resetting(control.wrap(DomainDispatcherApplication(create_backend_app)))
     if args.iam:
         app = iam.wrap(app)
     run_simple(args.host, args.port, app, threaded=False, request_handler=MotoRequestHandler)

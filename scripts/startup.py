@@ -21,7 +21,7 @@ sys.argv = ["stacker-ecs", *{argv!r}]
 import boto3
 from stacker_ecs import cli
 command = cli.COMMANDS[sys.argv[1]]
-cli.build_parser(sys.argv[1]).parse_args(sys.argv[1:])
+cli.parse_arguments(sys.argv[1:])
 cli.load(command.operation), command.text and cli.load(command.text)
 """
 COMMANDS = {

@@ -142,8 +142,12 @@ def _add_field(parser: argparse.ArgumentParser, name: str, field: Any, doc: str)
     parser.add_argument(flag, **options)
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """Return the argument parser; each subcommand's options come from its model (only ``only``'s when given)."""
+def build_parser(only: str | None = None, *, with_help: bool = True) -> argparse.ArgumentParser:
+    """Return the argument parser; each subcommand's options come from its model (only ``only``'s when given).
+
+    ``with_help=False`` leaves the options' help out: the fields' docstrings are read from the source
+    (:func:`field_docs`), a tenth of a command's start-up, and only ``--help`` prints them.
+    """
     parser = argparse.ArgumentParser(prog="stacker-ecs", description="Blue/green ECS lifecycle operations.")
     parser.add_argument("--region", help="AWS region (default: the AWS SDK's default chain)")
     parser.add_argument("--output", choices=("text", "json"), default="text",
@@ -155,10 +159,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             from stacker_ecs.core.model import field_docs
 
             model = load(command.model)
-            fields, docs = model.model_fields, field_docs(model)
+            fields, docs = model.model_fields, field_docs(model) if with_help else {}
             for field in [n for n in POSITIONAL if n in fields] + [n for n in fields if n not in POSITIONAL]:
-                _add_field(sub, field, fields[field], docs[field])
+                _add_field(sub, field, fields[field], docs.get(field, ""))
     return parser
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """Return the parsed command line: only the chosen command's model is imported, its help only for ``--help``."""
+    wants_help = any(arg in ("-h", "--help") for arg in argv)
+    return build_parser(_chosen(argv), with_help=wants_help).parse_args(argv)
 
 
 def run(options: argparse.Namespace, session: boto3.Session, clock: Clock | None = None) -> Any:
@@ -201,7 +211,7 @@ def _chosen(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     """Entry point of the ``stacker-ecs`` command (``clock``: tests pass a fake one)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    options = build_parser(_chosen(argv)).parse_args(argv)
+    options = parse_arguments(argv)
     # Our progress lines only, on this run's stderr; the libraries' loggers stay quiet.
     progress = logging.getLogger("stacker_ecs")
     for old in [h for h in progress.handlers if isinstance(h, _ProgressHandler)]:

@@ -1,10 +1,18 @@
-"""End-to-end fixtures: a moto_server on loopback, seeded, with the ECS agent playing ECS."""
+"""End-to-end fixtures: a moto_server on loopback, seeded, with the ECS agent playing ECS.
+
+Each test process (each xdist worker) starts one emulator server and resets it before every test
+that uses it (``POST /moto-api/reset``, which :mod:`emulator.serve` extends to the emulator's own
+state): a test sees a fresh account, as with a server of its own, without paying the server's
+start (an interpreter, moto, and the first call of each service) every time.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,18 +58,52 @@ class Emulator:
                               capture_output=True, text=True, timeout=120, check=False)
 
 
+class SharedServer:
+    """One emulator server for a test process, handed out reset; started again if it ever stopped."""
+
+    def __init__(self) -> None:
+        self._stack = contextlib.ExitStack()
+        self.url = ""
+
+    def fresh(self) -> str:
+        """Return the URL of the server with every backend and the emulator's state reset."""
+        if self.url:
+            try:
+                reset = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310
+                with urllib.request.urlopen(reset, timeout=30):  # noqa: S310 - loopback only
+                    return self.url
+            except OSError:  # it stopped (a crash): start another
+                self.close()
+        self._stack = contextlib.ExitStack()
+        self.url = self._stack.enter_context(moto_server(extra_env={"EMULATOR_UNSTARTABLE_SERVICES": BROKEN}))
+        return self.url
+
+    def close(self) -> None:
+        """Stop the server."""
+        self._stack.close()
+        self.url = ""
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[SharedServer]:
+    """This test process's emulator server (``web_v3`` can never start on it); use :func:`emulator`."""
+    server = SharedServer()
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    """A fresh moto_server with a seeded world and a running ECS agent (``web_v3`` never starts).
+def emulator(emulator_server: SharedServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    """A freshly reset moto_server with a seeded world and a running ECS agent (``web_v3`` never starts).
 
     The server knows ``web_v3`` cannot start too: a stack creating it with tasks fails as CloudFormation
     does with the circuit breaker.
     """
-    with moto_server(extra_env={"EMULATOR_UNSTARTABLE_SERVICES": BROKEN}) as url:
-        for key, value in client_env(url).items():
-            monkeypatch.setenv(key, value)
-        env = {**os.environ, **client_env(url)}
-        session = boto3.Session(region_name=REGION)
-        world = seed(session).as_env()
-        with EcsAgent(boto3.Session(region_name=REGION), broken={BROKEN}).running(interval_seconds=0.2) as agent:
-            yield Emulator(url=url, env=env, world=world, session=session, agent=agent)
+    url = emulator_server.fresh()
+    for key, value in client_env(url).items():
+        monkeypatch.setenv(key, value)
+    env = {**os.environ, **client_env(url)}
+    session = boto3.Session(region_name=REGION)
+    world = seed(session).as_env()
+    with EcsAgent(boto3.Session(region_name=REGION), broken={BROKEN}).running(interval_seconds=0.2) as agent:
+        yield Emulator(url=url, env=env, world=world, session=session, agent=agent)
