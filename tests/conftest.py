@@ -3,12 +3,14 @@ repo root, and so the ``emulator`` package, on the path)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import boto3
 import botocore.loaders
 import botocore.session
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 
 from emulator import aws_like, control
@@ -43,6 +45,23 @@ def _shared_data_loader(self: botocore.session.Session) -> None:
 
 
 botocore.session.Session._register_data_loader = _shared_data_loader  # type: ignore[method-assign]
+
+
+_generate_rsa_key = rsa.generate_private_key
+
+
+@functools.cache
+def _one_rsa_key(public_exponent: int, key_size: int) -> rsa.RSAPrivateKey:
+    return _generate_rsa_key(public_exponent=public_exponent, key_size=key_size)
+
+
+def _shared_rsa_key(public_exponent: int, key_size: int, backend: object = None) -> rsa.RSAPrivateKey:
+    """Return one RSA key per size for the whole process: moto makes a 2048-bit key for every certificate
+    (the seeded one, each application stack's), about 60 ms each, and no test reads a certificate's key."""
+    return _one_rsa_key(public_exponent, key_size)
+
+
+rsa.generate_private_key = _shared_rsa_key
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
