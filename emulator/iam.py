@@ -120,6 +120,11 @@ def enforce(url: str) -> None:
     _post(f"{url}/moto-api/reset-auth", b"0")
 
 
+def relax(url: str) -> None:
+    """Make the server at ``url`` check no request again (moto's default), e.g. to reset and seed it."""
+    _post(f"{url}/moto-api/reset-auth", b"inf")
+
+
 def requests(url: str, *, clear: bool = False) -> list[dict[str, Any]]:
     """Return the requests the server at ``url`` recorded (and forget them when ``clear``)."""
     request = urllib.request.Request(f"{url}{PATH}", method="DELETE" if clear else "GET")  # noqa: S310 - loopback

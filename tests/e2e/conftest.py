@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -61,9 +62,11 @@ class Emulator:
 class SharedServer:
     """One emulator server for a test process, handed out reset; started again if it ever stopped."""
 
-    def __init__(self) -> None:
+    def __init__(self, **server: Any) -> None:
         self._stack = contextlib.ExitStack()
         self.url = ""
+        self.server = server or {"extra_env": {"EMULATOR_UNSTARTABLE_SERVICES": BROKEN}}
+        """The arguments of :func:`emulator.server.moto_server`."""
 
     def fresh(self) -> str:
         """Return the URL of the server with every backend and the emulator's state reset."""
@@ -75,7 +78,7 @@ class SharedServer:
             except OSError:  # it stopped (a crash): start another
                 self.close()
         self._stack = contextlib.ExitStack()
-        self.url = self._stack.enter_context(moto_server(extra_env={"EMULATOR_UNSTARTABLE_SERVICES": BROKEN}))
+        self.url = self._stack.enter_context(moto_server(**self.server))
         return self.url
 
     def close(self) -> None:

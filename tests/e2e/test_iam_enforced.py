@@ -22,11 +22,11 @@ from emulator import iam
 from emulator.ecs_agent import EcsAgent
 from emulator.engines import Runway, Sceptre, copy_config
 from emulator.seed import seed
-from emulator.server import REGION, client_env, moto_server
+from emulator.server import REGION, client_env
 from stacker_ecs.core import iam_policy, naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops.listener import read_listener
-from tests.e2e.conftest import BIN, CONFIG, ROOT
+from tests.e2e.conftest import BIN, CONFIG, ROOT, SharedServer
 
 pytestmark = pytest.mark.e2e
 NAMESPACE = "ecs-dev"
@@ -99,26 +99,36 @@ class Enforced:
         return found
 
 
+@pytest.fixture(scope="module")
+def iam_server() -> Iterator[SharedServer]:
+    """The emulator's server recording each request and moto's IAM decision, shared by this module's tests."""
+    server = SharedServer(iam=True)
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def enforced(monkeypatch: pytest.MonkeyPatch) -> Iterator[Enforced]:
-    """The emulator's server with IAM enforced once the world is seeded and the users exist; the agent runs."""
-    with moto_server(iam=True) as url:
-        for key, value in client_env(url).items():
-            monkeypatch.setenv(key, value)
-        session = boto3.Session(region_name=REGION)
-        world = seed(session).as_env()
-        client = session.client("iam")
-        keys = {}
-        for user, policy in POLICIES.items():
-            client.create_user(UserName=user)
-            client.put_user_policy(UserName=user, PolicyName="stacker-ecs", PolicyDocument=json.dumps(policy))
-            created = client.create_access_key(UserName=user)["AccessKey"]
-            keys[user] = (created["AccessKeyId"], created["SecretAccessKey"])
-        iam.enforce(url)
-        iam.requests(url, clear=True)
-        found = Enforced(url=url, env={**os.environ, **client_env(url)}, world=world, keys=keys)
-        with EcsAgent(found.session("admin")).running(interval_seconds=0.2):
-            yield found
+def enforced(iam_server: SharedServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Enforced]:
+    """The emulator's server, reset, with IAM enforced once the world is seeded and the users exist; the agent runs."""
+    if iam_server.url:
+        iam.relax(iam_server.url)  # the last test left it enforcing: seeding needs no user
+    url = iam_server.fresh()
+    for key, value in client_env(url).items():
+        monkeypatch.setenv(key, value)
+    session = boto3.Session(region_name=REGION)
+    world = seed(session).as_env()
+    client = session.client("iam")
+    keys = {}
+    for user, policy in POLICIES.items():
+        client.create_user(UserName=user)
+        client.put_user_policy(UserName=user, PolicyName="stacker-ecs", PolicyDocument=json.dumps(policy))
+        created = client.create_access_key(UserName=user)["AccessKey"]
+        keys[user] = (created["AccessKeyId"], created["SecretAccessKey"])
+    iam.enforce(url)
+    iam.requests(url, clear=True)
+    found = Enforced(url=url, env={**os.environ, **client_env(url)}, world=world, keys=keys)
+    with EcsAgent(found.session("admin")).running(interval_seconds=0.2):
+        yield found
 
 
 def _ok(result: subprocess.CompletedProcess[str]) -> None:
