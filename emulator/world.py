@@ -65,14 +65,15 @@ class ExampleWorld:
         """Return the tag stacker puts on every stack of a config without ``tags`` of its own."""
         return [{"Key": "stacker_namespace", "Value": self.namespace}]
 
-    def add_app(self, app: str = "web") -> dict[str, str]:
-        """Deploy an application stack and return its outputs."""
+    def add_app(self, app: str = "web", **variables: Any) -> dict[str, str]:
+        """Deploy an application stack (the Application blueprint's ``variables`` over the world's) and return
+        its outputs."""
         assert self.seeded is not None  # noqa: S101 - set by create()
         spec = parse(ApplicationSpec, {
             "App": app, "Environment": "dev", "ClusterName": self.cluster[contract.CLUSTER_NAME],
             "VpcId": self.seeded.vpc_id, "Subnets": self.seeded.public_subnets,
             "SharedLoadBalancerSecurityGroupId": self.cluster[contract.SHARED_LOAD_BALANCER_SECURITY_GROUP_ID],
-            "CertificateArn": self.seeded.certificate_arn, "Domain": self.seeded.domain}, where=app)
+            "CertificateArn": self.seeded.certificate_arn, "Domain": self.seeded.domain, **variables}, where=app)
         self.apps[app] = create_stack(self.session, naming.application_stack(self.namespace, app),
                                       build_application(spec).to_json(), Tags=self.stack_tags())
         return self.apps[app]

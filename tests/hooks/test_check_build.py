@@ -305,6 +305,13 @@ def test_a_scheme_change_that_would_replace_an_apps_load_balancer_is_refused(cap
     assert "Keep Scheme internet-facing; to change it, build the app under a new name" in message
     assert "web-admin" not in message  # a new app's first build may choose any scheme
     caplog.clear()
-    # the same scheme, or a scheme known only during the run, passes
+    # the same scheme passes
     assert run_check(caplog)[1] == []
+
+
+def test_a_scheme_known_only_during_the_run_is_not_judged_against_the_default(caplog, world):
+    # given web's load balancer is internal, while the Application blueprint's default is internet-facing
+    world.add_app("web", Scheme="internal")
+    assert run_check(caplog, alb_scheme="internal")[1] == []
+    # when the run's Scheme is a lookup's value, it is not taken for the default: nothing is refused
     assert run_check(caplog, variables={"app-web": {"Scheme": "${output cluster::Scheme}"}})[1] == []
