@@ -58,6 +58,8 @@ class Traffic:
     _last: datetime | None = None
     _buckets: dict[tuple[datetime, str], _Bucket] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _clients: dict[str, Any] = field(default_factory=dict)
+    _balancer_name: str = ""
 
     def answer(self, target_group_arn: str, **answers: Any) -> None:
         """Make the tasks behind ``target_group_arn`` answer so (see :class:`Answers`)."""
@@ -80,7 +82,7 @@ class Traffic:
             self.then.sync()
 
     def _weights(self) -> dict[str, float]:
-        rules = self.session.client("elbv2").describe_rules(ListenerArn=self.listener_arn, PageSize=400)["Rules"]
+        rules = self._client("elbv2").describe_rules(ListenerArn=self.listener_arn, PageSize=400)["Rules"]
         for rule in rules:
             if rule.get("IsDefault") or rule["Priority"] != "50000":
                 continue
@@ -107,7 +109,7 @@ class Traffic:
 
     def _publish(self, now: datetime) -> None:
         ended = [key for key in self._buckets if key[0] + timedelta(seconds=self.period_seconds) <= now]
-        cloudwatch = self.session.client("cloudwatch")
+        cloudwatch = self._client("cloudwatch")
         balancer = self._balancer()
         for period, arn in sorted(ended):
             count = round(self._buckets.pop((period, arn)).requests)
@@ -115,9 +117,18 @@ class Traffic:
                 cloudwatch.put_metric_data(Namespace=NAMESPACE,
                                            MetricData=self._data(period, arn, balancer, count))
 
+    def _client(self, service: str) -> Any:
+        """Return this app's client of ``service``, made once (a pass runs often: each new client costs ~10 ms)."""
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service)
+        return self._clients[service]
+
     def _balancer(self) -> str:
-        listener = self.session.client("elbv2").describe_listeners(ListenerArns=[self.listener_arn])["Listeners"][0]
-        return listener["LoadBalancerArn"].split(":loadbalancer/", 1)[1]
+        """Return the listener's load balancer (a listener never moves to another one), read once."""
+        if not self._balancer_name:
+            listener = self._client("elbv2").describe_listeners(ListenerArns=[self.listener_arn])["Listeners"][0]
+            self._balancer_name = listener["LoadBalancerArn"].split(":loadbalancer/", 1)[1]
+        return self._balancer_name
 
     def _data(self, period: datetime, arn: str, balancer: str, count: int) -> list[dict[str, Any]]:
         answers = self.answers.get(arn, Answers())

@@ -74,10 +74,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test may reach AWS: fake credentials, a fixed region, no endpoint or profile."""
+def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """No test may reach AWS: fake credentials, a fixed region, no endpoint or profile.
+
+    In-process moto also skips its catalogue of public AMIs: it builds ~2,600 image objects each time
+    it resets an EC2 backend, twice a test (when ``mock_aws`` starts and stops), about 0.15 s each, and
+    no in-process world looks one up (its cluster names an image id). The end-to-end tests keep it: their
+    emulator server inherits the environment, and the seed reads an Amazon image for the AMI parameter.
+    """
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
+    if request.node.get_closest_marker("e2e") is None:
+        monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
