@@ -40,7 +40,7 @@ setup(
         "sceptre": ["sceptre>=4.7,<5"],
     },
     entry_points={
-        "console_scripts": ["stacker-ecs=stacker_ecs.cli:main"],
+        "console_scripts": ["stacker-ecs=stacker_ecs.cli:console_main"],
         **SCEPTRE_ENTRY_POINTS,
     },
 )

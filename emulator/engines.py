@@ -4,7 +4,8 @@ Both examples read the account's ids (VPC, subnets, certificate, hosted zone) fr
 environment's values, so the tests and the demo give them the emulator's: CFNgin through the
 more specific ``<environment>-<region>.env`` it reads after ``<environment>.env``, Sceptre through
 a ``--var-file`` on top of the example's own. Each run works on its own copy of ``config/``.
-Sceptre's CLI runs without its fixed 4 s sleep per stack (:mod:`emulator.sceptre_no_wait`).
+Sceptre's CLI runs without its fixed 4 s sleep per stack (:mod:`emulator.sceptre_no_wait`), and every
+engine's process ends without the interpreter's teardown (:func:`engine_cli`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ BIN = Path(sys.executable).parent
 ENVIRONMENT = "dev"
 NO_WAIT = ROOT / "emulator" / "sceptre_no_wait.py"
 """Sceptre's console script (``sceptre.cli:cli``) without its poll's sleeps."""
+NO_TEARDOWN = ROOT / "emulator" / "no_teardown.py"
+
+
+def engine_cli(name: str) -> list[str]:
+    """Return the command line of this venv's console script ``name`` (``stacker``, ``runway``), run to the end of
+    its own process but without the interpreter's teardown (:mod:`emulator.no_teardown`)."""
+    return [sys.executable, "-P", str(NO_TEARDOWN), str(BIN / name)]
 
 
 def copy_config(dest: Path) -> Path:
@@ -50,7 +58,7 @@ class Runway:
         (self.config / "cfngin" / f"{ENVIRONMENT}-{REGION}.env").write_text("\n".join(lines) + "\n")
         env = {**self.env, "DEPLOY_ENVIRONMENT": ENVIRONMENT, "CFNGIN_STACK_POLL_TIME": "0", "CI": "1",
                **{key.upper(): value for key, value in switches.items()}}
-        return [str(BIN / "runway"), command, "--ci"], env
+        return [*engine_cli("runway"), command, "--ci"], env
 
     def run(self, command: str = "deploy", *, values: dict[str, str] | None = None,
             **switches: str) -> subprocess.CompletedProcess[str]:

@@ -6,17 +6,19 @@ between looks at a change set. The emulator finishes a stack operation within it
 it every stack a launch creates or updates waits 4 s for nothing. This runs Sceptre's CLI with those
 sleeps returning at once (only ``sceptre.plan.actions``' own ``time.sleep``; our hooks' waits keep
 their clock), as stacker and CFNgin get ``STACKER_STACK_POLL_TIME`` / ``CFNGIN_STACK_POLL_TIME=0``.
+The process ends without the interpreter's teardown (:mod:`stacker_ecs.process_exit`).
 Usage: ``python emulator/sceptre_no_wait.py <sceptre's arguments>`` (:class:`emulator.engines.Sceptre`).
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
 from sceptre.cli import cli
 from sceptre.plan import actions
+
+from stacker_ecs.process_exit import exit_status, exit_without_teardown
 
 
 class _NoWait:
@@ -32,4 +34,8 @@ class _NoWait:
 
 if __name__ == "__main__":
     actions.time = _NoWait()  # type: ignore[assignment]
-    sys.exit(cli())
+    try:
+        cli()
+    except SystemExit as exc:  # click ends every run with one
+        exit_without_teardown(exit_status(exc))
+    exit_without_teardown(0)

@@ -27,7 +27,7 @@ from pathlib import Path
 import boto3
 
 from emulator.ecs_agent import EcsAgent
-from emulator.engines import Runway, Sceptre, copy_config
+from emulator.engines import Runway, Sceptre, copy_config, engine_cli
 from emulator.seed import seed
 from emulator.server import REGION, client_env, moto_server
 from emulator.traffic import Traffic
@@ -66,6 +66,11 @@ def run(args: list[str], env: dict[str, str], *, expect_failure: bool = False, c
         print(f"(failed as expected, exit status {code})", flush=True)
 
 
+def stacker(args: list[str], env: dict[str, str], *, expect_failure: bool = False) -> None:
+    """Run the ``stacker`` CLI (shown as a user types it; run by :func:`emulator.engines.engine_cli`)."""
+    run([*engine_cli("stacker"), *args], env, expect_failure=expect_failure, shown=" ".join(["stacker", *args]))
+
+
 def stacker_step(env: dict[str, str], world: dict[str, str]) -> Step:
     """Return a step that runs ``stacker build`` of the example config with the emulator's ids and ``-e`` settings.
 
@@ -76,7 +81,7 @@ def stacker_step(env: dict[str, str], world: dict[str, str]) -> Step:
         extra = [arg for key, value in {**world, **settings}.items() for arg in ("-e", f"{key}={value}")]
         if "app" in settings:
             extra += ["--targets", "pipeline"]
-        run([str(BIN / "stacker"), "build", "-r", REGION, *extra, *CONFIG], env, expect_failure=expect_failure)
+        stacker(["build", "-r", REGION, *extra, *CONFIG], env, expect_failure=expect_failure)
 
     return step
 
@@ -156,8 +161,7 @@ def main() -> None:
             two_apps(ENGINES[engine](env, world), env, agent)
         if engine == "stacker":
             banner("outputs of the deployed stacks (stacker info)")
-            run([str(BIN / "stacker"), "info", "-r", REGION,
-                 *[a for k, v in world.items() for a in ("-e", f"{k}={v}")], *CONFIG], env)
+            stacker(["info", "-r", REGION, *[a for k, v in world.items() for a in ("-e", f"{k}={v}")], *CONFIG], env)
     banner("done; the emulator is stopped")
 
 

@@ -237,5 +237,17 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     return int(ExitStatus.PAUSED if paused else ExitStatus.DONE)
 
 
+def console_main() -> None:
+    """The ``stacker-ecs`` console script: :func:`main`, then the end of the process without the interpreter's
+    teardown (:mod:`stacker_ecs.process_exit`); in-process callers (tests) call :func:`main`."""
+    from stacker_ecs.process_exit import exit_status, exit_without_teardown
+
+    try:
+        status = main()
+    except SystemExit as exc:  # argparse's usage errors and --help
+        status = exit_status(exc)
+    exit_without_teardown(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

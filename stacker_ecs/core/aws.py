@@ -29,6 +29,8 @@ from stacker_ecs.core.ops.wait import Clock
 # call may keep retrying for a minute or two before it fails.
 RETRY_CONFIG = Config(retries={"max_attempts": 10, "mode": "adaptive"})
 LOGGER = logging.getLogger("stacker_ecs.core.ops")
+_MODEL_READERS: dict[tuple[str, ...], Any] = {}
+_MODEL_READERS_LOCK = threading.Lock()
 
 
 class _Prefixed(logging.LoggerAdapter):
@@ -58,6 +60,7 @@ class AwsContext:
     def create(cls, session: boto3.Session, *, app: str = "", version: str = "",
                clock: Clock | None = None) -> AwsContext:
         """Return a context for one operation on ``app`` (and ``version``) through ``session``."""
+        share_api_models(session)
         return cls(session=session, clock=clock or Clock(), app=app, version=version or "")
 
     def client(self, service: str) -> Any:
@@ -76,6 +79,21 @@ class AwsContext:
         """Return a logger whose lines start with ``<app>/<version>:`` (or ``<app>:``)."""
         prefix = f"{self.app}/{self.version}" if self.app and self.version else self.app
         return _Prefixed(LOGGER, {"prefix": prefix})
+
+
+def share_api_models(session: Any) -> None:
+    """Give ``session`` the process's one reader of botocore's API models (read-only JSON files).
+
+    botocore parses a service's model once per session (ec2's alone is megabytes), and stacker and
+    CFNgin hand each hook a new session: a pipeline run parsed the same models again for every hook,
+    about a third of its time. Sessions with other model paths (``AWS_DATA_PATH``) keep their own.
+    """
+    botocore_session = getattr(session, "_session", session)  # a boto3 session wraps botocore's
+    reader = botocore_session.get_component("data_loader")
+    with _MODEL_READERS_LOCK:
+        shared = _MODEL_READERS.setdefault(tuple(reader.search_paths), reader)
+    if shared is not reader:
+        botocore_session.register_component("data_loader", shared)
 
 
 def context_for(session: boto3.Session, args: Any, clock: Clock | None = None) -> AwsContext:

@@ -22,6 +22,7 @@ import boto3
 import pytest
 
 from emulator.ecs_agent import EcsAgent
+from emulator.engines import engine_cli
 from emulator.seed import seed
 from emulator.server import REGION, client_env, moto_server
 
@@ -46,7 +47,7 @@ class Emulator:
         """Run the real ``stacker`` CLI on the example config with ``-e`` settings."""
         options = [a for k, v in self.world.items() for a in ("-e", f"{k}={v}")]
         options += [a for s in settings for a in ("-e", s)] + (extra or [])
-        return subprocess.run([str(BIN / "stacker"), command, "-r", REGION, *options, *CONFIG],
+        return subprocess.run([*engine_cli("stacker"), command, "-r", REGION, *options, *CONFIG],
                               env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
 
     def stacker_ecs_command(self) -> list[str]:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from emulator.engines import copy_config
+from emulator.engines import copy_config, engine_cli
 from emulator.server import REGION
 from stacker_ecs.core import contract, naming
-from tests.e2e.conftest import BIN, CONFIG
+from tests.e2e.conftest import CONFIG
 from tests.e2e.engine_support import outputs
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +32,7 @@ def _pipeline(emulator, cwd: Path, *settings: str, extra: tuple[str, ...] = ()) 
     """Run the real ``stacker build`` of web's pipeline on the config copy in ``cwd``."""
     options = [a for k, v in emulator.world.items() for a in ("-e", f"{k}={v}")]
     options += [a for s in ("app=web", *settings) for a in ("-e", s)]
-    return subprocess.run([str(BIN / "stacker"), "build", "-r", REGION, *options, *extra, "--targets", "pipeline",
+    return subprocess.run([*engine_cli("stacker"), "build", "-r", REGION, *options, *extra, "--targets", "pipeline",
                            *CONFIG], env=emulator.env, cwd=cwd, capture_output=True, text=True, timeout=300,
                           check=False)
 

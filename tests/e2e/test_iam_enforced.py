@@ -21,13 +21,13 @@ import pytest
 
 from emulator import iam
 from emulator.ecs_agent import EcsAgent
-from emulator.engines import Runway, Sceptre, copy_config
+from emulator.engines import Runway, Sceptre, copy_config, engine_cli
 from emulator.seed import seed
 from emulator.server import REGION, client_env
 from stacker_ecs.core import iam_policy, naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.ops.listener import read_listener
-from tests.e2e.conftest import BIN, CONFIG, ROOT, SharedServer
+from tests.e2e.conftest import CONFIG, ROOT, SharedServer
 
 pytestmark = pytest.mark.e2e
 NAMESPACE = "ecs-dev"
@@ -70,7 +70,7 @@ class Enforced:
         env = self.environment(user)
         options = [a for k, v in self.world.items() for a in ("-e", f"{k}={v}")]
         options += [a for s in settings for a in ("-e", s)] + (PIPELINE if pipeline else [])
-        return subprocess.run([str(BIN / "stacker"), "build", "-r", REGION, *options, *CONFIG], env=env, cwd=ROOT,
+        return subprocess.run([*engine_cli("stacker"), "build", "-r", REGION, *options, *CONFIG], env=env, cwd=ROOT,
                               capture_output=True, text=True, timeout=300, check=False)
 
     def environment(self, user: str) -> dict[str, str]:

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from emulator.engines import engine_cli
 from emulator.server import REGION
-from tests.e2e.conftest import BIN, ROOT, Emulator
+from tests.e2e.conftest import ROOT, Emulator
 
 pytestmark = pytest.mark.e2e
 NAMESPACE = "ecs-dev"
@@ -40,7 +41,7 @@ class Platform:
         world = {**self.emulator.world, **({"certificate_arn": self.certificate_arn} if self.certificate_arn else {})}
         options = [a for k, v in world.items() for a in ("-e", f"{k}={v}")]
         options += [a for s in settings for a in ("-e", s)] + (PIPELINE if pipeline else [])
-        return subprocess.run([str(BIN / "stacker"), "build", "-r", REGION, *options,
+        return subprocess.run([*engine_cli("stacker"), "build", "-r", REGION, *options,
                                "config/dev.env", "config/stacker-Dev.yml"],
                               env=self.emulator.env, cwd=self.root, capture_output=True, text=True, timeout=300,
                               check=False)

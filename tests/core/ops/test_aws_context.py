@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
+import botocore.loaders
 import pytest
 
 from emulator.clock import FakeTime
@@ -93,3 +94,25 @@ def test_describe_stack_says_none_for_a_missing_stack_and_raises_for_anything_el
     inject_errors(world.session, ErrorInjection(code="AccessDenied", status=403, operations={"DescribeStacks"}))
     with pytest.raises(AwsCallError, match="AccessDenied"):
         describe_stack(AwsContext.create(world.session), "ecs-dev-app-nothing")
+
+
+def _own_model_reader(session: boto3.Session, *extra_paths: str) -> object:
+    """Give ``session`` a reader of API models of its own (as a session outside the test suite has one)."""
+    reader = botocore.loaders.create_loader()
+    reader.search_paths.extend(extra_paths)
+    session._session.register_component("data_loader", reader)
+    return reader
+
+
+def test_contexts_of_different_sessions_share_one_reader_of_the_api_models() -> None:
+    # stacker and CFNgin hand each hook a new session: the models are parsed once per process, not per hook.
+    first, second = boto3.Session(region_name="us-east-1"), boto3.Session(region_name="us-east-1")
+    reader = _own_model_reader(first)
+    assert _own_model_reader(second) is not reader
+    AwsContext.create(first)
+    AwsContext.create(second)
+    assert second._session.get_component("data_loader") is first._session.get_component("data_loader")
+    elsewhere = boto3.Session(region_name="us-east-1")
+    own = _own_model_reader(elsewhere, "/models/of/another/path")  # AWS_DATA_PATH: other models, kept apart
+    AwsContext.create(elsewhere)
+    assert elsewhere._session.get_component("data_loader") is own
