@@ -21,7 +21,7 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
-from emulator import aws_like, control, iam
+from emulator import aws_like, control, iam, json_templates
 from emulator.aws_like import quotas
 
 RESET = "/moto-api/reset"
@@ -48,6 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     aws_like.apply()
+    json_templates.apply()
     app = _resetting(control.wrap(DomainDispatcherApplication(create_backend_app)))
     if args.iam:
         app = iam.wrap(app)

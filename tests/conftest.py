@@ -13,10 +13,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 
-from emulator import aws_like, control
+from emulator import aws_like, control, json_templates
 
 aws_like.apply()  # moto fails where AWS fails (docs/fidelity.md), in every in-process test
 control.apply()  # the ECS agent can make targets unhealthy (emulator/control.py)
+json_templates.apply()  # moto reads a JSON template with json, not PyYAML (emulator/json_templates.py)
 
 REGION = "us-east-1"
 

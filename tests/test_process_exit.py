@@ -56,7 +56,8 @@ def test_an_engine_script_ends_as_its_own_process_would(tmp_path: Path, name: st
     done = run([sys.executable, "-P", str(NO_TEARDOWN), str(script), "--an", "argument"])
     plain = run([sys.executable, str(script), "--an", "argument"])
     assert (done.returncode, plain.returncode) == (status, status)
-    assert out in done.stdout and err in done.stderr
+    assert out in done.stdout
+    assert err in done.stderr
     assert done.stdout == plain.stdout
 
 
