@@ -17,7 +17,7 @@ from stacker_ecs.core.ops.cutover import CutoverArgs
 from stacker_ecs.core.ops.rollback import RollbackArgs
 from stacker_ecs.core.ops.teardown import TeardownArgs, TeardownEnvironmentArgs
 from stacker_ecs.core.ops.verify import VerifyHealthArgs
-from tests.core.ops.conftest import ALARM, FakeTime, World, build_world, create_alarm, deploy_live
+from tests.core.ops.conftest import ALARM, FakeTime, ReadsOfOneWorld, World, build_world, create_alarm, deploy_live
 
 NS = ["--namespace", "ecs-dev"]
 
@@ -36,23 +36,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(["--region", "us-east-1", *argv])
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def test_status_prints_the_table_and_exits_0(world: World, capsys):
-    code, out, err = run(capsys, "status", "web", *NS)
-
-    assert code == 0, err
-    lines = out.splitlines()
-    assert lines[0].split()[:2] == ["VERSION", "STACK"]
-    assert lines[2].split() == ["v1", "ecs-dev-app-web-V-v1", "CREATE_COMPLETE", "2/2", "2", "*", "100%", "yes",
-                                "https://v1.web.dev.example.com"]
-
-
-def test_status_of_a_malformed_app_name_exits_2_saying_what_to_fix(world: World, capsys):
-    code, out, err = run(capsys, "status", "Web", *NS)
-
-    assert (code, out) == (2, "")
-    assert err.startswith("stacker-ecs status: app: 'Web' has 'W', which is not allowed in stack and host names")
 
 
 def test_cutover_prints_the_result_as_json_and_exits_0(world: World, capsys):
@@ -169,39 +152,6 @@ def test_cutover_to_a_broken_version_exits_1_and_v1_stays_live(world: World, cap
     assert world.live_version() == "v1"
 
 
-def test_cutover_with_a_malformed_version_exits_2_before_any_change(world: World, capsys):
-    code, _, err = run(capsys, "cutover", "web", "v2_1", *NS)
-
-    assert code == 2
-    assert "version: 'v2_1' has '_', which is not allowed in stack and host names" in err
-    assert world.live_version() == "v1"
-
-
-def test_bad_argument_values_are_reported_with_the_command_named_once(world: World, capsys):
-    code, _, err = run(capsys, "cutover", "web", "v2_1", *NS)
-
-    assert code == 2
-    assert err.startswith("stacker-ecs cutover: version: 'v2_1' has '_'")
-
-
-@pytest.mark.parametrize(("argv", "message"), [
-    (["cleanup", "web", *NS, "--keep-last", "two"], "keep_last: 'two' is not accepted; it should be a valid integer"),
-    (["cleanup", "web", *NS, "--keep-last", "-1"], "keep_last: '-1' is not accepted; it should be greater"),
-    (["cutover", "web", "v2", *NS, "--timeout-seconds", "soon"], "timeout_seconds: 'soon' is not accepted"),
-    (["cutover", "web", "v2", *NS, "--steps-percent", "50", "10"], "steps_percent: [50, 10] is not a rising list"),
-    (["verify", "web", "v2", *NS, "--expected-count", "0"], "expected_count: '0' is not accepted"),
-], ids=["keep-last-not-a-number", "keep-last-negative", "timeout-not-a-number", "steps-not-rising",
-        "expected-count-zero"])
-def test_bad_argument_values_exit_2_with_the_models_message_before_any_aws_call(world: World, capsys, argv,
-                                                                                 message):
-    with EveryCall() as calls:
-        code, out, err = run(capsys, *argv)
-
-    assert (code, out) == (2, "")
-    assert err.startswith(f"stacker-ecs {argv[0]}: {message}")
-    assert calls.total == 0
-
-
 def test_cutover_of_an_unknown_app_exits_1_naming_the_stack(world: World, capsys):
     code, _, err = run(capsys, "cutover", "api", "v1", *NS)
 
@@ -265,14 +215,6 @@ def test_teardown_of_a_live_app_exits_1_and_a_forced_dry_run_lists_what_would_go
     assert world.live_version() == "v1"
 
 
-def test_teardown_environment_refuses_while_an_app_is_live(world: World, capsys):
-    code, _, err = run(capsys, "teardown-environment", *NS)
-
-    assert code == 1
-    assert "environment ecs-dev: apps still live: web (v1)" in err
-    assert world.live_version() == "v1"
-
-
 @pytest.mark.parametrize("argv", [
     ["status", "web"],
     ["cutover", "web", *NS],
@@ -300,13 +242,72 @@ def test_every_hook_argument_has_a_flag_and_no_flag_restates_a_default(command, 
     assert all(a.default in (None, argparse.SUPPRESS) for a in actions.values())
 
 
-def test_a_verify_with_every_default_takes_the_models_defaults(world: World, capsys):
-    code, out, err = run(capsys, "verify", "web", "v2", *NS)
-
-    assert code == 0, err
-    assert json.loads(out)["expected"] == 2  # the service's desired count, the model's default
-
-
 def test_a_bug_is_not_turned_into_a_refusal_it_shows_its_traceback(world: World, capsys):
     with pytest.raises(AttributeError, match="'str' object has no attribute 'now'"):
         main(["--region", "us-east-1", "cutover", "web", "v2", *NS], clock="not a clock")  # type: ignore[arg-type]
+
+
+class TestCommandsThatOnlyRead(ReadsOfOneWorld):
+    """Commands that only read, or are refused before any AWS call: one world for the class (``v1`` live at 2
+    tasks, ``v2`` beside it at 2)."""
+
+    LIVE = {"new_count": 2}
+
+    def test_status_prints_the_table_and_exits_0(self, world: World, capsys):
+        code, out, err = run(capsys, "status", "web", *NS)
+
+        assert code == 0, err
+        lines = out.splitlines()
+        assert lines[0].split()[:2] == ["VERSION", "STACK"]
+        assert lines[2].split() == ["v1", "ecs-dev-app-web-V-v1", "CREATE_COMPLETE", "2/2", "2", "*", "100%", "yes",
+                                    "https://v1.web.dev.example.com"]
+
+    def test_status_of_a_malformed_app_name_exits_2_saying_what_to_fix(self, world: World, capsys):
+        code, out, err = run(capsys, "status", "Web", *NS)
+
+        assert (code, out) == (2, "")
+        assert err.startswith("stacker-ecs status: app: 'Web' has 'W', which is not allowed in stack and host names")
+
+    def test_cutover_with_a_malformed_version_exits_2_before_any_change(self, world: World, capsys):
+        code, _, err = run(capsys, "cutover", "web", "v2_1", *NS)
+
+        assert code == 2
+        assert "version: 'v2_1' has '_', which is not allowed in stack and host names" in err
+        assert world.live_version() == "v1"
+
+    def test_bad_argument_values_are_reported_with_the_command_named_once(self, world: World, capsys):
+        code, _, err = run(capsys, "cutover", "web", "v2_1", *NS)
+
+        assert code == 2
+        assert err.startswith("stacker-ecs cutover: version: 'v2_1' has '_'")
+
+    @pytest.mark.parametrize(("argv", "message"), [
+        (["cleanup", "web", *NS, "--keep-last", "two"],
+         "keep_last: 'two' is not accepted; it should be a valid integer"),
+        (["cleanup", "web", *NS, "--keep-last", "-1"], "keep_last: '-1' is not accepted; it should be greater"),
+        (["cutover", "web", "v2", *NS, "--timeout-seconds", "soon"], "timeout_seconds: 'soon' is not accepted"),
+        (["cutover", "web", "v2", *NS, "--steps-percent", "50", "10"], "steps_percent: [50, 10] is not a rising list"),
+        (["verify", "web", "v2", *NS, "--expected-count", "0"], "expected_count: '0' is not accepted"),
+    ], ids=["keep-last-not-a-number", "keep-last-negative", "timeout-not-a-number", "steps-not-rising",
+            "expected-count-zero"])
+    def test_bad_argument_values_exit_2_with_the_models_message_before_any_aws_call(self, world: World, capsys, argv,
+                                                                                     message):
+        with EveryCall() as calls:
+            code, out, err = run(capsys, *argv)
+
+        assert (code, out) == (2, "")
+        assert err.startswith(f"stacker-ecs {argv[0]}: {message}")
+        assert calls.total == 0
+
+    def test_teardown_environment_refuses_while_an_app_is_live(self, world: World, capsys):
+        code, _, err = run(capsys, "teardown-environment", *NS)
+
+        assert code == 1
+        assert "environment ecs-dev: apps still live: web (v1)" in err
+        assert world.live_version() == "v1"
+
+    def test_a_verify_with_every_default_takes_the_models_defaults(self, world: World, capsys):
+        code, out, err = run(capsys, "verify", "web", "v2", *NS)
+
+        assert code == 0, err
+        assert json.loads(out)["expected"] == 2  # the service's desired count, the model's default

@@ -7,6 +7,9 @@ rendered by the same builders the blueprints call, each with the rule priority t
 it works through its own boto3 session, so a :class:`CallCounter` on ``world.session`` counts only
 what the code under test calls.
 
+Tests that only read a world may share one per class (:class:`ReadsOfOneWorld`); any other test gets
+its own.
+
 ``fake_time`` (:class:`emulator.clock.FakeTime`) is the clock of every wait: its ``sleep`` moves
 time forward and lets the agent do one pass, so waits end deterministically and no test sleeps.
 ``aws`` is the operations' AWS context on that clock.
@@ -16,13 +19,16 @@ Other test directories build the same world with :func:`build_world` and :class:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.handlers
 import pytest
+from moto import mock_aws
 
+from emulator.calls import EveryCall
 from emulator.clock import FakeTime
 from emulator.ecs_agent import EcsAgent
 from emulator.seed import World as Seeded
@@ -277,3 +283,80 @@ def create_alarm(world: World) -> Any:
                                 Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=10,
                                 ComparisonOperator="GreaterThanThreshold")
     return cloudwatch
+
+
+READS = ("Describe", "List", "Get", "Query", "Scan", "BatchGet", "Filter", "Lookup", "Search")
+"""The names of the API calls that change nothing."""
+
+
+class _Writes:
+    """The write calls of every boto3 session made while installed (botocore's ``before-call``), while watching."""
+
+    def __init__(self) -> None:
+        self.watching = False
+        self.seen: list[str] = []
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        if self.watching and not model.name.startswith(READS):
+            self.seen.append(f"{model.service_model.service_name}.{model.name}")
+
+
+class ReadsOfOneWorld:
+    """Base of a test class whose tests only read: they share one world, built once for the class.
+
+    A world costs 0.3-1 s to build; tests that read it need not each build their own. The class's
+    ``world`` and ``live_world`` are that world (``LIVE``: :func:`deploy_live`'s arguments, or None for a
+    world without versions), ``fake_time`` and ``aws`` are each test's own over it, and a test that makes
+    any write call (anything but Describe, List, Get...) fails: it must take a fresh world, outside the class.
+    """
+
+    LIVE: dict[str, Any] | None = {}
+
+    @pytest.fixture(scope="class")
+    def shared_world(self) -> Iterator[tuple[World, _Writes]]:
+        """Build the class's world in its own moto, with the in-process tests' environment."""
+        writes = _Writes()
+        entry = ("before-call.*.*", writes)
+        with pytest.MonkeyPatch.context() as env:
+            for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
+                env.delenv(name, raising=False)
+            for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                                "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
+                                "AWS_REGION": REGION, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}.items():
+                env.setenv(name, value)
+            botocore.handlers.BUILTIN_HANDLERS.append(entry)  # every session made from now on reports its calls
+            try:
+                with mock_aws():
+                    world = build_world(boto3.Session(region_name=REGION), broken={"v3"})
+                    if self.LIVE is not None:
+                        deploy_live(world, FakeTime(world.agent), **self.LIVE)
+                    yield world, writes
+            finally:
+                botocore.handlers.BUILTIN_HANDLERS.remove(entry)
+
+    @pytest.fixture
+    def world(self, shared_world: tuple[World, _Writes]) -> Iterator[World]:
+        """The class's world; the test fails if it wrote to it."""
+        world, writes = shared_world
+        writes.seen.clear()
+        writes.watching = True
+        yield world
+        writes.watching = False
+        assert not writes.seen, f"a test sharing its class's world wrote to it ({sorted(set(writes.seen))}): " \
+                                "give it a fresh world outside the class"
+
+    @pytest.fixture
+    def live_world(self, world: World) -> World:
+        """The class's world (with versions unless ``LIVE`` is None)."""
+        return world
+
+    @pytest.fixture
+    def adapter_calls(self, world: World) -> Iterator[EveryCall]:
+        """The AWS calls of the sessions the adapters make from now on."""
+        with EveryCall() as calls:
+            yield calls
+
+    @pytest.fixture
+    def session(self) -> boto3.Session:
+        """Refused: inside the class's moto a fresh one would not be fresh (moto resets only the outermost)."""
+        pytest.fail("a test sharing its class's world cannot have a fresh moto session: move it out of the class")

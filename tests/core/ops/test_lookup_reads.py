@@ -22,7 +22,7 @@ from stacker_ecs.core.ops.lookups import (
     find_rule_priority,
     find_version_desired_count,
 )
-from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
+from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, ReadsOfOneWorld, World
 
 UNRELATED_TEMPLATE = json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})
 # Call budgets from the design: "finding the live version, the listener or a free rule priority
@@ -88,30 +88,6 @@ def test_find_live_desired_count_is_the_default_while_nothing_is_live(world: Wor
                                                                         default=3)) == 3
 
 
-def test_find_listener_arn_is_the_application_stacks_listener(world: World):
-    assert find_listener_arn(AwsContext.create(world.session), AppQuery(app=APP,
-                                                                        namespace=NAMESPACE)) == world.listener_arn
-
-
-@pytest.mark.parametrize("read", [
-    lambda s: find_live_version(s, LiveVersionQuery(app="nope", namespace=NAMESPACE)),
-    lambda s: find_live_version(s, LiveVersionQuery(app="nope", namespace=NAMESPACE, default="none")),
-    lambda s: find_rule_priority(s, RulePriorityQuery(app="nope", namespace=NAMESPACE, version="v1")),
-    lambda s: find_live_desired_count(s, LiveDesiredCountQuery(app="nope", namespace=NAMESPACE)),
-    lambda s: find_listener_arn(s, AppQuery(app="nope", namespace=NAMESPACE)),
-], ids=["live-version", "live-version-with-default", "rule-priority", "desired-count", "listener"])
-def test_unknown_app_is_refused_naming_the_application_stack_it_looked_for(world: World, read):
-    with pytest.raises(AwsStateError, match="no application stack 'ecs-dev-app-nope'") as caught:
-        read(world.session)
-
-    assert "check the app name and namespace" in str(caught.value)
-
-
-def test_unknown_namespace_is_refused_naming_the_application_stack_it_looked_for(world: World):
-    with pytest.raises(AwsStateError, match="'ecs-prod-app-web'"):
-        find_listener_arn(AwsContext.create(world.session), AppQuery(app=APP, namespace="ecs-prod"))
-
-
 @pytest.mark.parametrize(("model", "value", "field"), [
     (RulePriorityQuery, "web::version=V1", "version"),
     (RulePriorityQuery, "web::version=12_b4c", "version"),
@@ -173,10 +149,6 @@ def _count(world: World, version: str) -> int:
                                       VersionQuery(app=APP, namespace=NAMESPACE, version=version))
 
 
-def test_a_version_without_a_stack_starts_at_zero(world: World):
-    assert _count(world, "v9") == 0
-
-
 def test_a_running_version_reads_the_count_its_template_was_deployed_with_so_a_resubmitted_stack_is_the_same(
         world: World, fake_time: FakeTime):
     world.deploy_version("v1", 2)
@@ -185,3 +157,33 @@ def test_a_running_version_reads_the_count_its_template_was_deployed_with_so_a_r
     world.set_desired_count("v1", 5)  # autoscaling or an operator scaled it since
 
     assert _count(world, "v1") == 2
+
+
+class TestReadsOfTheDeployedWorld(ReadsOfOneWorld):
+    """Reads of one world without versions, shared by the class."""
+
+    LIVE = None
+
+    def test_find_listener_arn_is_the_application_stacks_listener(self, world: World):
+        assert find_listener_arn(AwsContext.create(world.session), AppQuery(app=APP,
+                                                                            namespace=NAMESPACE)) == world.listener_arn
+
+    @pytest.mark.parametrize("read", [
+        lambda s: find_live_version(s, LiveVersionQuery(app="nope", namespace=NAMESPACE)),
+        lambda s: find_live_version(s, LiveVersionQuery(app="nope", namespace=NAMESPACE, default="none")),
+        lambda s: find_rule_priority(s, RulePriorityQuery(app="nope", namespace=NAMESPACE, version="v1")),
+        lambda s: find_live_desired_count(s, LiveDesiredCountQuery(app="nope", namespace=NAMESPACE)),
+        lambda s: find_listener_arn(s, AppQuery(app="nope", namespace=NAMESPACE)),
+    ], ids=["live-version", "live-version-with-default", "rule-priority", "desired-count", "listener"])
+    def test_unknown_app_is_refused_naming_the_application_stack_it_looked_for(self, world: World, read):
+        with pytest.raises(AwsStateError, match="no application stack 'ecs-dev-app-nope'") as caught:
+            read(world.session)
+
+        assert "check the app name and namespace" in str(caught.value)
+
+    def test_unknown_namespace_is_refused_naming_the_application_stack_it_looked_for(self, world: World):
+        with pytest.raises(AwsStateError, match="'ecs-prod-app-web'"):
+            find_listener_arn(AwsContext.create(world.session), AppQuery(app=APP, namespace="ecs-prod"))
+
+    def test_a_version_without_a_stack_starts_at_zero(self, world: World):
+        assert _count(world, "v9") == 0
