@@ -14,7 +14,7 @@ from stacker_ecs.cfngin import hooks
 from stacker_ecs.cfngin.lookups import LiveDesiredCountLookup, LiveVersionLookup, RulePriorityLookup
 from stacker_ecs.core.errors import AwsStateError, ConfigError
 from tests.blueprints.test_blueprints_render import CLUSTER_VARIABLES, VERSION_VARIABLES
-from tests.core.ops.conftest import APP, REGION, World
+from tests.core.ops.conftest import APP, REGION, ReadsOfOneWorld, World
 from tests.engines.render_support import cfngin_stack
 
 GRAPH = {"persistent_graph_key": "ecs", "cfngin_bucket": "ecs-templates"}
@@ -91,17 +91,6 @@ def test_failed_hook_returns_false_and_logs_one_message(live_world: World, cfngi
     assert live_world.live_version() == "v1"
 
 
-def test_hook_argument_typo_is_refused_before_any_aws_call(live_world: World, cfngin_context, adapter_calls, caplog):
-    adapter_calls.reset()
-
-    result = hooks.rollback(context=cfngin_context, provider=SimpleNamespace(region=REGION), app="web", versoin="v1")
-
-    assert result is False
-    (message,) = errors_logged(caplog)
-    assert message.startswith("rollback failed: hook stacker_ecs.cfngin.hooks.rollback args: versoin: unknown name")
-    assert adapter_calls.total == 0
-
-
 def test_hook_waits_on_the_clock_it_is_given(live_world: World, cfngin_context):
     live_world.deploy_version("v4")  # the ECS agent starts its task only when fake time passes
     fake_time = FakeTime(live_world.agent, agent_after_seconds=5)
@@ -122,24 +111,6 @@ def test_hook_refuses_a_clock_given_as_a_yaml_argument(cfngin_context, adapter_c
     assert adapter_calls.total == 0
 
 
-def test_hook_refuses_persistent_graph_key_and_changes_nothing(live_world: World, caplog):
-    context = CfnginContext(config=CfnginConfig.parse_obj({"namespace": "ecs-dev", **GRAPH}))
-
-    result = hooks.rollback(context=context, provider=SimpleNamespace(region=REGION), app="web")
-
-    assert result is False
-    assert "persistent_graph_key: 'ecs' is set" in errors_logged(caplog)[0]
-    assert live_world.live_version() == "v1"
-
-
-def test_lookups_read_the_live_state_under_the_context_namespace(live_world: World, cfngin_context):
-    provider = SimpleNamespace(region=REGION)
-
-    assert LiveVersionLookup.handle("web", cfngin_context, provider=provider) == "v1"
-    assert LiveDesiredCountLookup.handle("web", cfngin_context, provider=provider) == "2"
-    assert RulePriorityLookup.handle("web::version=v9", cfngin_context, provider=provider).isdigit()
-
-
 def test_lookup_refuses_persistent_graph_key():
     context = CfnginContext(config=CfnginConfig.parse_obj({"namespace": "ecs-dev", **GRAPH}))
 
@@ -152,3 +123,36 @@ def test_lookup_failure_names_the_fix(world: World, cfngin_context):
 
     with pytest.raises(AwsStateError, match="no version is live yet"):
         LiveVersionLookup.handle("web", cfngin_context, provider=SimpleNamespace(region=REGION))
+
+
+class TestReadsOfOneLiveWorld(ReadsOfOneWorld):
+    """Hooks and lookups that only read, or refuse before any change: one live world for the class (``v1``
+    live, ``v2`` beside it)."""
+
+    def test_hook_argument_typo_is_refused_before_any_aws_call(self, live_world: World, cfngin_context, adapter_calls,
+                                                               caplog):
+        adapter_calls.reset()
+
+        result = hooks.rollback(context=cfngin_context, provider=SimpleNamespace(region=REGION), app="web",
+                                versoin="v1")
+
+        assert result is False
+        (message,) = errors_logged(caplog)
+        assert message.startswith("rollback failed: hook stacker_ecs.cfngin.hooks.rollback args: versoin: unknown name")
+        assert adapter_calls.total == 0
+
+    def test_hook_refuses_persistent_graph_key_and_changes_nothing(self, live_world: World, caplog):
+        context = CfnginContext(config=CfnginConfig.parse_obj({"namespace": "ecs-dev", **GRAPH}))
+
+        result = hooks.rollback(context=context, provider=SimpleNamespace(region=REGION), app="web")
+
+        assert result is False
+        assert "persistent_graph_key: 'ecs' is set" in errors_logged(caplog)[0]
+        assert live_world.live_version() == "v1"
+
+    def test_lookups_read_the_live_state_under_the_context_namespace(self, live_world: World, cfngin_context):
+        provider = SimpleNamespace(region=REGION)
+
+        assert LiveVersionLookup.handle("web", cfngin_context, provider=provider) == "v1"
+        assert LiveDesiredCountLookup.handle("web", cfngin_context, provider=provider) == "2"
+        assert RulePriorityLookup.handle("web::version=v9", cfngin_context, provider=provider).isdigit()

@@ -14,7 +14,7 @@ from stacker_ecs.sceptre.common import derived_namespace, stack_namespace
 from stacker_ecs.sceptre.hooks import Cutover, Rollback, Teardown
 from stacker_ecs.sceptre.resolvers import DeployedVersion, LiveDesiredCount, LiveVersion
 from tests.blueprints.test_blueprints_render import CLUSTER_VARIABLES, VERSION_VARIABLES
-from tests.core.ops.conftest import NAMESPACE, REGION, World, outputs_of
+from tests.core.ops.conftest import NAMESPACE, REGION, ReadsOfOneWorld, World, outputs_of
 from tests.engines.render_support import sceptre_handler, sceptre_template
 
 
@@ -113,12 +113,6 @@ def test_a_cutover_that_pauses_ends_the_launch_with_exit_status_4(live_world: Wo
     assert live_world.forward() == {live_world.target_group("v2"): 10, live_world.target_group("v1"): 90}
 
 
-def test_hook_does_nothing_when_not_enabled(live_world: World):
-    Rollback({"enabled": False, "app": "web"}, version_stack("v2")).run()
-
-    assert live_world.live_version() == "v1"
-
-
 def test_hook_refuses_to_run_after_a_launch_that_failed(live_world: World):
     # given Sceptre's launch of v2 failed (it still runs after_launch hooks)
     live_world.set_desired_count("v2", 2)
@@ -134,24 +128,6 @@ def test_hook_refuses_to_run_after_a_launch_that_failed(live_world: World):
         "ecs_cutover failed: stack 'ecs-dev-app-web-V-v2' is UPDATE_ROLLBACK_COMPLETE, so its launch "
         "did not succeed; ecs_cutover did nothing. Fix the stack and launch it again")
     assert live_world.live_version() == "v1"
-
-
-@pytest.mark.parametrize(("argument", "problem"), [
-    ({"app": "web", "versoin": "v2"}, "versoin: unknown name"),
-    ({"enabled": "maybe", "app": "web", "version": "v2"}, "enabled: 'maybe' is not true or false"),
-    ("web v2", "give a mapping of the hook's args"),
-])
-def test_hook_bad_argument_is_refused_in_one_line(live_world: World, argument, problem):
-    with pytest.raises(SceptreException, match=problem):
-        Cutover(argument, version_stack("v2")).run()
-    assert live_world.live_version() == "v1"
-
-
-def test_resolvers_read_the_live_state_under_the_stack_namespace(live_world: World):
-    stack = version_stack("v3")
-
-    assert LiveVersion("web", stack).resolve() == "v1"
-    assert LiveDesiredCount("web::default=5", stack).resolve() == "2"
 
 
 def test_resolver_failure_is_one_sceptre_line_naming_the_fix(world: World):
@@ -209,18 +185,6 @@ def test_handler_refuses_a_missing_settings_file_in_one_line(tmp_path):
                         {**VERSION_VARIABLES, "SettingsFile": "nope.yaml"}, project_path=str(tmp_path)).handle()
 
 
-def test_deployed_version_resolver_reads_the_role_fingerprint_and_deployed_count_of_the_version(live_world: World):
-    stack = version_stack("v1")
-
-    live = DeployedVersion("web::version=v1", stack).resolve()
-    previous_or_idle = DeployedVersion("web::version=v2", stack).resolve()
-
-    outputs = outputs_of(live_world.session, naming.version_stack(NAMESPACE, "web", "v1"))
-    assert live == f"live:{outputs.get('Fingerprint', '')}:{outputs['DesiredCount']}"
-    assert previous_or_idle.startswith("idle:")
-    assert DeployedVersion("web::version=v9", stack).resolve() == "absent:"
-
-
 # ---- lifecycle hooks act on their own app only; teardown -----------------------------------------
 
 def application_stack(app: str) -> SimpleNamespace:
@@ -251,3 +215,41 @@ def test_teardown_hook_refuses_a_live_app_unless_forced_then_removes_it(live_wor
 
     assert naming.application_stack(NAMESPACE, "web") not in live_world.stack_names()
     assert live_world.version_stacks() == set()
+
+
+class TestReadsOfOneLiveWorld(ReadsOfOneWorld):
+    """Hooks and resolvers that only read, or refuse before any change: one live world for the class (``v1``
+    live, ``v2`` beside it)."""
+
+    def test_hook_does_nothing_when_not_enabled(self, live_world: World):
+        Rollback({"enabled": False, "app": "web"}, version_stack("v2")).run()
+
+        assert live_world.live_version() == "v1"
+
+    @pytest.mark.parametrize(("argument", "problem"), [
+        ({"app": "web", "versoin": "v2"}, "versoin: unknown name"),
+        ({"enabled": "maybe", "app": "web", "version": "v2"}, "enabled: 'maybe' is not true or false"),
+        ("web v2", "give a mapping of the hook's args"),
+    ])
+    def test_hook_bad_argument_is_refused_in_one_line(self, live_world: World, argument, problem):
+        with pytest.raises(SceptreException, match=problem):
+            Cutover(argument, version_stack("v2")).run()
+        assert live_world.live_version() == "v1"
+
+    def test_resolvers_read_the_live_state_under_the_stack_namespace(self, live_world: World):
+        stack = version_stack("v3")
+
+        assert LiveVersion("web", stack).resolve() == "v1"
+        assert LiveDesiredCount("web::default=5", stack).resolve() == "2"
+
+    def test_deployed_version_resolver_reads_the_role_fingerprint_and_deployed_count_of_the_version(
+            self, live_world: World):
+        stack = version_stack("v1")
+
+        live = DeployedVersion("web::version=v1", stack).resolve()
+        previous_or_idle = DeployedVersion("web::version=v2", stack).resolve()
+
+        outputs = outputs_of(live_world.session, naming.version_stack(NAMESPACE, "web", "v1"))
+        assert live == f"live:{outputs.get('Fingerprint', '')}:{outputs['DesiredCount']}"
+        assert previous_or_idle.startswith("idle:")
+        assert DeployedVersion("web::version=v9", stack).resolve() == "absent:"

@@ -18,7 +18,7 @@ from sceptre.exceptions import SceptreException
 from sceptre.plan.plan import SceptrePlan
 
 from stacker_ecs.sceptre.check import check_delete, check_launch, forget
-from tests.core.ops.conftest import REGION, World
+from tests.core.ops.conftest import REGION, ReadsOfOneWorld, World
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -148,57 +148,6 @@ def test_the_apps_settings_file_and_the_resolver_queries_of_the_version_stack_ar
     assert "stack 'dev/version' (version blueprint): HealthCheckPath: " in message
 
 
-@pytest.mark.parametrize(("path", "refused"), [
-    ("dev", "destroy of ecs-dev refused: web: v1 is live. Remove each app with teardown first (sceptre ... "
-     "--var app=<app> --var teardown=true [--var teardown_force=true] launch -y <environment>/app/<app>.yaml)"),
-    ("dev/app/web.yaml", "destroy of ecs-dev refused: web: v1 is live."),
-    ("dev/app/web-admin.yaml", None),
-], ids=["environment", "live-app", "app-without-stacks"])
-def test_a_delete_is_refused_while_an_app_it_deletes_is_live(project, live_world: World, path, refused):
-    # Sceptre's delete command: refused while Sceptre reads the config, before it prints its plan
-    if refused is not None:
-        with pytest.raises(SceptreException) as early:
-            delete_stacks(project, path)
-        assert str(early.value).startswith(f"ecs_check_delete failed: {refused}")
-    # each stack's before_delete checks again (and alone does, for a plan read through Sceptre's Python API)
-    stacks = delete_stacks(project, path, cli=refused is None)
-    first = next(iter(stacks.values()))  # Sceptre runs before_delete of the stacks no other depends on first
-
-    if refused is None:
-        assert check_delete(first, live_world.session)["stacks"] == ["ecs-dev-app-web-admin"]
-        return
-    with pytest.raises(SceptreException) as caught:
-        first.hooks["before_delete"][0].run()
-    assert str(caught.value).startswith(f"ecs_check_delete failed: {refused}")
-    assert live_world.live_version() == "v1"
-
-
-def test_an_app_stacks_delete_is_checked_for_that_app_though_its_hook_is_bound_to_another_apps_stack(
-        project, live_world: World):
-    # The stacks of dev/app share the hooks of its config.yaml, and Sceptre binds each shared hook to the stack of
-    # the group it read last: web-admin's before_delete may hold web's stack (as here), whose v1 is live.
-    stacks = delete_stacks(project, "dev/app/web-admin.yaml")
-    assert [name for name in stacks if not name.startswith("read:")] == ["dev/app/web-admin"]
-    (hook,) = stacks["dev/app/web-admin"].hooks["before_delete"]
-    hook.stack = stacks["read:dev/app/web"]
-
-    hook.run()  # not refused: the delete removes web-admin's stack alone, and web-admin has no version
-
-    assert live_world.live_version() == "v1"
-
-
-def test_a_delete_of_the_live_version_stack_is_refused_and_of_an_idle_one_allowed(project, live_world: World):
-    refused = r"ecs_check_delete failed: web/v1 is live, and deleting its stack "
-    with pytest.raises(SceptreException, match=refused):  # before Sceptre prints its plan
-        delete_stacks(project, "dev/version.yaml", app="web", version="v1")
-    live = delete_stacks(project, "dev/version.yaml", cli=False, app="web", version="v1")["dev/version"]
-    with pytest.raises(SceptreException, match=refused):
-        live.hooks["before_delete"][0].run()
-
-    idle = delete_stacks(project, "dev/version.yaml", app="web", version="v2")["dev/version"]
-    assert check_delete(idle, live_world.session)["stacks"] == ["ecs-dev-app-web-V-v2"]
-
-
 def test_a_pipeline_launch_of_an_app_without_its_application_stack_is_refused_before_any_change(project):
     # the check reads the account (no change): the version's resolvers would fail on the missing stack later
     with mock_aws():
@@ -206,3 +155,55 @@ def test_a_pipeline_launch_of_an_app_without_its_application_stack_is_refused_be
         message = refusal(stacks["dev/version"])
     assert "app 'web': no application stack 'ecs-dev-app-web' in this account and region" in message
     assert "build the app's application stack first" in message
+
+
+class TestDeletesOfOneLiveWorld(ReadsOfOneWorld):
+    """Deletes checked against one live world for the class (``v1`` live, ``v2`` beside it): checks only read."""
+
+    @pytest.mark.parametrize(("path", "refused"), [
+        ("dev", "destroy of ecs-dev refused: web: v1 is live. Remove each app with teardown first (sceptre ... "
+         "--var app=<app> --var teardown=true [--var teardown_force=true] launch -y <environment>/app/<app>.yaml)"),
+        ("dev/app/web.yaml", "destroy of ecs-dev refused: web: v1 is live."),
+        ("dev/app/web-admin.yaml", None),
+    ], ids=["environment", "live-app", "app-without-stacks"])
+    def test_a_delete_is_refused_while_an_app_it_deletes_is_live(self, project, live_world: World, path, refused):
+        # Sceptre's delete command: refused while Sceptre reads the config, before it prints its plan
+        if refused is not None:
+            with pytest.raises(SceptreException) as early:
+                delete_stacks(project, path)
+            assert str(early.value).startswith(f"ecs_check_delete failed: {refused}")
+        # each stack's before_delete checks again (and alone does, for a plan read through Sceptre's Python API)
+        stacks = delete_stacks(project, path, cli=refused is None)
+        first = next(iter(stacks.values()))  # Sceptre runs before_delete of the stacks no other depends on first
+
+        if refused is None:
+            assert check_delete(first, live_world.session)["stacks"] == ["ecs-dev-app-web-admin"]
+            return
+        with pytest.raises(SceptreException) as caught:
+            first.hooks["before_delete"][0].run()
+        assert str(caught.value).startswith(f"ecs_check_delete failed: {refused}")
+        assert live_world.live_version() == "v1"
+
+    def test_an_app_stacks_delete_is_checked_for_that_app_though_its_hook_is_bound_to_another_apps_stack(
+            self, project, live_world: World):
+        # The stacks of dev/app share the hooks of its config.yaml, and Sceptre binds each shared hook to the stack of
+        # the group it read last: web-admin's before_delete may hold web's stack (as here), whose v1 is live.
+        stacks = delete_stacks(project, "dev/app/web-admin.yaml")
+        assert [name for name in stacks if not name.startswith("read:")] == ["dev/app/web-admin"]
+        (hook,) = stacks["dev/app/web-admin"].hooks["before_delete"]
+        hook.stack = stacks["read:dev/app/web"]
+
+        hook.run()  # not refused: the delete removes web-admin's stack alone, and web-admin has no version
+
+        assert live_world.live_version() == "v1"
+
+    def test_a_delete_of_the_live_version_stack_is_refused_and_of_an_idle_one_allowed(self, project, live_world: World):
+        refused = r"ecs_check_delete failed: web/v1 is live, and deleting its stack "
+        with pytest.raises(SceptreException, match=refused):  # before Sceptre prints its plan
+            delete_stacks(project, "dev/version.yaml", app="web", version="v1")
+        live = delete_stacks(project, "dev/version.yaml", cli=False, app="web", version="v1")["dev/version"]
+        with pytest.raises(SceptreException, match=refused):
+            live.hooks["before_delete"][0].run()
+
+        idle = delete_stacks(project, "dev/version.yaml", app="web", version="v2")["dev/version"]
+        assert check_delete(idle, live_world.session)["stacks"] == ["ecs-dev-app-web-V-v2"]

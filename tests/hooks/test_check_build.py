@@ -19,6 +19,7 @@ from stacker.environment import parse_environment
 
 from emulator.world import ExampleWorld
 from stacker_ecs import hooks
+from tests.core.ops.conftest import ReadsOfOneWorld
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER = SimpleNamespace(region="us-east-1")
@@ -60,84 +61,6 @@ def run_check(caplog: pytest.LogCaptureFixture, variables: dict[str, dict[str, A
     return result, [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-def test_a_plain_build_passes_without_naming_an_app(caplog):
-    result, errors = run_check(caplog)
-    assert result == {"app": None, "switches": []}
-    assert errors == []
-
-
-def test_a_pipeline_build_of_a_hyphenated_app_passes(caplog):
-    result, errors = run_check(caplog, app="web-admin", version="42-b4c1e", deploy="true", cutover="true")
-    assert result == {"app": "web-admin", "version": "42-b4c1e", "switches": ["deploy", "cutover"]}
-    assert errors == []
-
-
-def test_an_app_not_in_the_config_is_refused_naming_the_apps_it_has(caplog):
-    result, errors = run_check(caplog, app="api", version="v1", cutover="true")
-    assert result is False
-    assert errors == ["check_build failed: stacker build: app: 'api' is not an app of this config (apps: web, "
-                      "web-admin); pass -e app=<app> with cutover, or add the app's stack to the config"]
-
-
-def test_a_bad_argument_of_an_enabled_hook_is_refused_before_any_stack_changes(caplog):
-    result, errors = run_check(caplog, app="web", version="v2", deploy="true", cutover="true",
-                               health_timeout_seconds="0", cutover_steps_percent="[50, 10]")
-    assert result is False
-    (message,) = errors
-    assert message.startswith("check_build failed: stacker build: hook stacker_ecs.hooks.cutover "
-                              "args: 2 problems")
-    assert "timeout_seconds: 0 is not accepted" in message
-    assert "steps_percent: [50, 10] is not a rising list of percentages" in message
-
-
-def test_a_disabled_hooks_arguments_are_not_judged(caplog):
-    # rollback is off: its (bad) timeout does not matter to a deploy
-    result, errors = run_check(caplog, app="web", version="v2", deploy="true", health_timeout_seconds="0")
-    assert result["switches"] == ["deploy"]
-    assert errors == []
-
-
-def test_a_bad_start_count_of_verify_health_is_refused_before_any_stack_changes(caplog):
-    # the example config passes first_desired_count to verify_health's start_count (new versions start at 0)
-    result, errors = run_check(caplog, app="web", version="v2", deploy="true", verify="true", first_desired_count="0")
-    assert result is False
-    assert len(errors) == 1
-    assert errors[0].startswith("check_build failed: stacker build: ")
-    assert "start_count: 0 is not accepted" in errors[0]
-
-
-def test_a_bad_application_variable_is_refused_before_the_cluster_stack_changes(caplog):
-    # a plain build: the cluster stack would be built first, so the app stacks' variables are judged now
-    result, errors = run_check(caplog, alb_scheme="publik")
-    assert result is False
-    (message,) = errors
-    assert "stack 'app-web' (Application blueprint): Scheme: 'publik' is not accepted" in message
-    assert "stack 'app-web-admin' (Application blueprint): Scheme: 'publik' is not accepted" in message
-
-
-def test_a_bad_value_in_an_apps_settings_file_is_refused_before_its_version_stack_exists(caplog, tmp_path):
-    settings = tmp_path / "version.yaml"
-    settings.write_text("HealthCheckPath: health\nHealthCheckTimeoutSeconds: 500\n")
-    config = (ROOT / "config" / "stacker-Dev.yml").read_text().replace(
-        "config/apps/${app}/version.yaml", str(settings))
-    environment = dev_environment(app="web", version="v2", deploy="true")
-    context = Context(environment=environment, config=render_parse_load(config, environment))
-    (check,) = context.config.pre_build
-    with caplog.at_level(logging.ERROR, logger="stacker_ecs"):
-        assert hooks.check_build(provider=PROVIDER, context=context, **check.args) is False
-    (message,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert "stack 'app-${app}-V-${version}'" not in message
-    assert "(Version blueprint): 2 problems" in message
-    assert "HealthCheckPath:" in message
-
-
-def test_values_that_only_a_lookup_or_an_output_can_give_are_left_to_the_render(caplog):
-    # ListenerArn, DesiredCount, ... hold ${...}: they are judged when the version stack renders
-    result, errors = run_check(caplog, app="web-admin", version="v3", deploy="true")
-    assert errors == []
-    assert result["switches"] == ["deploy"]
-
-
 # What AWS can tell before any change (reads only): each refusal names its cause and its fix.
 
 @pytest.fixture
@@ -148,14 +71,6 @@ def limits(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(quotas, "LIMITS", dict(quotas.DEFAULTS))
     monkeypatch.setattr(quotas, "SERVICE_QUOTAS", {})
     return quotas
-
-
-def test_an_unknown_alarm_of_a_stepped_cutover_is_refused_before_the_version_is_deployed(caplog, world):
-    result, errors = run_check(caplog, app="web", version="v2", deploy="true", cutover="true",
-                               cutover_steps_percent="[10]", alarm_names="[web-5xx]")
-    assert result is False
-    (message,) = errors
-    assert "alarm_names: 'web-5xx' not found in CloudWatch" in message
 
 
 def test_an_existing_alarm_of_a_stepped_cutover_passes(caplog, world):
@@ -221,15 +136,6 @@ def test_a_deploy_that_would_pass_the_rules_quota_is_refused_naming_the_quota(ca
     assert "'stacker-ecs cleanup web'" in message
 
 
-def test_new_apps_past_the_regions_load_balancers_are_refused(caplog, world, limits):
-    limits.set_limit("application-load-balancers", 1)
-    result, errors = run_check(caplog)
-    assert result is False
-    (message,) = errors
-    assert ("apps web, web-admin: this Region has 0 Application Load Balancers of the account's quota of 1 "
-            "(application-load-balancers)") in message
-
-
 def test_new_apps_add_no_rule_to_the_container_security_group(caplog, world, limits):
     # given the container group holding its one inbound rule (from the shared load balancer group), at its quota
     world.add_app("web")
@@ -239,30 +145,6 @@ def test_new_apps_add_no_rule_to_the_container_security_group(caplog, world, lim
     # then nothing on the container group grows: the new load balancer carries the shared group
     assert errors == []
     assert result == {"app": None, "switches": []}
-
-
-def test_ingress_cidrs_whose_rules_pass_the_groups_quota_are_refused(caplog, world, limits):
-    cidrs = [f"10.{n}.0.0/16" for n in range(31)]  # 62 inbound rules (80 and 443 each)
-    result, errors = run_check(caplog, variables={"app-web": {"IngressCidrs": cidrs}})
-    assert result is False
-    (message,) = errors
-    assert ("app 'web': IngressCidrs: 31 networks make 62 IPv4 inbound rules (80 and 443 each) on its load "
-            "balancer's group, past the quota of 60 per group (vpc/L-0EA8095F)") in message
-    assert "a managed prefix list is one rule" in message
-    caplog.clear()
-    limits.SERVICE_QUOTAS["vpc", "L-0EA8095F"] = 100  # after an increase
-    result, errors = run_check(caplog, variables={"app-web": {"IngressCidrs": cidrs}})
-    assert errors == []
-
-
-def test_new_apps_past_the_regions_security_groups_are_refused(caplog, world, limits):
-    groups = len(world.session.client("ec2").describe_security_groups()["SecurityGroups"])
-    limits.SERVICE_QUOTAS["vpc", "L-E79EC296"] = groups + 1
-    result, errors = run_check(caplog)
-    assert result is False
-    (message,) = errors
-    assert (f"apps web, web-admin: this Region has {groups} security groups of the account's quota of {groups + 1} "
-            "(vpc/L-E79EC296), and each new app adds one (its load balancer's)") in message
 
 
 def test_a_cluster_update_adding_the_shared_rule_to_a_full_container_group_is_refused(caplog, world, limits):
@@ -315,3 +197,121 @@ def test_a_scheme_known_only_during_the_run_is_not_judged_against_the_default(ca
     assert run_check(caplog, alb_scheme="internal")[1] == []
     # when the run's Scheme is a lookup's value, it is not taken for the default: nothing is refused
     assert run_check(caplog, variables={"app-web": {"Scheme": "${output cluster::Scheme}"}})[1] == []
+
+
+class TestChecksOfOneAccount(ReadsOfOneWorld):
+    """Checks that only read: one account (network, certificate, zone, cluster stack) for the class."""
+
+    def build(self, session: boto3.Session) -> ExampleWorld:
+        """Return the account :func:`world` makes, shared by the class."""
+        example = ExampleWorld.create(session)
+        ACCOUNT.clear()
+        ACCOUNT.update(example.seeded.as_env())
+        return example
+
+    def test_a_plain_build_passes_without_naming_an_app(self, caplog):
+        result, errors = run_check(caplog)
+        assert result == {"app": None, "switches": []}
+        assert errors == []
+
+    def test_a_pipeline_build_of_a_hyphenated_app_passes(self, caplog):
+        result, errors = run_check(caplog, app="web-admin", version="42-b4c1e", deploy="true", cutover="true")
+        assert result == {"app": "web-admin", "version": "42-b4c1e", "switches": ["deploy", "cutover"]}
+        assert errors == []
+
+    def test_an_app_not_in_the_config_is_refused_naming_the_apps_it_has(self, caplog):
+        result, errors = run_check(caplog, app="api", version="v1", cutover="true")
+        assert result is False
+        assert errors == ["check_build failed: stacker build: app: 'api' is not an app of this config (apps: web, "
+                          "web-admin); pass -e app=<app> with cutover, or add the app's stack to the config"]
+
+    def test_a_bad_argument_of_an_enabled_hook_is_refused_before_any_stack_changes(self, caplog):
+        result, errors = run_check(caplog, app="web", version="v2", deploy="true", cutover="true",
+                                   health_timeout_seconds="0", cutover_steps_percent="[50, 10]")
+        assert result is False
+        (message,) = errors
+        assert message.startswith("check_build failed: stacker build: hook stacker_ecs.hooks.cutover "
+                                  "args: 2 problems")
+        assert "timeout_seconds: 0 is not accepted" in message
+        assert "steps_percent: [50, 10] is not a rising list of percentages" in message
+
+    def test_a_disabled_hooks_arguments_are_not_judged(self, caplog):
+        # rollback is off: its (bad) timeout does not matter to a deploy
+        result, errors = run_check(caplog, app="web", version="v2", deploy="true", health_timeout_seconds="0")
+        assert result["switches"] == ["deploy"]
+        assert errors == []
+
+    def test_a_bad_start_count_of_verify_health_is_refused_before_any_stack_changes(self, caplog):
+        # the example config passes first_desired_count to verify_health's start_count (new versions start at 0)
+        result, errors = run_check(caplog, app="web", version="v2", deploy="true", verify="true",
+                                   first_desired_count="0")
+        assert result is False
+        assert len(errors) == 1
+        assert errors[0].startswith("check_build failed: stacker build: ")
+        assert "start_count: 0 is not accepted" in errors[0]
+
+    def test_a_bad_application_variable_is_refused_before_the_cluster_stack_changes(self, caplog):
+        # a plain build: the cluster stack would be built first, so the app stacks' variables are judged now
+        result, errors = run_check(caplog, alb_scheme="publik")
+        assert result is False
+        (message,) = errors
+        assert "stack 'app-web' (Application blueprint): Scheme: 'publik' is not accepted" in message
+        assert "stack 'app-web-admin' (Application blueprint): Scheme: 'publik' is not accepted" in message
+
+    def test_a_bad_value_in_an_apps_settings_file_is_refused_before_its_version_stack_exists(self, caplog, tmp_path):
+        settings = tmp_path / "version.yaml"
+        settings.write_text("HealthCheckPath: health\nHealthCheckTimeoutSeconds: 500\n")
+        config = (ROOT / "config" / "stacker-Dev.yml").read_text().replace(
+            "config/apps/${app}/version.yaml", str(settings))
+        environment = dev_environment(app="web", version="v2", deploy="true")
+        context = Context(environment=environment, config=render_parse_load(config, environment))
+        (check,) = context.config.pre_build
+        with caplog.at_level(logging.ERROR, logger="stacker_ecs"):
+            assert hooks.check_build(provider=PROVIDER, context=context, **check.args) is False
+        (message,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert "stack 'app-${app}-V-${version}'" not in message
+        assert "(Version blueprint): 2 problems" in message
+        assert "HealthCheckPath:" in message
+
+    def test_values_that_only_a_lookup_or_an_output_can_give_are_left_to_the_render(self, caplog):
+        # ListenerArn, DesiredCount, ... hold ${...}: they are judged when the version stack renders
+        result, errors = run_check(caplog, app="web-admin", version="v3", deploy="true")
+        assert errors == []
+        assert result["switches"] == ["deploy"]
+
+    def test_an_unknown_alarm_of_a_stepped_cutover_is_refused_before_the_version_is_deployed(self, caplog, world):
+        result, errors = run_check(caplog, app="web", version="v2", deploy="true", cutover="true",
+                                   cutover_steps_percent="[10]", alarm_names="[web-5xx]")
+        assert result is False
+        (message,) = errors
+        assert "alarm_names: 'web-5xx' not found in CloudWatch" in message
+
+    def test_new_apps_past_the_regions_load_balancers_are_refused(self, caplog, world, limits):
+        limits.set_limit("application-load-balancers", 1)
+        result, errors = run_check(caplog)
+        assert result is False
+        (message,) = errors
+        assert ("apps web, web-admin: this Region has 0 Application Load Balancers of the account's quota of 1 "
+                "(application-load-balancers)") in message
+
+    def test_ingress_cidrs_whose_rules_pass_the_groups_quota_are_refused(self, caplog, world, limits):
+        cidrs = [f"10.{n}.0.0/16" for n in range(31)]  # 62 inbound rules (80 and 443 each)
+        result, errors = run_check(caplog, variables={"app-web": {"IngressCidrs": cidrs}})
+        assert result is False
+        (message,) = errors
+        assert ("app 'web': IngressCidrs: 31 networks make 62 IPv4 inbound rules (80 and 443 each) on its load "
+                "balancer's group, past the quota of 60 per group (vpc/L-0EA8095F)") in message
+        assert "a managed prefix list is one rule" in message
+        caplog.clear()
+        limits.SERVICE_QUOTAS["vpc", "L-0EA8095F"] = 100  # after an increase
+        result, errors = run_check(caplog, variables={"app-web": {"IngressCidrs": cidrs}})
+        assert errors == []
+
+    def test_new_apps_past_the_regions_security_groups_are_refused(self, caplog, world, limits):
+        groups = len(world.session.client("ec2").describe_security_groups()["SecurityGroups"])
+        limits.SERVICE_QUOTAS["vpc", "L-E79EC296"] = groups + 1
+        result, errors = run_check(caplog)
+        assert result is False
+        (message,) = errors
+        assert (f"apps web, web-admin: this Region has {groups} security groups of the account's quota of {groups + 1} "
+                "(vpc/L-E79EC296), and each new app adds one (its load balancer's)") in message

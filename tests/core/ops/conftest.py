@@ -312,8 +312,15 @@ class ReadsOfOneWorld:
 
     LIVE: dict[str, Any] | None = {}
 
+    def build(self, session: boto3.Session) -> Any:
+        """Return the class's world, built through ``session`` (a class may build another kind of world)."""
+        world = build_world(session, broken={"v3"})
+        if self.LIVE is not None:
+            deploy_live(world, FakeTime(world.agent), **self.LIVE)
+        return world
+
     @pytest.fixture(scope="class")
-    def shared_world(self) -> Iterator[tuple[World, _Writes]]:
+    def shared_world(self) -> Iterator[tuple[Any, _Writes]]:
         """Build the class's world in its own moto, with the in-process tests' environment."""
         writes = _Writes()
         entry = ("before-call.*.*", writes)
@@ -327,10 +334,7 @@ class ReadsOfOneWorld:
             botocore.handlers.BUILTIN_HANDLERS.append(entry)  # every session made from now on reports its calls
             try:
                 with mock_aws():
-                    world = build_world(boto3.Session(region_name=REGION), broken={"v3"})
-                    if self.LIVE is not None:
-                        deploy_live(world, FakeTime(world.agent), **self.LIVE)
-                    yield world, writes
+                    yield self.build(boto3.Session(region_name=REGION)), writes
             finally:
                 botocore.handlers.BUILTIN_HANDLERS.remove(entry)
 
