@@ -122,10 +122,12 @@ def sceptre_step(env: dict[str, str], world: dict[str, str]) -> Step:
 
 
 def status(env: dict[str, str], app: str = "web") -> None:
-    run([str(BIN / "stacker-ecs"), "--region", REGION, "status", app, "--namespace", NAMESPACE], env)
+    stacker_ecs(env, "status", app, "--namespace", NAMESPACE)
 
 
-def stacker_ecs(env: dict[str, str], *args: str, expect_status: int = 0) -> None:
+def stacker_ecs(env: dict[str, str], *args: str, expect_status: int | None = None) -> None:
+    """Run the ``stacker-ecs`` CLI (shown as a user types it); stop the demo unless it ends with ``expect_status``
+    (default: 0)."""
     run([str(BIN / "stacker-ecs"), "--region", REGION, *args], env, expect_status=expect_status,
         shown=" ".join(["stacker-ecs", *(f"'{a}'" if " " in a else a for a in args)]))
 
@@ -141,7 +143,7 @@ def users_of(app: str) -> Traffic:
 
 def diagnose(env: dict[str, str], app: str = "web") -> None:
     """Walk the troubleshooting checklist for the app's newest version that is not live."""
-    run([str(BIN / "stacker-ecs"), "--region", REGION, "diagnose", app, "--namespace", NAMESPACE], env)
+    stacker_ecs(env, "diagnose", app, "--namespace", NAMESPACE)
 
 
 def main() -> None:
