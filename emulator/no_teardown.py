@@ -13,21 +13,14 @@ from __future__ import annotations
 import runpy
 import sys
 
-from stacker_ecs.process_exit import exit_status, exit_without_teardown
+from stacker_ecs.process_exit import run_and_exit
 
 
-def run_script(path: str, args: list[str]) -> int:
-    """Run the script at ``path`` with ``args`` as ``__main__``; return the status its process would end with."""
-    sys.argv = [path, *args]
-    try:
-        runpy.run_path(path, run_name="__main__")
-    except SystemExit as exc:
-        return exit_status(exc)
-    except BaseException:  # reported as the interpreter reports it
-        sys.excepthook(*sys.exc_info())
-        return 1
-    return 0
+def run_script() -> None:
+    """Run the script ``sys.argv[1]`` as ``__main__``, with the arguments after it as its own."""
+    sys.argv = sys.argv[1:]
+    runpy.run_path(sys.argv[0], run_name="__main__")
 
 
 if __name__ == "__main__":
-    exit_without_teardown(run_script(sys.argv[1], sys.argv[2:]))
+    run_and_exit(run_script)

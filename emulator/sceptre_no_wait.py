@@ -18,7 +18,7 @@ from typing import Any
 from sceptre.cli import cli
 from sceptre.plan import actions
 
-from stacker_ecs.process_exit import exit_status, exit_without_teardown
+from stacker_ecs.process_exit import run_and_exit
 
 
 class _NoWait:
@@ -34,8 +34,4 @@ class _NoWait:
 
 if __name__ == "__main__":
     actions.time = _NoWait()  # type: ignore[assignment]
-    try:
-        cli()
-    except SystemExit as exc:  # click ends every run with one
-        exit_without_teardown(exit_status(exc))
-    exit_without_teardown(0)
+    run_and_exit(cli)

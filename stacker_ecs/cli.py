@@ -240,13 +240,9 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
 def console_main() -> None:
     """The ``stacker-ecs`` console script: :func:`main`, then the end of the process without the interpreter's
     teardown (:mod:`stacker_ecs.process_exit`); in-process callers (tests) call :func:`main`."""
-    from stacker_ecs.process_exit import exit_status, exit_without_teardown
+    from stacker_ecs.process_exit import run_and_exit
 
-    try:
-        status = main()
-    except SystemExit as exc:  # argparse's usage errors and --help
-        status = exit_status(exc)
-    exit_without_teardown(status)
+    run_and_exit(main)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,24 @@ import contextlib
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import NoReturn
+
+
+def run_and_exit(main: Callable[[], int | None]) -> NoReturn:
+    """Call a command's ``main`` and end the process with its status, as the interpreter would end it.
+
+    The status is what ``main`` returns (None: 0) or raises as ``SystemExit`` (argparse's and click's
+    way); an uncaught exception prints its traceback and ends with 1. Ctrl-C is left to the interpreter.
+    """
+    try:
+        status = main()
+    except SystemExit as exc:
+        status = _status_of(exc)
+    except Exception:  # a bug: reported as the interpreter reports it
+        sys.excepthook(*sys.exc_info())
+        status = 1
+    exit_without_teardown(status or 0)
 
 
 def exit_without_teardown(status: int) -> NoReturn:
@@ -30,7 +47,7 @@ def exit_without_teardown(status: int) -> NoReturn:
     os._exit(status)
 
 
-def exit_status(exc: SystemExit) -> int:
+def _status_of(exc: SystemExit) -> int:
     """Return the status the interpreter ends with for ``exc`` (printing a message code, as it does)."""
     if exc.code is None:
         return 0
