@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
-from emulator import aws_like, control, iam, json_templates
+from emulator import aws_like, control, iam, json_templates, shared_models
 from emulator.aws_like import quotas
+from stacker_ecs.process_exit import exit_without_teardown
 
 RESET = "/moto-api/reset"
 
@@ -46,9 +46,10 @@ def main() -> None:
     parser.add_argument("--iam", action="store_true",
                         help="record each request and moto's IAM decision on it (GET /emulator-iam/requests)")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, lambda *_: exit_without_teardown(0))  # its state is in memory: nothing to save
     aws_like.apply()
     json_templates.apply()
+    shared_models.apply()
     app = _resetting(control.wrap(DomainDispatcherApplication(create_backend_app)))
     if args.iam:
         app = iam.wrap(app)

@@ -7,46 +7,18 @@ import functools
 from collections.abc import Iterator
 
 import boto3
-import botocore.loaders
-import botocore.session
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 
-from emulator import aws_like, control, json_templates
+from emulator import aws_like, control, json_templates, shared_models
 
 aws_like.apply()  # moto fails where AWS fails (docs/fidelity.md), in every in-process test
 control.apply()  # the ECS agent can make targets unhealthy (emulator/control.py)
 json_templates.apply()  # moto reads a JSON template with json, not PyYAML (emulator/json_templates.py)
+shared_models.apply()  # one reader of botocore's API models for every session (emulator/shared_models.py)
 
 REGION = "us-east-1"
-
-
-class _SearchPaths(list):
-    """The shared loader's search paths: each ``boto3.Session`` appends boto3's own, taken once here."""
-
-    def append(self, path: str) -> None:
-        if path not in self:
-            super().append(path)
-
-
-_MODELS = botocore.loaders.create_loader()
-_MODELS._search_paths = _SearchPaths(_MODELS.search_paths)
-
-
-def _shared_data_loader(self: botocore.session.Session) -> None:
-    """Give every botocore session of this process one loader of the API models (read-only JSON).
-
-    Every ``boto3.Session()`` otherwise parses each service's model again for its first client (ec2's
-    alone is megabytes): about 0.35 s for the dozen services a test world uses, and tests, worlds,
-    agents and operations make sessions by the thousand. One session's clients already share their
-    loader this way; the requests, the responses and every session's own state are untouched.
-    """
-    self._components.register_component("data_loader", _MODELS)
-
-
-botocore.session.Session._register_data_loader = _shared_data_loader  # type: ignore[method-assign]
-
 
 _generate_rsa_key = rsa.generate_private_key
 
