@@ -26,6 +26,7 @@ from pathlib import Path
 
 import boto3
 
+from emulator import shared_models
 from emulator.ecs_agent import EcsAgent
 from emulator.engines import Runway, Sceptre, copy_config, engine_cli
 from emulator.seed import seed
@@ -137,7 +138,7 @@ def users_of(app: str) -> Traffic:
     session = boto3.Session(region_name=REGION)
     stack = session.client("cloudformation").describe_stacks(
         StackName=naming.application_stack(NAMESPACE, app))["Stacks"][0]
-    return Traffic(session, contract.outputs_of(stack)[contract.LISTENER_ARN], requests_per_minute=3000,
+    return Traffic(session, contract.outputs_of(stack)[contract.LISTENER_ARN], requests_per_minute=6000,
                    period_seconds=1)
 
 
@@ -151,6 +152,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=list(ENGINES), default="stacker")
     engine = parser.parse_args().engine
+    shared_models.apply()  # the seed's, the ECS agent's and the users' sessions read botocore's models once
     demo_dir = ROOT / ".demo"
     # The emulator fails like AWS (emulator.aws_like): a stack creating web_v3 with tasks would roll back.
     with moto_server(pid_file=demo_dir / "moto.pid", extra_env={"EMULATOR_UNSTARTABLE_SERVICES": "web_v3"}) as url:
@@ -205,7 +207,7 @@ def two_apps(step: Step, env: dict[str, str], agent: EcsAgent) -> None:
         banner("cut over to v3 as a canary judged by metrics: 10 % then 50 %, each step's 5xx ratio read from "
                "CloudWatch beside v1's; a gate after 10 %: the run ends (exit status 4), nothing keeps running")
         stacker_ecs(env, "cutover", "web", "v3", "--namespace", NAMESPACE, "--steps-percent", "10", "50",
-                    "--bake-seconds", "3", "--min-requests", "5", "--metric-check", "5xx_percent <= 1",
+                    "--bake-seconds", "2", "--min-requests", "5", "--metric-check", "5xx_percent <= 1",
                     "--pause-after-percent", "10", expect_status=4)
         status(env)
         banner("from any terminal or job: promote; the 50 % step is judged too, then v3 is live")
