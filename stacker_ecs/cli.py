@@ -17,8 +17,8 @@
 Every option is a field of the operation's argument model (the hook's ``args``), with the model's
 default and help (``docs/reference.md`` lists them). ``--output json`` prints one JSON document on
 stdout (logs stay on stderr). Exit status: :class:`ExitStatus`. Anything else is a bug and shows
-its traceback. Only the chosen command's modules are imported, so a command starts about as fast
-as boto3 imports.
+its traceback. Only the chosen command's modules are imported: most of a command's start-up is
+boto3's and pydantic's imports (``make bench``; ``docs/bench.md``).
 """
 
 from __future__ import annotations
