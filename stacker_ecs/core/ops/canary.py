@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -26,7 +25,16 @@ from stacker_ecs.core.coordination import RUNNER, AppRecords, Lease, LeaseLostEr
 from stacker_ecs.core.errors import AwsCallError, AwsStateError, CanaryRolledBackError, UnhealthyVersionError
 from stacker_ecs.core.ops.alarms import bake, first_alarm_firing
 from stacker_ecs.core.ops.analysis import Verdict, judge, parse_check, read_samples
-from stacker_ecs.core.ops.canary_plan import ABORTED, PAUSED, RESTORE_FAILED, RUNNING, CanaryPlan, live_group, plan_of
+from stacker_ecs.core.ops.canary_plan import (
+    ABORTED,
+    PAUSED,
+    RESTORE_FAILED,
+    RUNNING,
+    CanaryPlan,
+    describe_pause,
+    live_group,
+    plan_of,
+)
 from stacker_ecs.core.ops.dashboard import refresh_dashboard
 from stacker_ecs.core.ops.listener import (
     ListenerState,
@@ -155,21 +163,6 @@ def pause_timed_out(plan: CanaryPlan) -> str:
     """Return why a canary whose pause outlived its timeout ends."""
     return (f"the pause of the canary of {plan.describe()} timed out after {plan.pause_timeout_seconds:.0f}s "
             f"without a promote (pause_timeout_action: {plan.pause_timeout_action})")
-
-
-def gate_commands(app: str, namespace: str) -> str:
-    """Return the two commands that end a pause."""
-    return (f"promote: `stacker-ecs promote {app} --namespace {namespace}`; abort: `stacker-ecs abort {app} "
-            f"--namespace {namespace}`")
-
-
-def describe_pause(plan: CanaryPlan, app: str, namespace: str, now: float) -> str:
-    """Return ``"v2 paused at step 1/2 (10%) since <time> (times out in Ns, then abort); promote: ...; abort: ..."``."""
-    since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(plan.paused_since))
-    left = plan.paused_since + plan.pause_timeout_seconds - now
-    timeout = (f"times out in {left:.0f}s, then {plan.pause_timeout_action}s" if left > 0 else
-               f"timed out {-left:.0f}s ago: the next promote, abort or cutover will {plan.pause_timeout_action}")
-    return f"{plan.describe()}, paused since {since} ({timeout}); {gate_commands(app, namespace)}"
 
 
 def paused_result(plan: CanaryPlan, app: str, namespace: str, now: float, *, changed: bool,

@@ -6,6 +6,7 @@ written only under the app's lease. Re-runs, rollbacks, cleanup, teardown and st
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -103,3 +104,18 @@ def plan_of(item: AppItem) -> CanaryPlan | None:
     """Return the canary plan recorded in the app's item, if any."""
     doc = item.doc(PLAN)
     return CanaryPlan.from_doc(doc) if doc else None
+
+
+def gate_commands(app: str, namespace: str) -> str:
+    """Return the two commands that end a pause."""
+    return (f"promote: `stacker-ecs promote {app} --namespace {namespace}`; abort: `stacker-ecs abort {app} "
+            f"--namespace {namespace}`")
+
+
+def describe_pause(plan: CanaryPlan, app: str, namespace: str, now: float) -> str:
+    """Return ``"v2 paused at step 1/2 (10%) since <time> (times out in Ns, then abort); promote: ...; abort: ..."``."""
+    since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(plan.paused_since))
+    left = plan.paused_since + plan.pause_timeout_seconds - now
+    timeout = (f"times out in {left:.0f}s, then {plan.pause_timeout_action}s" if left > 0 else
+               f"timed out {-left:.0f}s ago: the next promote, abort or cutover will {plan.pause_timeout_action}")
+    return f"{plan.describe()}, paused since {since} ({timeout}); {gate_commands(app, namespace)}"

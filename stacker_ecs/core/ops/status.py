@@ -18,8 +18,7 @@ from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
 from stacker_ecs.core.coordination import app_records
 from stacker_ecs.core.errors import AwsCallError
 from stacker_ecs.core.model import Args
-from stacker_ecs.core.ops.canary import describe_pause
-from stacker_ecs.core.ops.canary_plan import PAUSED, RESTORE_FAILED, RUNNING, plan_of
+from stacker_ecs.core.ops.canary_plan import PAUSED, RESTORE_FAILED, RUNNING, describe_pause, plan_of
 from stacker_ecs.core.ops.dashboard import dashboard_url
 from stacker_ecs.core.ops.inventory import list_version_stacks
 from stacker_ecs.core.ops.listener import ListenerState, describe_application, describe_listener, shares
