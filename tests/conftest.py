@@ -12,13 +12,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 
 from emulator import aws_like, control, json_templates, shared_models
+from tests.fake_aws import REGION, use_fake_aws
 
 aws_like.apply()  # moto fails where AWS fails (docs/fidelity.md), in every in-process test
 control.apply()  # the ECS agent can make targets unhealthy (emulator/control.py)
 json_templates.apply()  # moto reads a JSON template with json, not PyYAML (emulator/json_templates.py)
 shared_models.apply()  # one reader of botocore's API models for every session (emulator/shared_models.py)
 
-REGION = "us-east-1"
 
 _generate_rsa_key = rsa.generate_private_key
 
@@ -55,15 +55,7 @@ def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch, request: pytest.Fixtu
     no in-process world looks one up (its cluster names an image id). The end-to-end tests keep it: their
     emulator server inherits the environment, and the seed reads an Amazon image for the AMI parameter.
     """
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    if request.node.get_closest_marker("e2e") is None:
-        monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
+    use_fake_aws(monkeypatch, public_amis=request.node.get_closest_marker("e2e") is not None)
 
 
 class _FastClock:

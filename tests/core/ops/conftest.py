@@ -41,6 +41,7 @@ from stacker_ecs.core.ops.listener import forward_weights
 from stacker_ecs.core.ops.lookups import RulePriorityQuery, find_rule_priority
 from stacker_ecs.core.ops.wait import Clock
 from stacker_ecs.core.templates.version import VersionSpec, render_version
+from tests.fake_aws import use_fake_aws
 
 REGION = "us-east-1"
 NAMESPACE = "ecs-dev"
@@ -325,12 +326,7 @@ class ReadsOfOneWorld:
         writes = _Writes()
         entry = ("before-call.*.*", writes)
         with pytest.MonkeyPatch.context() as env:
-            for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
-                env.delenv(name, raising=False)
-            for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                                "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
-                                "AWS_REGION": REGION, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}.items():
-                env.setenv(name, value)
+            use_fake_aws(env)
             botocore.handlers.BUILTIN_HANDLERS.append(entry)  # every session made from now on reports its calls
             try:
                 with mock_aws():
