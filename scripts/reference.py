@@ -112,7 +112,7 @@ def _option_rows(name: str) -> list[str]:
         if action.dest == "help":
             continue
         flag = action.dest if not action.option_strings else action.option_strings[0]
-        rows.append(f"| `{flag}` | {'yes' if action.required or not action.option_strings else ''} | "
+        rows.append(f"| `{flag}` | {'yes' if action.required else ''} | "
                     f"{_cell(action.help)} |")
     return rows
 
