@@ -55,6 +55,52 @@ def test_every_relative_link_and_cited_file_exists(path: Path):
     assert not gone, f"{path.name} cites files that do not exist: {gone}"
 
 
+def test_the_reference_marks_required_exactly_the_options_and_arguments_a_command_needs():
+    from stacker_ecs.cli import COMMANDS, FLAG_NAMES, load
+
+    sections = (ROOT / "docs" / "reference.md").read_text().split("### `stacker-ecs ")
+    for command, declared in COMMANDS.items():
+        section = next(s for s in sections if s.startswith(f"{command}`"))
+        for name, field in load(declared.model).model_fields.items():
+            shown = name if name in ("app", "version") else FLAG_NAMES.get(name, "--" + name.replace("_", "-"))
+            row = f"| `{shown}` | {'yes' if field.is_required() else ''} |"
+            assert row in section, (command, row)
+
+
+TEST_ID = r"`((?:tests/)?[\w./-]*\.py)?::(\w+)`"
+
+
+@pytest.mark.parametrize("path", markdown_files(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_cited_test_exists(path: Path):
+    # `tests/x.py::test_y`, `x.py::test_y` (a file of tests/) and `::test_y` (a file the page cites)
+    text = path.read_text()
+    cited = [ROOT / c for c in set(re.findall(r"`(tests/[\w./-]+\.py)", text))]
+    missing = []
+    for file, name in re.findall(TEST_ID, text):
+        files = cited if not file else [ROOT / file] if "/" in file else sorted((ROOT / "tests").rglob(file))
+        if not any(f.exists() and re.search(rf"def {name}\b|class {name}\b", f.read_text()) for f in files):
+            missing.append(f"{file}::{name}")
+    assert not missing, f"{path.name} cites tests that do not exist: {missing}"
+
+
+CODE_DIRS = ("stacker_ecs", "emulator", "scripts", "config")
+
+
+def test_what_the_code_and_configs_point_to_in_the_docs_exists():
+    # a comment or docstring naming `docs/<page>.md`, or a README section by its heading
+    headings = set(re.findall(r"^#+ (.+)$", (ROOT / "README.md").read_text(), re.MULTILINE))
+    files = [ROOT / "Makefile", ROOT / "setup.py", ROOT / "requirements.txt",
+             *(f for d in CODE_DIRS for f in sorted((ROOT / d).rglob("*")) if f.is_file() and f.suffix != ".pyc")]
+    wrong = []
+    for file in files:
+        text = file.read_text(errors="replace")
+        wrong += [f"{file.relative_to(ROOT)}: {page}" for page in re.findall(r"docs/[\w-]+\.md", text)
+                  if not (ROOT / page).exists()]
+        wrong += [f"{file.relative_to(ROOT)}: README {section!r}" for section in
+                  re.findall(r'README,? "#* *([^"]+)"', text) if section not in headings]
+    assert not wrong, f"pointers to pages or README sections that do not exist: {wrong}"
+
+
 def test_the_readme_fits_in_one_sitting():
     lines = (ROOT / "README.md").read_text().splitlines()
     assert len(lines) <= 250, f"README.md has {len(lines)} lines; move reference material to docs/"
