@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 
 from scripts.reference import PAGES, ROOT
+from tests.adapter_fixtures import context, provider
+from tests.core.ops.conftest import ReadsOfOneWorld, World
+
+__all__ = ["context", "provider"]
 
 
 @pytest.mark.parametrize("page", sorted(PAGES))
@@ -99,6 +103,59 @@ def test_what_the_code_and_configs_point_to_in_the_docs_exists():
         wrong += [f"{file.relative_to(ROOT)}: README {section!r}" for section in
                   re.findall(r'README,? "#* *([^"]+)"', text) if section not in headings]
     assert not wrong, f"pointers to pages or README sections that do not exist: {wrong}"
+
+
+def test_the_target_health_table_classifies_every_reason_as_verify_does():
+    from stacker_ecs.core.ops.health import ALL_FAILED, NEVER, TARGET_REASONS, WAIT
+
+    said = {WAIT: "waits", ALL_FAILED: "fails once as many targets as needed fail", NEVER: "**fails at once**"}
+    rows = dict(re.findall(r"^\| [^|]+ \| `([\w.]+)` \| ([^|]+?) \|", (ROOT / "docs" / "health.md").read_text(),
+                           re.MULTILINE))
+    assert rows == {code: said[reason.verdict] for code, reason in TARGET_REASONS.items()}
+
+
+def test_the_sceptre_page_names_every_hook_tag_and_resolver():
+    from stacker_ecs.core.registry import sceptre_entry_points
+
+    text = (ROOT / "docs" / "sceptre.md").read_text()
+    points = sceptre_entry_points()
+    tags = [e.partition("=")[0] for kind in ("sceptre.hooks", "sceptre.resolvers") for e in points[kind]]
+    assert [tag for tag in tags if f"`!{tag}`" not in text] == []
+
+
+LOOKUP_QUERIES = {"ecs_live_version": "web", "alb_listener": "web", "alb_rule_priority": "web::version=v2",
+                  "ecs_live_desired_count": "web", "ecs_version_desired_count": "web::version=v2",
+                  "ecs_deployed_version": "web::version=v2", "ecs_sources": "web"}
+"""A query of each lookup in the world below (``v1`` live, ``v2`` beside it)."""
+
+
+def documented_lookup_costs() -> dict[str, int]:
+    """Return lookup -> the AWS calls the table of docs/operations.md gives (its last column's first number)."""
+    rows = [line for line in (ROOT / "docs" / "operations.md").read_text().splitlines() if line.startswith("| `${")]
+    return {re.match(r"\| `\$\{(\w+)", row)[1]: int(re.match(r"\s*(\d+)", row.rsplit("|", 2)[1])[1]) for row in rows}
+
+
+class TestTheLookupCostsTheOperationsPageGives(ReadsOfOneWorld):
+    """docs/operations.md's "What the lookups cost", against the calls each stacker lookup makes."""
+
+    @pytest.mark.parametrize("name", sorted(LOOKUP_QUERIES))
+    def test_a_lookup_makes_the_calls_the_table_says(self, live_world: World, context, provider, adapter_calls,
+                                                     name: str):
+        from stacker_ecs import lookups
+        from stacker_ecs.core.registry import LOOKUPS
+
+        lookup = getattr(lookups, LOOKUPS[name].class_name)
+        adapter_calls.reset()
+
+        lookup.handle(LOOKUP_QUERIES[name], context=context, provider=provider)
+
+        assert adapter_calls.total == documented_lookup_costs()[name], adapter_calls.calls
+
+
+def test_every_lookup_has_a_row_of_costs_and_a_query():
+    from stacker_ecs.core.registry import LOOKUPS
+
+    assert set(documented_lookup_costs()) == set(LOOKUPS) == set(LOOKUP_QUERIES)
 
 
 def test_the_readme_fits_in_one_sitting():
