@@ -175,7 +175,8 @@ def layout() -> str:
     lines = ["# Layout", "", GENERATED, "",
              "`stacker_ecs/core/` is engine-neutral (boto3 and troposphere, never an engine); "
              "`stacker_ecs/{blueprints,hooks,lookups}` are stacker's adapters, `stacker_ecs/cfngin` Runway CFNgin's, "
-             "`stacker_ecs/sceptre` Sceptre's, all generated from `core/registry.py`. `emulator/` is the moto glue "
+             "`stacker_ecs/sceptre` Sceptre's: their hooks and lookups generated from `core/registry.py`, their "
+             "blueprints thin classes over `core/blueprint.py`. `emulator/` is the moto glue "
              "of tests, demo and bench; `tests/` mirrors the source.", "",
              "| module | what it holds |", "|---|---|"]
     for root in LAYOUT_ROOTS:
