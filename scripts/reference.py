@@ -167,7 +167,12 @@ def _summary(path: Path) -> str:
         doc = ast.get_docstring(ast.parse(path.read_text())) or ""
     except SyntaxError:  # pragma: no cover - ruff runs first
         doc = ""
-    return _cell(doc.split("\n\n")[0])
+    first, *rest = doc.split("\n\n")
+    if first.endswith("::"):  # a literal block follows: the sentence ends here
+        first = first[:-2] + "."
+    elif first.endswith(":") and rest:  # the sentence goes on in the next paragraph
+        first = f"{first} {rest[0]}"
+    return _cell(first)
 
 
 def layout() -> str:
