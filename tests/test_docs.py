@@ -158,6 +158,30 @@ def test_every_lookup_has_a_row_of_costs_and_a_query():
     assert set(documented_lookup_costs()) == set(LOOKUPS) == set(LOOKUP_QUERIES)
 
 
+def documented_commands() -> list[tuple[str, str]]:
+    """Return (page, line) of every ``stacker-ecs`` command in a ``sh`` block, optional ``[...]`` parts included."""
+    found = []
+    for path in markdown_files():
+        for block in re.findall(r"```sh\n(.*?)```", path.read_text(), re.DOTALL):
+            for line in block.replace("\\\n", " ").splitlines():
+                line = re.split(r"\s#", line)[0].strip()
+                if line.startswith("stacker-ecs "):
+                    found.append((path.name, re.sub(r"\[([^]]*)\]", r"\1", line)))
+    return found
+
+
+@pytest.mark.parametrize(("page", "line"), documented_commands())
+def test_every_documented_command_line_is_accepted_by_the_cli(page: str, line: str):
+    import shlex
+
+    from stacker_ecs.cli import COMMANDS, build_parser, load
+    from stacker_ecs.core.model import parse
+
+    options = build_parser().parse_args(shlex.split(line)[1:])  # an unknown option exits 2
+    values = {k: v for k, v in vars(options).items() if k not in ("command", "region", "output")}
+    parse(load(COMMANDS[options.command].model), values, where=page)  # a bad value raises ConfigError
+
+
 def test_the_readme_fits_in_one_sitting():
     lines = (ROOT / "README.md").read_text().splitlines()
     assert len(lines) <= 250, f"README.md has {len(lines)} lines; move reference material to docs/"
