@@ -182,6 +182,19 @@ def test_every_documented_command_line_is_accepted_by_the_cli(page: str, line: s
     parse(load(COMMANDS[options.command].model), values, where=page)  # a bad value raises ConfigError
 
 
+def test_every_setting_a_documented_build_passes_is_a_key_of_the_example_environment():
+    # stacker's `-e name=...` and Sceptre's `--var name=...` override a key the environment file must have
+    env = set(re.findall(r"^(\w+):", (ROOT / "config" / "dev.env").read_text(), re.MULTILINE))
+    var_file = set(re.findall(r"^(\w+):", (ROOT / "config" / "sceptre" / "vars" / "dev.yaml").read_text(),
+                              re.MULTILINE))
+    unknown = []
+    for path in markdown_files():
+        text = path.read_text()
+        unknown += [f"{path.name}: -e {k}" for k in re.findall(r"(?:^|[\s`])-e '?(\w+)=", text) if k not in env]
+        unknown += [f"{path.name}: --var {k}" for k in re.findall(r"--var (\w+)=", text) if k not in var_file]
+    assert unknown == []
+
+
 def test_the_readme_fits_in_one_sitting():
     lines = (ROOT / "README.md").read_text().splitlines()
     assert len(lines) <= 250, f"README.md has {len(lines)} lines; move reference material to docs/"
