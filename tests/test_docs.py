@@ -41,7 +41,7 @@ def test_the_reference_names_every_hook_argument_and_cli_option():
         assert f"### `stacker-ecs {command}`" in text
 
 
-CITED_FILE = r"`((?:stacker_ecs|emulator|tests|scripts|config|docs)/[\w./-]+\.(?:py|md|yaml|yml|env|json))`"
+CITED_FILE = r"`((?:stacker_ecs|emulator|tests|scripts|config|docs|notes)/[\w./-]+\.(?:py|md|yaml|yml|env|json))`"
 
 
 def markdown_files() -> list[Path]:
@@ -90,15 +90,15 @@ def test_every_cited_test_exists(path: Path):
 CODE_DIRS = ("stacker_ecs", "emulator", "scripts", "config")
 
 
-def test_what_the_code_and_configs_point_to_in_the_docs_exists():
-    # a comment or docstring naming `docs/<page>.md`, or a README section by its heading
+def test_what_the_docs_code_and_configs_point_to_in_the_docs_exists():
+    # a page, comment or docstring naming `docs/<page>.md`, or a README section by its heading
     headings = set(re.findall(r"^#+ (.+)$", (ROOT / "README.md").read_text(), re.MULTILINE))
-    files = [ROOT / "Makefile", ROOT / "setup.py", ROOT / "requirements.txt",
+    files = [*markdown_files(), ROOT / "Makefile", ROOT / "setup.py", ROOT / "requirements.txt",
              *(f for d in CODE_DIRS for f in sorted((ROOT / d).rglob("*")) if f.is_file() and f.suffix != ".pyc")]
     wrong = []
     for file in files:
         text = file.read_text(errors="replace")
-        wrong += [f"{file.relative_to(ROOT)}: {page}" for page in re.findall(r"docs/[\w-]+\.md", text)
+        wrong += [f"{file.relative_to(ROOT)}: {page}" for page in re.findall(r"(?:docs|notes)/[\w-]+\.md", text)
                   if not (ROOT / page).exists()]
         wrong += [f"{file.relative_to(ROOT)}: README {section!r}" for section in
                   re.findall(r'README,? "#* *([^"]+)"', text) if section not in headings]
