@@ -59,6 +59,20 @@ def test_every_relative_link_and_cited_file_exists(path: Path):
     assert not gone, f"{path.name} cites files that do not exist: {gone}"
 
 
+def anchors(path: Path) -> set[str]:
+    """Return the anchors GitHub gives the headings of a Markdown file."""
+    headings = re.findall(r"^#+ (.+)$", re.sub(r"```.*?```", "", path.read_text(), flags=re.DOTALL), re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize("path", markdown_files(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_anchor_a_link_names_exists(path: Path):
+    links = re.findall(r"\]\(([^)\s]*)#([^)\s]+)\)", path.read_text())
+    broken = [f"{target}#{anchor}" for target, anchor in links
+              if "://" not in target and anchor not in anchors(path.parent / target if target else path)]
+    assert not broken, f"{path.name} links to headings that do not exist: {broken}"
+
+
 def test_the_reference_marks_required_exactly_the_options_and_arguments_a_command_needs():
     from stacker_ecs.cli import COMMANDS, FLAG_NAMES, load
 
