@@ -21,6 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from stacker_ecs.core.aws_clock import AwsClock
 from stacker_ecs.core.errors import AwsCallError
 from stacker_ecs.core.ops.wait import Clock
 
@@ -53,6 +54,8 @@ class AwsContext:
     clock: Clock
     app: str = ""
     version: str = ""
+    aws_time: AwsClock = dataclasses.field(default_factory=AwsClock, repr=False)
+    """AWS's clock, learnt from the answers of this operation's clients (the coordination table's times)."""
     _clients: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
 
@@ -68,6 +71,7 @@ class AwsContext:
         with self._lock:
             if service not in self._clients:
                 self._clients[service] = self.session.client(service, config=RETRY_CONFIG)
+                self.aws_time.watch(self._clients[service])
             return self._clients[service]
 
     def about(self, version: str, *, app: str | None = None) -> AwsContext:

@@ -3,11 +3,13 @@
 DynamoDB condition expressions have no clock of their own: a lease's ``expires < :now`` compares with
 the time the caller sends. A runner whose clock is ahead would take a held lease early, and the
 "live since" record would not compare with CloudFormation's ``CreationTime`` (AWS's clock). So the
-coordination table's times are AWS's: every DynamoDB answer carries the server's ``Date`` (one-second
-resolution), and :class:`AwsClock` keeps the runner's offset from it. Before the first answer of an
-operation it reads the table once (``DescribeTable``), so even the first lease write uses AWS's time.
-A runner within a second and a half of AWS's clock keeps its own (the header's resolution); one further
-off is corrected, and logged once.
+coordination table's times are AWS's: every AWS answer carries its server's ``Date`` (one-second
+resolution, whichever service answers), and an operation's :class:`AwsClock`
+keeps the runner's offset from the answers of all its clients (:class:`~stacker_ecs.core.aws.AwsContext`
+watches each). The first answer is usually the operation's ``started`` event; an operation with no answer
+yet when it needs the time reads the table once (``DescribeTable``), so even its first lease write uses
+AWS's time. A runner within a second and a half of AWS's clock keeps its own (the header's resolution);
+one further off is corrected, and logged once.
 """
 
 from __future__ import annotations
@@ -15,9 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 LOGGER = logging.getLogger(__name__)
@@ -26,21 +26,29 @@ RESOLUTION_SECONDS = 1.5
 SKEW_LOGGED_SECONDS = 5.0
 """A runner's clock this far off AWS's is logged once (its times are corrected either way)."""
 
-_CLOCKS: weakref.WeakKeyDictionary[Any, AwsClock] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
 
 class AwsClock:
-    """Seconds since the epoch on AWS's clock, learnt from the ``Date`` header of ``client``'s answers."""
+    """Seconds since the epoch on AWS's clock, learnt from the ``Date`` header of the watched clients' answers."""
 
-    def __init__(self, client: Any, *, prime: Callable[[], Any] | None = None,
-                 local: Callable[[], float] = time.time) -> None:
+    def __init__(self, *, local: Callable[[], float] = time.time) -> None:
         self.local = local
         self.offset: float | None = None
-        self._prime = prime
-        client.meta.events.register(f"after-call.{client.meta.service_model.endpoint_prefix}", self._observe)
+        self._prime: Callable[[], Any] | None = None
+        self._lock = threading.Lock()
+
+    def watch(self, client: Any) -> None:
+        """Learn AWS's time from every answer of ``client`` (a boto3 client)."""
+        client.meta.events.register("after-call", self._observe)
+
+    def primed_by(self, read: Callable[[], Any]) -> AwsClock:
+        """Return this clock, which makes ``read`` (one AWS call) if it needs the time before any answer."""
+        with self._lock:
+            self._prime = self._prime or read
+        return self
 
     def _observe(self, http_response: Any = None, **_: Any) -> None:
+        from email.utils import parsedate_to_datetime
+
         date = (getattr(http_response, "headers", None) or {}).get("Date")
         if not date:
             return
@@ -55,18 +63,12 @@ class AwsClock:
 
     def __call__(self) -> float:
         """Return AWS's time now (the runner's until an answer has been seen, and no read could learn it)."""
-        if self.offset is None and self._prime is not None:
-            prime, self._prime = self._prime, None
+        with self._lock:
+            prime = self._prime if self.offset is None else None
+            self._prime = None if prime else self._prime
+        if prime is not None:
             try:
                 prime()
             except Exception as exc:  # the real call that follows reports the cause
                 LOGGER.debug("reading AWS's time failed (%s); the runner's clock is used until an answer", exc)
         return self.local() + (self.offset or 0.0)
-
-
-def aws_time(client: Any, *, prime: Callable[[], Any] | None = None) -> AwsClock:
-    """Return the one :class:`AwsClock` of ``client`` (created on first use)."""
-    with _LOCK:
-        if client not in _CLOCKS:
-            _CLOCKS[client] = AwsClock(client, prime=prime)
-        return _CLOCKS[client]

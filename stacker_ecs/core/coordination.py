@@ -14,10 +14,11 @@ it, keyed ``app/<app>``, holding:
 - ``canary``: the recorded plan of a stepped cutover (:mod:`stacker_ecs.core.ops.canary_plan`).
 - ``live``: when the live version went live (cleanup keeps versions created since).
 
-An operation that writes traffic costs three calls here, four when the versions it protects change
-(:mod:`stacker_ecs.core.ops.protection` records them): take (and read), the fence right before the
-traffic write, that record, release (with the new live record); and one ``DescribeTable`` first,
-for AWS's time (:mod:`stacker_ecs.core.aws_clock`). Reads never take the lease.
+An atomic cutover or rollback costs three calls here: take (and read), the fence right before the
+traffic write (with the record of the versions it is about to protect, :mod:`stacker_ecs.core.ops.protection`),
+release (with the new live record and the protection done). The times written are AWS's
+(:mod:`stacker_ecs.core.aws_clock`), learnt from the operation's first answer (its ``started`` event),
+so the table is read for them only when no answer came first. Reads never take the lease.
 """
 
 from __future__ import annotations
@@ -227,12 +228,10 @@ def app_records(aws: AwsContext, namespace: str, app: str) -> AppRecords:
     DynamoDB's answers), not the operation's: another process compares them, and cleanup compares them
     with the stacks' creation times, which AWS sets.
     """
-    from stacker_ecs.core.aws_clock import aws_time
-
     dynamodb = aws.client("dynamodb")
     table = naming.coordination_table(namespace)
     return AppRecords(dynamodb=dynamodb, table=table, app=app,
-                      wall=aws_time(dynamodb, prime=lambda: dynamodb.describe_table(TableName=table)))
+                      wall=aws.aws_time.primed_by(lambda: dynamodb.describe_table(TableName=table)))
 
 
 def _conditional_failure(exc: AwsCallError) -> AppItem | None:
@@ -259,6 +258,8 @@ class Lease:
     released: bool = False
     staged: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     """Records to write with the next fenced call (a write, a check or the release)."""
+    written: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    """Records this holder wrote under the lease (the last value of each)."""
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def stage(self, **docs: dict[str, Any] | None) -> None:
@@ -275,6 +276,7 @@ class Lease:
         try:
             item = self.records.update(condition=f"#{self.kind}_token = :token",
                                        values={":token": {"S": self.info.token}}, set_docs=docs, **kwargs)
+            self.written.update(docs)
             if flush:
                 self.staged.clear()
             return item

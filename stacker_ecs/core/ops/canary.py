@@ -44,7 +44,7 @@ from stacker_ecs.core.ops.listener import (
     set_live,
     write_forward,
 )
-from stacker_ecs.core.ops.protection import protect_traffic
+from stacker_ecs.core.ops.protection import fence_traffic, protect_traffic
 from stacker_ecs.core.ops.wait import poll_intervals
 
 
@@ -395,7 +395,7 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
                 refresh_dashboard(aws, state, {plan.live_version or "": "live", plan.version: "canary"},
                                   enabled=dashboard)
                 continue
-            lease.check()
+            fence_traffic(lease, {plan.version, plan.live_version})
             set_live(aws, state, plan.target_group_arn, previous=live_group(plan.before))
             protect_traffic(aws, lease, namespace, app, {plan.version, plan.live_version})
             lease.release(canary=None, live=live_record(records, plan.version))

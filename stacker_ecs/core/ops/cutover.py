@@ -38,7 +38,7 @@ from stacker_ecs.core.ops.diagnose import with_diagnosis
 from stacker_ecs.core.ops.health import wait_for_healthy
 from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.listener import ListenerState, read_listener, set_live
-from stacker_ecs.core.ops.protection import protect_traffic
+from stacker_ecs.core.ops.protection import fence_traffic, protect_traffic
 from stacker_ecs.core.ops.services import describe_services, is_autoscaled, scale_service
 from stacker_ecs.core.ops.smoke import run_smoke
 from stacker_ecs.core.ops.version_target import VersionArgs, VersionTarget
@@ -203,7 +203,7 @@ def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease
         if runner is None:
             raise AwsStateError("a stepped cutover needs a runner", app=app, version=version)
         return start_canary(aws, state, lease, _plan(state, rule.target_group_arn, args, live), runner)
-    lease.check()
+    fence_traffic(lease, {version, live})
     set_live(aws, state, rule.target_group_arn, previous=old_group)
     refresh_dashboard(aws, state, {version: "live", live or "": "previous"}, enabled=args.dashboard)
     lease.stage(live=live_record(lease.records, version))

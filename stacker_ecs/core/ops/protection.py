@@ -27,12 +27,23 @@ PROTECTED = "protected"
 
 
 def _record(lease: Lease) -> dict[str, Any]:
-    doc = lease.staged[PROTECTED] if PROTECTED in lease.staged else lease.snapshot.doc(PROTECTED)
-    return doc or {}
+    """Return the record as this holder staged it, else wrote it, else as the take found it."""
+    for docs in (lease.staged, lease.written):
+        if PROTECTED in docs:
+            return docs[PROTECTED] or {}
+    return lease.snapshot.doc(PROTECTED) or {}
+
+
+def _pending(lease: Lease, reaching: set[str | None]) -> dict[str, Any] | None:
+    """Return the record to write before switching protection for ``reaching``, or None when it is all done."""
+    before = protected_by_us(lease)
+    if before == reaching and not _record(lease).get("pending"):
+        return None
+    return {"versions": sorted(before | reaching), "pending": True}
 
 
 def protected_by_us(lease: Lease) -> set[str | None]:
-    """Return the versions recorded as protected by this suite (the staged record first)."""
+    """Return the versions recorded as protected by this suite (as staged, else written, else as taken)."""
     return set(_record(lease).get("versions", []))
 
 
@@ -41,21 +52,33 @@ def protect_traffic(aws: AwsContext, lease: Lease, namespace: str, app: str,
     """Protect the versions the live rule forwards to, unprotect the ones it no longer does; return both lists.
 
     ``reaching``: the versions the caller just wrote to the live rule; default: read the rule (2 calls).
-    Costs one fenced lease renewal and one call per version switched.
+    Costs one fenced lease renewal (none when :func:`fence_traffic` recorded them) and one call per version
+    switched.
     """
     if reaching is None:
         state = read_listener(aws, namespace, app)
         reaching = {state.version_of(arn) for arn in state.forward}
     reaching = {v for v in reaching if v}
-    before = protected_by_us(lease)
-    if before == reaching and not _record(lease).get("pending"):
+    record = _pending(lease, reaching)
+    if record is None:
         return {"protected": [], "unprotected": []}  # done before, and finished: nothing to repair
-    lease.stage(**{PROTECTED: {"versions": sorted(before | reaching), "pending": True}})
-    lease.check()  # recorded before any switch: a crash leaves nothing protected that is not recorded
+    before = protected_by_us(lease)
+    if lease.written.get(PROTECTED) != record:  # else fence_traffic wrote it with the traffic write's fence
+        lease.stage(**{PROTECTED: record})
+        lease.check()  # recorded before any switch: a crash leaves nothing protected that is not recorded
     on = [v for v in sorted(reaching) if set_protection(aws, namespace, app, v, on=True)]
     off = [v for v in sorted(before - reaching) if set_protection(aws, namespace, app, v, on=False) is not None]
     lease.stage(**{PROTECTED: {"versions": sorted(reaching)}})
     return {"protected": on, "unprotected": off}
+
+
+def fence_traffic(lease: Lease, reaching: set[str | None]) -> None:
+    """The fence right before a write of the live rule that sends traffic to ``reaching`` (one call): it also
+    records the versions :func:`protect_traffic` will protect after the write, so that costs no call of its own."""
+    record = _pending(lease, {v for v in reaching if v})
+    if record is not None:
+        lease.stage(**{PROTECTED: record})
+    lease.check()
 
 
 def set_protection(aws: AwsContext, namespace: str, app: str, version: str, *, on: bool) -> bool | None:

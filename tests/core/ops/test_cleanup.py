@@ -214,9 +214,9 @@ def test_cleanup_of_ten_versions_out_of_twelve_costs_the_same_calls_beside_unrel
     # app stack + rules, 1 tagging call + 1 read per version stack, then per deleted version: the listener
     # re-read, the delete and one read of the stack by id (DELETE_COMPLETE): 2 + 1 + 12 + 3 * 10
     assert counter.total - counter.coordination() - counter.dashboard() == 45, counter.calls
-    # read AWS's time (DescribeTable), take the lease (its answer holds the canary plan), fence, release; then the
-    # history entry (count it, write it) and the start and success events
-    assert counter.coordination() == 4 + 2 + 2, counter.calls
+    # take the lease (its answer holds the canary plan), fence, release (AWS's time: from the started event's
+    # answer); then the history entry (count it, write it) and the start and success events
+    assert counter.coordination() == 3 + 2 + 2, counter.calls
     assert counter.calls["events.PutEvents"] == 2
     assert counter.calls["resourcegroupstaggingapi.GetResources"] == 1
     assert counter.calls["cloudformation.DescribeStacks"] == 1 + 12 + 10, "the app stack, each version, each delete"

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from emulator.calls import CallCounter
+from emulator.faults import SimulatedCrash, crash_before
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core.coordination import app_records
 from stacker_ecs.core.errors import AwsStateError, HealthTimeoutError, UnhealthyVersionError
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
+from stacker_ecs.core.ops.protection import PROTECTED
 from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
 
 
@@ -47,13 +50,39 @@ def test_cutover_happy_path_costs_at_most_eight_calls_when_tasks_start_at_once(l
     assert counter.dashboard() == 1, counter.calls  # the app's dashboard follows the switch
     # six, and termination protection of the live and previous versions
     assert counter.total - counter.coordination() - counter.dashboard() <= 8, counter.calls
-    # read AWS's time (DescribeTable), take the lease, fence before the switch, record the protected versions,
-    # record when v2 went live, release (5); the history entry (counter, entry: 2), the started and succeeded
-    # events (2)
-    assert counter.coordination() == 9, counter.calls
+    # the lease and its records, 3: take it, fence before the switch (with the versions about to be protected),
+    # release (with when v2 went live and the protection done); AWS's time comes from the first answer (the
+    # started event), so the table is not read for it. The history entry (counter, entry: 2), the started and
+    # succeeded events (2)
+    assert counter.coordination() == 7, counter.calls
+    assert counter.calls["dynamodb.UpdateItem"] == 3 + 1, "take, fence, release; the history's counter"
+    assert "dynamodb.DescribeTable" not in counter.calls
     assert counter.mutating() == ["cloudformation.UpdateTerminationProtection", "ecs.UpdateService",
                                   "elbv2.ModifyRule"]
     assert fake_time.sleeps == []
+
+
+def test_the_fence_before_the_switch_records_the_versions_to_protect_so_a_crash_after_it_is_finished_by_a_rerun(
+        live_world: World, fake_time: FakeTime):
+    ecs_starts_tasks_at_once(live_world)
+    crashes = [True]  # the first switch only
+    crash_before(live_world.session, "ModifyRule", when=lambda: bool(crashes and crashes.pop()))
+    aws = AwsContext.create(live_world.session, clock=fake_time.clock)
+
+    with pytest.raises(SimulatedCrash):
+        cutover(aws, args("v2"))
+
+    assert live_world.live_version() == "v1", "the crash came before the switch"
+    record = app_records(aws, NAMESPACE, APP).read().doc(PROTECTED)
+    assert record["pending"], "recorded by the fence, before any switch"
+    assert {"v1", "v2"} <= set(record["versions"])
+
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
+
+    assert live_world.live_version() == "v2"
+    assert live_world.termination_protection("v1")
+    assert live_world.termination_protection("v2")
+    assert app_records(aws, NAMESPACE, APP).read().doc(PROTECTED) == {"versions": ["v1", "v2"]}
 
 
 def test_cutover_costs_at_most_three_more_calls_per_poll_while_tasks_start(live_world: World, fake_time: FakeTime):
