@@ -100,5 +100,6 @@ class LeaseArgs(Args):
     lease_wait_seconds: float = Field(default=120, ge=0)
     """Default: 120; how long to wait for another operation on the app to finish before failing, naming it."""
     dashboard: bool = True
-    """Default: on; the operation rewrites the app's CloudWatch dashboard (``<namespace>-<app>``) for the
-    versions in play (a failure to write it is logged, never fatal). Off: no dashboard is written."""
+    """Default: on; an operation that moves traffic (cutover, each canary step, promote, abort, rollback) or deletes
+    versions (cleanup) rewrites the app's CloudWatch dashboard (``<namespace>-<app>``) for the versions in play
+    (a failure to write it is logged, never fatal). Off: no dashboard is written. Teardown deletes it either way."""

@@ -352,7 +352,7 @@ def bake_and_judge(aws: AwsContext, plan: CanaryPlan, still_ours: Callable[[], o
 
 
 def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namespace: str,
-               lease_wait_seconds: float, judged: bool = False, dashboard: bool = True) -> dict[str, Any]:
+               lease_wait_seconds: float, dashboard: bool, judged: bool = False) -> dict[str, Any]:
     """Bake each recorded step reading the alarms and the metrics, then switch; each write under the app's lease.
 
     ``judged``: the step under way was baked and judged already (a promoted pause): its alarms are
@@ -406,8 +406,9 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
 
 
 def abort_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: CanaryPlan, *,
-                 dry_run: bool) -> dict[str, Any]:
-    """Put back the state recorded before the canary and mark it aborted (its runner stops at its next poll)."""
+                 dry_run: bool, dashboard: bool) -> dict[str, Any]:
+    """Put back the state recorded before the canary and mark it aborted (its runner stops at its next poll);
+    with ``dashboard``, rewrite the app's dashboard for the versions back in play."""
     back_to = plan.live_version or "the state before the canary"
     result = {"app": lease.records.app, "version": back_to, "previous": plan.version, "dry_run": dry_run,
               "aborted": plan.describe()}
@@ -416,6 +417,8 @@ def abort_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: Cana
                 "message": f"dry run: would abort the canary of {plan.describe()} and put all traffic on {back_to}"}
     lease.check()
     restore(aws, state, lease, plan, why=f"aborted by {lease.info.operation} ({lease.info.holder})", then=ABORTED)
+    refresh_dashboard(aws, state, {plan.live_version or "": "live", state.previous_version or "": "previous"},
+                      enabled=dashboard)
     aws.log.info("canary of %s aborted; all traffic is back on %s", plan.describe(), back_to)
     return {**result, "changed": True,
             "message": f"canary of {plan.describe()} aborted; all traffic is back on {back_to}"}

@@ -57,7 +57,7 @@ def promote(aws: AwsContext, args: GateArgs) -> dict[str, Any]:
             outcome = promote_pause(aws, lease, plan, runner, namespace=args.namespace, explicit=True)
             assert not isinstance(outcome, dict)  # noqa: S101 - an explicit promote always continues
         return run_canary(aws, records, outcome, namespace=args.namespace,
-                          lease_wait_seconds=args.lease_wait_seconds, judged=True)
+                          lease_wait_seconds=args.lease_wait_seconds, judged=True, dashboard=args.dashboard)
 
 
 @recorded("abort")
@@ -73,4 +73,4 @@ def abort(aws: AwsContext, args: GateArgs) -> dict[str, Any]:
             raise AwsStateError(f"nothing to abort: no canary is under way (traffic: {state.describe_traffic()}); "
                                 f"to go back to the previous version use `stacker-ecs rollback {args.app} "
                                 f"--namespace {args.namespace}`", app=args.app)
-        return abort_canary(aws, state, lease, plan, dry_run=False)
+        return abort_canary(aws, state, lease, plan, dry_run=False, dashboard=args.dashboard)

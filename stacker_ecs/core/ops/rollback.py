@@ -18,7 +18,6 @@ from stacker_ecs.core.model import LeaseArgs
 from stacker_ecs.core.ops.canary import abort_canary
 from stacker_ecs.core.ops.canary_plan import ABORTED, plan_of
 from stacker_ecs.core.ops.cutover import CutoverArgs, switch_to
-from stacker_ecs.core.ops.dashboard import refresh_dashboard
 from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.core.ops.protection import protect_traffic
@@ -57,10 +56,7 @@ def _roll_back(aws: AwsContext, args: RollbackArgs, lease: Lease) -> dict[str, A
     state = read_listener(aws, args.namespace, args.app)
     plan = plan_of(lease.snapshot)
     if plan is not None and plan.state != ABORTED:
-        aborted = abort_canary(aws, state, lease, plan, dry_run=args.dry_run)
-        back = {plan.live_version or "": "live", state.previous_version or "": "previous"}
-        refresh_dashboard(aws, state, back, enabled=args.dashboard and not args.dry_run)
-        return aborted
+        return abort_canary(aws, state, lease, plan, dry_run=args.dry_run, dashboard=args.dashboard)
     if plan is not None and not args.dry_run:
         lease.stage(canary=None)
     if state.is_split:

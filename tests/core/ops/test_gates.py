@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -11,13 +12,15 @@ from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError, ConfigError
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
+from stacker_ecs.core.ops.dashboard import dashboard_name
 from stacker_ecs.core.ops.gates import GateArgs, abort, promote
 from stacker_ecs.core.ops.status import describe_app, format_app
 from tests.core.ops.conftest import ALARM, APP, NAMESPACE, REGION, FakeTime, World, create_alarm
+from tests.core.ops.test_dashboard import versions_in
 
 
 def canary(**extra: Any) -> CutoverArgs:
-    return CutoverArgs(app=APP, version="v2", namespace=NAMESPACE, **{
+    return CutoverArgs(app=APP, namespace=NAMESPACE, **{"version": "v2",
         "steps_percent": [10, 50], "bake_seconds": 60, "alarm_names": [ALARM], "pause_after_percent": [10], **extra})
 
 
@@ -128,3 +131,35 @@ def test_a_pause_after_a_step_that_is_not_one_is_refused():
     with pytest.raises(ConfigError, match=r"pause_after_percent: \[20\] not in steps_percent \[10, 50\]"):
         parse(CutoverArgs, {"app": APP, "version": "v2", "namespace": NAMESPACE, "steps_percent": [10, 50],
                             "pause_after_percent": [20]}, where="cutover")
+
+
+def _dashboard(world: World) -> dict[str, Any] | None:
+    """Return the app's dashboard body, or None if there is none."""
+    cloudwatch = world.session.client("cloudwatch")
+    if not cloudwatch.list_dashboards(DashboardNamePrefix=dashboard_name(NAMESPACE, APP))["DashboardEntries"]:
+        return None
+    return json.loads(cloudwatch.get_dashboard(DashboardName=dashboard_name(NAMESPACE, APP))["DashboardBody"])
+
+
+def test_abort_rewrites_the_dashboard_for_the_versions_back_in_play(live_world: World, fake_time: FakeTime,
+                                                                   paused: dict[str, Any]):
+    assert "v2 (canary)" in versions_in(_dashboard(live_world))
+
+    abort(elsewhere(fake_time), GateArgs(app=APP, namespace=NAMESPACE))
+
+    assert "v1 (live)" in versions_in(_dashboard(live_world))
+    assert "v2 (canary)" not in versions_in(_dashboard(live_world))
+
+
+def test_promote_and_abort_write_no_dashboard_when_it_is_off(live_world: World, fake_time: FakeTime):
+    live_world.session.client("cloudwatch").delete_dashboards(DashboardNames=[dashboard_name(NAMESPACE, APP)])
+    create_alarm(live_world).set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="ok")
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), canary(dashboard=False))
+
+    promote(elsewhere(fake_time), GateArgs(app=APP, namespace=NAMESPACE, dashboard=False))
+    assert versions(live_world) == {"v2": 1, "v1": 0}
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), canary(version="v1", dashboard=False))
+    abort(elsewhere(fake_time), GateArgs(app=APP, namespace=NAMESPACE, dashboard=False))
+
+    assert versions(live_world) == {"v2": 1, "v1": 0}
+    assert _dashboard(live_world) is None
