@@ -94,6 +94,7 @@ def test_different_pairs_never_share_any_name(one, two):
 @given(apps, pairs)
 @example("web-v2", ("web", "v2"))
 @example("web-admin-v1", ("web-admin", "v1"))
+@example("web-v-v2", ("web", "v2"))  # the app name holds the separator in lower case
 def test_no_application_stack_or_app_host_equals_a_version_stack_or_host(app, pair):
     assert naming.application_stack(NAMESPACE, app) != naming.version_stack(NAMESPACE, *pair)
     assert naming.app_host(app, DOMAIN) != naming.version_host(*pair, DOMAIN)
