@@ -220,3 +220,14 @@ def test_a_delete_of_the_previous_version_stack_is_refused_so_rollback_keeps_its
         previous.hooks["before_delete"][0].run()
     assert live_world.forward() == {live_world.target_group("v2"): 1, live_world.target_group("v1"): 0}
 
+
+def test_a_delete_of_the_cluster_is_checked_with_the_app_stacks_that_depend_on_it(project, world: World):
+    # Nothing is live and web has no version. The app stacks read the cluster's outputs (!stack_output), so
+    # Sceptre deletes them with it: judged alone, the cluster's delete would leave web's application stack behind.
+    stacks = delete_stacks(project, "dev/cluster.yaml", cli=False)
+    assert sorted(name for name in stacks if not name.startswith("read:")) == ["dev/app/web", "dev/app/web-admin",
+                                                                                "dev/cluster"]
+
+    checked = check_delete(stacks["dev/cluster"], world.session)
+
+    assert checked["stacks"] == ["ecs-dev-app-web", "ecs-dev-app-web-admin", "ecs-dev-cluster"]
