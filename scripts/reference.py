@@ -112,7 +112,7 @@ def _option_rows(name: str) -> list[str]:
         if action.dest == "help":
             continue
         flag = action.dest if not action.option_strings else action.option_strings[0]
-        rows.append(f"| `{flag}` | {'yes' if action.required or not action.option_strings else ''} | "
+        rows.append(f"| `{flag}` | {'yes' if action.required else ''} | "
                     f"{_cell(action.help)} |")
     return rows
 
@@ -167,7 +167,12 @@ def _summary(path: Path) -> str:
         doc = ast.get_docstring(ast.parse(path.read_text())) or ""
     except SyntaxError:  # pragma: no cover - ruff runs first
         doc = ""
-    return _cell(doc.split("\n\n")[0])
+    first, *rest = doc.split("\n\n")
+    if first.endswith("::"):  # a literal block follows: the sentence ends here
+        first = first[:-2] + "."
+    elif first.endswith(":") and rest:  # the sentence goes on in the next paragraph
+        first = f"{first} {rest[0]}"
+    return _cell(first)
 
 
 def layout() -> str:
@@ -175,7 +180,8 @@ def layout() -> str:
     lines = ["# Layout", "", GENERATED, "",
              "`stacker_ecs/core/` is engine-neutral (boto3 and troposphere, never an engine); "
              "`stacker_ecs/{blueprints,hooks,lookups}` are stacker's adapters, `stacker_ecs/cfngin` Runway CFNgin's, "
-             "`stacker_ecs/sceptre` Sceptre's, all generated from `core/registry.py`. `emulator/` is the moto glue "
+             "`stacker_ecs/sceptre` Sceptre's: their hooks and lookups generated from `core/registry.py`, their "
+             "blueprints thin classes over `core/blueprint.py`. `emulator/` is the moto glue "
              "of tests, demo and bench; `tests/` mirrors the source.", "",
              "| module | what it holds |", "|---|---|"]
     for root in LAYOUT_ROOTS:

@@ -12,7 +12,7 @@
     stacker-ecs teardown-environment --namespace ecs-dev [--force] [--dry-run]
     stacker-ecs diagnose <app> [<version>] --namespace ecs-dev [--log-lines N]
     stacker-ecs adopt <app> --namespace ecs-dev [--version V ...] [--dry-run]
-    stacker-ecs iam-policy --principal platform|pipeline --namespace ecs-dev [--app APP]
+    stacker-ecs iam-policy [<app>] --principal platform|pipeline --namespace ecs-dev [--engine sceptre]
 
 Every option is a field of the operation's argument model (the hook's ``args``), with the model's
 default and help (``docs/reference.md`` lists them). ``--output json`` prints one JSON document on

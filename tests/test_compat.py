@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import stacker  # noqa: F401 - importing stacker restores the removed names (what the tests below check)
 import troposphere
 
 from stacker_ecs import compat
@@ -16,10 +18,20 @@ from stacker_ecs import compat
 BIN = Path(sys.executable).parent
 
 
-def test_compat_is_loaded_at_interpreter_start_by_the_pth_file():
-    code = "import collections, sys; print(collections.Mapping is __import__('collections.abc').abc.Mapping)"
+def test_compat_is_loaded_at_interpreter_start_by_the_pth_file_and_imports_nothing_there():
+    code = ("import sys; print('stacker_ecs.compat' in sys.modules, "
+            "[m for m in ('collections', 'inspect', 'importlib.abc', 'typing') if m in sys.modules])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "True"
+    assert result.stdout.strip() == "True []"
+
+
+@pytest.mark.parametrize("package", ["stacker", "schematics"])
+def test_the_removed_names_are_back_before_stacker_or_schematics_is_imported(package):
+    code = ("import sys; assert 'collections' not in sys.modules; import " + package + ", collections, "
+            "collections.abc, inspect; print(collections.Mapping is collections.abc.Mapping, "
+            "hasattr(inspect, 'getargspec'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.stdout.strip() == "True True", result.stderr
 
 
 def test_stacker_cli_starts_on_this_python():

@@ -1,4 +1,4 @@
 """Runway CFNgin adapters: blueprints, hooks and lookups; they import Runway and the core, nothing else.
 
-See ``config/cfngin/ecs.yml`` for a config using them, and the README's "Runway CFNgin" section.
+See ``config/cfngin/ecs.yml`` for a config using them, and docs/cfngin.md.
 """

@@ -14,8 +14,10 @@ it, keyed ``app/<app>``, holding:
 - ``canary``: the recorded plan of a stepped cutover (:mod:`stacker_ecs.core.ops.canary_plan`).
 - ``live``: when the live version went live (cleanup keeps versions created since).
 
-An operation that writes traffic costs three calls here: take (and read), the fence right before
-the traffic write, release (with the new live record). Reads never take the lease.
+An operation that writes traffic costs three calls here, four when the versions it protects change
+(:mod:`stacker_ecs.core.ops.protection` records them): take (and read), the fence right before the
+traffic write, that record, release (with the new live record); and one ``DescribeTable`` first,
+for AWS's time (:mod:`stacker_ecs.core.aws_clock`). Reads never take the lease.
 """
 
 from __future__ import annotations

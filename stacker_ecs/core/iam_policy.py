@@ -69,8 +69,8 @@ class IamPolicyArgs(Args):
     """pipeline only: narrow the policy to this app's stacks, rules, services and roles (default: every app)."""
 
     engine: Literal["stacker", "cfngin", "sceptre"] = "stacker"
-    """The engine that runs the builds: with sceptre a pipeline's launch also launches (updates) the cluster and
-    application stacks its version depends on."""
+    """Default: stacker; the engine that runs the builds (stacker, cfngin or sceptre): with sceptre a pipeline's
+    launch also launches (updates) the cluster and application stacks its version depends on."""
 
     _app = field_validator("app")(lambda v: v if v is None else check_name("app", v))
 

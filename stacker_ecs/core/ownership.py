@@ -49,7 +49,7 @@ class SourcesQuery(Args):
     app: str
     """The app whose stack reads (a version's or application's)."""
     namespace: str
-    """Default: the config's namespace (stacker, CFNgin) or the Sceptre stack's."""
+    """The environment's namespace; hooks and lookups default to the config's, or the Sceptre stack's."""
 
     _app = field_validator("app")(lambda v: check_name("app", v))
 

@@ -1,6 +1,6 @@
 """The switches of one run of an environment's config: what it may do, decided before any stack changes.
 
-The operating model (docs/operating-model.md): a plain build, with no switch on, builds
+The operating model (docs/stacker.md): a plain build, with no switch on, builds
 the cluster and every app's application stack and nothing else: no version is created, updated or
 deleted and no traffic moves. An app pipeline names one app and switches on what it does to that
 app only (``deploy``, ``verify``, ``cutover``, ``rollback``, ``cleanup``, ``teardown``). This

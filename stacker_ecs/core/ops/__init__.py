@@ -1,1 +1,2 @@
-"""One module per lifecycle operation: health, cutover, rollback, cleanup, status."""
+"""The lifecycle operations, a module each (verify, cutover, canary, gates, rollback, cleanup, teardown, status,
+history, diagnose, adopt, unlock), and the reads and records they share."""

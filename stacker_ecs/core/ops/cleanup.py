@@ -38,7 +38,7 @@ class CleanupArgs(LeaseArgs):
     app: str
     """The app whose old versions go."""
     namespace: str
-    """Default: the config's namespace (stacker, CFNgin) or the Sceptre stack's."""
+    """The environment's namespace; hooks and lookups default to the config's, or the Sceptre stack's."""
     keep_last: int = Field(default=0, ge=0)
     """Default: 0; also keep this many newest versions besides the live (and previous live) one."""
     keep_previous: bool = True

@@ -3,7 +3,7 @@
 ECS refuses ``DeleteCluster`` while the cluster contains services ("You can't delete a cluster that
 contains services", ``ClusterContainsServicesException``), and CloudFormation then ends the cluster
 stack's delete ``DELETE_FAILED``. Version stacks made before the app tag (or by hand) are invisible to
-teardown (notes/aws-fidelity.md #22), so their services are exactly what would be left. The cluster's
+teardown (docs/fidelity.md, #22), so their services are exactly what would be left. The cluster's
 services are listed (``ListServices``, 100 per call; ``DescribeServices``, 10 per call); each one
 still ``ACTIVE`` is traced to its stack by name (its ``stacker-ecs:app`` / ``stacker-ecs:version``
 tags, CloudFormation's ``aws:cloudformation:stack-name`` tag, or its name ``<app>_<version>``) and

@@ -39,7 +39,7 @@ class AppQuery(Args):
     app: str
     """The app, as in its application stack's name."""
     namespace: str
-    """Default: the config's namespace (stacker, CFNgin) or the Sceptre stack's."""
+    """The environment's namespace; hooks and lookups default to the config's, or the Sceptre stack's."""
 
     _app = field_validator("app")(lambda v: check_name("app", v))
 

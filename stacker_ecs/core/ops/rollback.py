@@ -31,7 +31,7 @@ class RollbackArgs(LeaseArgs):
     app: str
     """The app to roll back."""
     namespace: str
-    """Default: the config's namespace (stacker, CFNgin) or the Sceptre stack's."""
+    """The environment's namespace; hooks and lookups default to the config's, or the Sceptre stack's."""
     timeout_seconds: float = Field(default=600, gt=0)
     """Default: 600; how long the previous version gets to be healthy at the live size."""
     force: bool = False

@@ -105,11 +105,12 @@ class StatusArgs(Args):
     """Arguments of ``stacker-ecs status``: one app, or ``--all`` of the namespace."""
 
     app: str = ""
-    """The app, as in its application stack's name (not with ``all_apps``)."""
+    """The app, as in its application stack's name (none with ``--all``)."""
     namespace: str
     """The environment's namespace (the config's ``namespace``)."""
     all_apps: bool = False
-    """Default: off; on prints one line per app of the namespace: live version, traffic, canary, previews, lease."""
+    """Default: off; on prints one line per app of the namespace: live version, traffic, protection, canary,
+    previews, lease."""
 
     _app = field_validator("app")(lambda v: check_name("app", v) if v else v)
 

@@ -2,7 +2,7 @@
 
 - A version the live rule reaches (live, a canary's share, the previous live version at weight 0)
   whose stack has no termination protection: deleting that stack by hand deletes its service first,
-  then fails on the target group the rule still uses (notes/aws-fidelity.md #18), and the app
+  then fails on the target group the rule still uses (docs/fidelity.md, #18), and the app
   answers 503. Cutover, canary steps and rollback switch it on (:mod:`.protection`).
 - An idle version whose stack is protected: cleanup keeps it.
 - A live rule that forwards to a target group whose stack is gone (deleted by hand, or stuck in

@@ -41,7 +41,7 @@ class TeardownArgs(LeaseArgs):
     app: str
     """The app to remove."""
     namespace: str
-    """Default (in stacker): the config's namespace."""
+    """The environment's namespace; hooks and lookups default to the config's, or the Sceptre stack's."""
     force: bool = False
     """Default: off, a live app (or one with a canary recorded) is refused; on takes its site offline and removes it."""
     dry_run: bool = False
@@ -201,7 +201,7 @@ class DestroyCheckArgs(Args):
     """Arguments of the ``check_destroy`` hook: what an engine's destroy is about to delete."""
 
     namespace: str
-    """Default (in stacker): the config's namespace."""
+    """The environment's namespace; hooks and lookups default to the config's, or the Sceptre stack's."""
     stacks: list[str]
     """The CloudFormation names of the stacks the destroy deletes (the engine fills them in)."""
     teardown_command: str = ("stacker build ... -e app=<app> -e teardown=true [-e teardown_force=true] "

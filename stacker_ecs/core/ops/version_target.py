@@ -23,7 +23,7 @@ class VersionArgs(Args):
     version: str
     """The version, as in its stack's name."""
     namespace: str
-    """Default: the config's namespace (stacker, CFNgin) or the Sceptre stack's."""
+    """The environment's namespace; hooks and lookups default to the config's, or the Sceptre stack's."""
 
     _app = field_validator("app")(lambda v: check_name("app", v))
     _version = field_validator("version", mode="before")(lambda v: check_version(str(v)))

@@ -54,7 +54,8 @@ class VersionSpec(Spec):
     container_port: int | None = Field(default=None, ge=1, le=65535)
     """Default: that container's first port mapping."""
     desired_count: int = Field(default=1, ge=0, le=1000)
-    """Default: 1; start at the live version's count with ``${ecs_live_desired_count <app>}``."""
+    """Default: 1; the example configs pass ``${ecs_version_desired_count <app>::version=<v>}``: 0 for a new
+    version (``verify_health`` scales it), the deployed count afterwards."""
     health_check_path: str = "/"
     """Default: ``/``; the path the load balancer checks (seed: ``lb_health_check``)."""
     health_check_grace_period_seconds: int = Field(default=60, ge=0, le=2147483647)
