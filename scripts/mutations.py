@@ -2,10 +2,11 @@
 
 Each row of :data:`MUTATIONS` changes one thing in one module of ``stacker_ecs`` (an exact text that
 must occur exactly once, replaced), alone, in the INSTALLED copy of the package (the one every test
-imports, see HELPERS.md), runs the tests named to catch it, and restores the original bytes. A row
-is ``caught`` when one of its tests fails, ``MISSED`` when they all pass, ``ERROR`` when its text is
-not found exactly once or pytest cannot run the tests. The exit status is 1 unless every row is
-caught, so the table cannot rot silently. Not part of ``make test``: each row is a pytest run.
+imports: the package's .pth file imports it from site-packages at start-up), runs the tests named to
+catch it, and restores the original bytes. A row is ``caught`` when one of its tests fails, ``MISSED``
+when they all pass, ``ERROR`` when its text is not found exactly once or pytest cannot run the tests.
+The exit status is 1 unless every row is caught, so the table cannot rot silently. Not part of
+``make test``: each row is a pytest run.
 
 Refuses to start while the installed copy differs from the checkout (a killed run may have left a
 mutation installed, or the checkout changed since ``make install``): run ``make install`` first.
