@@ -9,7 +9,8 @@ The exit status is 1 unless every row is caught, so the table cannot rot silentl
 ``make test``: each row is a pytest run.
 
 Refuses to start while the installed copy differs from the checkout (a killed run may have left a
-mutation installed, or the checkout changed since ``make install``): run ``make install`` first.
+mutation installed, or the checkout changed since ``make install``): reinstall first
+(``rm .venv/.package-installed && make install``).
 docs/testing.md records the results and how each test that missed was fixed.
 """
 
@@ -354,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     if stale:
         print(f"the installed copy in {package} differs from the checkout ({', '.join(stale[:5])}"
               f"{', ...' if len(stale) > 5 else ''}); a killed run may have left a mutation in it, or the checkout "
-              "changed since: run `make install`, then run this again", file=sys.stderr)
+              "changed since: reinstall with `rm .venv/.package-installed && make install` (plain `make install` does "
+              "nothing while the checkout is unchanged), then run this again", file=sys.stderr)
         return 2
     chosen = [m for m in MUTATIONS if not options.filters or any(f in m.name for f in options.filters)]
     if not chosen:
@@ -365,7 +367,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(chosen)} mutations of {package}, each alone\n")
     counts: dict[str, int] = {}
     for mutation in chosen:
-        outcome = run(mutation, package, python)
+        try:
+            outcome = run(mutation, package, python)
+        except KeyboardInterrupt:
+            print(f"\ninterrupted at {mutation.name}; {mutation.module} is restored", file=sys.stderr)
+            return 130
         counts[outcome.result] = counts.get(outcome.result, 0) + 1
         tests = ", ".join(t.rsplit("::", 1)[-1] for t in mutation.tests)
         print(f"{mutation.name:<{width}}  {outcome.result:<6}  {outcome.seconds:6.1f}s  {mutation.area}: {tests}",
