@@ -8,7 +8,7 @@ DEPS   := $(VENV)/.deps-installed
 PKG    := $(VENV)/.package-installed
 SOURCES := $(shell find stacker_ecs -name '*.py') setup.py stacker_ecs_py311.pth
 
-.PHONY: install test lint demo bench docs sandbox clean
+.PHONY: install test lint demo bench mutations docs sandbox clean
 
 install: $(PKG)
 
@@ -43,6 +43,11 @@ sandbox: $(PKG)
 
 bench: $(PKG)
 	$(BIN)/python -m scripts.bench
+
+# Can the tests fail? Each mutation of scripts/mutations.py, alone, against the tests named to catch it
+# (docs/testing.md); a few minutes, not part of `make test`.
+mutations: $(PKG)
+	$(BIN)/python -m scripts.mutations
 
 # Rewrite the reference pages generated from the code (tests/test_docs.py fails when they drift).
 docs: $(PKG)

@@ -138,6 +138,24 @@ def test_a_holder_whose_lease_was_broken_stops_before_its_next_write(dynamodb, w
     assert item.doc("live") is None, "a holder that lost its lease records nothing"
 
 
+def test_a_holder_whose_lease_expired_and_was_taken_over_releases_nothing_of_the_new_holders(dynamodb, wall):
+    holder = holding(records(dynamodb, wall), "cutover", version="v2", clock=FakeClock(wall).clock(),
+                     ttl_seconds=120, wait_seconds=0, heartbeat=False)
+    lease = holder.__enter__()
+    wall.current += 121
+    successor = try_acquire(records(dynamodb, wall), "rollback", "", ttl_seconds=120)
+    assert successor is not None
+    lease.stage(live={"version": "v2", "since": wall()})
+
+    # no write between the take-over and the end of its block: the release is its first fenced call
+    with pytest.raises(LeaseLostError, match="broken or taken over while cutover ran"):
+        holder.__exit__(None, None, None)
+
+    item = records(dynamodb, wall).read()
+    assert item.lease().token == successor.token, "release never deletes another's lease"
+    assert item.doc("live") is None, "a holder that lost its lease records nothing"
+
+
 def test_renewing_extends_the_lease_so_a_long_operation_keeps_it(dynamodb, wall):
     with holding(records(dynamodb, wall), "cutover", clock=FakeClock(wall).clock(), ttl_seconds=120,
                  wait_seconds=0, heartbeat=False) as lease:

@@ -7,6 +7,8 @@ old ``<app>-<version>`` scheme (the same characters split at another ``-``) get 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -94,6 +96,7 @@ def test_different_pairs_never_share_any_name(one, two):
 @given(apps, pairs)
 @example("web-v2", ("web", "v2"))
 @example("web-admin-v1", ("web-admin", "v1"))
+@example("web-v-v2", ("web", "v2"))  # the app name holds the separator in lower case
 def test_no_application_stack_or_app_host_equals_a_version_stack_or_host(app, pair):
     assert naming.application_stack(NAMESPACE, app) != naming.version_stack(NAMESPACE, *pair)
     assert naming.app_host(app, DOMAIN) != naming.version_host(*pair, DOMAIN)
@@ -132,3 +135,16 @@ def test_the_collisions_the_issue_reported_are_gone(one, two):
         assert naming.version_host(app, version, DOMAIN) != naming.app_host(other_app, DOMAIN)
     else:
         assert _names(app, version).items().isdisjoint(_names(other_app, other_version).items())
+
+
+@pytest.mark.parametrize(("value", "rule"), [
+    ("a" * 41, "'" + "a" * 41 + "' is 41 characters long; use at most 40"),
+    ("web--admin", "contains '--'"),
+    ("web-", "ends with '-'; end it with a letter or digit"),
+    ("-web", "starts with '-'; start it with a letter"),
+    ("Web", "has 'W', which is not allowed in stack and host names"),
+], ids=["too-long", "double-dash", "trailing-dash", "leading-dash", "upper-case"])
+def test_names_outside_that_language_are_refused_naming_the_rule_broken(value: str, rule: str):
+    for check in (lambda v: check_name("app", v), check_version):
+        with pytest.raises(ValueError, match=re.escape(rule)):
+            check(value)

@@ -18,7 +18,7 @@ from sceptre.exceptions import SceptreException
 from sceptre.plan.plan import SceptrePlan
 
 from stacker_ecs.sceptre.check import check_delete, check_launch, forget
-from tests.core.ops.conftest import REGION, ReadsOfOneWorld, World
+from tests.core.ops.conftest import REGION, FakeTime, ReadsOfOneWorld, World
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -207,3 +207,27 @@ class TestDeletesOfOneLiveWorld(ReadsOfOneWorld):
 
         idle = delete_stacks(project, "dev/version.yaml", app="web", version="v2")["dev/version"]
         assert check_delete(idle, live_world.session)["stacks"] == ["ecs-dev-app-web-V-v2"]
+
+
+def test_a_delete_of_the_previous_version_stack_is_refused_so_rollback_keeps_its_target(project, live_world: World,
+                                                                                       fake_time: FakeTime):
+    live_world.make_live("v2", fake_time.clock)  # v1 is now the previous version, the one rollback returns to
+    refused = r"ecs_check_delete failed: web/v1 is previous, and deleting its stack takes that traffic down"
+    with pytest.raises(SceptreException, match=refused):  # before Sceptre prints its plan
+        delete_stacks(project, "dev/version.yaml", app="web", version="v1")
+    previous = delete_stacks(project, "dev/version.yaml", cli=False, app="web", version="v1")["dev/version"]
+    with pytest.raises(SceptreException, match=refused):
+        previous.hooks["before_delete"][0].run()
+    assert live_world.forward() == {live_world.target_group("v2"): 1, live_world.target_group("v1"): 0}
+
+
+def test_a_delete_of_the_cluster_is_checked_with_the_app_stacks_that_depend_on_it(project, world: World):
+    # Nothing is live and web has no version. The app stacks read the cluster's outputs (!stack_output), so
+    # Sceptre deletes them with it: judged alone, the cluster's delete would leave web's application stack behind.
+    stacks = delete_stacks(project, "dev/cluster.yaml", cli=False)
+    assert sorted(name for name in stacks if not name.startswith("read:")) == ["dev/app/web", "dev/app/web-admin",
+                                                                                "dev/cluster"]
+
+    checked = check_delete(stacks["dev/cluster"], world.session)
+
+    assert checked["stacks"] == ["ecs-dev-app-web", "ecs-dev-app-web-admin", "ecs-dev-cluster"]

@@ -167,3 +167,16 @@ def test_a_clock_given_as_a_yaml_argument_is_refused(context, provider, caplog, 
     assert errors_logged(caplog) == [
         "cleanup failed: hook stacker_ecs.hooks.cleanup args: clock: not an argument of this hook; remove it"]
     assert adapter_calls.total == 0
+
+
+def test_destroy_is_refused_while_an_app_it_deletes_is_live_naming_the_teardown(live_world: World, provider, caplog):
+    context = Context(config=Config({"namespace": "ecs-dev", "stacks": [
+        {"name": "cluster", "class_path": "stacker_ecs.blueprints.cluster.Cluster"},
+        {"name": "app-web", "class_path": "stacker_ecs.blueprints.application.Application"}]}))
+
+    assert hooks.check_destroy(provider=provider, context=context) is False
+
+    (message,) = errors_logged(caplog)
+    assert message.startswith("check_destroy failed: destroy of ecs-dev refused: web: v1 is live")
+    assert "(stacker build ... -e app=<app> -e teardown=true [-e teardown_force=true] --targets pipeline)" in message
+    assert live_world.live_version() == "v1"

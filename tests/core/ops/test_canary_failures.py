@@ -108,6 +108,30 @@ def test_a_rerun_of_a_canary_killed_between_a_step_and_its_record_reads_the_alar
     assert traffic(live_world) == {"v1": 1}
 
 
+def test_a_rerun_of_a_canary_killed_before_its_first_step_reads_the_alarms_before_any_traffic_moves(
+        live_world: World, fake_time: FakeTime):
+    cloudwatch = create_alarm(live_world)
+    crash_before(live_world.session, "ModifyRule")  # the plan is recorded, its first step not yet written
+    with pytest.raises(SimulatedCrash):
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock), canary())
+    unlock(AwsContext.create(boto3.Session(region_name=REGION)), AppQuery(app=APP, namespace=NAMESPACE))
+    assert traffic(live_world) == {"v1": 1}
+    observer = AwsContext.create(boto3.Session(region_name=REGION))
+    assert describe_app(observer, NAMESPACE, APP).canary.startswith("canary of v2 at step 1/2 (10%)")
+    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")
+    rerun = boto3.Session(region_name=REGION)
+    writes: list[dict[str, Any]] = []
+    rerun.events.register("provide-client-params.elastic-load-balancing-v2.ModifyRule",
+                          lambda params, **_: writes.append(params))
+
+    with pytest.raises(CanaryRolledBackError, match="alarm web-5xx went off with 10% of traffic on v2; all traffic "
+                                                   "is back on v1"):
+        cutover(AwsContext.create(rerun, clock=fake_time.clock), canary())
+
+    assert len(writes) == 1  # the restore: the first step was never written
+    assert traffic(live_world) == {"v1": 1}
+
+
 def test_a_rerun_with_no_alarm_bakes_the_step_the_listener_carries_without_writing_it_again(
         live_world: World, fake_time: FakeTime):
     create_alarm(live_world)

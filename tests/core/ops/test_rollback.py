@@ -6,7 +6,8 @@ import pytest
 
 from emulator.calls import CallCounter
 from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.errors import AwsStateError, UnhealthyVersionError
+from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
 from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
 
@@ -110,3 +111,21 @@ def test_rollback_to_a_previous_version_scaled_down_meanwhile_scales_it_back_fir
     assert (result["desired_count"], result["healthy"]) == (2, 2)
     assert world.desired_count("v1") == 2
     assert world.live_version() == "v1"
+
+
+def test_rollback_to_an_unhealthy_previous_version_is_refused_and_the_live_one_stays(live_world: World,
+                                                                                      fake_time: FakeTime):
+    world = live_world
+    world.deploy_version("v3")  # its tasks cannot start (CannotPullContainerError)
+    cutover(AwsContext.create(world.session, clock=fake_time.clock),
+            CutoverArgs(app=APP, version="v3", namespace=NAMESPACE, force=True))
+    cutover(AwsContext.create(world.session, clock=fake_time.clock), CutoverArgs(app=APP, version="v2",
+                                                                                 namespace=NAMESPACE))
+    assert world.forward() == {world.target_group("v2"): 1, world.target_group("v3"): 0}
+
+    with pytest.raises(UnhealthyVersionError) as caught:
+        rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
+
+    assert str(caught.value).startswith("web/v3: cutover refused, v2 stays live: ")
+    assert "CannotPullContainerError" in str(caught.value)
+    assert world.forward() == {world.target_group("v2"): 1, world.target_group("v3"): 0}

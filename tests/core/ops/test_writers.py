@@ -18,14 +18,15 @@ from emulator.calls import CallCounter
 from emulator.composite_alarms import CompositeAlarms
 from emulator.faults import ErrorInjection, SimulatedCrash, crash_before, inject_errors
 from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.coordination import LeaseHeldError
+from stacker_ecs.core.coordination import LeaseHeldError, LeaseLostError
 from stacker_ecs.core.errors import AwsStateError, ConfigError, UnhealthyVersionError
 from stacker_ecs.core.ops.canary import RestoreFailedError
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
-from stacker_ecs.core.ops.lookups import LiveVersionQuery, find_live_version
+from stacker_ecs.core.ops.lookups import AppQuery, LiveVersionQuery, find_live_version
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
 from stacker_ecs.core.ops.status import describe_app, format_app
+from stacker_ecs.core.ops.unlock import unlock
 from tests.core.ops.conftest import ALARM, APP, NAMESPACE, FakeTime, World, create_alarm
 
 
@@ -102,6 +103,18 @@ def test_a_rollback_racing_a_cutover_is_refused_not_silently_undone(canary_world
     assert isinstance(racing[0], LeaseHeldError)
     assert "rollback refused" in str(racing[0])
     assert traffic(canary_world) == {"v2": 1, "v1": 0}
+
+
+def test_a_cutover_whose_lease_is_broken_while_it_verifies_stops_before_switching(canary_world: World,
+                                                                                fake_time: FakeTime):
+    broken = once_at(canary_world, "DescribeTargetHealth",
+                     lambda: unlock(ctx(canary_world.session, fake_time), AppQuery(app=APP, namespace=NAMESPACE)))
+
+    with pytest.raises(LeaseLostError, match="the lease of app 'web' was broken or taken over while cutover ran"):
+        cutover(ctx(canary_world.session, fake_time), args("v2"))
+
+    assert broken[0]["message"].startswith("broke the lease of ")
+    assert traffic(canary_world) == {"v1": 1}
 
 
 def test_an_immediate_cutover_during_a_canary_bake_is_refused_naming_the_canary(canary_world: World,
