@@ -135,8 +135,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              (CUTOVER + "test_force_switches_even_when_the_version_is_not_healthy",),
              "force also skips scaling the version to the live count (one task takes the whole site)"),
     Mutation("switch-unfenced", "cutover", "core/ops/cutover.py",
-             "    lease.check()\n    set_live(aws, state, rule.target_group_arn, previous=old_group)",
-             "    set_live(aws, state, rule.target_group_arn, previous=old_group)",
+             "    fence_traffic(lease, {version, live})\n    set_live(",
+             "    set_live(",
              (T + "core/ops/test_writers.py::test_a_cutover_whose_lease_is_broken_while_it_verifies_stops_before_"
               "switching",),
              "cutover writes the live rule without fencing its lease first"),
