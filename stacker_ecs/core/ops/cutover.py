@@ -159,8 +159,10 @@ def cutover(aws: AwsContext, args: CutoverArgs) -> dict[str, Any]:
 
 
 def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease: Lease,
-              runner: contextlib.ExitStack | None = None) -> dict[str, Any] | CanaryPlan:
-    """Scale, verify and switch to ``args.version`` (the caller holds the lease); a stepped one returns its plan."""
+              runner: contextlib.ExitStack | None = None, operation: str = "cutover") -> dict[str, Any] | CanaryPlan:
+    """Scale, verify and switch to ``args.version`` (the caller holds the lease); a stepped one returns its plan.
+
+    ``operation``: what a refusal names (``rollback`` switches back through here)."""
     app, version = args.app, args.version
     log = aws.about(version, app=app).log
     rule = state.rules.get(version)
@@ -195,7 +197,7 @@ def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease
         return {**result, "message": f"dry run: would make {version} live"}
     if int(service["desiredCount"]) < needed:
         scale_service(aws, target, needed, autoscaling=is_autoscaled(service))
-    _verify(aws, target, needed, args, live, result)
+    _verify(aws, target, needed, args, live, result, operation)
     if args.smoke_command:
         run_smoke(aws, args.smoke_command, app=app, version=version, domain=state.application.domain, live=live,
                   timeout_seconds=args.smoke_timeout_seconds)
@@ -212,7 +214,7 @@ def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease
 
 
 def _verify(aws: AwsContext, target: VersionTarget, needed: int, args: CutoverArgs, live: str | None,
-            result: dict[str, Any]) -> None:
+            result: dict[str, Any], operation: str) -> None:
     if args.force:
         aws.about(args.version, app=args.app).log.warning("force is on; switching without checking health")
         return
@@ -221,7 +223,7 @@ def _verify(aws: AwsContext, target: VersionTarget, needed: int, args: CutoverAr
                                   max_failed_tasks=args.max_failed_tasks, namespace=args.namespace)
     except UnhealthyVersionError as exc:
         raise with_diagnosis(aws, type(exc)(app=args.app, version=args.version, details=exc.details,
-                                            cause=f"cutover refused, {live or 'nothing'} stays live: {exc.cause}"),
+                                            cause=f"{operation} refused, {live or 'nothing'} stays live: {exc.cause}"),
                              args.namespace) from None
     result["healthy"] = report.healthy
 

@@ -72,4 +72,4 @@ def _roll_back(aws: AwsContext, args: RollbackArgs, lease: Lease) -> dict[str, A
                                timeout_seconds=args.timeout_seconds, force=args.force, dry_run=args.dry_run,
                                dashboard=args.dashboard)
     # No steps_percent: switch_to switches at once and returns its result, never a canary plan.
-    return cast(dict[str, Any], switch_to(aws, state, cutover_args, lease=lease))
+    return cast(dict[str, Any], switch_to(aws, state, cutover_args, lease=lease, operation="rollback"))

@@ -126,6 +126,6 @@ def test_rollback_to_an_unhealthy_previous_version_is_refused_and_the_live_one_s
     with pytest.raises(UnhealthyVersionError) as caught:
         rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
 
-    assert str(caught.value).startswith("web/v3: cutover refused, v2 stays live: ")
+    assert str(caught.value).startswith("web/v3: rollback refused, v2 stays live: ")
     assert "CannotPullContainerError" in str(caught.value)
     assert world.forward() == {world.target_group("v2"): 1, world.target_group("v3"): 0}
