@@ -1,0 +1,395 @@
+"""The crash sweep: every operation that moves traffic or deletes versions, killed before each of its writes.
+
+For each operation (an atomic cutover, a rollback, a stepped canary through its steps and its final
+switch, promote and abort of a paused canary, cleanup) :data:`WRITES` lists the AWS writes a clean run
+makes, in order (``test_a_clean_run_makes_the_writes_the_sweep_crashes_before`` keeps it true). A crash
+before a read leaves AWS as a crash before the next write does, so crashing right before each write, and
+after the last, reaches every state a killed process can leave. Each crash point runs in a fresh world,
+in two ways:
+
+- ``kill``: the process dies (SIGKILL, a lost CI runner): from the crash on, nothing more is sent, so
+  its leases are not released and what it staged is never written;
+- ``interrupt``: a :class:`SimulatedCrash` (a ``BaseException``, as ``KeyboardInterrupt``) unwinds the
+  stack, so the lease's ``finally`` still releases it and writes what was staged.
+
+Then, as the operator would: the leases are broken (``stacker-ecs unlock``), and the sweep checks that
+the live rule forwards only to versions that exist and have healthy targets, that ``status`` claims
+nothing false, that cleanup (a dry run that would delete anything not kept, then a real one) deletes no
+version the live rule reaches, and that a re-run of the operation ends in its intended state: the
+intended version live, termination protection on exactly the versions the live rule reaches, the app's
+protection record finished, no lease and no canary left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from emulator.faults import SimulatedCrash
+from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core.coordination import LEASE, RUNNER, app_records
+from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.ops.canary import carried_step
+from stacker_ecs.core.ops.canary_plan import ABORTED, RUNNING, plan_of
+from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
+from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
+from stacker_ecs.core.ops.gates import GateArgs, abort, promote
+from stacker_ecs.core.ops.listener import read_listener
+from stacker_ecs.core.ops.lookups import AppQuery
+from stacker_ecs.core.ops.protection import PROTECTED
+from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
+from stacker_ecs.core.ops.status import describe_app
+from stacker_ecs.core.ops.unlock import unlock
+from tests.core.ops.conftest import (
+    ALARM,
+    APP,
+    NAMESPACE,
+    READS,
+    REGION,
+    FakeTime,
+    World,
+    build_world,
+    create_alarm,
+    deploy_live,
+)
+
+pytestmark = pytest.mark.usefixtures("no_retry_waits")
+
+Run = Callable[[AwsContext], dict[str, Any]]
+
+
+def canary(**extra: Any) -> CutoverArgs:
+    """A stepped cutover of v2 (10 %, 50 %, then all), watching an alarm that stays OK."""
+    return CutoverArgs(app=APP, version="v2", namespace=NAMESPACE, steps_percent=[10, 50], bake_seconds=10,
+                       alarm_names=[ALARM], **extra)
+
+
+def every_idle_version(*, dry_run: bool = False) -> CleanupArgs:
+    """A cleanup that deletes every version it does not have to keep (none kept for being new)."""
+    return CleanupArgs(app=APP, namespace=NAMESPACE, in_flight_hours=0, dry_run=dry_run)
+
+
+def gate() -> GateArgs:
+    return GateArgs(app=APP, namespace=NAMESPACE)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the sweep: how its world is prepared, how it runs, how it is run again, what it ends in."""
+
+    setup: Callable[[World, FakeTime], None]
+    run: Run
+    rerun: Run
+    live: str
+    """The version live at the end (all the traffic, the other one recorded at weight 0 or not at all)."""
+    reached: frozenset[str]
+    """The versions the live rule forwards to at the end (weight 0 included): exactly these are protected."""
+    deleted: frozenset[str] = frozenset()
+    """The version stacks gone at the end."""
+    plan: str | None = None
+    """The state of a canary plan that may stay recorded at the end (an aborted one, until an operation drops it)."""
+
+
+def _cut_over_to_v2(world: World, fake_time: FakeTime) -> None:
+    world.make_live("v2", fake_time.clock)
+
+
+def _pause_a_canary(world: World, fake_time: FakeTime) -> None:
+    paused = cutover(AwsContext.create(boto3.Session(region_name=REGION), clock=fake_time.clock),
+                     canary(pause_after_percent=[10]))
+    assert paused["paused"], paused
+
+
+def _nothing(world: World, fake_time: FakeTime) -> None:
+    """Nothing more than v1 live and v2 deployed beside it."""
+
+
+def done_already(run: Run, refusal: str) -> Run:
+    """Return ``run``, which may be refused with ``refusal`` when the crashed run had already done its job."""
+
+    def again(aws: AwsContext) -> dict[str, Any]:
+        try:
+            return run(aws)
+        except AwsStateError as exc:
+            if refusal not in str(exc):
+                raise
+            return {"message": str(exc)}
+
+    return again
+
+
+def _cutover(aws: AwsContext) -> dict[str, Any]:
+    return cutover(aws, CutoverArgs(app=APP, version="v2", namespace=NAMESPACE))
+
+
+def _rollback(aws: AwsContext) -> dict[str, Any]:
+    return rollback(aws, RollbackArgs(app=APP, namespace=NAMESPACE))
+
+
+def _rollback_unless_done(aws: AwsContext) -> dict[str, Any]:
+    """Roll back again, unless the listener shows the crashed rollback switched: then cut over to v1, a no-op that
+    finishes what the rollback left (a rollback run twice rolls back twice: see docs/safety.md)."""
+    if read_listener(aws, NAMESPACE, APP).live_version == "v1":
+        return cutover(aws, CutoverArgs(app=APP, version="v1", namespace=NAMESPACE))
+    return _rollback(aws)
+
+
+def _canary(aws: AwsContext) -> dict[str, Any]:
+    return cutover(aws, canary())
+
+
+def _promote(aws: AwsContext) -> dict[str, Any]:
+    return promote(aws, gate())
+
+
+def _promote_until_done(aws: AwsContext) -> dict[str, Any]:
+    """Promote; a re-run of a killed promote bakes the promoted step again and may pause there again: promote once
+    more, as the operator told so would."""
+    result = _promote(aws)
+    return _promote(aws) if result.get("paused") else result
+
+
+def _abort(aws: AwsContext) -> dict[str, Any]:
+    return abort(aws, gate())
+
+
+def _cleanup(aws: AwsContext) -> dict[str, Any]:
+    return cleanup(aws, every_idle_version())
+
+
+OPERATIONS: dict[str, Operation] = {
+    "cutover": Operation(_nothing, _cutover, _cutover, live="v2", reached=frozenset({"v1", "v2"})),
+    "rollback": Operation(_cut_over_to_v2, _rollback, _rollback_unless_done, live="v1",
+                          reached=frozenset({"v1", "v2"})),
+    "canary": Operation(_nothing, _canary, _canary, live="v2", reached=frozenset({"v1", "v2"})),
+    "promote": Operation(_pause_a_canary, _promote, done_already(_promote_until_done, "nothing to promote: no canary"),
+                         live="v2", reached=frozenset({"v1", "v2"})),
+    "abort": Operation(_pause_a_canary, _abort, done_already(_abort, "nothing to abort: no canary"),
+                       live="v1", reached=frozenset({"v1"}), plan=ABORTED),
+    "cleanup": Operation(_nothing, _cleanup, _cleanup, live="v1", reached=frozenset({"v1"}),
+                         deleted=frozenset({"v2"})),
+}
+"""The operations swept, from v1 live (2 tasks) and v2 deployed beside it; the re-run of promote and abort may
+be refused as having nothing left to do (the crash came after their job was done)."""
+
+STARTED, FINISHED = "events.PutEvents (started)", "events.PutEvents (finished)"
+TAKE, FENCE, RELEASE = "dynamodb.UpdateItem (take)", "dynamodb.UpdateItem (fence)", "dynamodb.UpdateItem (release)"
+RUNNER_TAKE, PLAN, RUNNER_RELEASE = ("dynamodb.UpdateItem (runner)", "dynamodb.UpdateItem (plan)",
+                                     "dynamodb.UpdateItem (runner release)")
+HISTORY, ENTRY = "dynamodb.UpdateItem (history)", "dynamodb.PutItem (entry)"
+SCALE, SWITCH, DASHBOARD = "ecs.UpdateService", "elbv2.ModifyRule", "cloudwatch.PutDashboard"
+PROTECT, DELETE = "cloudformation.UpdateTerminationProtection", "cloudformation.DeleteStack"
+DONE = [FINISHED, HISTORY, ENTRY]
+WRITES: dict[str, list[str]] = {
+    "cutover": [STARTED, TAKE, SCALE, FENCE, SWITCH, DASHBOARD, PROTECT, PROTECT, RELEASE, *DONE],
+    "rollback": [STARTED, TAKE, FENCE, SWITCH, DASHBOARD, RELEASE, *DONE],
+    "canary": [STARTED, TAKE, SCALE, RUNNER_TAKE, PLAN, SWITCH, FENCE, PROTECT, PROTECT, DASHBOARD, RELEASE,
+               TAKE, FENCE, SWITCH, DASHBOARD, RELEASE, TAKE, FENCE, SWITCH, RELEASE, DASHBOARD, RUNNER_RELEASE, *DONE],
+    "promote": [STARTED, TAKE, RUNNER_TAKE, PLAN, RELEASE, TAKE, FENCE, SWITCH, DASHBOARD, RELEASE, TAKE, FENCE, SWITCH,
+                RELEASE, RUNNER_RELEASE, *DONE],
+    "abort": [STARTED, TAKE, FENCE, SWITCH, DASHBOARD, RELEASE, *DONE],
+    "cleanup": [STARTED, TAKE, FENCE, DELETE, RELEASE, DASHBOARD, *DONE],
+}
+"""The writes a clean run of each operation makes, in order (``(what)`` says which record a write is for)."""
+
+
+def writes_of(calls: list[str]) -> list[str]:
+    """Return the calls that write (anything but Describe, List, Get...)."""
+    return [c for c in calls if not c.split(".", 1)[1].startswith(READS)]
+
+
+class Crash:
+    """Stops an operation's session right before its ``at``-th write; with ``kill``, every later call fails too."""
+
+    def __init__(self, session: boto3.Session, at: int, *, kill: bool) -> None:
+        self.at, self.kill = at, kill
+        self.calls: list[str] = []
+        self.crashed = False
+        session.events.register("before-call.*.*", self)
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        call = f"{model.service_model.service_name}.{model.name}"
+        if self.crashed and self.kill:
+            raise SimulatedCrash(f"{call} after the kill")
+        self.calls.append(call)
+        if not self.crashed and len(writes_of(self.calls)) == self.at + 1:
+            self.crashed = True
+            raise SimulatedCrash(call)
+
+
+def observer(fake_time: FakeTime) -> AwsContext:
+    """Another terminal: its own session, the same account."""
+    return AwsContext.create(boto3.Session(region_name=REGION), clock=fake_time.clock)
+
+
+@pytest.fixture
+def world(session: boto3.Session) -> World:
+    return build_world(session)
+
+
+@pytest.fixture
+def fake_time(world: World) -> FakeTime:
+    return FakeTime(world.agent)
+
+
+def prepared(world: World, fake_time: FakeTime, name: str) -> Operation:
+    """Return ``name``'s operation with its world prepared: v1 live at 2 tasks, v2 beside it, an alarm (OK)."""
+    deploy_live(world, fake_time)
+    create_alarm(world).set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="ok")
+    operation = OPERATIONS[name]
+    operation.setup(world, fake_time)
+    return operation
+
+
+def clean_run(world: World, fake_time: FakeTime, name: str) -> tuple[dict[str, Any], list[str]]:
+    """Run ``name`` without a crash; return its result and every AWS call it made."""
+    operation = prepared(world, fake_time, name)
+    session = boto3.Session(region_name=REGION)
+    crash = Crash(session, at=-1, kill=False)
+    return operation.run(AwsContext.create(session, clock=fake_time.clock)), crash.calls
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_a_clean_run_makes_the_writes_the_sweep_crashes_before(world: World, fake_time: FakeTime, name: str):
+    _, calls = clean_run(world, fake_time, name)
+    assert writes_of(calls) == [w.split(" ")[0] for w in WRITES[name]], \
+        f"{name}'s writes changed: update WRITES (the sweep's crash points) to what a clean run makes"
+
+
+SAME_AS_THE_NEXT = {STARTED, FINISHED, DASHBOARD, HISTORY, ENTRY}
+"""Writes before which a kill leaves the app as a kill before the next write would: its events, its dashboard,
+its history (the next write, or the end of the run, is swept)."""
+SWEPT_TO = {"promote": 10}
+"""Promote's steps after its first are the canary's (``run_canary``), swept there."""
+
+
+STATUS_LAGS = "status names the recorded step, not the one the live rule carries"
+PROMOTE_REFUSED = "a re-run of promote refuses a canary recorded running ('nothing to promote')"
+ABORT_PROTECTS = "abort leaves the canary's version protected after all traffic is back"
+KNOWN: dict[str, str] = {
+    **dict.fromkeys(["canary-05-ModifyRule-kill", "canary-15-UpdateItem-release-kill",
+                     "canary-15-UpdateItem-release-interrupt", "canary-19-UpdateItem-release-kill",
+                     "canary-19-UpdateItem-release-interrupt", "promote-09-UpdateItem-release-kill",
+                     "promote-09-UpdateItem-release-interrupt"], STATUS_LAGS),
+    **dict.fromkeys(["promote-04-UpdateItem-release-kill", "promote-05-UpdateItem-take-kill",
+                     "promote-06-UpdateItem-fence-kill", "promote-07-ModifyRule-kill"], PROMOTE_REFUSED),
+    **dict.fromkeys(["abort-01-UpdateItem-take-kill", "abort-02-UpdateItem-fence-kill", "abort-03-ModifyRule-kill",
+                     "abort-05-UpdateItem-release-kill", "abort-05-UpdateItem-release-interrupt", "abort-09-end"],
+                    ABORT_PROTECTS),
+}
+"""Crash points that fail today, and why (each fixed by its own commit)."""
+
+
+def point(name: str, at: int, mode: str, case: str) -> Any:
+    """Return the pytest parameter of one crash point (expected to fail while its defect is :data:`KNOWN`)."""
+    marks = [pytest.mark.xfail(strict=True, reason=KNOWN[case])] if case in KNOWN else []
+    return pytest.param(name, at, mode, id=case, marks=marks)
+
+
+def crash_points() -> Iterator[Any]:
+    """Yield (operation, write index, mode) for each crash point.
+
+    A kill before each write but those of :data:`SAME_AS_THE_NEXT`, and after the last write; an interrupt before
+    each write after a traffic write (or a delete) up to the release of the lease it was made under: there the
+    lease's ``finally`` writes what the operation staged after the switch, a state a kill does not leave.
+    """
+    for name, writes in WRITES.items():
+        switched = False
+        for at, write in [*enumerate(writes), (len(writes), "end")]:
+            if at >= SWEPT_TO.get(name, len(writes)) and write != "end":
+                continue
+            what = write.split(".")[-1].replace(" (", "-").rstrip(")").replace(" ", "-")
+            if write not in SAME_AS_THE_NEXT:
+                killed = "-kill" if at < len(writes) else ""
+                yield point(name, at, "kill", f"{name}-{at:02d}-{what}{killed}")
+            if switched and write != DASHBOARD:
+                yield point(name, at, "interrupt", f"{name}-{at:02d}-{what}-interrupt")
+            switched = write in (SWITCH, DELETE) or (switched and write != RELEASE)
+
+
+@pytest.mark.parametrize(("name", "at", "mode"), crash_points())
+def test_a_crash_before_any_write_leaves_the_site_up_and_a_rerun_finishes(world: World, fake_time: FakeTime,
+                                                                           name: str, at: int, mode: str):
+    operation = prepared(world, fake_time, name)
+    session = boto3.Session(region_name=REGION)
+    crash = Crash(session, at, kill=mode == "kill")
+    with contextlib.suppress(SimulatedCrash):
+        operation.run(AwsContext.create(session, clock=fake_time.clock))
+    assert crash.crashed == (at < len(WRITES[name])), crash.calls
+    looking = observer(fake_time)
+    unlock(looking, AppQuery(app=APP, namespace=NAMESPACE))  # the operator breaks the dead process's leases
+
+    assert_site_up(world, looking)
+    assert_status_tells_the_truth(world, looking)
+    assert_cleanup_keeps_what_traffic_reaches(world, looking)
+
+    operation.rerun(observer(fake_time))
+
+    assert_ends_as_intended(world, looking, operation)
+
+
+def reached(looking: AwsContext) -> dict[str, int]:
+    """Return version -> weight of the live rule (weight 0: the previous live version), read from ELB."""
+    state = read_listener(looking, NAMESPACE, APP)
+    return {state.version_of(arn) or arn: weight for arn, weight in state.forward.items()}
+
+
+def assert_site_up(world: World, looking: AwsContext) -> None:
+    """The live rule sends traffic only to versions whose stack exists and that have healthy targets."""
+    serving = {v: w for v, w in reached(looking).items() if w > 0}
+    assert serving, "the live rule sends traffic nowhere"
+    for version in serving:
+        assert version in world.version_stacks(), f"traffic goes to {version}, whose stack is gone"
+        assert world.healthy_targets(version) >= 1, f"traffic goes to {version}, which has no healthy target"
+
+
+def assert_status_tells_the_truth(world: World, looking: AwsContext) -> None:
+    """Status names as live what takes traffic, shows its share and protection, warns of a reached unprotected one."""
+    status = describe_app(looking, NAMESPACE, APP)
+    weights = reached(looking)
+    total = sum(weights.values())
+    for row in status.rows:
+        weight = weights.get(row.version)
+        assert row.role == ("" if weight is None else "previous" if weight == 0 else
+                            "split" if weight < total else "live"), (row, weights)
+        assert row.traffic_percent == (round(100 * weight / total) if weight else 0), (row, weights)
+        assert row.protected == world.termination_protection(row.version), row
+        if weight is not None and not row.protected:
+            assert any(row.version in w and "protection" in w for w in status.warnings), (row, status.warnings)
+    assert status.lease == ""
+    plan = plan_of(app_records(looking, NAMESPACE, APP).read())
+    if plan is not None and plan.state == RUNNING:
+        carried = carried_step(plan, read_listener(looking, NAMESPACE, APP).forward)
+        assert (f"at step {carried + 1}/2 ({plan.steps_percent[carried]}%)" if carried is not None else
+                "carries none of its steps") in status.canary, (status.canary, weights)
+
+
+def assert_cleanup_keeps_what_traffic_reaches(world: World, looking: AwsContext) -> None:
+    """A cleanup that would delete every version it need not keep names none the live rule reaches; one that
+    deletes deletes none."""
+    targets = set(reached(looking))
+    would = cleanup(looking, every_idle_version(dry_run=True))["deleted"]
+    assert not targets & set(would), (would, targets)
+    cleanup(looking, CleanupArgs(app=APP, namespace=NAMESPACE))
+    assert targets <= world.version_stacks()
+
+
+def assert_ends_as_intended(world: World, looking: AwsContext, operation: Operation) -> None:
+    """The intended version is live, exactly the versions the live rule reaches are protected, nothing is left over."""
+    weights = reached(looking)
+    assert {v for v, w in weights.items() if w > 0} == {operation.live}, weights
+    assert set(weights) == operation.reached, weights
+    assert not operation.deleted & world.version_stacks()
+    protected = {v for v in world.version_stacks() if world.termination_protection(v)}
+    assert protected == set(operation.reached), protected
+    item = app_records(looking, NAMESPACE, APP).read()
+    assert item.doc(PROTECTED) == {"versions": sorted(operation.reached)}, item.doc(PROTECTED)
+    plan = plan_of(item)
+    assert (plan.state if plan else None) in {None, operation.plan}, plan
+    assert item.lease(LEASE) is None
+    assert item.lease(RUNNER) is None
