@@ -168,3 +168,20 @@ def test_a_pause_is_recorded_as_paused_with_the_share_it_holds(live_world: World
     done = received(live_world, url)[-1]
     assert (done["detail-type"], done["detail"]["outcome"]) == ("Canary Paused", "paused")
 
+
+def test_an_append_killed_between_its_two_calls_shows_no_entry_of_a_hundred_appends_before(
+        live_world: World, aws: AwsContext):
+    for n in range(KEPT):
+        append(aws, NAMESPACE, Entry(at=float(n), who="t", app="other", version=f"v{n}", operation="cutover",
+                                     outcome="succeeded"))
+    # the next append counts itself (seq KEPT + 1, the slot of seq 1) and is killed before it writes the slot
+    live_world.session.client("dynamodb").update_item(
+        TableName=naming.coordination_table(NAMESPACE), Key={"pk": {"S": "history/other"}},
+        UpdateExpression="ADD seq :one", ExpressionAttributeValues={":one": {"N": "1"}})
+
+    entries = read_history(aws, NAMESPACE, "other")
+
+    assert entries[0].version == f"v{KEPT - 1}", "the newest entry written, not v0 from the slot never rewritten"
+    assert "v0" not in [e.version for e in entries]
+    assert len(entries) == KEPT - 1
+
