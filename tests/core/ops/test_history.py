@@ -185,3 +185,15 @@ def test_an_append_killed_between_its_two_calls_shows_no_entry_of_a_hundred_appe
     assert "v0" not in [e.version for e in entries]
     assert len(entries) == KEPT - 1
 
+
+def test_who_is_stacker_ecs_actor_when_set_else_stacker_ecs_holder(live_world: World, aws: AwsContext,
+                                                                  monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("STACKER_ECS_HOLDER", "runner-7")
+    cutover(aws, CutoverArgs(app=APP, version="v2", namespace=NAMESPACE))
+    monkeypatch.setenv(history.ACTOR_ENV, "alice (https://ci.example.com/jobs/42)")
+    rollback(aws, RollbackArgs(app=APP, namespace=NAMESPACE))
+
+    entries = read_history(aws, NAMESPACE, APP)
+
+    assert [(e.operation, e.who) for e in entries[:2]] == [
+        ("rollback", "alice (https://ci.example.com/jobs/42)"), ("cutover", "runner-7")]
