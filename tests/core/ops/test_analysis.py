@@ -195,3 +195,12 @@ def test_judge_table(new: Sample, stable: Sample, breach: str, inconclusive: str
     assert (verdict.breach.split(":")[0].removeprefix("metric ") if verdict.breach else "") == breach
     assert verdict.inconclusive.startswith(inconclusive)
 
+
+def test_absolute_checks_judge_a_late_step_whose_stable_version_served_few_requests():
+    """At 90% the stable version serves little; only a relative check needs its numbers."""
+    checks = [parse_check("5xx_percent <= 1"), parse_check("dry-run p99_ms <= 1.5x stable")]
+
+    verdict = judge(checks, Sample(900, 27), Sample(10, 0), min_requests=50, versions=("v2", "v1"))
+
+    assert verdict.inconclusive == ""
+    assert verdict.breach.startswith("metric 5xx_percent: v2 3%, v1 0%")
