@@ -6,11 +6,13 @@ imports: the package's .pth file imports it from site-packages at start-up), run
 catch it, and restores the original bytes. A row is ``caught`` when one of its tests fails, ``MISSED``
 when they all pass, ``ERROR`` when its text is not found exactly once or pytest cannot run the tests.
 The exit status is 1 unless every row is caught, so the table cannot rot silently. Not part of
-``make test``: each row is a pytest run.
+``make test``: each row is a pytest run. A row whose module starts with ``emulator/`` mutates the
+checkout's emulator (tests import it from there), restored the same way.
 
 Refuses to start while the installed copy differs from the checkout (a killed run may have left a
 mutation installed, or the checkout changed since ``make install``): reinstall first
-(``rm .venv/.package-installed && make install``).
+(``rm .venv/.package-installed && make install``); and while an emulator module a chosen row
+mutates differs from git's HEAD.
 docs/testing.md records the results and how each test that missed was fixed.
 """
 
@@ -29,6 +31,8 @@ from types import FrameType
 ROOT = Path(__file__).resolve().parent.parent
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 PYTEST = ("-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-n", "0")
+EMULATOR = "emulator/"
+"""Rows whose module starts so mutate the checkout's emulator (restored the same way)."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,8 @@ class Mutation:
     name: str
     area: str
     module: str
-    """Path under ``stacker_ecs/``, e.g. ``core/coordination.py``."""
+    """Path under ``stacker_ecs/``, e.g. ``core/coordination.py``; or ``emulator/...``, a module of the checkout's
+    emulator (not installed: tests import it from the checkout)."""
     old: str
     """Exact text that must occur exactly once in the module."""
     new: str
@@ -54,6 +59,11 @@ ANALYSIS = T + "core/ops/test_analysis.py::"
 CUTOVER = T + "core/ops/test_cutover.py::"
 APPS = T + "core/ops/test_apps.py::"
 VERIFY = T + "core/ops/test_verify.py::"
+CLI = T + "test_cli.py::"
+HISTORY = T + "core/ops/test_history.py::"
+STATUS = T + "core/ops/test_status.py::"
+SMOKE = T + "core/ops/test_smoke.py::"
+CHECK_BUILD = T + "hooks/test_check_build.py::"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # ---- the lease and its fencing (core/coordination.py)
@@ -263,6 +273,197 @@ MUTATIONS: tuple[Mutation, ...] = (
              'return (f"app/{app}*", f"history/{app}", f"history/{app}/*")',
              (T + "core/test_iam_policy.py::test_with_an_app_the_pipeline_reaches_that_apps_coordination_items_only",),
              "app web's pipeline may write app web-admin's lease and records"),
+    # ==== the third sample (2026-12-07): the CLI, history, status, cleanup in flight, smoke, analysis, account
+    # checks, redeploys, priority, dashboard, adopt, diagnose, the emulator's AWS-like behaviours
+    # ---- the CLI's exit statuses and --output json (cli.py)
+    Mutation("cli-config-error-exits-1", "CLI", "cli.py",
+             "status = (ExitStatus.BAD_ARGUMENTS if isinstance(exc, ConfigError) else",
+             "status = (ExitStatus.FAILED if isinstance(exc, ConfigError) else",
+             (CLI + "TestCommandsThatOnlyRead::test_status_of_a_malformed_app_name_exits_2_saying_what_to_fix",),
+             "bad input exits 1, like a refusal, instead of 2"),
+    Mutation("cli-rolled-back-exits-1", "CLI", "cli.py",
+             "ExitStatus.ROLLED_BACK if isinstance(exc, CanaryRolledBackError) else ExitStatus.FAILED)",
+             "ExitStatus.FAILED if isinstance(exc, CanaryRolledBackError) else ExitStatus.FAILED)",
+             (CLI + "test_a_canary_an_alarm_ends_exits_3_with_all_traffic_back_and_one_json_document",),
+             "a canary an alarm ended (traffic restored) exits 1 instead of 3"),
+    Mutation("cli-paused-exits-0", "CLI", "cli.py",
+             "    return int(ExitStatus.PAUSED if paused else ExitStatus.DONE)",
+             "    return int(ExitStatus.DONE)",
+             (CLI + "test_a_paused_canary_exits_4_and_its_json_document_says_4",),
+             "a canary holding its share at a pause exits 0, as if the version were live"),
+    Mutation("cli-json-paused-says-0", "CLI", "cli.py",
+             'status = ExitStatus.PAUSED if isinstance(result, dict) and result.get("paused") else ExitStatus.DONE',
+             "status = ExitStatus.DONE",
+             (CLI + "test_a_paused_canary_exits_4_and_its_json_document_says_4",),
+             "--output json says exit_status 0 for a paused canary"),
+    Mutation("cli-json-error-missing", "CLI", "cli.py",
+             '        if options.output == "json":\n            print(json.dumps({"command": options.command,',
+             '        if False:\n            print(json.dumps({"command": options.command,',
+             (CLI + "test_every_command_prints_one_json_document_on_stdout_with_output_json",),
+             "a refused command with --output json prints no document"),
+    # ---- history and events (ops/history.py, ops/events.py)
+    Mutation("history-abort-as-failed", "history", "core/ops/history.py",
+             "kind = events.ABORTED if isinstance(exc, CanaryRolledBackError) else events.FAILED",
+             "kind = events.FAILED",
+             (HISTORY + "test_a_canary_an_alarm_ends_is_recorded_as_aborted_with_the_traffic_it_put_back",),
+             "a canary an alarm ended is recorded (and put on the bus) as failed, not aborted"),
+    Mutation("history-pause-as-succeeded", "history", "core/ops/history.py",
+             "        return events.PAUSED\n    return events.ROLLED_BACK",
+             "        return events.SUCCEEDED\n    return events.ROLLED_BACK",
+             (HISTORY + "test_a_pause_is_recorded_as_paused_with_the_share_it_holds",),
+             "a canary paused at a step is recorded as succeeded"),
+    Mutation("history-stale-slot-shown", "history", "core/ops/history.py",
+             'if wanted.get(i["pk"]["S"]) == int(i["seq"]["N"])]',
+             'if i["pk"]["S"] in wanted]',
+             (HISTORY + "test_an_append_killed_between_its_two_calls_shows_no_entry_of_a_hundred_appends_before",),
+             "an append killed after its counter shows the entry its slot held 100 appends earlier as the newest"),
+    Mutation("history-actor-ignored", "history", "core/ops/history.py",
+             "explicit = os.environ.get(ACTOR_ENV) or os.environ.get(HOLDER_ENV)",
+             "explicit = os.environ.get(HOLDER_ENV)",
+             (HISTORY + "test_who_is_stacker_ecs_actor_when_set_else_stacker_ecs_holder",),
+             "STACKER_ECS_ACTOR (who runs the pipeline) is not what the history names"),
+    Mutation("events-refused-put-fails", "events", "core/ops/events.py",
+             '"%s: could not put the %s event (the operation goes on): %s", detail.get("app"), kind, exc)\n'
+             "        return False",
+             '"%s: could not put the %s event (the operation goes on): %s", detail.get("app"), kind, exc)\n'
+             "        raise",
+             (HISTORY + "test_a_refused_put_or_history_write_never_fails_the_cutover",),
+             "a refused PutEvents fails the operation"),
+    # ---- status's warnings (ops/status_warnings.py)
+    Mutation("status-previous-unprotected-silent", "status", "core/ops/status_warnings.py",
+             'REACHED = ("live", "split", "previous")',
+             'REACHED = ("live", "split")',
+             (STATUS + "test_an_unprotected_previous_version_is_a_warning_that_rollback_to_it_would_fail",),
+             "status says nothing of an unprotected previous version (the rollback target)"),
+    Mutation("status-offers-rollback-to-a-gone-version", "status", "core/ops/status_warnings.py",
+             'previous = [r.version for r in rows if r.role == "previous" and not _gone(r)]',
+             'previous = [r.version for r in rows if r.role == "previous"]',
+             (STATUS + "test_a_live_version_deleted_by_hand_offers_no_rollback_to_a_previous_version_deleted_too",),
+             "the repair of a live version deleted by hand offers a rollback to a previous version deleted too"),
+    # ---- cleanup in flight (ops/cleanup.py)
+    Mutation("cleanup-canary-not-held", "cleanup", "core/ops/cleanup.py",
+             '            held[version] = f"part of the canary of {canary.describe()}"',
+             "            pass",
+             (T + "core/ops/test_writers.py::test_the_previous_version_stays_recorded_during_the_steps_so_cleanup_"
+              "keeps_what_a_restore_needs",),
+             "cleanup during a canary deletes the version a restore returns to"),
+    Mutation("cleanup-in-progress-deleted", "cleanup", "core/ops/cleanup.py",
+             '    if stack.status.endswith("_IN_PROGRESS"):',
+             "    if False:",
+             (T + "core/ops/test_cleanup_in_flight.py::test_a_stack_still_being_created_is_never_deleted",),
+             "cleanup deletes a stack still being created"),
+    # ---- the smoke command (ops/smoke.py)
+    Mutation("smoke-timeout-not-stopped", "smoke", "core/ops/smoke.py",
+             "        os.killpg(process.pid, signal.SIGKILL)\n",
+             "",
+             (SMOKE + "test_a_smoke_command_past_its_timeout_is_stopped_and_refuses_the_cutover",),
+             "a smoke command past its timeout is waited for, not stopped"),
+    # ---- the canary's metric analysis (ops/analysis.py)
+    Mutation("threshold-equal-breaches", "canary analysis", "core/ops/analysis.py",
+             "over = mine is not None and limit is not None and mine > limit",
+             "over = mine is not None and limit is not None and mine >= limit",
+             (ANALYSIS + "test_judge_table",),
+             "a value equal to its threshold ('<=') breaches"),
+    Mutation("stable-plus-multiplies", "canary analysis", "core/ops/analysis.py",
+             "else stable + (self.plus or 0.0)",
+             "else stable * (self.plus or 0.0)",
+             (ANALYSIS + "test_judge_table",),
+             "'stable + N' is read as N times the stable value"),
+    Mutation("ratio-adds", "canary analysis", "core/ops/analysis.py",
+             "return stable * self.ratio if self.ratio",
+             "return stable + self.ratio if self.ratio",
+             (ANALYSIS + "test_a_relative_latency_threshold_names_the_stable_value_and_the_threshold_it_makes",),
+             "'1.5x stable' is read as the stable value plus 1.5"),
+    Mutation("absolute-check-needs-stable-requests", "canary analysis", "core/ops/analysis.py",
+             "    elif any(c.relative and not c.dry_run for c in checks) and stable.requests < min_requests:",
+             "    elif stable.requests < min_requests:",
+             (ANALYSIS + "test_absolute_checks_judge_a_late_step_whose_stable_version_served_few_requests",),
+             "absolute checks are inconclusive while the stable version serves few requests (a late step)"),
+    # ---- the pre-build account checks (core/account_check.py)
+    Mutation("certificate-pending-accepted", "account checks", "core/account_check.py",
+             '    if certificate.get("Status") != "ISSUED":',
+             "    if False:",
+             (CHECK_BUILD + "test_a_certificate_not_yet_issued_is_refused_naming_its_status",),
+             "a brought certificate still pending validation passes the pre-build check (the listener fails later)"),
+    Mutation("new-apps-security-groups-uncounted", "account checks", "core/account_check.py",
+             "    if count + len(new_apps) <= quota:",
+             "    if count <= quota:",
+             (CHECK_BUILD + "TestChecksOfOneAccount::test_new_apps_past_the_regions_security_groups_are_refused",),
+             "new apps' load balancer groups are not counted against the Region's security groups"),
+    # ---- redeploys and settings (core/fingerprint.py, core/blueprint.py)
+    Mutation("previous-changed-in-place", "redeploy", "core/fingerprint.py",
+             'SERVING_ROLES = ("live", "previous", "serving")',
+             'SERVING_ROLES = ("live", "serving", "previous-not")',
+             (T + "blueprints/test_blueprints_render.py::test_a_changed_template_of_a_version_that_takes_traffic_is_"
+              "refused_naming_the_fix",),
+             "the previous version (the rollback target) may be changed in place"),
+    Mutation("serving-count-unchecked", "redeploy", "core/fingerprint.py",
+             "    if old_count and desired_count is not None and int(old_count) != desired_count:",
+             "    if False:",
+             (T + "blueprints/test_blueprints_render.py::test_a_serving_version_deployed_with_another_desired_count_"
+              "is_refused",),
+             "a live version's stack may set its service to another count in place"),
+    Mutation("settings-file-loses", "settings file", "core/blueprint.py",
+             "        values.update(load_settings(str(settings), where=where))",
+             "        values = {**load_settings(str(settings), where=where), **values}",
+             (T + "blueprints/test_blueprints_render.py::test_a_settings_file_wins_over_the_configs_variables",),
+             "the config's variables win over the app's settings file"),
+    # ---- the priority lookup (ops/priority.py), the deployed-version lookup (ops/lookups.py)
+    Mutation("priority-test-rule-collides", "priority", "core/ops/priority.py",
+             "    while priority in taken or naming.test_rule_priority(priority) in taken:",
+             "    while priority in taken:",
+             (T + "core/ops/test_priority.py::test_a_new_version_always_gets_a_free_priority_in_range",),
+             "a new version's test-header rule may take a priority another rule holds (CreateRule fails)"),
+    Mutation("deployed-role-always-idle", "lookups", "core/ops/lookups.py",
+             'role = read_listener(aws, query.namespace, query.app).role(query.version) or "idle"',
+             'role = "idle"',
+             (T + "engines/test_cfngin_build.py::test_the_deployed_version_lookup_names_the_role_of_a_version",),
+             "ecs_deployed_version calls every version idle, so a live one may be changed in place"),
+    # ---- the dashboard, adopt, diagnose
+    Mutation("dashboard-drops-previous", "dashboard", "core/ops/dashboard.py",
+             '        elif role == "previous":\n            found[version] = role',
+             '        elif False:\n            found[version] = role',
+             (T + "core/ops/test_dashboard.py::test_the_dashboard_shows_exactly_the_versions_in_play_after_each_step_"
+              "and_the_cutover",
+              T + "core/ops/test_dashboard.py::test_cleanup_rewrites_the_dashboard_without_the_deleted_versions_and_"
+              "keeps_the_previous_one"),
+             "the dashboard cleanup rewrites leaves out the previous version (the rollback target)"),
+    Mutation("adopt-dry-run-tags", "adopt", "core/ops/adopt.py",
+             "            if not args.dry_run:\n                _tag(",
+             "            if True:\n                _tag(",
+             (T + "core/ops/test_inventory.py::test_adopt_dry_run_lists_what_it_would_tag_and_tags_nothing",),
+             "adopt --dry-run tags the stacks"),
+    Mutation("diagnose-names-a-later-failure", "diagnose", "core/ops/diagnose_findings.py",
+             "        first = failed[-1] if failed else",
+             "        first = failed[0] if failed else",
+             (T + "core/ops/test_diagnose.py::test_a_stack_that_failed_to_create_shows_its_failed_event",
+              T + "core/ops/test_diagnose.py::test_a_stack_whose_create_failed_is_explained_by_its_first_failure_not_"
+              "the_cancellations_after_it"),
+             "a failed stack is explained by its newest failed event (a cancellation) instead of the first (the "
+             "cause)"),
+    # ---- the emulator's AWS-like behaviours (emulator/aws_like/, in the checkout)
+    Mutation("emulator-protected-stack-deleted", "emulator", "emulator/aws_like/termination.py",
+             'if getattr(stack, "enable_termination_protection", False) and',
+             "if False and",
+             (T + "emulator/test_aws_like.py::test_a_stack_with_termination_protection_is_not_deleted",),
+             "DeleteStack deletes a stack with termination protection (moto's behaviour)"),
+    Mutation("emulator-modify-listener-unvalidated", "emulator", "emulator/aws_like/listener_actions.py",
+             "            self._validate_actions([FakeAction(action) for action in actions])",
+             "            pass",
+             (T + "emulator/test_aws_like.py::test_modify_listener_refuses_a_target_group_that_does_not_exist",),
+             "ModifyListener forwards to a target group that does not exist (moto's behaviour)"),
+    Mutation("emulator-duplicate-record-allowed", "emulator", "emulator/aws_like/route53_records.py",
+             "        if any(_key(r.name, r.type, r.set_identifier) == new for r in self.rrsets):",
+             "        if False:",
+             (T + "emulator/test_aws_like.py::test_route53_create_of_an_existing_record_fails_through_the_api_and_"
+              "cloudformation",),
+             "CREATE of an existing Route 53 record succeeds (moto's behaviour)"),
+    Mutation("emulator-no-op-update-accepted", "emulator", "emulator/aws_like/stack_update.py",
+             "        if _unchanged(self, stack, template, parameters, tags):",
+             "        if False:",
+             (T + "emulator/test_aws_like.py::test_an_update_that_changes_nothing_is_refused_with_no_updates_are_to_"
+              "be_performed",),
+             "an UpdateStack that changes nothing succeeds (moto's behaviour; the engines expect AWS's refusal)"),
 )
 
 
@@ -280,6 +481,15 @@ def differing_files(checkout: Path, installed: Path) -> list[str]:
                   if "__pycache__" not in source.parts
                   and (not (copy := installed / source.relative_to(checkout)).is_file()
                        or copy.read_bytes() != source.read_bytes()))
+
+
+def emulator_changes(modules: set[str]) -> list[str]:
+    """Return those of the checkout's emulator ``modules`` that differ from git's HEAD (a killed run's mutation)."""
+    if not modules:
+        return []
+    out = subprocess.run(["git", "diff", "--name-only", "HEAD", "--", *sorted(modules)], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    return out.split()
 
 
 def drop_bytecode(module: Path) -> None:
@@ -301,7 +511,7 @@ class Outcome:
 def run(mutation: Mutation, package: Path, python: Path) -> Outcome:
     """Apply ``mutation`` alone to the installed ``package``, run its tests, restore the original bytes."""
     started = time.monotonic()
-    path = package / mutation.module
+    path = ROOT / mutation.module if mutation.module.startswith(EMULATOR) else package / mutation.module
     original = path.read_bytes()
     text = original.decode()
     found = text.count(mutation.old)
@@ -361,6 +571,12 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [m for m in MUTATIONS if not options.filters or any(f in m.name for f in options.filters)]
     if not chosen:
         print(f"no mutation's name contains {' or '.join(options.filters)}", file=sys.stderr)
+        return 2
+    changed = emulator_changes({m.module for m in chosen if m.module.startswith(EMULATOR)})
+    if changed:
+        print(f"{', '.join(changed)} differ from git's HEAD; a killed run may have left a mutation in them, or you are "
+              "editing them: `git diff` shows which (`git checkout -- <file>` restores), then run this again",
+              file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _interrupted)
     width = max(len(m.name) for m in chosen)

@@ -80,6 +80,18 @@ def test_a_canary_an_alarm_ends_exits_3_with_all_traffic_back_and_one_json_docum
     assert world.live_version() == "v1"
 
 
+def test_a_paused_canary_exits_4_and_its_json_document_says_4(world: World, capsys):
+    capsys.readouterr()
+    code = main(["--region", "us-east-1", "--output", "json", "cutover", "web", "v2", *NS, "--steps-percent", "10",
+                 "50", "--bake-seconds", "60", "--pause-after-percent", "10"], clock=FakeTime(world.agent).clock)
+    out, err = capsys.readouterr()
+
+    assert code == 4, err
+    document = json.loads(out)
+    assert (document["ok"], document["exit_status"], document["result"]["paused"]) == (True, 4, True)
+    assert len(world.forward()) == 2, "it holds its share: both versions take traffic"
+
+
 @pytest.mark.parametrize("argv", [["status", "web", *NS], ["rollback", "web", *NS, "--dry-run"],
                                   ["cutover", "web", "v9", *NS]], ids=["status", "rollback", "refused"])
 def test_every_command_prints_one_json_document_on_stdout_with_output_json(world: World, capsys, argv):

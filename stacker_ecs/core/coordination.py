@@ -225,7 +225,7 @@ def app_records(aws: AwsContext, namespace: str, app: str) -> AppRecords:
     """Return the app's item in the environment's coordination table.
 
     Its times are AWS's clock (:mod:`stacker_ecs.core.aws_clock`: the runner's, corrected by the ``Date`` of
-    DynamoDB's answers), not the operation's: another process compares them, and cleanup compares them
+    the operation's AWS answers), not the operation's: another process compares them, and cleanup compares them
     with the stacks' creation times, which AWS sets.
     """
     dynamodb = aws.client("dynamodb")

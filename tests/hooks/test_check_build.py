@@ -118,6 +118,24 @@ def test_a_certificate_that_covers_the_domain_but_not_the_apps_version_hosts_is_
     assert "a wildcard covers one label" in message
 
 
+def test_a_certificate_not_yet_issued_is_refused_naming_its_status(caplog, world):
+    from moto.acm.models import acm_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    hosts = [name for app in ("web", "web-admin") for name in (f"{app}.dev.example.com", f"*.{app}.dev.example.com")]
+    arn = world.session.client("acm").request_certificate(
+        DomainName=hosts[0], SubjectAlternativeNames=hosts, ValidationMethod="DNS")["CertificateArn"]
+    # its validation records are not in place yet (the emulator issues a requested certificate at once)
+    acm_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]._certificates[arn].status = "PENDING_VALIDATION"
+
+    result, errors = run_check(caplog, certificate_arn=arn)
+
+    assert result is False
+    (message,) = errors
+    assert f"app 'web': CertificateArn: {arn} is PENDING_VALIDATION, not ISSUED; finish its validation first" in message
+    assert "does not cover" not in message
+
+
 def test_a_deploy_that_would_pass_the_rules_quota_is_refused_naming_the_quota(caplog, world, limits):
     world.add_app("web")
     world.add_version("v1")

@@ -186,9 +186,21 @@ def test_metric_checks_without_steps_are_refused():
     (Sample(100, 2), Sample(900, 0), "5xx_percent", ""),
     (Sample(10, 5), Sample(900, 0), "", "v2 served 10 requests"),
     (Sample(100, 0), Sample(10, 0), "", "v1 served 10 requests"),  # the relative check needs the stable numbers
+    (Sample(100, 1), Sample(900, 0), "", ""),  # 1% is within '<= 1' and '<= stable + 1' (0% + 1)
+    (Sample(200, 1), Sample(900, 0), "", ""),  # 0.5% is within 'stable + 1' (0% + 1, not 0% x 1)
 ])
 def test_judge_table(new: Sample, stable: Sample, breach: str, inconclusive: str):
     checks = [parse_check("5xx_percent <= 1"), parse_check("5xx_percent <= stable + 1")]
     verdict = judge(checks, new, stable, min_requests=50, versions=("v2", "v1"))
     assert (verdict.breach.split(":")[0].removeprefix("metric ") if verdict.breach else "") == breach
     assert verdict.inconclusive.startswith(inconclusive)
+
+
+def test_absolute_checks_judge_a_late_step_whose_stable_version_served_few_requests():
+    """At 90% the stable version serves little; only a relative check needs its numbers."""
+    checks = [parse_check("5xx_percent <= 1"), parse_check("dry-run p99_ms <= 1.5x stable")]
+
+    verdict = judge(checks, Sample(900, 27), Sample(10, 0), min_requests=50, versions=("v2", "v1"))
+
+    assert verdict.inconclusive == ""
+    assert verdict.breach.startswith("metric 5xx_percent: v2 3%, v1 0%")

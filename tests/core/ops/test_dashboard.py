@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.dashboard import dashboard_name
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
@@ -47,6 +48,21 @@ def test_the_dashboard_shows_exactly_the_versions_in_play_after_each_step_and_th
     assert versions_in(bodies[-1]) == {"v1 (live)", "v2 (previous)"}
     text = format_app(status(aws, StatusArgs(app=APP, namespace=NAMESPACE)))
     assert f"#dashboards:name={NAMESPACE}-{APP}" in text
+
+
+def test_cleanup_rewrites_the_dashboard_without_the_deleted_versions_and_keeps_the_previous_one(
+        live_world: World, fake_time: FakeTime):
+    bodies = record_bodies(live_world)
+    aws = AwsContext.create(live_world.session, clock=fake_time.clock)
+    cutover(aws, CutoverArgs(app=APP, version="v2", namespace=NAMESPACE))  # v1 previous
+    live_world.deploy_version("v3", 1)
+    live_world.sync()
+    written = len(bodies)
+
+    result = cleanup(aws, CleanupArgs(app=APP, namespace=NAMESPACE, in_flight_hours=0))
+
+    assert result["deleted"] == ["v3"]
+    assert [versions_in(b) for b in bodies[written:]] == [{"v2 (live)", "v1 (previous)"}]
 
 
 def test_the_platform_can_turn_the_dashboard_off(live_world: World, fake_time: FakeTime):

@@ -126,6 +126,28 @@ def test_a_failed_update_or_delete_is_fixed_its_own_way_not_by_recreating_the_st
     assert first.fix == fix
 
 
+def test_a_stack_whose_create_failed_is_explained_by_its_first_failure_not_the_cancellations_after_it():
+    from stacker_ecs.core.ops.diagnose import _Look
+    from stacker_ecs.core.ops.diagnose_findings import find_all
+
+    name = naming.version_stack(NAMESPACE, APP, "v4")
+    events = [  # DescribeStackEvents: newest first
+        {"LogicalResourceId": name, "ResourceStatus": "ROLLBACK_IN_PROGRESS",
+         "ResourceStatusReason": "The following resource(s) failed to create: [HostRule, Service]."},
+        {"LogicalResourceId": "HostRule", "ResourceStatus": "CREATE_FAILED",
+         "ResourceStatusReason": "Resource creation cancelled"},
+        {"LogicalResourceId": "Service", "ResourceStatus": "CREATE_FAILED",
+         "ResourceStatusReason": "Resource handler returned message: subnet-0 does not exist"}]
+    look = _Look(app=APP, version="v4", role="", namespace=NAMESPACE, state=None, log_lines=5,
+                 app_stack={"StackName": naming.application_stack(NAMESPACE, APP), "StackStatus": "UPDATE_COMPLETE"},
+                 stack={"StackName": name, "StackStatus": "ROLLBACK_COMPLETE"}, events={name: events})
+
+    (first,) = find_all(look)
+
+    assert first.summary == (f"stack {name} is ROLLBACK_COMPLETE: Service failed: Resource handler returned message: "
+                             "subnet-0 does not exist")
+
+
 def test_the_default_version_is_the_newest_not_live_and_a_healthy_one_says_so(live_world):
     result = _diagnose(live_world, None)
     assert result.version == "v2"

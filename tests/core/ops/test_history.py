@@ -10,13 +10,13 @@ from emulator.calls import CallCounter
 from emulator.faults import ErrorInjection, inject_errors
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError
 from stacker_ecs.core.ops import events, history
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.history import KEPT, Entry, append, format_history, read_history
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
-from tests.core.ops.conftest import APP, NAMESPACE, FakeTime, World
+from tests.core.ops.conftest import ALARM, APP, NAMESPACE, FakeTime, World, create_alarm
 
 
 def capture_events(world: World) -> str:
@@ -128,3 +128,72 @@ def test_a_refused_put_or_history_write_never_fails_the_cutover(live_world: Worl
     assert sorted(set(injection.answered)) == ["PutEvents", "PutItem"]
     assert "could not put the started event (the operation goes on)" in caplog.text
     assert "could not append to the history (the operation's outcome stands)" in caplog.text
+
+
+def test_a_canary_an_alarm_ends_is_recorded_as_aborted_with_the_traffic_it_put_back(live_world: World,
+                                                                                    aws: AwsContext):
+    url = capture_events(live_world)
+    cloudwatch = create_alarm(live_world)
+
+    class AlarmDuringTheBake:
+        """ECS as usual; the alarm goes off at the first wait once the first step is written."""
+
+        def sync(self) -> None:
+            live_world.agent.sync()
+            if len(live_world.forward()) > 1:
+                cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")
+
+    with pytest.raises(CanaryRolledBackError) as caught:
+        cutover(AwsContext.create(live_world.session, clock=FakeTime(AlarmDuringTheBake()).clock),
+                CutoverArgs(app=APP, version="v2", namespace=NAMESPACE, steps_percent=[10, 50], bake_seconds=60,
+                            alarm_names=[ALARM]))
+
+    last = read_history(aws, NAMESPACE, APP)[0]
+    assert (last.operation, last.version, last.outcome, last.reason) == ("cutover", "v2", "aborted", str(caught.value))
+    assert (last.before, last.after) == ({"v1": 100}, {"v1": 100}), "the step moved traffic, the restore put it back"
+    done = received(live_world, url)[-1]
+    assert (done["detail-type"], done["detail"]["outcome"]) == ("Canary Aborted", "aborted")
+
+
+def test_a_pause_is_recorded_as_paused_with_the_share_it_holds(live_world: World, aws: AwsContext):
+    url = capture_events(live_world)
+
+    result = cutover(aws, CutoverArgs(app=APP, version="v2", namespace=NAMESPACE, steps_percent=[10, 50],
+                                      bake_seconds=60, pause_after_percent=[10]))
+
+    assert result["paused"]
+    last = read_history(aws, NAMESPACE, APP)[0]
+    assert (last.operation, last.version, last.outcome) == ("cutover", "v2", "paused")
+    assert (last.before, last.after) == ({"v1": 100}, {"v1": 90, "v2": 10})
+    done = received(live_world, url)[-1]
+    assert (done["detail-type"], done["detail"]["outcome"]) == ("Canary Paused", "paused")
+
+
+def test_an_append_killed_between_its_two_calls_shows_no_entry_of_a_hundred_appends_before(
+        live_world: World, aws: AwsContext):
+    for n in range(KEPT):
+        append(aws, NAMESPACE, Entry(at=float(n), who="t", app="other", version=f"v{n}", operation="cutover",
+                                     outcome="succeeded"))
+    # the next append counts itself (seq KEPT + 1, the slot of seq 1) and is killed before it writes the slot
+    live_world.session.client("dynamodb").update_item(
+        TableName=naming.coordination_table(NAMESPACE), Key={"pk": {"S": "history/other"}},
+        UpdateExpression="ADD seq :one", ExpressionAttributeValues={":one": {"N": "1"}})
+
+    entries = read_history(aws, NAMESPACE, "other")
+
+    assert entries[0].version == f"v{KEPT - 1}", "the newest entry written, not v0 from the slot never rewritten"
+    assert "v0" not in [e.version for e in entries]
+    assert len(entries) == KEPT - 1
+
+
+def test_who_is_stacker_ecs_actor_when_set_else_stacker_ecs_holder(live_world: World, aws: AwsContext,
+                                                                  monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("STACKER_ECS_HOLDER", "runner-7")
+    cutover(aws, CutoverArgs(app=APP, version="v2", namespace=NAMESPACE))
+    monkeypatch.setenv(history.ACTOR_ENV, "alice (https://ci.example.com/jobs/42)")
+    rollback(aws, RollbackArgs(app=APP, namespace=NAMESPACE))
+
+    entries = read_history(aws, NAMESPACE, APP)
+
+    assert [(e.operation, e.who) for e in entries[:2]] == [
+        ("rollback", "alice (https://ci.example.com/jobs/42)"), ("cutover", "runner-7")]

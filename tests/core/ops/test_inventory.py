@@ -43,12 +43,11 @@ def test_a_deleted_stack_the_tagging_api_still_returns_is_skipped(session: boto3
     assert [v.version for v in versions] == ["v1"]
 
 
-def test_adopt_tags_an_untagged_version_so_cleanup_and_teardown_find_it_and_a_rerun_tags_nothing(
-        session: boto3.Session):
+def with_an_untagged_version(session: boto3.Session) -> AwsContext:
+    """App ``web`` with ``v2`` and ``v1``, made by an earlier release: no ``stacker-ecs:app`` tag on v1's stack."""
     from emulator.world import TASK, create_stack, next_free_priority
     from stacker_ecs.core import contract
     from stacker_ecs.core.model import parse
-    from stacker_ecs.core.ops.adopt import AdoptArgs, adopt
     from stacker_ecs.core.templates.version import VersionSpec, render_version
 
     world = ExampleWorld.create(session)
@@ -63,6 +62,14 @@ def test_adopt_tags_an_untagged_version_so_cleanup_and_teardown_find_it_and_a_re
     create_stack(session, naming.version_stack(NAMESPACE, "web", "v1"), render_version(spec, where="v1").to_json())
     aws = AwsContext.create(session)
     assert [v.version for v in list_version_stacks(aws, NAMESPACE, "web")] == ["v2"]  # invisible
+    return aws
+
+
+def test_adopt_tags_an_untagged_version_so_cleanup_and_teardown_find_it_and_a_rerun_tags_nothing(
+        session: boto3.Session):
+    from stacker_ecs.core.ops.adopt import AdoptArgs, adopt
+
+    aws = with_an_untagged_version(session)
 
     result = adopt(aws, AdoptArgs(app="web", namespace=NAMESPACE))
 
@@ -71,3 +78,17 @@ def test_adopt_tags_an_untagged_version_so_cleanup_and_teardown_find_it_and_a_re
     assert result["already_tagged"] == [naming.version_stack(NAMESPACE, "web", "v2")]
     assert sorted(v.version for v in list_version_stacks(aws, NAMESPACE, "web")) == ["v1", "v2"]
     assert adopt(aws, AdoptArgs(app="web", namespace=NAMESPACE))["tagged"] == []
+
+
+def test_adopt_dry_run_lists_what_it_would_tag_and_tags_nothing(session: boto3.Session):
+    from stacker_ecs.core.ops.adopt import AdoptArgs, adopt
+
+    aws = with_an_untagged_version(session)
+    counter = CallCounter(session)
+
+    result = adopt(aws, AdoptArgs(app="web", namespace=NAMESPACE, dry_run=True))
+
+    assert result["tagged"] == [naming.application_stack(NAMESPACE, "web"),
+                                naming.version_stack(NAMESPACE, "web", "v1")]
+    assert not [call for call in counter.mutating() if call.startswith("cloudformation.")]
+    assert [v.version for v in list_version_stacks(aws, NAMESPACE, "web")] == ["v2"], "v1 is still untagged"

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.listener import Application, ListenerState, VersionRule, read_listener
@@ -106,7 +107,11 @@ def test_a_new_version_always_gets_a_free_priority_in_range(taken_count):
         priority = choose_priority(state, version, max_rules=1000)
 
         assert priority not in state.priorities, (version, priority)
+        assert naming.test_rule_priority(priority) not in state.priorities, (version, priority, "its test-header rule")
         assert 1 <= priority <= MAX_PRIORITY
+        # a version takes two rules: a free start whose neighbour (its test-header rule's priority) is taken is passed
+        start = choose_priority(state_with(), version, max_rules=1000)
+        assert choose_priority(state_with(naming.test_rule_priority(start)), version, max_rules=1000) != start
 
 
 def test_the_same_listener_state_always_gives_the_same_priority():

@@ -49,10 +49,13 @@ def test_a_failing_smoke_command_refuses_the_cutover_showing_its_last_lines_and_
     assert live_world.forward() == {live_world.target_group("v1"): 1}
 
 
-def test_a_smoke_command_past_its_timeout_is_stopped_and_refuses_the_cutover(live_world: World, fake_time: FakeTime):
+def test_a_smoke_command_past_its_timeout_is_stopped_and_refuses_the_cutover(live_world: World, fake_time: FakeTime,
+                                                                             tmp_path):
+    finished = tmp_path / "finished"
     with pytest.raises(SmokeTestFailedError, match=r"ran past smoke_timeout_seconds \(0.5s\) and was stopped"):
         cutover(AwsContext.create(live_world.session, clock=fake_time.clock),
-                CutoverArgs(app=APP, version="v2", namespace=NAMESPACE, smoke_command="echo started; sleep 30",
-                            smoke_timeout_seconds=0.5))
+                CutoverArgs(app=APP, version="v2", namespace=NAMESPACE,
+                            smoke_command=f"echo started; sleep 5; touch {finished}", smoke_timeout_seconds=0.5))
 
     assert live_world.live_version() == "v1"
+    assert not finished.exists(), "the command was waited for (it ran to its end) instead of stopped"

@@ -204,6 +204,25 @@ def test_a_live_version_deleted_by_hand_with_a_previous_version_offers_the_rollb
     assert "its 2 healthy targets stop with their tasks (no service replaces them)" in warning
 
 
+def test_a_live_version_deleted_by_hand_offers_no_rollback_to_a_previous_version_deleted_too(live_world: World,
+                                                                                            fake_time: FakeTime):
+    live_world.make_live("v2", fake_time.clock)  # v1 previous
+    cloudformation = live_world.session.client("cloudformation")
+    for version in ("v2", "v1"):
+        _unprotect_by_hand(live_world, version)
+        cloudformation.delete_stack(StackName=naming.version_stack(NAMESPACE, APP, version))
+    live_world.sync()
+
+    status = describe_app(_aws(live_world, fake_time), NAMESPACE, APP)
+
+    assert [(r.version, r.stack_status, r.role) for r in status.rows] == [
+        ("v2", "DELETE_FAILED", "live"), ("v1", "DELETE_FAILED", "previous")]
+    (live,) = [w for w in status.warnings if w.startswith("v2 is live")]
+    assert live.endswith("Deploy a version and cut over to it (`stacker-ecs cutover web <version> --namespace "
+                         "ecs-dev`; no other version has healthy targets now)")
+    assert "Roll back" not in live
+
+
 def test_status_of_every_app_shows_the_protection_of_what_the_live_rule_reaches_and_warns(live_world: World,
                                                                                           fake_time: FakeTime):
     live_world.make_live("v2", fake_time.clock)
