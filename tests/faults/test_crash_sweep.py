@@ -268,16 +268,13 @@ SWEPT_TO = {"promote": 10}
 """Promote's steps after its first are the canary's (``run_canary``), swept there."""
 
 
-STATUS_LAGS = "status names the recorded step, not the one the live rule carries"
 PROMOTE_REFUSED = "a re-run of promote refuses a canary recorded running ('nothing to promote')"
 ABORT_PROTECTS = "abort leaves the canary's version protected after all traffic is back"
 KNOWN: dict[str, str] = {
-    **dict.fromkeys(["canary-05-ModifyRule-kill", "canary-15-UpdateItem-release-kill",
-                     "canary-15-UpdateItem-release-interrupt", "canary-19-UpdateItem-release-kill",
-                     "canary-19-UpdateItem-release-interrupt", "promote-09-UpdateItem-release-kill",
-                     "promote-09-UpdateItem-release-interrupt"], STATUS_LAGS),
     **dict.fromkeys(["promote-04-UpdateItem-release-kill", "promote-05-UpdateItem-take-kill",
-                     "promote-06-UpdateItem-fence-kill", "promote-07-ModifyRule-kill"], PROMOTE_REFUSED),
+                     "promote-06-UpdateItem-fence-kill", "promote-07-ModifyRule-kill",
+                     "promote-09-UpdateItem-release-kill", "promote-09-UpdateItem-release-interrupt"],
+                    PROMOTE_REFUSED),
     **dict.fromkeys(["abort-01-UpdateItem-take-kill", "abort-02-UpdateItem-fence-kill", "abort-03-ModifyRule-kill",
                      "abort-05-UpdateItem-release-kill", "abort-05-UpdateItem-release-interrupt", "abort-09-end"],
                     ABORT_PROTECTS),

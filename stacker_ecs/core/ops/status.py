@@ -9,16 +9,17 @@ CloudFormation deletes the service first and then fails on the target group the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import field_validator, model_validator
 
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
-from stacker_ecs.core.coordination import app_records
+from stacker_ecs.core.coordination import RUNNER, LeaseInfo, app_records
 from stacker_ecs.core.errors import AwsCallError
 from stacker_ecs.core.model import Args
-from stacker_ecs.core.ops.canary_plan import PAUSED, RESTORE_FAILED, RUNNING, describe_pause, plan_of
+from stacker_ecs.core.ops.canary import carried_step
+from stacker_ecs.core.ops.canary_plan import PAUSED, RESTORE_FAILED, RUNNING, CanaryPlan, describe_pause, plan_of
 from stacker_ecs.core.ops.dashboard import dashboard_url
 from stacker_ecs.core.ops.inventory import list_version_stacks
 from stacker_ecs.core.ops.listener import ListenerState, describe_application, describe_listener, shares
@@ -171,7 +172,8 @@ def describe_app(aws: AwsContext, namespace: str, app: str) -> AppStatus:
     plan = plan_of(item)
     canary = ""
     if plan is not None and plan.state == RUNNING:
-        canary = f"canary of {plan.describe()}"
+        canary = running_canary(plan, reading.state, runner=item.lease(RUNNER), now=records.wall(), app=app,
+                                namespace=namespace)
     elif plan is not None and plan.state == PAUSED:
         canary = f"canary of {describe_pause(plan, app, namespace, records.wall())}"
     elif plan is not None and plan.state == RESTORE_FAILED:
@@ -186,6 +188,27 @@ def describe_app(aws: AwsContext, namespace: str, app: str) -> AppStatus:
     return AppStatus(rows=reading.rows, canary=canary, lease=holder, dashboard_url=url,
                      paused_since=plan.paused_since if plan is not None and plan.state == PAUSED else 0.0,
                      unowned_target_groups=reading.unowned, warnings=warnings)
+
+
+def running_canary(plan: CanaryPlan, state: ListenerState, *, runner: LeaseInfo | None, now: float, app: str,
+                   namespace: str) -> str:
+    """Return the line of a running canary, at the step the live rule carries (pure).
+
+    A run stopped between a step's write and its record leaves the record one step behind the listener
+    (or, before its first write or after its final switch, at none of its steps): the line says what the
+    listener carries, and, when no runner holds the canary-runner lease, how to finish or undo it.
+    """
+    carried = carried_step(plan, state.forward)
+    gone = "" if runner is not None and runner.expires > now else (
+        f"; its runner is gone: re-run the cutover of {plan.version} to resume it, or abort it (`stacker-ecs abort "
+        f"{app} --namespace {namespace}`)")
+    if carried == plan.step:
+        return f"canary of {plan.describe()}{gone}"
+    if carried is not None:
+        return f"canary of {replace(plan, step=carried).describe()} (recorded at step {plan.step + 1}){gone}"
+    return (f"canary of {plan.version} recorded at step {plan.step + 1}/{len(plan.steps_percent)} ({plan.percent}%), "
+            f"started by {plan.started_by}, but the live rule carries none of its steps (traffic: "
+            f"{state.describe_traffic()}){gone}")
 
 
 @dataclass(frozen=True)

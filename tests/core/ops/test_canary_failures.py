@@ -38,7 +38,11 @@ def kill_after_the_50_percent_write(world: World, fake_time: FakeTime) -> None:
     unlock(AwsContext.create(boto3.Session(region_name=REGION)), AppQuery(app=APP, namespace=NAMESPACE))
     assert traffic(world) == {"v2": 50, "v1": 50}
     observer = AwsContext.create(boto3.Session(region_name=REGION))
-    assert describe_app(observer, NAMESPACE, APP).canary.startswith("canary of v2 at step 1/2 (10%)")
+    # status names the step the listener carries, and says the record is behind it
+    assert describe_app(observer, NAMESPACE, APP).canary.startswith(
+        "canary of v2 at step 2/2 (50%), started by ")
+    assert "(recorded at step 1); its runner is gone: re-run the cutover of v2 to resume it" in \
+        describe_app(observer, NAMESPACE, APP).canary
 
 
 def at_percent(world: World, percent: int, action: Any) -> None:
@@ -117,7 +121,10 @@ def test_a_rerun_of_a_canary_killed_before_its_first_step_reads_the_alarms_befor
     unlock(AwsContext.create(boto3.Session(region_name=REGION)), AppQuery(app=APP, namespace=NAMESPACE))
     assert traffic(live_world) == {"v1": 1}
     observer = AwsContext.create(boto3.Session(region_name=REGION))
-    assert describe_app(observer, NAMESPACE, APP).canary.startswith("canary of v2 at step 1/2 (10%)")
+    assert describe_app(observer, NAMESPACE, APP).canary.startswith(
+        "canary of v2 recorded at step 1/2 (10%), started by ")
+    assert "but the live rule carries none of its steps (traffic: v1 100%)" in \
+        describe_app(observer, NAMESPACE, APP).canary
     cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")
     rerun = boto3.Session(region_name=REGION)
     writes: list[dict[str, Any]] = []
