@@ -117,7 +117,6 @@ def recorded(operation: str) -> Callable[[F], F]:
                 raise
             except Exception as exc:
                 kind = events.ABORTED if isinstance(exc, CanaryRolledBackError) else events.FAILED
-                kind = events.PAUSED if type(exc).__name__.startswith("Paused") else kind
                 _finish(aws, args.namespace, detail, kind, str(exc), moves, changed=True)
                 raise
             finally:
