@@ -4,8 +4,10 @@ A stepped cutover with ``pause_after_percent`` records a pause in its plan after
 (:mod:`.canary`) and ends; no process waits. ``promote`` continues it, under the app's lease and
 the canary-runner lease, reading the alarms before the next step moves and the alarms and metrics
 at every later step, as the cutover would have. ``abort`` puts back the state recorded before the
-canary, as a rollback during a canary does. A pause that outlived its timeout ends by its action
-when the next promote, abort, cutover or cleanup of the app looks (``status`` says so).
+canary, as a rollback during a canary does, and takes the canary's version out of termination
+protection (:mod:`.protection`; a re-run finishes an abort interrupted before that). A pause that
+outlived its timeout ends by its action when the next promote, abort, cutover or cleanup of the app
+looks (``status`` says so).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from stacker_ecs.core.ops.canary import abort_canary, pause_timed_out, promote_p
 from stacker_ecs.core.ops.canary_plan import ABORTED, PAUSED, plan_of
 from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.listener import read_listener
+from stacker_ecs.core.ops.protection import protect_traffic
 from stacker_ecs.core.validation import check_name
 
 
@@ -70,7 +73,12 @@ def abort(aws: AwsContext, args: GateArgs) -> dict[str, Any]:
         if plan is None or plan.state == ABORTED:
             if plan is not None:
                 lease.stage(canary=None)
+            # an abort interrupted after its restore left the canary's version protected: finish that first
+            protect_traffic(aws, lease, args.namespace, args.app, {state.version_of(arn) for arn in state.forward})
             raise AwsStateError(f"nothing to abort: no canary is under way (traffic: {state.describe_traffic()}); "
                                 f"to go back to the previous version use `stacker-ecs rollback {args.app} "
                                 f"--namespace {args.namespace}`", app=args.app)
-        return abort_canary(aws, state, lease, plan, dry_run=False, dashboard=args.dashboard)
+        result = abort_canary(aws, state, lease, plan, dry_run=False, dashboard=args.dashboard)
+        # the canary's version takes no traffic any more: its protection goes (the restored versions keep theirs)
+        back = {state.version_of(arn) for arn in plan.before}
+        return {**result, **protect_traffic(aws, lease, args.namespace, args.app, back)}
