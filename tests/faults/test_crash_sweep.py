@@ -268,14 +268,8 @@ SWEPT_TO = {"promote": 10}
 """Promote's steps after its first are the canary's (``run_canary``), swept there."""
 
 
-PROMOTE_REFUSED = "a re-run of promote refuses a canary recorded running ('nothing to promote')"
-KNOWN: dict[str, str] = {
-    **dict.fromkeys(["promote-04-UpdateItem-release-kill", "promote-05-UpdateItem-take-kill",
-                     "promote-06-UpdateItem-fence-kill", "promote-07-ModifyRule-kill",
-                     "promote-09-UpdateItem-release-kill", "promote-09-UpdateItem-release-interrupt"],
-                    PROMOTE_REFUSED),
-}
-"""Crash points that fail today, and why (each fixed by its own commit)."""
+KNOWN: dict[str, str] = {}
+"""Crash points expected to fail, and why (a test id -> the defect; none today)."""
 
 
 def point(name: str, at: int, mode: str, case: str) -> Any:

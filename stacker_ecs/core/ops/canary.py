@@ -237,14 +237,15 @@ def carried_step(plan: CanaryPlan, forward: dict[str, int]) -> int | None:
 
 
 def resume_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: CanaryPlan,
-                  runner: contextlib.ExitStack) -> CanaryPlan:
+                  runner: contextlib.ExitStack, operation: str = "cutover") -> CanaryPlan:
     """Take over a recorded canary whose runner is gone: read its alarms, then bake again the step the listener carries.
 
     No traffic moves before the alarms are read: one in ALARM restores the recorded state at once.
     The step is the one the live rule carries (a crash between a step's write and its record leaves
     the record one step behind); only a canary that crashed before its first write gets it now.
+    ``operation`` (``cutover``, ``promote``) names the refusal while the canary's runner is alive.
     """
-    runner.enter_context(holding(lease.records, "cutover", version=plan.version, clock=aws.clock, wait_seconds=0,
+    runner.enter_context(holding(lease.records, operation, version=plan.version, clock=aws.clock, wait_seconds=0,
                                  kind=RUNNER))
     carried = carried_step(plan, state.forward)
     if carried is not None and carried != plan.step:

@@ -3,11 +3,12 @@
 A stepped cutover with ``pause_after_percent`` records a pause in its plan after that step's bake
 (:mod:`.canary`) and ends; no process waits. ``promote`` continues it, under the app's lease and
 the canary-runner lease, reading the alarms before the next step moves and the alarms and metrics
-at every later step, as the cutover would have. ``abort`` puts back the state recorded before the
-canary, as a rollback during a canary does, and takes the canary's version out of termination
-protection (:mod:`.protection`; a re-run finishes an abort interrupted before that). A pause that
-outlived its timeout ends by its action when the next promote, abort, cutover or cleanup of the app
-looks (``status`` says so).
+at every later step, as the cutover would have; a canary recorded running whose runner is gone (a
+promote killed half-way) is resumed, as the cutover's re-run would. ``abort`` puts back the state
+recorded before the canary, as a rollback during a canary does, and takes the canary's version out
+of termination protection (:mod:`.protection`; a re-run finishes an abort interrupted before that).
+A pause that outlived its timeout ends by its action when the next promote, abort, cutover or
+cleanup of the app looks (``status`` says so).
 """
 
 from __future__ import annotations
@@ -21,8 +22,15 @@ from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.coordination import app_records, holding
 from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError
 from stacker_ecs.core.model import LeaseArgs
-from stacker_ecs.core.ops.canary import abort_canary, pause_timed_out, promote_pause, run_canary, settle
-from stacker_ecs.core.ops.canary_plan import ABORTED, PAUSED, plan_of
+from stacker_ecs.core.ops.canary import (
+    abort_canary,
+    pause_timed_out,
+    promote_pause,
+    resume_canary,
+    run_canary,
+    settle,
+)
+from stacker_ecs.core.ops.canary_plan import ABORTED, PAUSED, RUNNING, plan_of
 from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.core.ops.protection import protect_traffic
@@ -53,14 +61,20 @@ def promote(aws: AwsContext, args: GateArgs) -> dict[str, Any]:
                 raise CanaryRolledBackError(app=args.app, version=recorded.version, cause=(
                     f"{pause_timed_out(recorded)}; it was aborted and all traffic is back on "
                     f"{recorded.live_version}. Cut over again to start a new canary"))
-            if plan is None or plan.state != PAUSED:
+            if plan is not None and plan.state == RUNNING:
+                # a promote (or a cutover) that died after recording the canary running: continue it as the
+                # cutover's re-run would (refused, naming it, while its runner is alive)
+                outcome, judged = resume_canary(aws, state, lease, plan, runner, "promote"), False
+            elif plan is None or plan.state != PAUSED:
                 what = f"the canary of {plan.describe()} is {plan.state}" if plan else "no canary is recorded"
                 raise AwsStateError(f"nothing to promote: {what}; only a paused canary can be promoted (see "
                                     f"`stacker-ecs status {args.app} --namespace {args.namespace}`)", app=args.app)
-            outcome = promote_pause(aws, lease, plan, runner, namespace=args.namespace, explicit=True)
-            assert not isinstance(outcome, dict)  # noqa: S101 - an explicit promote always continues
+            else:
+                paused = promote_pause(aws, lease, plan, runner, namespace=args.namespace, explicit=True)
+                assert not isinstance(paused, dict)  # noqa: S101 - an explicit promote always continues
+                outcome, judged = paused, True
         return run_canary(aws, records, outcome, namespace=args.namespace,
-                          lease_wait_seconds=args.lease_wait_seconds, judged=True, dashboard=args.dashboard)
+                          lease_wait_seconds=args.lease_wait_seconds, judged=judged, dashboard=args.dashboard)
 
 
 @recorded("abort")

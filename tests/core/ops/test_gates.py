@@ -163,3 +163,23 @@ def test_promote_and_abort_write_no_dashboard_when_it_is_off(live_world: World, 
 
     assert versions(live_world) == {"v2": 1, "v1": 0}
     assert _dashboard(live_world) is None
+
+
+def test_promote_of_a_running_canary_is_refused_naming_its_runner_while_it_lives(live_world: World,
+                                                                               fake_time: FakeTime):
+    create_alarm(live_world).set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="ok")
+    refusals: list[str] = []
+
+    def promote_during_the_bake(event_name: str, **_: Any) -> None:
+        if not refusals and event_name.endswith(".DescribeAlarms") and versions(live_world).get("v2") == 10:
+            with pytest.raises(AwsStateError) as refused:
+                promote(elsewhere(fake_time), GateArgs(app=APP, namespace=NAMESPACE))
+            refusals.append(str(refused.value))
+
+    live_world.session.events.register("before-call.*.*", promote_during_the_bake)
+    result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), canary(pause_after_percent=[]))
+
+    assert len(refusals) == 1
+    assert "promote refused: another operation holds the app's canary-runner lease" in refusals[0]
+    assert result["changed"] is True
+    assert versions(live_world) == {"v2": 1, "v1": 0}  # the canary ran on, untouched by the refused promote
