@@ -1,23 +1,23 @@
-"""The crash sweep: every operation that moves traffic or deletes versions, killed before each of its writes.
+"""The crash sweep: every operation that moves traffic or deletes versions, stopped before each of its writes.
 
 For each operation (an atomic cutover, a rollback, a stepped canary through its steps and its final
 switch, promote and abort of a paused canary, cleanup) :data:`WRITES` lists the AWS writes a clean run
 makes, in order (``test_a_clean_run_makes_the_writes_the_sweep_crashes_before`` keeps it true). A crash
 before a read leaves AWS as a crash before the next write does, so crashing right before each write, and
-after the last, reaches every state a killed process can leave. Each crash point runs in a fresh world,
-in two ways:
+after the last, reaches every state a killed process can leave (:func:`crash_points` says which points
+are left out as equivalent to the next). Each crash point runs in a fresh world, in one of two ways:
 
 - ``kill``: the process dies (SIGKILL, a lost CI runner): from the crash on, nothing more is sent, so
   its leases are not released and what it staged is never written;
 - ``interrupt``: a :class:`SimulatedCrash` (a ``BaseException``, as ``KeyboardInterrupt``) unwinds the
   stack, so the lease's ``finally`` still releases it and writes what was staged.
 
-Then, as the operator would: the leases are broken (``stacker-ecs unlock``), and the sweep checks that
+Then, as the operator would, the leases are broken (``stacker-ecs unlock``), and the sweep checks that
 the live rule forwards only to versions that exist and have healthy targets, that ``status`` claims
 nothing false, that cleanup (a dry run that would delete anything not kept, then a real one) deletes no
 version the live rule reaches, and that a re-run of the operation ends in its intended state: the
 intended version live, termination protection on exactly the versions the live rule reaches, the app's
-protection record finished, no lease and no canary left.
+protection record finished, no lease left.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ Run = Callable[[AwsContext], dict[str, Any]]
 
 def canary(**extra: Any) -> CutoverArgs:
     """A stepped cutover of v2 (10 %, 50 %, then all), watching an alarm that stays OK."""
-    return CutoverArgs(app=APP, version="v2", namespace=NAMESPACE, steps_percent=[10, 50], bake_seconds=10,
+    return CutoverArgs(app=APP, version="v2", namespace=NAMESPACE, steps_percent=[10, 50], bake_seconds=0,
                        alarm_names=[ALARM], **extra)
 
 
@@ -281,9 +281,10 @@ def point(name: str, at: int, mode: str, case: str) -> Any:
 def crash_points() -> Iterator[Any]:
     """Yield (operation, write index, mode) for each crash point.
 
-    A kill before each write but those of :data:`SAME_AS_THE_NEXT`, and after the last write; an interrupt before
-    each write after a traffic write (or a delete) up to the release of the lease it was made under: there the
-    lease's ``finally`` writes what the operation staged after the switch, a state a kill does not leave.
+    A kill before each write but those of :data:`SAME_AS_THE_NEXT` and the first lease take (nothing has changed
+    yet), and after the last write; an interrupt before each write after a traffic write (or a delete) up to the
+    release of the lease it was made under: there the lease's ``finally`` writes what the operation staged after
+    the switch, a state a kill does not leave.
     """
     for name, writes in WRITES.items():
         switched = False
@@ -291,7 +292,8 @@ def crash_points() -> Iterator[Any]:
             if at >= SWEPT_TO.get(name, len(writes)) and write != "end":
                 continue
             what = write.split(".")[-1].replace(" (", "-").rstrip(")").replace(" ", "-")
-            if write not in SAME_AS_THE_NEXT:
+            first_take = write == TAKE and TAKE not in writes[:at]  # a kill there leaves the app as it was
+            if write not in SAME_AS_THE_NEXT and not first_take:
                 killed = "-kill" if at < len(writes) else ""
                 yield point(name, at, "kill", f"{name}-{at:02d}-{what}{killed}")
             if switched and write != DASHBOARD:
