@@ -317,9 +317,31 @@ def test_a_crash_before_any_write_leaves_the_site_up_and_a_rerun_finishes(world:
     assert_status_tells_the_truth(world, looking)
     assert_cleanup_keeps_what_traffic_reaches(world, looking)
 
-    operation.rerun(observer(fake_time))
+    share = share_of(reached(looking), operation.live)
+    rerun = boto3.Session(region_name=REGION)
+    written = shares_written(rerun, world, operation.live)
+    operation.rerun(AwsContext.create(rerun, clock=fake_time.clock))
 
     assert_ends_as_intended(world, looking, operation)
+    assert min(written, default=100) >= share, f"the re-run took traffic back from {operation.live}: {written}"
+
+
+def share_of(weights: dict[str, int], version: str) -> int:
+    """Return ``version``'s percent of the live traffic."""
+    return 100 * weights.get(version, 0) // max(sum(weights.values()), 1)
+
+
+def shares_written(session: boto3.Session, world: World, version: str) -> list[int]:
+    """Return (as they are made) the shares of ``version`` in each write of the live rule through ``session``."""
+    written: list[int] = []
+
+    def note(params: dict[str, Any], **_: Any) -> None:
+        groups = params["Actions"][0]["ForwardConfig"]["TargetGroups"]
+        names = {world.target_group(v): v for v in world.versions}
+        written.append(share_of({names.get(g["TargetGroupArn"], ""): g["Weight"] for g in groups}, version))
+
+    session.events.register("provide-client-params.elastic-load-balancing-v2.ModifyRule", note)
+    return written
 
 
 def reached(looking: AwsContext) -> dict[str, int]:

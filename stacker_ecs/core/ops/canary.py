@@ -237,13 +237,15 @@ def carried_step(plan: CanaryPlan, forward: dict[str, int]) -> int | None:
 
 
 def resume_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: CanaryPlan,
-                  runner: contextlib.ExitStack, operation: str = "cutover") -> CanaryPlan:
+                  runner: contextlib.ExitStack, operation: str = "cutover") -> CanaryPlan | dict[str, Any]:
     """Take over a recorded canary whose runner is gone: read its alarms, then bake again the step the listener carries.
 
     No traffic moves before the alarms are read: one in ALARM restores the recorded state at once.
     The step is the one the live rule carries (a crash between a step's write and its record leaves
     the record one step behind); only a canary that crashed before its first write gets it now.
     ``operation`` (``cutover``, ``promote``) names the refusal while the canary's runner is alive.
+    A canary whose final switch was written (its run stopped before recording it) is finished without
+    moving traffic: the result is returned instead of the plan.
     """
     runner.enter_context(holding(lease.records, operation, version=plan.version, clock=aws.clock, wait_seconds=0,
                                  kind=RUNNER))
@@ -262,9 +264,24 @@ def resume_canary(aws: AwsContext, state: ListenerState, lease: Lease, plan: Can
         raise CanaryRolledBackError(app=lease.records.app, version=plan.version, cause=(
             f"{why}; all traffic is back on {plan.live_version}. {advice}"))
     lease.check()
+    if carried is None and live_group(state.forward) == plan.target_group_arn:
+        return _finish_switched(aws, state, lease, plan)
     if carried is None:
         write_forward(aws, state, plan.weights(plan.step))
     return plan
+
+
+def _finish_switched(aws: AwsContext, state: ListenerState, lease: Lease, plan: CanaryPlan) -> dict[str, Any]:
+    """Finish a canary whose final switch the live rule already carries: protect, record it live, drop the plan."""
+    app = lease.records.app
+    protect_traffic(aws, lease, state.application.namespace, app, {plan.version, plan.live_version})
+    lease.stage(canary=None, live=live_record(lease.records, plan.version))
+    aws.about(plan.version, app=app).log.info("the canary's final switch was written before its run stopped; "
+                                              "finished it (live, was %s)", plan.live_version)
+    return {"app": app, "version": plan.version, "previous": plan.live_version, "changed": True, "dry_run": False,
+            "steps_percent": plan.steps_percent, "analysis": [],
+            "message": f"{plan.version} is live (was {plan.live_version}); the canary's final switch was written "
+                       "before its run stopped, and this run finished it"}
 
 
 def move_step(aws: AwsContext, state: ListenerState, lease: Lease, plan: CanaryPlan) -> CanaryPlan:

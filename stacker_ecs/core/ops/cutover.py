@@ -141,7 +141,12 @@ def cutover(aws: AwsContext, args: CutoverArgs) -> dict[str, Any]:
                         return outcome
                     plan, judged = outcome, True
                 else:
-                    plan = resume_canary(aws, state, lease, plan, runner)
+                    resumed = resume_canary(aws, state, lease, plan, runner)
+                    if isinstance(resumed, dict):  # its final switch was written: finished, no traffic moved
+                        refresh_dashboard(aws, state, {plan.version: "live", plan.live_version or "": "previous"},
+                                          enabled=args.dashboard)
+                        return resumed
+                    plan = resumed
             else:
                 outcome = switch_to(aws, state, args, lease=lease, runner=runner)
                 if not isinstance(outcome, CanaryPlan):

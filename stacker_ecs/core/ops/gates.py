@@ -64,7 +64,10 @@ def promote(aws: AwsContext, args: GateArgs) -> dict[str, Any]:
             if plan is not None and plan.state == RUNNING:
                 # a promote (or a cutover) that died after recording the canary running: continue it as the
                 # cutover's re-run would (refused, naming it, while its runner is alive)
-                outcome, judged = resume_canary(aws, state, lease, plan, runner, "promote"), False
+                resumed = resume_canary(aws, state, lease, plan, runner, "promote")
+                if isinstance(resumed, dict):  # its final switch was written: finished, no traffic moved
+                    return resumed
+                outcome, judged = resumed, False
             elif plan is None or plan.state != PAUSED:
                 what = f"the canary of {plan.describe()} is {plan.state}" if plan else "no canary is recorded"
                 raise AwsStateError(f"nothing to promote: {what}; only a paused canary can be promoted (see "
