@@ -33,7 +33,7 @@ import pytest
 from emulator.faults import SimulatedCrash
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.coordination import LEASE, RUNNER, app_records
-from stacker_ecs.core.errors import AwsStateError
+from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError
 from stacker_ecs.core.ops.canary import carried_step
 from stacker_ecs.core.ops.canary_plan import ABORTED, RUNNING, plan_of
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
@@ -192,7 +192,7 @@ WRITES: dict[str, list[str]] = {
                TAKE, FENCE, SWITCH, DASHBOARD, RELEASE, TAKE, FENCE, SWITCH, RELEASE, DASHBOARD, RUNNER_RELEASE, *DONE],
     "promote": [STARTED, TAKE, RUNNER_TAKE, PLAN, RELEASE, TAKE, FENCE, SWITCH, DASHBOARD, RELEASE, TAKE, FENCE, SWITCH,
                 RELEASE, RUNNER_RELEASE, *DONE],
-    "abort": [STARTED, TAKE, FENCE, SWITCH, DASHBOARD, FENCE, PROTECT, PROTECT, RELEASE, *DONE],
+    "abort": [STARTED, TAKE, FENCE, SWITCH, FENCE, PROTECT, PROTECT, DASHBOARD, RELEASE, *DONE],
     "cleanup": [STARTED, TAKE, FENCE, DELETE, RELEASE, DASHBOARD, *DONE],
 }
 """The writes a clean run of each operation makes, in order (``(what)`` says which record a write is for)."""
@@ -404,3 +404,23 @@ def assert_ends_as_intended(world: World, looking: AwsContext, operation: Operat
     assert (plan.state if plan else None) in {None, operation.plan}, plan
     assert item.lease(LEASE) is None
     assert item.lease(RUNNER) is None
+
+
+@pytest.mark.parametrize("at", [5, 13, 15, 18], ids=lambda at: f"canary-{at:02d}-{WRITES['canary'][at].split('.')[-1]}")
+def test_a_rerun_of_a_killed_canary_whose_alarm_went_off_restores_and_protects_only_what_traffic_reaches(
+        world: World, fake_time: FakeTime, at: int):
+    prepared(world, fake_time, "canary")
+    session = boto3.Session(region_name=REGION)
+    Crash(session, at, kill=True)
+    with contextlib.suppress(SimulatedCrash):
+        cutover(AwsContext.create(session, clock=fake_time.clock), canary())
+    looking = observer(fake_time)
+    unlock(looking, AppQuery(app=APP, namespace=NAMESPACE))
+    world.client("cloudwatch").set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")
+
+    with pytest.raises(CanaryRolledBackError, match="all traffic is back on v1"):
+        cutover(observer(fake_time), canary())
+
+    assert reached(looking) == {"v1": 1}
+    assert {v for v in world.version_stacks() if world.termination_protection(v)} == {"v1"}
+    assert app_records(looking, NAMESPACE, APP).read().doc(PROTECTED) == {"versions": ["v1"]}

@@ -77,8 +77,10 @@ def restore(aws: AwsContext, state: ListenerState, lease: Lease, plan: CanaryPla
             then: str = "") -> None:
     """Put the live rule back to ``plan.before`` (the caller fenced the lease); then mark the plan ``then``, or drop it.
 
-    If the write fails the plan is recorded as ``restore-failed`` and the error says what traffic is
-    where (read again from the listener) and how to repair it.
+    The canary's version then takes no traffic: termination protection follows the restored rule
+    (:func:`~stacker_ecs.core.ops.protection.protect_traffic`). If the write fails the plan is recorded as
+    ``restore-failed`` and the error says what traffic is where (read again from the listener) and how to
+    repair it.
     """
     try:
         write_with_retries(aws, state, lease, plan.before, timeout_seconds=plan.restore_timeout_seconds)
@@ -93,6 +95,8 @@ def restore(aws: AwsContext, state: ListenerState, lease: Lease, plan: CanaryPla
                    f"Traffic now: {_traffic_now(aws, state, plan)}. Repair: run `stacker-ecs rollback "
                    f"{state.application.app} --namespace {state.application.namespace}` (any next operation on "
                    "the app restores the recorded state first)")) from None
+    protect_traffic(aws, lease, state.application.namespace, state.application.app,
+                    {state.version_of(arn) for arn in plan.before})
     lease.stage(canary=replace(plan, state=then, note=why).to_doc() if then else None)
 
 
@@ -398,8 +402,7 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
             if stop:
                 why, advice = stop
                 lease.check()
-                restore(aws, state, lease, plan, why=why)
-                protect_traffic(aws, lease, namespace, app)  # the canary's version no longer takes traffic
+                restore(aws, state, lease, plan, why=why)  # the canary's version loses its protection there
                 raise CanaryRolledBackError(app=app, version=plan.version, cause=(
                     f"{why}; all traffic is back on {plan.live_version}. {advice}"))
             if pause_now:

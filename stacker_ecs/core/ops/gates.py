@@ -95,7 +95,4 @@ def abort(aws: AwsContext, args: GateArgs) -> dict[str, Any]:
             raise AwsStateError(f"nothing to abort: no canary is under way (traffic: {state.describe_traffic()}); "
                                 f"to go back to the previous version use `stacker-ecs rollback {args.app} "
                                 f"--namespace {args.namespace}`", app=args.app)
-        result = abort_canary(aws, state, lease, plan, dry_run=False, dashboard=args.dashboard)
-        # the canary's version takes no traffic any more: its protection goes (the restored versions keep theirs)
-        back = {state.version_of(arn) for arn in plan.before}
-        return {**result, **protect_traffic(aws, lease, args.namespace, args.app, back)}
+        return abort_canary(aws, state, lease, plan, dry_run=False, dashboard=args.dashboard)  # protection follows
