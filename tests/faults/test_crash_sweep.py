@@ -131,14 +131,6 @@ def _rollback(aws: AwsContext) -> dict[str, Any]:
     return rollback(aws, RollbackArgs(app=APP, namespace=NAMESPACE))
 
 
-def _rollback_unless_done(aws: AwsContext) -> dict[str, Any]:
-    """Roll back again, unless the listener shows the crashed rollback switched: then cut over to v1, a no-op that
-    finishes what the rollback left (a rollback run twice rolls back twice: see docs/safety.md)."""
-    if read_listener(aws, NAMESPACE, APP).live_version == "v1":
-        return cutover(aws, CutoverArgs(app=APP, version="v1", namespace=NAMESPACE))
-    return _rollback(aws)
-
-
 def _canary(aws: AwsContext) -> dict[str, Any]:
     return cutover(aws, canary())
 
@@ -164,7 +156,7 @@ def _cleanup(aws: AwsContext) -> dict[str, Any]:
 
 OPERATIONS: dict[str, Operation] = {
     "cutover": Operation(_nothing, _cutover, _cutover, live="v2", reached=frozenset({"v1", "v2"})),
-    "rollback": Operation(_cut_over_to_v2, _rollback, _rollback_unless_done, live="v1",
+    "rollback": Operation(_cut_over_to_v2, _rollback, _rollback, live="v1",
                           reached=frozenset({"v1", "v2"})),
     "canary": Operation(_nothing, _canary, _canary, live="v2", reached=frozenset({"v1", "v2"})),
     "promote": Operation(_pause_a_canary, _promote, done_already(_promote_until_done, "nothing to promote: no canary"),

@@ -57,6 +57,16 @@ def live_record(records: AppRecords, version: str) -> dict[str, Any]:
     return {"version": version, "since": records.wall()}
 
 
+SWITCH = "switch"
+"""The app's record of its last switch of all traffic to one version, written with the fence right before it."""
+
+
+def switch_record(operation: str, before: str | None, after: str) -> dict[str, Any]:
+    """Return the record of ``operation`` switching all traffic from ``before`` to ``after``: a rollback reads it
+    so that running it twice (a retried job) does not switch back to the version it rolled back from."""
+    return {"operation": operation, "from": before, "to": after}
+
+
 def settled_live_version(aws: AwsContext, records: AppRecords, state: ListenerState) -> str | None:
     """Return the live version; while traffic is split, the one a recorded canary started from.
 
@@ -416,6 +426,7 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
                 refresh_dashboard(aws, state, {plan.live_version or "": "live", plan.version: "canary"},
                                   enabled=dashboard)
                 continue
+            lease.stage(**{SWITCH: switch_record("cutover", plan.live_version, plan.version)})
             fence_traffic(lease, {plan.version, plan.live_version})
             set_live(aws, state, plan.target_group_arn, previous=live_group(plan.before))
             protect_traffic(aws, lease, namespace, app, {plan.version, plan.live_version})

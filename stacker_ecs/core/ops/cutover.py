@@ -25,12 +25,14 @@ from stacker_ecs.core.model import LeaseArgs
 from stacker_ecs.core.ops.alarms import check_alarms_exist
 from stacker_ecs.core.ops.analysis import parse_check
 from stacker_ecs.core.ops.canary import (
+    SWITCH,
     live_record,
     promote_pause,
     resume_canary,
     run_canary,
     settle,
     start_canary,
+    switch_record,
 )
 from stacker_ecs.core.ops.canary_plan import PAUSED, CanaryPlan
 from stacker_ecs.core.ops.dashboard import refresh_dashboard
@@ -210,6 +212,7 @@ def switch_to(aws: AwsContext, state: ListenerState, args: CutoverArgs, *, lease
         if runner is None:
             raise AwsStateError("a stepped cutover needs a runner", app=app, version=version)
         return start_canary(aws, state, lease, _plan(state, rule.target_group_arn, args, live), runner)
+    lease.stage(**{SWITCH: switch_record(operation, live, version)})
     fence_traffic(lease, {version, live})
     set_live(aws, state, rule.target_group_arn, previous=old_group)
     refresh_dashboard(aws, state, {version: "live", live or "": "previous"}, enabled=args.dashboard)

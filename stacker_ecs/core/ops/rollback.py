@@ -1,6 +1,9 @@
 """Cut back to the version that was live before the current one, or abort a canary under way.
 
-Under the app's lease. During a recorded canary, rollback puts back exactly the forward action
+Under the app's lease. A rollback run twice (a retried job, a re-run after a kill) rolls back once: the
+switch records what it did with the fence before it (:data:`.canary.SWITCH`), and a rollback that finds the
+last switch was a rollback to the live version from the previous one changes nothing, and says how to put
+that version back (a cutover by name). During a recorded canary, rollback puts back exactly the forward action
 recorded before the canary began and marks the plan aborted; the canary's runner sees that at its
 next alarm poll and stops. Otherwise it is a cutover to the previous live version, with the cutover's checks.
 """
@@ -15,7 +18,7 @@ from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.coordination import Lease, app_records, holding
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import LeaseArgs
-from stacker_ecs.core.ops.canary import abort_canary
+from stacker_ecs.core.ops.canary import SWITCH, abort_canary
 from stacker_ecs.core.ops.canary_plan import ABORTED, plan_of
 from stacker_ecs.core.ops.cutover import CutoverArgs, switch_to
 from stacker_ecs.core.ops.history import recorded
@@ -63,6 +66,14 @@ def _roll_back(aws: AwsContext, args: RollbackArgs, lease: Lease) -> dict[str, A
         raise AwsStateError(f"cannot roll back: traffic is split ({state.describe_traffic()}) and no canary is "
                             "recorded; cut over to one version by name", app=args.app)
     previous = state.previous_version
+    last = lease.snapshot.doc(SWITCH) or {}
+    if (previous is not None and last.get("operation") == "rollback" and last.get("to") == state.live_version
+            and last.get("from") == previous):
+        return {"app": args.app, "version": state.live_version, "previous": previous, "changed": False,
+                "dry_run": args.dry_run,
+                "message": f"already rolled back: {state.live_version} is live, rolled back from {previous}; nothing "
+                           f"to change. To put {previous} back, cut over to it by name (`stacker-ecs cutover "
+                           f"{args.app} {previous} --namespace {args.namespace}`)"}
     if previous is None:
         stale = [arn for arn, weight in state.forward.items() if weight == 0]
         why = (f"the previous live target group {stale[0]} belongs to no version any more (its stack was "

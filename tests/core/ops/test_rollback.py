@@ -34,6 +34,24 @@ def test_rollback_makes_the_previous_version_live_again(cut_over_to_v2: World, f
     assert world.forward() == {world.target_group("v1"): 1, world.target_group("v2"): 0}
 
 
+def test_a_rollback_run_twice_rolls_back_once_and_says_how_to_put_the_other_version_back(cut_over_to_v2: World,
+                                                                                      fake_time: FakeTime):
+    world = cut_over_to_v2
+    rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
+
+    again = rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
+
+    assert (again["version"], again["previous"], again["changed"]) == ("v1", "v2", False)
+    assert again["message"].startswith("already rolled back: v1 is live, rolled back from v2; nothing to change. "
+                                       "To put v2 back, cut over to it by name (`stacker-ecs cutover web v2 ")
+    assert world.forward() == {world.target_group("v1"): 1, world.target_group("v2"): 0}
+    # a cutover by name puts v2 back, and the rollback after it rolls back again
+    cutover(AwsContext.create(world.session, clock=fake_time.clock), CutoverArgs(app=APP, version="v2",
+                                                                                 namespace=NAMESPACE))
+    result = rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
+    assert (result["version"], result["changed"]) == ("v1", True)
+
+
 def test_rollback_to_a_running_previous_version_is_one_listener_change(cut_over_to_v2: World):
     counter = CallCounter(cut_over_to_v2.session)
     no_ecs = FakeTime(agent=None)
@@ -43,16 +61,6 @@ def test_rollback_to_a_running_previous_version_is_one_listener_change(cut_over_
     assert counter.mutating() == ["elbv2.ModifyRule"]
     assert counter.total - counter.coordination() - counter.dashboard() <= 5, counter.calls
     assert no_ecs.sleeps == []
-
-
-def test_rollback_twice_toggles_between_the_two_versions(cut_over_to_v2: World, fake_time: FakeTime):
-    world = cut_over_to_v2
-
-    rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
-    assert world.live_version() == "v1"
-    rollback(AwsContext.create(world.session, clock=fake_time.clock), args())
-    assert world.live_version() == "v2"
-    assert world.forward() == {world.target_group("v2"): 1, world.target_group("v1"): 0}
 
 
 def test_rollback_with_nothing_recorded_is_refused_with_a_clear_message(live_world: World, fake_time: FakeTime):
