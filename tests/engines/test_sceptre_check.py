@@ -64,6 +64,16 @@ def refusal(stack: object) -> str:
     return message
 
 
+def assert_version_delete_refused(project: Path, version: str, refused: str) -> None:
+    """Assert that deleting ``version``'s stack is refused with ``refused``: before Sceptre prints its plan, and by
+    the stack's ``before_delete`` hook."""
+    with pytest.raises(SceptreException, match=refused):
+        delete_stacks(project, "dev/version.yaml", app="web", version=version)
+    stack = delete_stacks(project, "dev/version.yaml", cli=False, app="web", version=version)["dev/version"]
+    with pytest.raises(SceptreException, match=refused):
+        stack.hooks["before_delete"][0].run()
+
+
 def edit(file: Path, old: str, new: str) -> None:
     text = file.read_text()
     assert old in text
@@ -198,12 +208,7 @@ class TestDeletesOfOneLiveWorld(ReadsOfOneWorld):
         assert live_world.live_version() == "v1"
 
     def test_a_delete_of_the_live_version_stack_is_refused_and_of_an_idle_one_allowed(self, project, live_world: World):
-        refused = r"ecs_check_delete failed: web/v1 is live, and deleting its stack "
-        with pytest.raises(SceptreException, match=refused):  # before Sceptre prints its plan
-            delete_stacks(project, "dev/version.yaml", app="web", version="v1")
-        live = delete_stacks(project, "dev/version.yaml", cli=False, app="web", version="v1")["dev/version"]
-        with pytest.raises(SceptreException, match=refused):
-            live.hooks["before_delete"][0].run()
+        assert_version_delete_refused(project, "v1", "ecs_check_delete failed: web/v1 is live, and deleting its stack")
 
         idle = delete_stacks(project, "dev/version.yaml", app="web", version="v2")["dev/version"]
         assert check_delete(idle, live_world.session)["stacks"] == ["ecs-dev-app-web-V-v2"]
@@ -212,12 +217,8 @@ class TestDeletesOfOneLiveWorld(ReadsOfOneWorld):
 def test_a_delete_of_the_previous_version_stack_is_refused_so_rollback_keeps_its_target(project, live_world: World,
                                                                                        fake_time: FakeTime):
     live_world.make_live("v2", fake_time.clock)  # v1 is now the previous version, the one rollback returns to
-    refused = r"ecs_check_delete failed: web/v1 is previous, and deleting its stack takes that traffic down"
-    with pytest.raises(SceptreException, match=refused):  # before Sceptre prints its plan
-        delete_stacks(project, "dev/version.yaml", app="web", version="v1")
-    previous = delete_stacks(project, "dev/version.yaml", cli=False, app="web", version="v1")["dev/version"]
-    with pytest.raises(SceptreException, match=refused):
-        previous.hooks["before_delete"][0].run()
+    assert_version_delete_refused(project, "v1", r"ecs_check_delete failed: web/v1 is previous, and deleting its stack "
+                                                 "takes that traffic down")
     assert live_world.forward() == {live_world.target_group("v2"): 1, live_world.target_group("v1"): 0}
 
 

@@ -94,19 +94,26 @@ def test_a_refused_step_says_where_traffic_is_and_the_record_stays_at_the_step_t
     assert describe_app(observer, NAMESPACE, APP).canary.startswith("canary of v2 at step 1/2 (10%)")
 
 
+def rerun_rolled_back(fake_time: FakeTime, *, percent: int) -> list[dict[str, Any]]:
+    """Re-run the canary from another process while its alarm fires: it rolls back, naming the share the live rule
+    carried; return the listener writes it made."""
+    rerun = boto3.Session(region_name=REGION)
+    writes: list[dict[str, Any]] = []
+    rerun.events.register("provide-client-params.elastic-load-balancing-v2.ModifyRule",
+                          lambda params, **_: writes.append(params))
+    with pytest.raises(CanaryRolledBackError, match=f"alarm web-5xx went off with {percent}% of traffic on v2; all "
+                                                   "traffic is back on v1"):
+        cutover(AwsContext.create(rerun, clock=fake_time.clock), canary())
+    return writes
+
+
 def test_a_rerun_of_a_canary_killed_between_a_step_and_its_record_reads_the_alarms_before_any_traffic_moves(
         live_world: World, fake_time: FakeTime):
     cloudwatch = create_alarm(live_world)
     kill_after_the_50_percent_write(live_world, fake_time)
     cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")
-    rerun = boto3.Session(region_name=REGION)
-    writes: list[dict[str, Any]] = []
-    rerun.events.register("provide-client-params.elastic-load-balancing-v2.ModifyRule",
-                          lambda params, **_: writes.append(params))
 
-    with pytest.raises(CanaryRolledBackError, match="alarm web-5xx went off with 50% of traffic on v2; all traffic "
-                                                   "is back on v1"):
-        cutover(AwsContext.create(rerun, clock=fake_time.clock), canary())
+    writes = rerun_rolled_back(fake_time, percent=50)
 
     assert len(writes) == 1  # the restore, and nothing before it
     assert traffic(live_world) == {"v1": 1}
@@ -126,14 +133,8 @@ def test_a_rerun_of_a_canary_killed_before_its_first_step_reads_the_alarms_befor
     assert "but the live rule carries none of its steps (traffic: v1 100%)" in \
         describe_app(observer, NAMESPACE, APP).canary
     cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")
-    rerun = boto3.Session(region_name=REGION)
-    writes: list[dict[str, Any]] = []
-    rerun.events.register("provide-client-params.elastic-load-balancing-v2.ModifyRule",
-                          lambda params, **_: writes.append(params))
 
-    with pytest.raises(CanaryRolledBackError, match="alarm web-5xx went off with 10% of traffic on v2; all traffic "
-                                                   "is back on v1"):
-        cutover(AwsContext.create(rerun, clock=fake_time.clock), canary())
+    writes = rerun_rolled_back(fake_time, percent=10)
 
     assert len(writes) == 1  # the restore: the first step was never written
     assert traffic(live_world) == {"v1": 1}
