@@ -50,8 +50,10 @@ def rollback(aws: AwsContext, args: RollbackArgs) -> dict[str, Any]:
     records = app_records(aws, args.namespace, args.app)
     with holding(records, "rollback", clock=aws.clock, wait_seconds=args.lease_wait_seconds) as lease:
         result = _roll_back(aws, args, lease)
-        reaching = None if "aborted" in result else {result["version"], result["previous"]}
-        return result if args.dry_run else {**result, **protect_traffic(aws, lease, args.namespace, args.app, reaching)}
+        if args.dry_run or "aborted" in result:  # an abort's restore switched protection already
+            return result
+        reaching = {result["version"], result["previous"]}
+        return {**result, **protect_traffic(aws, lease, args.namespace, args.app, reaching)}
 
 
 def _roll_back(aws: AwsContext, args: RollbackArgs, lease: Lease) -> dict[str, Any]:
