@@ -10,6 +10,7 @@ import pytest
 
 from emulator.faults import ErrorInjection, SimulatedCrash, crash_before, inject_errors
 from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core.coordination import LEASE, RUNNER, app_records, try_acquire
 from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.lookups import AppQuery
@@ -153,3 +154,25 @@ def test_a_rerun_with_no_alarm_bakes_the_step_the_listener_carries_without_writi
 
     assert result["message"] == "v2 is live (was v1)"
     assert len(writes) == 1  # only the final switch: the 50% step was baked as the listener carried it
+
+
+def test_unlock_breaks_both_leases_a_killed_canary_left_so_a_rerun_resumes_it_at_once(live_world: World,
+                                                                                        fake_time: FakeTime):
+    create_alarm(live_world)
+    crash_before(live_world.session, "ModifyRule")  # the plan is recorded, its first step not yet written
+    with pytest.raises(SimulatedCrash):
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock), canary())
+    observer = AwsContext.create(boto3.Session(region_name=REGION))
+    records = app_records(observer, NAMESPACE, APP)
+    for kind in (LEASE, RUNNER):  # the killed job's leases, as it left them: an hour before they expire
+        assert try_acquire(records, "cutover", "v2", 3600, kind)[0] is not None
+
+    result = unlock(observer, AppQuery(app=APP, namespace=NAMESPACE))
+
+    assert sorted(result["broken"]) == ["canary-runner lease", "lease"]
+    assert result["message"].startswith("broke the lease of ")
+    assert "the canary-runner lease of " in result["message"]
+    assert "still recorded: cut over to v2 again to resume it, or roll back to abort it" in result["message"]
+    rerun = cutover(AwsContext.create(boto3.Session(region_name=REGION), clock=fake_time.clock), canary())
+    assert rerun["message"] == "v2 is live (was v1)"
+    assert traffic(live_world) == {"v2": 1, "v1": 0}

@@ -25,8 +25,8 @@ def ecs_starts_tasks_at_once(world: World) -> None:
     world.session.events.register("after-call.ecs.UpdateService", lambda **_: world.sync())
 
 
-def test_cutover_scales_the_new_version_to_the_live_count_verifies_it_and_switches(live_world: World,
-                                                                                    fake_time: FakeTime):
+def test_cutover_scales_the_new_version_to_the_live_count_verifies_it_switches_and_protects_both(
+        live_world: World, fake_time: FakeTime):
     result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert result == {"app": APP, "version": "v2", "previous": "v1", "changed": True, "dry_run": False,
