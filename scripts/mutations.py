@@ -68,6 +68,7 @@ VERSION_T = T + "core/templates/test_version.py::"
 CLUSTER_T = T + "core/templates/test_cluster.py::"
 WRITERS = T + "core/ops/test_writers.py::"
 GATES = T + "core/ops/test_gates.py::"
+BAD_INPUT = T + "core/templates/test_bad_input.py::"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # ---- the lease and its fencing (core/coordination.py)
@@ -521,8 +522,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("version-credential-in-plain-environment", "version template", "core/templates/containers.py",
              "            if CREDENTIAL_NAME.search(name):",
              "            if CREDENTIAL_NAME.fullmatch(name):",
-             (T + "core/templates/test_bad_input.py::test_bad_input_is_refused_with_a_config_error_naming_the_"
-              "field_and_the_fix[plain-env-var-db-password]",),
+             (BAD_INPUT + "test_bad_input_is_refused_with_a_config_error_naming_the_field_and_the_fix[plain-env-var-"
+              "db-password]",),
              "DB_PASSWORD as a plain environment value is accepted (only one named exactly PASSWORD is refused)"),
     # ---- the cluster and application templates
     Mutation("cluster-imds-v1", "cluster template", "core/templates/cluster.py",
@@ -684,6 +685,57 @@ MUTATIONS: tuple[Mutation, ...] = (
              (T + "engines/test_sceptre_adapters.py::TestReadsOfOneLiveWorld::test_hook_does_nothing_when_not_"
               "enabled",),
              "a Sceptre hook with enabled: false runs"),
+    Mutation("version-spec-timeout-equal-to-interval", "version template", "core/templates/version_spec.py",
+             "        if self.health_check_timeout_seconds >= self.health_check_interval_seconds:",
+             "        if self.health_check_timeout_seconds > self.health_check_interval_seconds:",
+             (BAD_INPUT + "test_bad_input_is_refused_with_a_config_error_naming_the_field_and_the_fix[health-check-"
+              "timeout-not-below-interval]",),
+             "a health-check timeout equal to its interval passes the render (ELB refuses it mid-deploy)"),
+    Mutation("version-task-fargate-sizes-unchecked", "version template", "core/templates/version_task.py",
+             "        ctr.check_sizes(task, spec.launch_type)",
+             '        ctr.check_sizes(task, "EC2")',
+             (BAD_INPUT + "test_bad_input_is_refused_with_a_config_error_naming_the_field_and_the_fix[fargate-cpu-256-"
+              "with-memory-4096]",),
+             "a Fargate task size Fargate does not offer passes the render (ECS refuses it mid-deploy)"),
+    Mutation("templates-users-tags-dropped", "templates", "core/templates/common.py",
+             "    tags.update(extra or {})",
+             "    pass",
+             (T + "core/templates/test_application.py::test_application_tags_name_environment_and_app_plus_the_"
+              "users_own",),
+             "the user's own Tags (cost allocation, ownership) are left off every resource"),
+    Mutation("cli-no-boolean-negation", "CLI", "cli.py",
+             '        options["action"] = argparse.BooleanOptionalAction',
+             '        options["action"] = "store_true"',
+             (CLI + "test_cleanup_no_keep_previous_keeps_the_previous_version_cutover_protected",),
+             "a boolean option whose default is on cannot be switched off (--no-keep-previous is refused)"),
+    Mutation("stacker-blueprint-unknown-variable-dropped", "stacker adapter", "blueprints/base.py",
+             "        self.check_given(v.name for v in provided_variables)\n",
+             "",
+             (T + "blueprints/test_blueprints_render.py::test_blueprint_unknown_variable_is_refused_naming_it",),
+             "a misspelt blueprint variable is dropped silently by stacker (the stack deploys with the default)"),
+    Mutation("stacker-lookup-ignores-config-namespace", "stacker adapter", "lookups/__init__.py",
+             '                          namespace=getattr(context, "namespace", None) or None)',
+             "                          namespace=None)",
+             (T + "lookups/test_lookups.py::TestReadsOfTheDeployedWorld::test_namespace_comes_from_the_config_unless_"
+              "the_query_gives_one",),
+             "a stacker lookup ignores the config's namespace"),
+    Mutation("cfngin-persistent-graph-accepted", "CFNgin adapter", "cfngin/graph.py",
+             "    if key:\n        raise ConfigError(",
+             "    if False:\n        raise ConfigError(",
+             (T + "engines/test_cfngin_adapters.py::test_blueprint_refuses_persistent_graph_key_naming_the_danger_and_"
+              "the_fix",),
+             "a CFNgin config with persistent_graph_key is accepted (CFNgin then deletes a live version's stack)"),
+    Mutation("sceptre-handler-accepts-a-name-hooks-miss", "Sceptre adapter", "sceptre/handler.py",
+             '        if not namespace or (group and not namespace.endswith(f"-{group}")):',
+             "        if False:",
+             (T + "engines/test_sceptre_adapters.py::test_handler_refuses_a_stack_named_otherwise_than_hooks_find_it",),
+             "a Sceptre stack deployed under a name the hooks and resolvers never look for is rendered"),
+    Mutation("sceptre-resolver-ignores-stack-namespace", "Sceptre adapter", "sceptre/resolvers.py",
+             "                              namespace=stack_namespace(self.stack))",
+             "                              namespace=None)",
+             (T + "engines/test_sceptre_adapters.py::TestReadsOfOneLiveWorld::test_resolvers_read_the_live_state_under_"
+              "the_stack_namespace",),
+             "a Sceptre resolver ignores its stack's namespace"),
 )
 
 
