@@ -728,8 +728,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("sceptre-handler-accepts-a-name-hooks-miss", "Sceptre adapter", "sceptre/handler.py",
              '        if not namespace or (group and not namespace.endswith(f"-{group}")):',
              "        if False:",
-             (T + "engines/test_sceptre_adapters.py::test_handler_refuses_a_stack_named_otherwise_than_hooks_find_it",),
-             "a Sceptre stack deployed under a name the hooks and resolvers never look for is rendered"),
+             (T + "engines/test_sceptre_adapters.py::test_handler_refuses_a_stack_outside_its_groups_namespace",
+              T + "engines/test_sceptre_adapters.py::test_handler_refuses_a_stack_named_otherwise_than_hooks_find_it"),
+             "a Sceptre stack outside its group's namespace is rendered (the group's hooks and resolvers look for "
+             "another name), and one named otherwise is told a wrong name to use"),
     Mutation("sceptre-resolver-ignores-stack-namespace", "Sceptre adapter", "sceptre/resolvers.py",
              "                              namespace=stack_namespace(self.stack))",
              "                              namespace=None)",
