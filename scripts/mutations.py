@@ -556,6 +556,19 @@ MUTATIONS: tuple[Mutation, ...] = (
              (T + "core/ops/test_cleanup.py::test_cleanup_without_keep_previous_deletes_a_previous_version_the_"
               "listener_no_longer_records",),
              "a version the live rule no longer reaches keeps its protection (cleanup can never delete it)"),
+    Mutation("protection-record-forgets-the-old", "protection", "core/ops/protection.py",
+             '    return {"versions": sorted(before | reaching), "pending": True}',
+             '    return {"versions": sorted(reaching), "pending": True}',
+             (CUTOVER + "test_a_cutover_killed_before_it_unprotects_the_old_previous_version_is_finished_by_a_rerun",),
+             "the fence's record names only what will be protected: a run killed before it unprotects the old "
+             "previous version forgets it, protected for good (cleanup keeps it)"),
+    Mutation("protection-switched-before-recorded", "protection", "core/ops/protection.py",
+             "        lease.check()  # recorded before any switch",
+             "        pass  # recorded before any switch",
+             (T + "core/ops/test_canary_failures.py::test_a_canary_killed_right_after_protecting_its_version_recorded_"
+              "it_first_so_the_restore_unprotects_it",),
+             "protection is switched on before it is recorded: a canary killed meanwhile leaves its version protected "
+             "for good once traffic is restored"),
     # ---- alarms, gates, waits, unlock (ops/alarms.py, ops/gates.py, ops/wait.py, ops/unlock.py)
     Mutation("alarms-missing-accepted", "alarms", "core/ops/alarms.py",
              "    if missing:\n        raise ConfigError(",

@@ -176,3 +176,22 @@ def test_unlock_breaks_both_leases_a_killed_canary_left_so_a_rerun_resumes_it_at
     rerun = cutover(AwsContext.create(boto3.Session(region_name=REGION), clock=fake_time.clock), canary())
     assert rerun["message"] == "v2 is live (was v1)"
     assert traffic(live_world) == {"v2": 1, "v1": 0}
+
+
+def test_a_canary_killed_right_after_protecting_its_version_recorded_it_first_so_the_restore_unprotects_it(
+        live_world: World, fake_time: FakeTime):
+    cloudwatch = create_alarm(live_world)
+    once = [True]  # the first write to the app's item once v2's stack is protected: the step's lease release
+    crash_before(live_world.session, "UpdateItem",
+                 when=lambda: live_world.termination_protection("v2") and bool(once and once.pop()))
+    with pytest.raises(SimulatedCrash):
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock), canary())
+    assert traffic(live_world) == {"v2": 10, "v1": 90}
+    unlock(AwsContext.create(boto3.Session(region_name=REGION)), AppQuery(app=APP, namespace=NAMESPACE))
+    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")
+
+    rerun_rolled_back(fake_time, percent=10)
+
+    assert traffic(live_world) == {"v1": 1}
+    assert {v for v in live_world.versions if live_world.termination_protection(v)} == {"v1"}, \
+        "v2 takes no traffic: the protection the killed run switched on was recorded before, so it came off"
