@@ -569,6 +569,12 @@ MUTATIONS: tuple[Mutation, ...] = (
               "it_first_so_the_restore_unprotects_it",),
              "protection is switched on before it is recorded: a canary killed meanwhile leaves its version protected "
              "for good once traffic is restored"),
+    Mutation("protection-gone-stack-fails", "protection", "core/ops/protection.py",
+             '        if "does not exist" not in str(exc):\n            raise',
+             "        raise",
+             (CUTOVER + "test_a_cutover_after_the_previous_versions_stack_was_deleted_by_hand_switches_and_names_no_"
+              "failure",),
+             "a cutover fails after its switch when a version recorded as protected was deleted by hand meanwhile"),
     # ---- alarms, gates, waits, unlock (ops/alarms.py, ops/gates.py, ops/wait.py, ops/unlock.py)
     Mutation("alarms-missing-accepted", "alarms", "core/ops/alarms.py",
              "    if missing:\n        raise ConfigError(",
@@ -622,6 +628,12 @@ MUTATIONS: tuple[Mutation, ...] = (
              '    maximum = max([int(t["MaxCapacity"]) for t in found] or [count])',
              (CUTOVER + "test_an_autoscaling_maximum_below_the_live_count_is_raised_with_the_minimum",),
              "a maximum below the live count is kept (Application Auto Scaling refuses a minimum above it)"),
+    Mutation("services-inactive-service-counted", "services", "core/ops/services.py",
+             'if service.get("status") != "INACTIVE" and service["serviceName"] in names:',
+             'if service["serviceName"] in names:',
+             (CUTOVER + "test_version_whose_service_is_gone_is_refused_before_any_change",),
+             "a deleted (INACTIVE) service counts as the version's: its cutover scales and waits instead of being "
+             "refused before any change"),
     Mutation("cluster-services-leaving-block", "teardown", "core/ops/cluster_services.py",
              '        if service["serviceName"] in (leaving or set()):\n            continue',
              '        if False:\n            continue',
@@ -692,6 +704,11 @@ MUTATIONS: tuple[Mutation, ...] = (
              "    if False:",
              (T + "engines/test_sceptre_adapters.py::test_hook_refuses_to_run_after_a_launch_that_failed",),
              "a Sceptre after_launch hook cuts over after its stack's launch failed"),
+    Mutation("sceptre-hook-refused-after-an-update", "Sceptre adapter", "sceptre/common.py",
+             'LAUNCHED_STATES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})',
+             'LAUNCHED_STATES = frozenset({"CREATE_COMPLETE", "IMPORT_COMPLETE"})',
+             (T + "engines/test_sceptre_adapters.py::test_hook_runs_after_a_launch_that_updated_the_stack",),
+             "a Sceptre after_launch hook refuses to run after a launch that updated its stack"),
     Mutation("sceptre-disabled-hook-runs", "Sceptre adapter", "sceptre/common.py",
              "    return data if enabled else None",
              "    return data",

@@ -113,6 +113,17 @@ def test_a_cutover_that_pauses_ends_the_launch_with_exit_status_4(live_world: Wo
     assert live_world.forward() == {live_world.target_group("v2"): 10, live_world.target_group("v1"): 90}
 
 
+def test_hook_runs_after_a_launch_that_updated_the_stack(live_world: World):
+    # given Sceptre's launch updated v2's stack (a re-run with a change), then runs the after_launch hooks
+    live_world.set_desired_count("v2", 2)
+    live_world.sync()
+    set_stack_status(naming.version_stack(NAMESPACE, "web", "v2"), "UPDATE_COMPLETE")
+
+    Cutover({"app": "web", "version": "v2", "timeout_seconds": 1}, version_stack("v2")).run()
+
+    assert live_world.live_version() == "v2"
+
+
 def test_hook_refuses_to_run_after_a_launch_that_failed(live_world: World):
     # given Sceptre's launch of v2 failed (it still runs after_launch hooks)
     live_world.set_desired_count("v2", 2)

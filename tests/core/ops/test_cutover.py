@@ -105,6 +105,23 @@ def test_a_cutover_killed_before_it_unprotects_the_old_previous_version_is_finis
     assert protected == {"v2", "v4"}, "v1 takes no traffic: the fence's record named it, so the re-run unprotects it"
 
 
+def test_a_cutover_after_the_previous_versions_stack_was_deleted_by_hand_switches_and_names_no_failure(
+        live_world: World, fake_time: FakeTime):
+    ecs_starts_tasks_at_once(live_world)
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))  # v2 live, v1 previous
+    live_world.deploy_version("v4", 2)
+    live_world.sync()
+    live_world.delete_version_out_of_band("v1")  # still recorded as protected by the suite
+
+    result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v4"))
+
+    assert result["message"] == "v4 is live (was v2)"
+    assert (result["protected"], result["unprotected"]) == (["v2", "v4"], [])
+    assert live_world.live_version() == "v4"
+    assert app_records(AwsContext.create(live_world.session), NAMESPACE, APP).read().doc(PROTECTED) == {
+        "versions": ["v2", "v4"]}
+
+
 def test_cutover_costs_at_most_three_more_calls_per_poll_while_tasks_start(live_world: World, fake_time: FakeTime):
     counter = CallCounter(live_world.session)
 
