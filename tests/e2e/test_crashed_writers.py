@@ -31,9 +31,8 @@ def wait_for(predicate, what: str, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
-@pytest.fixture
-def deployed(emulator):
-    """``v1`` live (made live by the CLI), ``v2`` deployed and healthy, alarm ``web-5xx`` OK."""
+def deploy_web(emulator) -> ExampleWorld:
+    """Make ``v1`` live (by the CLI), ``v2`` deployed and healthy, alarm ``web-5xx`` OK; return the world."""
     world = ExampleWorld.create(emulator.session, NAMESPACE)
     world.add_app("web")
     world.add_version("v1")
@@ -43,6 +42,13 @@ def deployed(emulator):
     emulator.session.client("cloudwatch").put_metric_alarm(
         AlarmName=ALARM, MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB", Statistic="Sum",
         Period=60, EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold")
+    return world
+
+
+@pytest.fixture
+def deployed(emulator):
+    """The emulator after :func:`deploy_web`."""
+    deploy_web(emulator)
     return emulator
 
 

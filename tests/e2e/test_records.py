@@ -6,27 +6,17 @@ import json
 
 import pytest
 
-from emulator.world import ExampleWorld
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.ops import events
-from tests.e2e.test_crashed_writers import ALARM, NAMESPACE, start_canary, wait_for
+from tests.e2e.test_crashed_writers import ALARM, NAMESPACE, deploy_web, start_canary, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def deployed(emulator):
-    """``v1`` live (made live by the CLI), ``v2`` deployed and healthy, alarm ``web-5xx`` OK; and the world."""
-    world = ExampleWorld.create(emulator.session, NAMESPACE)
-    world.add_app("web")
-    world.add_version("v1")
-    wait_for(lambda: emulator.stacker_ecs("cutover", "web", "v1", "--namespace", NAMESPACE).returncode == 0,
-             "v1 to go live")
-    world.add_version("v2")
-    emulator.session.client("cloudwatch").put_metric_alarm(
-        AlarmName=ALARM, MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB", Statistic="Sum",
-        Period=60, EvaluationPeriods=1, Threshold=10, ComparisonOperator="GreaterThanThreshold")
-    return emulator, world
+    """The emulator after :func:`deploy_web`, and its world."""
+    return emulator, deploy_web(emulator)
 
 
 def capture_events(session) -> str:

@@ -153,13 +153,6 @@ def _promote(aws: AwsContext) -> dict[str, Any]:
     return promote(aws, gate())
 
 
-def _promote_until_done(aws: AwsContext) -> dict[str, Any]:
-    """Promote; a re-run of a killed promote bakes the promoted step again and may pause there again: promote once
-    more, as the operator told so would."""
-    result = _promote(aws)
-    return _promote(aws) if result.get("paused") else result
-
-
 def _abort(aws: AwsContext) -> dict[str, Any]:
     return abort(aws, gate())
 
@@ -173,7 +166,7 @@ OPERATIONS: dict[str, Operation] = {
     "rollback": Operation(_cut_over_to_v2, _rollback, _rollback, live="v1",
                           reached=frozenset({"v1", "v2"})),
     "canary": Operation(_nothing, _canary, _canary, live="v2", reached=frozenset({"v1", "v2"})),
-    "promote": Operation(_pause_a_canary, _promote, done_already(_promote_until_done, "nothing to promote: no canary"),
+    "promote": Operation(_pause_a_canary, _promote, done_already(_promote, "nothing to promote: no canary"),
                          live="v2", reached=frozenset({"v1", "v2"})),
     "abort": Operation(_pause_a_canary, _abort, done_already(_abort, "nothing to abort: no canary"),
                        live="v1", reached=frozenset({"v1"}), plan=ABORTED),

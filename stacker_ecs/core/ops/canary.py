@@ -240,7 +240,8 @@ def promote_pause(aws: AwsContext, lease: Lease, plan: CanaryPlan, runner: conte
     why = "promoted by " + lease.info.holder if explicit else pause_timed_out(plan)
     aws.about(plan.version, app=records.app).log.info("%s; continuing the canary from step %d/%d (%d%%)", why,
                                                       plan.step + 1, len(plan.steps_percent), plan.percent)
-    plan = replace(plan, state=RUNNING, paused_since=0.0, note=why, started_by=held.info.holder)
+    plan = replace(plan, state=RUNNING, paused_since=0.0, note=why, started_by=held.info.holder,
+                   promoted_step=plan.step)
     lease.write(canary=plan.to_doc())
     return plan
 
@@ -400,7 +401,7 @@ def run_canary(aws: AwsContext, records: AppRecords, plan: CanaryPlan, *, namesp
             log.info("%d%% of traffic; baking %.0fs", plan.percent, plan.bake_seconds)
             stop = bake_and_judge(aws.about(plan.version, app=app), plan,
                                   functools.partial(_still_ours, records, plan), analyses)
-            pause_now = plan.percent in plan.pause_after_percent
+            pause_now = plan.pauses_after(plan.step)
         judged = False
         with holding(records, "cutover step", version=plan.version, clock=aws.clock,
                      wait_seconds=lease_wait_seconds) as lease:

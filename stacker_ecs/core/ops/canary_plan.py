@@ -49,9 +49,12 @@ class CanaryPlan:
     pause_timeout_seconds: float = 0.0
     pause_timeout_action: str = "abort"
     paused_since: float = 0.0
+    """Seconds since the epoch when the pause under way began (state ``paused``)."""
+    promoted_step: int = -1
+    """Index of the step whose pause was promoted (by a person, or its timeout): a run that resumes the canary at
+    that step (the promote was killed before the next step moved) bakes it again but does not pause there again."""
     restore_timeout_seconds: float = 600.0
     """How long a restore keeps retrying a refused write (the cutover's ``timeout_seconds``)."""
-    """Seconds since the epoch when the pause under way began (state ``paused``)."""
 
     @property
     def percent(self) -> int:
@@ -69,6 +72,10 @@ class CanaryPlan:
         weights = {arn: (100 - percent if arn == live else 0) for arn in self.before}
         weights[self.target_group_arn] = percent
         return weights
+
+    def pauses_after(self, step: int) -> bool:
+        """Return whether the canary pauses after the bake of ``step`` (listed, and not promoted already)."""
+        return self.steps_percent[step] in self.pause_after_percent and step != self.promoted_step
 
     def pause_expired(self, now: float) -> bool:
         """Return whether the pause under way has outlived its timeout."""

@@ -8,13 +8,16 @@ from typing import Any
 import boto3
 import pytest
 
+from emulator.faults import SimulatedCrash
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError, ConfigError
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.dashboard import dashboard_name
 from stacker_ecs.core.ops.gates import GateArgs, abort, promote
+from stacker_ecs.core.ops.lookups import AppQuery
 from stacker_ecs.core.ops.status import describe_app, format_app
+from stacker_ecs.core.ops.unlock import unlock
 from tests.core.ops.conftest import ALARM, APP, NAMESPACE, REGION, FakeTime, World, create_alarm
 from tests.core.ops.test_dashboard import versions_in
 
@@ -118,6 +121,29 @@ def test_a_pause_that_timed_out_with_action_promote_continues_on_the_next_rerun(
 
     result = cutover(elsewhere(fake_time), args)
 
+    assert result["message"] == "v2 is live (was v1)"
+    assert versions(live_world) == {"v2": 1, "v1": 0}
+
+
+def test_a_promote_killed_before_its_next_step_is_continued_by_the_pipelines_rerun_without_a_second_pause(
+        live_world: World, fake_time: FakeTime, paused: dict[str, Any]):
+    dying = boto3.Session(region_name=REGION)
+
+    def killed_at_the_next_step(event_name: str, **_: Any) -> None:  # the runner dies: nothing more is sent
+        if killed or event_name.endswith(".ModifyRule"):
+            killed.append(event_name)
+            raise SimulatedCrash(event_name)
+
+    killed: list[str] = []
+    dying.events.register("before-call.*.*", killed_at_the_next_step)
+    with pytest.raises(SimulatedCrash):
+        promote(AwsContext.create(dying, clock=fake_time.clock), GateArgs(app=APP, namespace=NAMESPACE))
+    assert versions(live_world) == {"v2": 10, "v1": 90}
+    unlock(elsewhere(fake_time), AppQuery(app=APP, namespace=NAMESPACE))  # the operator breaks the dead leases
+
+    result = cutover(elsewhere(fake_time), canary())
+
+    assert result.get("paused") is None, result["message"]  # the promoted 10% step is baked again, not paused
     assert result["message"] == "v2 is live (was v1)"
     assert versions(live_world) == {"v2": 1, "v1": 0}
 
