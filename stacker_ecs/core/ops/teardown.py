@@ -21,6 +21,7 @@ from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
 from stacker_ecs.core.coordination import app_records, holding
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args, LeaseArgs
+from stacker_ecs.core.ops.canary import SWITCH
 from stacker_ecs.core.ops.canary_plan import plan_of
 from stacker_ecs.core.ops.cleanup import wait_for_deletes
 from stacker_ecs.core.ops.cluster_services import blocking_services, failed_resources
@@ -95,7 +96,7 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
             aws.log.info("would delete %d version stacks and %s", len(versions),
                          application.stack_name if application else "no application stack")
             return result
-        lease.write(canary=None, live=None)  # the fence before the first delete
+        lease.write(canary=None, live=None, **{SWITCH: None})  # the fence before the first delete
         if state and state.live_rule_arn:
             aws.log.info("deleting the live rule (traffic now gets the 503 'no live version')")
             with aws_call("DeleteRule", app):
