@@ -13,6 +13,7 @@ after the last, reaches every state a killed process can leave. Two ways to cras
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -73,6 +74,24 @@ class Crash:
         if not self.crashed and self.at >= 0 and len(writes_of(self.calls)) == self.at + 1:
             self.crashed = True
             raise SimulatedCrash(call)
+
+
+def crashed_run(run: Run, fake_time: FakeTime, at: int, *, kill: bool, writes: int) -> Crash:
+    """Run ``run`` through a new session, stopped before its ``at``-th write (a clean run for a negative ``at``);
+    check that it crashed exactly when it had that write left to make (of ``writes``). Return its calls."""
+    session = boto3.Session(region_name=REGION)
+    crash = Crash(session, at, kill=kill)
+    with contextlib.suppress(SimulatedCrash):
+        run(AwsContext.create(session, clock=fake_time.clock))
+    assert crash.crashed == (0 <= at < writes), crash.calls
+    return crash
+
+
+def assert_writes_as_listed(run: Run, fake_time: FakeTime, name: str, listed: list[str]) -> None:
+    """A clean run of ``run`` makes exactly the writes ``listed`` for it (the sweep's crash points)."""
+    calls = crashed_run(run, fake_time, -1, kill=False, writes=len(listed)).calls
+    assert writes_of(calls) == call_names(listed), \
+        f"{name}'s writes changed: update WRITES (the sweep's crash points) to what a clean run makes"
 
 
 def observer(fake_time: FakeTime) -> AwsContext:
@@ -144,3 +163,4 @@ def assert_no_lease(looking: AwsContext, app: str = APP) -> None:
     item = app_records(looking, NAMESPACE, app).read()
     assert item.lease() is None, item.lease()
     assert item.lease(RUNNER) is None, item.lease(RUNNER)
+

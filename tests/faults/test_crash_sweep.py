@@ -18,7 +18,6 @@ protection record finished, no lease left.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,6 @@ from typing import Any
 import boto3
 import pytest
 
-from emulator.faults import SimulatedCrash
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.coordination import app_records
 from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError
@@ -45,7 +43,6 @@ from tests.core.ops.conftest import (
     REGION,
     FakeTime,
     World,
-    build_world,
     create_alarm,
     deploy_live,
 )
@@ -63,15 +60,14 @@ from tests.faults.sweep_support import (
     STARTED,
     SWITCH,
     TAKE,
-    Crash,
     Run,
     assert_no_lease,
     assert_status_tells_the_truth,
-    call_names,
+    assert_writes_as_listed,
     crash_points,
+    crashed_run,
     observer,
     reached,
-    writes_of,
 )
 
 pytestmark = pytest.mark.usefixtures("no_retry_waits")
@@ -189,16 +185,6 @@ WRITES: dict[str, list[str]] = {
 """The writes a clean run of each operation makes, in order (``(what)`` says which record a write is for)."""
 
 
-@pytest.fixture
-def world(session: boto3.Session) -> World:
-    return build_world(session)
-
-
-@pytest.fixture
-def fake_time(world: World) -> FakeTime:
-    return FakeTime(world.agent)
-
-
 def prepared(world: World, fake_time: FakeTime, name: str) -> Operation:
     """Return ``name``'s operation with its world prepared: v1 live at 2 tasks, v2 beside it, an alarm (OK)."""
     deploy_live(world, fake_time)
@@ -208,19 +194,9 @@ def prepared(world: World, fake_time: FakeTime, name: str) -> Operation:
     return operation
 
 
-def clean_run(world: World, fake_time: FakeTime, name: str) -> tuple[dict[str, Any], list[str]]:
-    """Run ``name`` without a crash; return its result and every AWS call it made."""
-    operation = prepared(world, fake_time, name)
-    session = boto3.Session(region_name=REGION)
-    crash = Crash(session, at=-1, kill=False)
-    return operation.run(AwsContext.create(session, clock=fake_time.clock)), crash.calls
-
-
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
 def test_a_clean_run_makes_the_writes_the_sweep_crashes_before(world: World, fake_time: FakeTime, name: str):
-    _, calls = clean_run(world, fake_time, name)
-    assert writes_of(calls) == call_names(WRITES[name]), \
-        f"{name}'s writes changed: update WRITES (the sweep's crash points) to what a clean run makes"
+    assert_writes_as_listed(prepared(world, fake_time, name).run, fake_time, name, WRITES[name])
 
 
 SWEPT_TO = {"promote": 10}
@@ -235,11 +211,7 @@ KNOWN: dict[str, str] = {}
 def test_a_crash_before_any_write_leaves_the_site_up_and_a_rerun_finishes(world: World, fake_time: FakeTime,
                                                                            name: str, at: int, mode: str):
     operation = prepared(world, fake_time, name)
-    session = boto3.Session(region_name=REGION)
-    crash = Crash(session, at, kill=mode == "kill")
-    with contextlib.suppress(SimulatedCrash):
-        operation.run(AwsContext.create(session, clock=fake_time.clock))
-    assert crash.crashed == (at < len(WRITES[name])), crash.calls
+    crashed_run(operation.run, fake_time, at, kill=mode == "kill", writes=len(WRITES[name]))
     looking = observer(fake_time)
     unlock(looking, AppQuery(app=APP, namespace=NAMESPACE))  # the operator breaks the dead process's leases
 
@@ -312,10 +284,7 @@ def assert_ends_as_intended(world: World, looking: AwsContext, operation: Operat
 def test_a_rerun_of_a_killed_canary_whose_alarm_went_off_restores_and_protects_only_what_traffic_reaches(
         world: World, fake_time: FakeTime, at: int):
     prepared(world, fake_time, "canary")
-    session = boto3.Session(region_name=REGION)
-    Crash(session, at, kill=True)
-    with contextlib.suppress(SimulatedCrash):
-        cutover(AwsContext.create(session, clock=fake_time.clock), canary())
+    crashed_run(_canary, fake_time, at, kill=True, writes=len(WRITES["canary"]))
     looking = observer(fake_time)
     unlock(looking, AppQuery(app=APP, namespace=NAMESPACE))
     world.client("cloudwatch").set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")

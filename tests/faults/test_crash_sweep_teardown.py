@@ -20,7 +20,6 @@ operator breaks ``web``'s leases (``stacker-ecs unlock``) and the sweep checks w
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,6 @@ from typing import Any
 import boto3
 import pytest
 
-from emulator.faults import SimulatedCrash
 from emulator.world import ExampleWorld
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, describe_stack
@@ -45,25 +43,8 @@ from stacker_ecs.core.ops.status import describe_environment
 from stacker_ecs.core.ops.teardown import TeardownArgs, TeardownEnvironmentArgs, teardown, teardown_environment
 from stacker_ecs.core.ops.unlock import unlock
 from stacker_ecs.core.templates.version import render_version
-from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World, build_world, deploy_live
-from tests.faults.sweep_support import (
-    DELETE,
-    FENCE,
-    FINISHED,
-    PROTECT,
-    RELEASE,
-    STARTED,
-    TAKE,
-    Crash,
-    Run,
-    assert_no_lease,
-    assert_status_tells_the_truth,
-    call_names,
-    crash_points,
-    observer,
-    reached,
-    writes_of,
-)
+from tests.core.ops.conftest import APP, NAMESPACE, REGION, FakeTime, World, deploy_live
+from tests.faults import sweep_support as sweep
 
 pytestmark = pytest.mark.usefixtures("no_retry_waits")
 
@@ -73,20 +54,20 @@ UNTAGGED = "v0"
 """A version of ``web`` deployed before the app tag (adopt's setup): only its host rule finds it."""
 
 DELETE_RULE, UNDASH, TAG = "elbv2.DeleteRule", "cloudwatch.DeleteDashboards", "cloudformation.UpdateStack"
-UNPROTECT = PROTECT
+UNPROTECT = sweep.PROTECT
 
 
 def _teardown_writes(versions: int) -> list[str]:
     """Return a forced teardown's writes for an app with ``versions`` protected versions and a live rule."""
-    return [STARTED, TAKE, f"{FENCE.split(' ')[0]} (drop the canary and live records)", DELETE_RULE,
-            f"{FENCE.split(' ')[0]} (protection record)", *[UNPROTECT] * versions, *[DELETE] * versions,
-            f"{DELETE} (application)", UNDASH, RELEASE, FINISHED]
+    return [sweep.STARTED, sweep.TAKE, f"{sweep.FENCE.split(' ')[0]} (drop the canary and live records)", DELETE_RULE,
+            f"{sweep.FENCE.split(' ')[0]} (protection record)", *[UNPROTECT] * versions, *[sweep.DELETE] * versions,
+            f"{sweep.DELETE} (application)", UNDASH, sweep.RELEASE, sweep.FINISHED]
 
 
 WRITES: dict[str, list[str]] = {
     "teardown": _teardown_writes(2),
-    "teardown-environment": [*_teardown_writes(2), *_teardown_writes(1), f"{DELETE} (cluster)"],
-    "adopt": [TAKE, f"{TAG} (application)", f"{TAG} ({UNTAGGED})", RELEASE],
+    "teardown-environment": [*_teardown_writes(2), *_teardown_writes(1), f"{sweep.DELETE} (cluster)"],
+    "adopt": [sweep.TAKE, f"{TAG} (application)", f"{TAG} ({UNTAGGED})", sweep.RELEASE],
 }
 """The writes a clean run of each operation makes, in order (``(what)`` says which stack or record it is for):
 teardown-environment tears down ``web`` then ``web-admin``, then deletes the cluster stack."""
@@ -103,23 +84,13 @@ class Operation:
     """One operation of the sweep: how its world is prepared, how it runs, how it is run again, what it ends in."""
 
     setup: Callable[[World, FakeTime], None]
-    run: Run
+    run: sweep.Run
     rerun: Callable[[AwsContext, World], dict[str, Any]]
     check: Callable[[World, AwsContext, FakeTime, dict[str, Any]], None]
     """Asserts the end state, given the world, an observer, the clock and what the crashed run left."""
 
 
 # ---- the world -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world(session: boto3.Session) -> World:
-    return build_world(session)
-
-
-@pytest.fixture
-def fake_time(world: World) -> FakeTime:
-    return FakeTime(world.agent)
 
 
 def two_apps(world: World, fake_time: FakeTime) -> None:
@@ -161,7 +132,7 @@ def app_stacks(world: World, app: str) -> dict[str, dict[str, Any]]:
 
 def snapshot(world: World, looking: AwsContext, app: str) -> dict[str, Any]:
     """Return what a teardown of another app must not change of ``app``: its stacks, traffic and records."""
-    return {"stacks": app_stacks(world, app), "traffic": reached(looking, app),
+    return {"stacks": app_stacks(world, app), "traffic": sweep.reached(looking, app),
             "item": app_records(looking, NAMESPACE, app).read().item, "services": services_of(world, app)}
 
 
@@ -181,7 +152,7 @@ def cluster_exists(world: World) -> bool:
 
 def assert_serving_is_real(world: World, looking: AwsContext, app: str) -> None:
     """Every version ``app``'s live rule sends traffic to has its stack and healthy targets."""
-    for version, weight in reached(looking, app).items():
+    for version, weight in sweep.reached(looking, app).items():
         if weight == 0:
             continue
         assert naming.version_stack(NAMESPACE, app, version) in app_stacks(world, app), \
@@ -197,9 +168,9 @@ def assert_every_status_tells_the_truth(world: World, looking: AwsContext) -> No
     """``status`` of web (while its application stack stands) and ``status --all`` agree with the live rules and the
     stacks' protection; no app is shown live that takes no traffic."""
     if naming.application_stack(NAMESPACE, APP) in app_stacks(world, APP):
-        assert_status_tells_the_truth(world, looking)
+        sweep.assert_status_tells_the_truth(world, looking)
     for summary in describe_environment(looking, NAMESPACE).apps:
-        weights = reached(looking, summary.app)
+        weights = sweep.reached(looking, summary.app)
         serving = [v for v, w in weights.items() if w > 0]
         assert summary.live == (max(serving, key=weights.__getitem__) if serving else "-"), (summary, weights)
         stacks = app_stacks(world, summary.app)
@@ -226,7 +197,7 @@ def _teardown_again(aws: AwsContext, world: World) -> dict[str, Any]:
     forced."""
     return _again(aws, lambda force: teardown(aws, TeardownArgs(app=APP, namespace=NAMESPACE, force=force,
                                                                 lease_wait_seconds=0)),
-                  live=bool(app_stacks(world, APP)) and any(reached(aws, APP).values()))
+                  live=bool(app_stacks(world, APP)) and any(sweep.reached(aws, APP).values()))
 
 
 def _teardown_environment(aws: AwsContext) -> dict[str, Any]:
@@ -234,7 +205,7 @@ def _teardown_environment(aws: AwsContext) -> dict[str, Any]:
 
 
 def _teardown_environment_again(aws: AwsContext, world: World) -> dict[str, Any]:
-    live = any(bool(app_stacks(world, app)) and any(reached(aws, app).values()) for app in (APP, OTHER))
+    live = any(bool(app_stacks(world, app)) and any(sweep.reached(aws, app).values()) for app in (APP, OTHER))
     return _again(aws, lambda force: teardown_environment(
         aws, TeardownEnvironmentArgs(namespace=NAMESPACE, force=force, lease_wait_seconds=0)), live=live)
 
@@ -263,7 +234,7 @@ def ends_torn_down(world: World, looking: AwsContext, fake_time: FakeTime, left:
     assert services_of(world, APP) == {}
     assert not dashboards(world, APP)
     item = app_records(looking, NAMESPACE, APP).read()
-    assert_no_lease(looking)
+    sweep.assert_no_lease(looking)
     assert item.doc(PROTECTED) == {"versions": []}, item.doc(PROTECTED)
     assert [doc for doc in (PLAN, LIVE, SWITCH) if item.doc(doc) is not None] == [], item.item
     assert snapshot(world, looking, OTHER) == left["other"], "tearing web down changed web-admin"
@@ -283,10 +254,10 @@ def deploy_again(world: World, fake_time: FakeTime, looking: AwsContext) -> None
     world.deploy_version("v3", 1)
     world.sync()
     world.make_live("v3", fake_time.clock)
-    assert reached(looking) == {"v3": 1}
+    assert sweep.reached(looking) == {"v3": 1}
     assert {v: s["protected"] for v, s in app_stacks(world, APP).items()} == {
         naming.application_stack(NAMESPACE, APP): False, naming.version_stack(NAMESPACE, APP, "v3"): True}
-    assert_status_tells_the_truth(world, looking)
+    sweep.assert_status_tells_the_truth(world, looking)
     assert app_records(looking, NAMESPACE, APP).read().doc(PROTECTED) == {"versions": ["v3"]}
 
 
@@ -311,7 +282,7 @@ def ends_adopted(world: World, looking: AwsContext, fake_time: FakeTime, left: d
     assert sorted(rerun["tagged"] + rerun["already_tagged"]) == sorted(stacks), rerun
     assert not set(rerun["tagged"]) & left["tagged_before"], (rerun, left["tagged_before"])
     assert sorted(v.version for v in list_version_stacks(looking, NAMESPACE, APP)) == [UNTAGGED, "v1", "v2"]
-    assert reached(looking) == left["web"]["traffic"]
+    assert sweep.reached(looking) == left["web"]["traffic"]
     assert snapshot(world, looking, OTHER) == left["other"], "adopting web changed web-admin"
 
 
@@ -330,37 +301,26 @@ def prepared(world: World, fake_time: FakeTime, name: str) -> tuple[Operation, d
     """Return ``name``'s operation with its world prepared, and what each app was before it ran."""
     operation = OPERATIONS[name]
     operation.setup(world, fake_time)
-    looking = observer(fake_time)
+    looking = sweep.observer(fake_time)
     return operation, {"web": snapshot(world, looking, APP), "other": snapshot(world, looking, OTHER)}
 
 
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
 def test_a_clean_run_makes_the_writes_the_sweep_crashes_before(world: World, fake_time: FakeTime, name: str):
-    operation, _ = prepared(world, fake_time, name)
-    session = boto3.Session(region_name=REGION)
-    crash = Crash(session, at=-1, kill=False)
-    operation.run(AwsContext.create(session, clock=fake_time.clock))
-    assert writes_of(crash.calls) == call_names(WRITES[name]), \
-        f"{name}'s writes changed: update WRITES (the sweep's crash points) to what a clean run makes"
+    sweep.assert_writes_as_listed(prepared(world, fake_time, name)[0].run, fake_time, name, WRITES[name])
 
 
 def test_unlock_makes_one_write(world: World, fake_time: FakeTime):
-    session = boto3.Session(region_name=REGION)
-    crash = Crash(session, at=-1, kill=False)
-    unlock(AwsContext.create(session, clock=fake_time.clock), AppQuery(app=APP, namespace=NAMESPACE))
-    assert writes_of(crash.calls) == ["dynamodb.UpdateItem"], "unlock writes more than one thing: sweep it here"
+    sweep.assert_writes_as_listed(lambda aws: unlock(aws, AppQuery(app=APP, namespace=NAMESPACE)), fake_time, "unlock",
+                            ["dynamodb.UpdateItem (both leases)"])
 
 
-@pytest.mark.parametrize(("name", "at", "mode"), crash_points(WRITES, known=KNOWN, opens=(DELETE_RULE, TAG)))
+@pytest.mark.parametrize(("name", "at", "mode"), sweep.crash_points(WRITES, known=KNOWN, opens=(DELETE_RULE, TAG)))
 def test_a_crash_before_any_write_leaves_other_apps_alone_and_a_rerun_finishes(world: World, fake_time: FakeTime,
                                                                                name: str, at: int, mode: str):
     operation, left = prepared(world, fake_time, name)
-    session = boto3.Session(region_name=REGION)
-    crash = Crash(session, at, kill=mode == "kill")
-    with contextlib.suppress(SimulatedCrash):
-        operation.run(AwsContext.create(session, clock=fake_time.clock))
-    assert crash.crashed == (at < len(WRITES[name])), crash.calls
-    looking = observer(fake_time)
+    sweep.crashed_run(operation.run, fake_time, at, kill=mode == "kill", writes=len(WRITES[name]))
+    looking = sweep.observer(fake_time)
     unlock_what_is_left(world, looking)
 
     for app in (APP, OTHER):
