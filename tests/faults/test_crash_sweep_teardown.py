@@ -61,7 +61,7 @@ def _teardown_writes(versions: int) -> list[str]:
     """Return a forced teardown's writes for an app with ``versions`` protected versions and a live rule."""
     return [sweep.STARTED, sweep.TAKE, f"{sweep.FENCE.split(' ')[0]} (drop the canary and live records)", DELETE_RULE,
             f"{sweep.FENCE.split(' ')[0]} (protection record)", *[UNPROTECT] * versions, *[sweep.DELETE] * versions,
-            f"{sweep.DELETE} (application)", UNDASH, sweep.RELEASE, sweep.FINISHED]
+            UNDASH, f"{sweep.DELETE} (application)", sweep.RELEASE, sweep.FINISHED]
 
 
 WRITES: dict[str, list[str]] = {
@@ -72,11 +72,8 @@ WRITES: dict[str, list[str]] = {
 """The writes a clean run of each operation makes, in order (``(what)`` says which stack or record it is for):
 teardown-environment tears down ``web`` then ``web-admin``, then deletes the cluster stack."""
 
-ORPHANED_DASHBOARD = ("teardown deletes the app's dashboard after its application stack: killed in between, the app "
-                      "is no longer found, and teardown-environment leaves its dashboard for good")
-KNOWN: dict[str, str] = {f"teardown-environment-{at}-DeleteDashboards-{mode}": ORPHANED_DASHBOARD
-                         for at in ("10", "21") for mode in ("kill", "interrupt")}
-"""Crash points expected to fail, and why (a test id -> the defect)."""
+KNOWN: dict[str, str] = {}
+"""Crash points expected to fail, and why (a test id -> the defect; none today)."""
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Remove one app (its versions, its live rule, then its application stack), or a whole environment.
 
 The order is the one AWS needs: the live rule goes first (a target group it names cannot be
-deleted), then every version stack, failed ones included, then the application stack (whose
-listener the version rules are attached to). It all happens under the app's lease, like cleanup,
+deleted), then every version stack, failed ones included, then the app's dashboard, then the
+application stack (whose listener the version rules are attached to; last, as it is how a re-run of
+teardown-environment finds an app teardown left half-done). It all happens under the app's lease, like cleanup,
 so no cutover or rollback writes the live rule meanwhile. While a version is live, or a canary is
 recorded, the app is refused unless ``force``: tearing it down takes its site offline. An
 environment's teardown refuses, before any change and again before the cluster stack's delete, while
@@ -103,11 +104,11 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
                 aws.client("elbv2").delete_rule(RuleArn=state.live_rule_arn)
         protect_traffic(aws, lease, args.namespace, app, set())  # no traffic: the suite's protection comes off
         _delete(aws, versions, args, what="version stacks")
+        delete_dashboard(aws, args.namespace, app)  # while the application stack stands, so a re-run finds the app
         if application:
             stack = describe_stack(aws, application.stack_name)
             if stack is not None:
                 _delete(aws, [_as_stack("application stack", stack)], args, what="stacks")
-        delete_dashboard(aws, args.namespace, app)
     aws.log.info("removed")
     return result
 
