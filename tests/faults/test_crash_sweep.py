@@ -4,13 +4,9 @@ For each operation (an atomic cutover, a rollback, a stepped canary through its 
 switch, promote and abort of a paused canary, cleanup) :data:`WRITES` lists the AWS writes a clean run
 makes, in order (``test_a_clean_run_makes_the_writes_the_sweep_crashes_before`` keeps it true). A crash
 before a read leaves AWS as a crash before the next write does, so crashing right before each write, and
-after the last, reaches every state a killed process can leave (:func:`crash_points` says which points
-are left out as equivalent to the next). Each crash point runs in a fresh world, in one of two ways:
-
-- ``kill``: the process dies (SIGKILL, a lost CI runner): from the crash on, nothing more is sent, so
-  its leases are not released and what it staged is never written;
-- ``interrupt``: a :class:`SimulatedCrash` (a ``BaseException``, as ``KeyboardInterrupt``) unwinds the
-  stack, so the lease's ``finally`` still releases it and writes what was staged.
+after the last, reaches every state a killed process can leave (:func:`~tests.faults.sweep_support.crash_points`
+says which points are left out as equivalent to the next). Each crash point runs in a fresh world, killed or
+interrupted (:mod:`tests.faults.sweep_support`).
 
 Then, as the operator would, the leases are broken (``stacker-ecs unlock``), and the sweep checks that
 the live rule forwards only to versions that exist and have healthy targets, that ``status`` claims
@@ -22,45 +18,59 @@ protection record finished, no lease left.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
 
-from emulator.faults import SimulatedCrash
 from stacker_ecs.core.aws import AwsContext
-from stacker_ecs.core.coordination import LEASE, RUNNER, app_records
+from stacker_ecs.core.coordination import app_records
 from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError
-from stacker_ecs.core.ops.canary import carried_step
-from stacker_ecs.core.ops.canary_plan import ABORTED, RUNNING, plan_of
+from stacker_ecs.core.ops.canary_plan import ABORTED, plan_of
 from stacker_ecs.core.ops.cleanup import CleanupArgs, cleanup
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.gates import GateArgs, abort, promote
-from stacker_ecs.core.ops.listener import read_listener
 from stacker_ecs.core.ops.lookups import AppQuery
 from stacker_ecs.core.ops.protection import PROTECTED
 from stacker_ecs.core.ops.rollback import RollbackArgs, rollback
-from stacker_ecs.core.ops.status import describe_app
 from stacker_ecs.core.ops.unlock import unlock
 from tests.core.ops.conftest import (
     ALARM,
     APP,
     NAMESPACE,
-    READS,
     REGION,
     FakeTime,
     World,
-    build_world,
     create_alarm,
     deploy_live,
 )
+from tests.faults.sweep_support import (
+    DASHBOARD,
+    DELETE,
+    DONE,
+    FENCE,
+    PLAN,
+    PROTECT,
+    RELEASE,
+    RUNNER_RELEASE,
+    RUNNER_TAKE,
+    SCALE,
+    STARTED,
+    SWITCH,
+    TAKE,
+    Run,
+    assert_no_lease,
+    assert_status_tells_the_truth,
+    assert_writes_as_listed,
+    crash_points,
+    crashed_run,
+    observer,
+    reached,
+)
 
 pytestmark = pytest.mark.usefixtures("no_retry_waits")
-
-Run = Callable[[AwsContext], dict[str, Any]]
 
 
 def canary(**extra: Any) -> CutoverArgs:
@@ -162,14 +172,6 @@ OPERATIONS: dict[str, Operation] = {
 """The operations swept, from v1 live (2 tasks) and v2 deployed beside it; the re-run of promote and abort may
 be refused as having nothing left to do (the crash came after their job was done)."""
 
-STARTED, FINISHED = "events.PutEvents (started)", "events.PutEvents (finished)"
-TAKE, FENCE, RELEASE = "dynamodb.UpdateItem (take)", "dynamodb.UpdateItem (fence)", "dynamodb.UpdateItem (release)"
-RUNNER_TAKE, PLAN, RUNNER_RELEASE = ("dynamodb.UpdateItem (runner)", "dynamodb.UpdateItem (plan)",
-                                     "dynamodb.UpdateItem (runner release)")
-HISTORY, ENTRY = "dynamodb.UpdateItem (history)", "dynamodb.PutItem (entry)"
-SCALE, SWITCH, DASHBOARD = "ecs.UpdateService", "elbv2.ModifyRule", "cloudwatch.PutDashboard"
-PROTECT, DELETE = "cloudformation.UpdateTerminationProtection", "cloudformation.DeleteStack"
-DONE = [FINISHED, HISTORY, ENTRY]
 WRITES: dict[str, list[str]] = {
     "cutover": [STARTED, TAKE, SCALE, FENCE, SWITCH, DASHBOARD, PROTECT, PROTECT, RELEASE, *DONE],
     "rollback": [STARTED, TAKE, FENCE, SWITCH, DASHBOARD, RELEASE, *DONE],
@@ -183,45 +185,6 @@ WRITES: dict[str, list[str]] = {
 """The writes a clean run of each operation makes, in order (``(what)`` says which record a write is for)."""
 
 
-def writes_of(calls: list[str]) -> list[str]:
-    """Return the calls that write (anything but Describe, List, Get...)."""
-    return [c for c in calls if not c.split(".", 1)[1].startswith(READS)]
-
-
-class Crash:
-    """Stops an operation's session right before its ``at``-th write; with ``kill``, every later call fails too."""
-
-    def __init__(self, session: boto3.Session, at: int, *, kill: bool) -> None:
-        self.at, self.kill = at, kill
-        self.calls: list[str] = []
-        self.crashed = False
-        session.events.register("before-call.*.*", self)
-
-    def __call__(self, model: Any, **_: Any) -> None:
-        call = f"{model.service_model.service_name}.{model.name}"
-        if self.crashed and self.kill:
-            raise SimulatedCrash(f"{call} after the kill")
-        self.calls.append(call)
-        if not self.crashed and len(writes_of(self.calls)) == self.at + 1:
-            self.crashed = True
-            raise SimulatedCrash(call)
-
-
-def observer(fake_time: FakeTime) -> AwsContext:
-    """Another terminal: its own session, the same account."""
-    return AwsContext.create(boto3.Session(region_name=REGION), clock=fake_time.clock)
-
-
-@pytest.fixture
-def world(session: boto3.Session) -> World:
-    return build_world(session)
-
-
-@pytest.fixture
-def fake_time(world: World) -> FakeTime:
-    return FakeTime(world.agent)
-
-
 def prepared(world: World, fake_time: FakeTime, name: str) -> Operation:
     """Return ``name``'s operation with its world prepared: v1 live at 2 tasks, v2 beside it, an alarm (OK)."""
     deploy_live(world, fake_time)
@@ -231,24 +194,11 @@ def prepared(world: World, fake_time: FakeTime, name: str) -> Operation:
     return operation
 
 
-def clean_run(world: World, fake_time: FakeTime, name: str) -> tuple[dict[str, Any], list[str]]:
-    """Run ``name`` without a crash; return its result and every AWS call it made."""
-    operation = prepared(world, fake_time, name)
-    session = boto3.Session(region_name=REGION)
-    crash = Crash(session, at=-1, kill=False)
-    return operation.run(AwsContext.create(session, clock=fake_time.clock)), crash.calls
-
-
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
 def test_a_clean_run_makes_the_writes_the_sweep_crashes_before(world: World, fake_time: FakeTime, name: str):
-    _, calls = clean_run(world, fake_time, name)
-    assert writes_of(calls) == [w.split(" ")[0] for w in WRITES[name]], \
-        f"{name}'s writes changed: update WRITES (the sweep's crash points) to what a clean run makes"
+    assert_writes_as_listed(prepared(world, fake_time, name).run, fake_time, name, WRITES[name])
 
 
-SAME_AS_THE_NEXT = {STARTED, FINISHED, DASHBOARD, HISTORY, ENTRY}
-"""Writes before which a kill leaves the app as a kill before the next write would: its events, its dashboard,
-its history (the next write, or the end of the run, is swept)."""
 SWEPT_TO = {"promote": 10}
 """Promote's steps after its first are the canary's (``run_canary``), swept there."""
 
@@ -257,44 +207,11 @@ KNOWN: dict[str, str] = {}
 """Crash points expected to fail, and why (a test id -> the defect; none today)."""
 
 
-def point(name: str, at: int, mode: str, case: str) -> Any:
-    """Return the pytest parameter of one crash point (expected to fail while its defect is :data:`KNOWN`)."""
-    marks = [pytest.mark.xfail(strict=True, reason=KNOWN[case])] if case in KNOWN else []
-    return pytest.param(name, at, mode, id=case, marks=marks)
-
-
-def crash_points() -> Iterator[Any]:
-    """Yield (operation, write index, mode) for each crash point.
-
-    A kill before each write but those of :data:`SAME_AS_THE_NEXT` and the first lease take (nothing has changed
-    yet), and after the last write; an interrupt before each write after a traffic write (or a delete) up to the
-    release of the lease it was made under: there the lease's ``finally`` writes what the operation staged after
-    the switch, a state a kill does not leave.
-    """
-    for name, writes in WRITES.items():
-        switched = False
-        for at, write in [*enumerate(writes), (len(writes), "end")]:
-            if at >= SWEPT_TO.get(name, len(writes)) and write != "end":
-                continue
-            what = write.split(".")[-1].replace(" (", "-").rstrip(")").replace(" ", "-")
-            first_take = write == TAKE and TAKE not in writes[:at]  # a kill there leaves the app as it was
-            if write not in SAME_AS_THE_NEXT and not first_take:
-                killed = "-kill" if at < len(writes) else ""
-                yield point(name, at, "kill", f"{name}-{at:02d}-{what}{killed}")
-            if switched and write != DASHBOARD:
-                yield point(name, at, "interrupt", f"{name}-{at:02d}-{what}-interrupt")
-            switched = write in (SWITCH, DELETE) or (switched and write != RELEASE)
-
-
-@pytest.mark.parametrize(("name", "at", "mode"), crash_points())
+@pytest.mark.parametrize(("name", "at", "mode"), crash_points(WRITES, known=KNOWN, swept_to=SWEPT_TO))
 def test_a_crash_before_any_write_leaves_the_site_up_and_a_rerun_finishes(world: World, fake_time: FakeTime,
                                                                            name: str, at: int, mode: str):
     operation = prepared(world, fake_time, name)
-    session = boto3.Session(region_name=REGION)
-    crash = Crash(session, at, kill=mode == "kill")
-    with contextlib.suppress(SimulatedCrash):
-        operation.run(AwsContext.create(session, clock=fake_time.clock))
-    assert crash.crashed == (at < len(WRITES[name])), crash.calls
+    crashed_run(operation.run, fake_time, at, kill=mode == "kill", writes=len(WRITES[name]))
     looking = observer(fake_time)
     unlock(looking, AppQuery(app=APP, namespace=NAMESPACE))  # the operator breaks the dead process's leases
 
@@ -329,12 +246,6 @@ def shares_written(session: boto3.Session, world: World, version: str) -> list[i
     return written
 
 
-def reached(looking: AwsContext) -> dict[str, int]:
-    """Return version -> weight of the live rule (weight 0: the previous live version), read from ELB."""
-    state = read_listener(looking, NAMESPACE, APP)
-    return {state.version_of(arn) or arn: weight for arn, weight in state.forward.items()}
-
-
 def assert_site_up(world: World, looking: AwsContext) -> None:
     """The live rule sends traffic only to versions whose stack exists and that have healthy targets."""
     serving = {v: w for v, w in reached(looking).items() if w > 0}
@@ -342,27 +253,6 @@ def assert_site_up(world: World, looking: AwsContext) -> None:
     for version in serving:
         assert version in world.version_stacks(), f"traffic goes to {version}, whose stack is gone"
         assert world.healthy_targets(version) >= 1, f"traffic goes to {version}, which has no healthy target"
-
-
-def assert_status_tells_the_truth(world: World, looking: AwsContext) -> None:
-    """Status names as live what takes traffic, shows its share and protection, warns of a reached unprotected one."""
-    status = describe_app(looking, NAMESPACE, APP)
-    weights = reached(looking)
-    total = sum(weights.values())
-    for row in status.rows:
-        weight = weights.get(row.version)
-        assert row.role == ("" if weight is None else "previous" if weight == 0 else
-                            "split" if weight < total else "live"), (row, weights)
-        assert row.traffic_percent == (round(100 * weight / total) if weight else 0), (row, weights)
-        assert row.protected == world.termination_protection(row.version), row
-        if weight is not None and not row.protected:
-            assert any(row.version in w and "protection" in w for w in status.warnings), (row, status.warnings)
-    assert status.lease == ""
-    plan = plan_of(app_records(looking, NAMESPACE, APP).read())
-    if plan is not None and plan.state == RUNNING:
-        carried = carried_step(plan, read_listener(looking, NAMESPACE, APP).forward)
-        assert (f"at step {carried + 1}/2 ({plan.steps_percent[carried]}%)" if carried is not None else
-                "carries none of its steps") in status.canary, (status.canary, weights)
 
 
 def assert_cleanup_keeps_what_traffic_reaches(world: World, looking: AwsContext) -> None:
@@ -387,18 +277,14 @@ def assert_ends_as_intended(world: World, looking: AwsContext, operation: Operat
     assert item.doc(PROTECTED) == {"versions": sorted(operation.reached)}, item.doc(PROTECTED)
     plan = plan_of(item)
     assert (plan.state if plan else None) in {None, operation.plan}, plan
-    assert item.lease(LEASE) is None
-    assert item.lease(RUNNER) is None
+    assert_no_lease(looking)
 
 
 @pytest.mark.parametrize("at", [5, 13, 15, 18], ids=lambda at: f"canary-{at:02d}-{WRITES['canary'][at].split('.')[-1]}")
 def test_a_rerun_of_a_killed_canary_whose_alarm_went_off_restores_and_protects_only_what_traffic_reaches(
         world: World, fake_time: FakeTime, at: int):
     prepared(world, fake_time, "canary")
-    session = boto3.Session(region_name=REGION)
-    Crash(session, at, kill=True)
-    with contextlib.suppress(SimulatedCrash):
-        cutover(AwsContext.create(session, clock=fake_time.clock), canary())
+    crashed_run(_canary, fake_time, at, kill=True, writes=len(WRITES["canary"]))
     looking = observer(fake_time)
     unlock(looking, AppQuery(app=APP, namespace=NAMESPACE))
     world.client("cloudwatch").set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")

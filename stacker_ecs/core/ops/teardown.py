@@ -1,8 +1,9 @@
 """Remove one app (its versions, its live rule, then its application stack), or a whole environment.
 
 The order is the one AWS needs: the live rule goes first (a target group it names cannot be
-deleted), then every version stack, failed ones included, then the application stack (whose
-listener the version rules are attached to). It all happens under the app's lease, like cleanup,
+deleted), then every version stack, failed ones included, then the app's dashboard, then the
+application stack (whose listener the version rules are attached to; last, as it is how a re-run of
+teardown-environment finds an app teardown left half-done). It all happens under the app's lease, like cleanup,
 so no cutover or rollback writes the live rule meanwhile. While a version is live, or a canary is
 recorded, the app is refused unless ``force``: tearing it down takes its site offline. An
 environment's teardown refuses, before any change and again before the cluster stack's delete, while
@@ -21,6 +22,7 @@ from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
 from stacker_ecs.core.coordination import app_records, holding
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import Args, LeaseArgs
+from stacker_ecs.core.ops.canary import SWITCH
 from stacker_ecs.core.ops.canary_plan import plan_of
 from stacker_ecs.core.ops.cleanup import wait_for_deletes
 from stacker_ecs.core.ops.cluster_services import blocking_services, failed_resources
@@ -95,18 +97,18 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
             aws.log.info("would delete %d version stacks and %s", len(versions),
                          application.stack_name if application else "no application stack")
             return result
-        lease.write(canary=None, live=None)  # the fence before the first delete
+        lease.write(canary=None, live=None, **{SWITCH: None})  # the fence before the first delete
         if state and state.live_rule_arn:
             aws.log.info("deleting the live rule (traffic now gets the 503 'no live version')")
             with aws_call("DeleteRule", app):
                 aws.client("elbv2").delete_rule(RuleArn=state.live_rule_arn)
         protect_traffic(aws, lease, args.namespace, app, set())  # no traffic: the suite's protection comes off
         _delete(aws, versions, args, what="version stacks")
+        delete_dashboard(aws, args.namespace, app)  # while the application stack stands, so a re-run finds the app
         if application:
             stack = describe_stack(aws, application.stack_name)
             if stack is not None:
                 _delete(aws, [_as_stack("application stack", stack)], args, what="stacks")
-        delete_dashboard(aws, args.namespace, app)
     aws.log.info("removed")
     return result
 
