@@ -645,6 +645,12 @@ MUTATIONS: tuple[Mutation, ...] = (
              (T + "core/ops/test_teardown_environment.py::test_a_version_stack_without_the_app_tag_is_refused_up_"
               "front_naming_its_service_stack_and_adopt",),
              "a version stack without the app tag is refused without naming `stacker-ecs adopt`, the fix"),
+    Mutation("cluster-delete-report-reads-an-earlier-delete", "teardown", "core/ops/cluster_services.py",
+             "                break  # the start of the last delete",
+             "                pass  # the start of the last delete",
+             (T + "core/ops/test_teardown_environment.py::test_a_failed_delete_is_explained_by_its_own_failures_not_"
+              "by_an_earlier_deletes",),
+             "a failed cluster delete is also explained by the failures of an earlier delete (fixed since)"),
     # ---- the build's switches, lookup queries, settings, the registry (core/)
     Mutation("switches-rollback-with-cutover", "switches", "core/switches.py",
              'ALONE = ("rollback", "teardown")',

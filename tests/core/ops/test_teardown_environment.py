@@ -4,14 +4,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.adopt import AdoptArgs, adopt
+from stacker_ecs.core.ops.cluster_services import failed_resources
 from stacker_ecs.core.ops.teardown import (
     DestroyCheckArgs,
     TeardownEnvironmentArgs,
@@ -156,3 +160,31 @@ def test_a_destroy_of_the_cluster_is_refused_while_a_version_stack_without_the_a
         check_destroy(AwsContext.create(world.session), DestroyCheckArgs(namespace=NAMESPACE, stacks=everything))
     assert check_destroy(AwsContext.create(world.session), DestroyCheckArgs(
         namespace=NAMESPACE, stacks=[*everything, naming.version_stack(NAMESPACE, APP, "v0")]))["stacks"]
+
+
+def test_a_failed_delete_is_explained_by_its_own_failures_not_by_an_earlier_deletes():
+    stack_id = ("arn:aws:cloudformation:us-east-1:123456789012:stack/ecs-dev-cluster/"
+                "0f0e0d0c-0000-4000-8000-000000000000")
+    start = datetime(2026, 12, 7, tzinfo=UTC)
+
+    def event(minute: int, logical_id: str, kind: str, status: str, reason: str = "") -> dict[str, Any]:
+        return {"StackId": stack_id, "EventId": f"e{minute}", "StackName": "ecs-dev-cluster", "LogicalResourceId":
+                logical_id, "ResourceType": kind, "ResourceStatus": status, "ResourceStatusReason": reason,
+                "Timestamp": start + timedelta(minutes=minute)}
+
+    stack = "AWS::CloudFormation::Stack"
+    events = [  # newest first, as DescribeStackEvents answers: the last delete, then an earlier one
+        event(9, "ecs-dev-cluster", stack, "DELETE_FAILED", "The following resource(s) failed to delete: [Cluster]."),
+        event(8, "Cluster", "AWS::ECS::Cluster", "DELETE_FAILED", "The Cluster cannot be deleted while Services are "
+                                                                   "active"),
+        event(7, "ecs-dev-cluster", stack, "DELETE_IN_PROGRESS", "User Initiated"),
+        event(2, "ecs-dev-cluster", stack, "DELETE_FAILED", "The following resource(s) failed to delete: [LogGroup]."),
+        event(1, "LogGroup", "AWS::Logs::LogGroup", "DELETE_FAILED", "fixed by hand since"),
+        event(0, "ecs-dev-cluster", stack, "DELETE_IN_PROGRESS", "User Initiated"),
+    ]
+    aws = AwsContext.create(boto3.Session(region_name="us-east-1"))
+    with Stubber(aws.client("cloudformation")) as stub:  # an earlier failed delete: a history moto cannot give
+        stub.add_response("describe_stack_events", {"StackEvents": events}, {"StackName": stack_id})
+        failed = failed_resources(aws, stack_id)
+
+    assert failed == ["Cluster (AWS::ECS::Cluster): The Cluster cannot be deleted while Services are active"]
