@@ -11,7 +11,7 @@ operator breaks ``web``'s leases (``stacker-ecs unlock``) and the sweep checks w
   with every app's live rule;
 - a re-run finishes, refusing only what it should (a teardown without ``force`` while ``web`` still takes
   traffic): nothing of ``web`` left (stacks, services, dashboard), no lease, no termination protection nor
-  record of it pointing at deleted stacks; and ``web`` deploys and goes live again afterwards;
+  record of it pointing at deleted stacks, the teardown in its history; and ``web`` deploys and goes live again;
 - a re-run of adopt ends with every stack of ``web`` tagged once, tags the crashed run already put on none again,
   and keeps the stacks' other tags.
 
@@ -36,6 +36,8 @@ from stacker_ecs.core.ops.adopt import AdoptArgs, adopt
 from stacker_ecs.core.ops.canary import SWITCH
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.dashboard import dashboard_name
+from stacker_ecs.core.ops.events import SUCCEEDED
+from stacker_ecs.core.ops.history import read_history
 from stacker_ecs.core.ops.inventory import list_version_stacks
 from stacker_ecs.core.ops.lookups import AppQuery
 from stacker_ecs.core.ops.protection import PROTECTED
@@ -61,7 +63,7 @@ def _teardown_writes(versions: int) -> list[str]:
     """Return a forced teardown's writes for an app with ``versions`` protected versions and a live rule."""
     return [sweep.STARTED, sweep.TAKE, f"{sweep.FENCE.split(' ')[0]} (drop the canary and live records)", DELETE_RULE,
             f"{sweep.FENCE.split(' ')[0]} (protection record)", *[UNPROTECT] * versions, *[sweep.DELETE] * versions,
-            UNDASH, f"{sweep.DELETE} (application)", sweep.RELEASE, sweep.FINISHED]
+            UNDASH, f"{sweep.DELETE} (application)", sweep.RELEASE, *sweep.DONE]
 
 
 WRITES: dict[str, list[str]] = {
@@ -234,6 +236,9 @@ def ends_torn_down(world: World, looking: AwsContext, fake_time: FakeTime, left:
     sweep.assert_no_lease(looking)
     assert item.doc(PROTECTED) == {"versions": []}, item.doc(PROTECTED)
     assert [doc for doc in (PLAN, LIVE, SWITCH) if item.doc(doc) is not None] == [], item.item
+    if left["rerun"]["changed"]:  # (a re-run that found nothing to delete records nothing, as any no-op)
+        last = read_history(looking, NAMESPACE, APP, limit=1)[0]
+        assert (last.operation, last.outcome) == ("teardown", SUCCEEDED), last
     assert snapshot(world, looking, OTHER) == left["other"], "tearing web down changed web-admin"
     deploy_again(world, fake_time, looking)
 

@@ -92,7 +92,8 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
                                 "Pass force if that is what you want: " + FORCE, app=app)
         result: dict[str, Any] = {"app": app, "dry_run": args.dry_run, "live": live,
                                   "versions": sorted(s.version for s in versions),
-                                  "application_stack": application.stack_name if application else None}
+                                  "application_stack": application.stack_name if application else None,
+                                  "changed": not args.dry_run and bool(versions or application)}  # a history entry
         if args.dry_run:
             aws.log.info("would delete %d version stacks and %s", len(versions),
                          application.stack_name if application else "no application stack")
