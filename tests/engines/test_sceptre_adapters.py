@@ -199,6 +199,9 @@ def test_a_lifecycle_hook_on_another_apps_stack_does_nothing(live_world: World):
     # a group's hooks are inherited by every app's stack; the launch names app web
     live_world.set_desired_count("v2", 2)
     live_world.sync()
+    live_world.session.client("cloudformation").create_stack(  # web-admin's stack launched, so only its app stops it
+        StackName=naming.application_stack(NAMESPACE, "web-admin"),
+        TemplateBody='{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}')
     Cutover({"app": "web", "version": "v2", "timeout_seconds": 1}, application_stack("web-admin")).run()
     assert live_world.live_version() == "v1"
 

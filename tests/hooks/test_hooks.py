@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 import pytest
 from stacker.config import Config, Hook
@@ -54,6 +55,18 @@ def test_a_cutover_that_pauses_ends_stackers_run_with_exit_status_4_saying_so(v2
     assert errors_logged(caplog) == []
     # v2 holds its 10 %, recorded; promote continues it
     assert v2_ready.forward() == {v2_ready.target_group("v2"): 10, v2_ready.target_group("v1"): 90}
+
+
+def test_a_hooks_own_namespace_wins_over_the_configs(v2_ready: World, provider, caplog):
+    elsewhere = SimpleNamespace(namespace="ecs-prod")  # the config's namespace; the hook names ecs-dev's app
+
+    result = hooks.cutover(provider=provider, context=elsewhere, app="web", version="v2", timeout_seconds=1,
+                           namespace="ecs-dev")
+
+    assert errors_logged(caplog) == []
+    assert result, "the hook failed"
+    assert result["message"] == "v2 is live (was v1)"
+    assert v2_ready.live_version() == "v2"
 
 
 def test_verify_health_hook_returns_a_summary(v2_ready: World, context, provider):

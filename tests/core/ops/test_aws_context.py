@@ -96,6 +96,21 @@ def test_describe_stack_says_none_for_a_missing_stack_and_raises_for_anything_el
         describe_stack(AwsContext.create(world.session), "ecs-dev-app-nothing")
 
 
+@pytest.mark.usefixtures("no_retry_waits")  # the retries happen, without their back-off
+def test_an_unreachable_endpoint_fails_with_one_message_naming_the_call(monkeypatch: pytest.MonkeyPatch):
+    # no AWS answer at all (a proxy down, a VPC endpoint missing): botocore raises no ClientError but a BotoCoreError
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", "http://127.0.0.1:9")  # nothing listens on port 9
+    session = boto3.Session(region_name="us-east-1")  # the suite's fake credentials (conftest)
+
+    with pytest.raises(AwsCallError) as failed:
+        describe_stack(AwsContext.create(session), "ecs-dev-app-web")
+
+    assert failed.value.operation == "DescribeStacks"
+    assert failed.value.code == "EndpointConnectionError"
+    assert str(failed.value).startswith("AWS refused DescribeStacks for ecs-dev-app-web: EndpointConnectionError: "
+                                        'Could not connect to the endpoint URL: "http://127.0.0.1:9/"')
+
+
 def _own_model_reader(session: boto3.Session, *extra_paths: str) -> object:
     """Give ``session`` a reader of API models of its own (as a session outside the test suite has one)."""
     reader = botocore.loaders.create_loader()

@@ -10,6 +10,7 @@ import pytest
 
 from emulator.faults import ErrorInjection, SimulatedCrash, crash_before, inject_errors
 from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core.coordination import LEASE, RUNNER, app_records, try_acquire
 from stacker_ecs.core.errors import AwsStateError, CanaryRolledBackError
 from stacker_ecs.core.ops.cutover import CutoverArgs, cutover
 from stacker_ecs.core.ops.lookups import AppQuery
@@ -153,3 +154,44 @@ def test_a_rerun_with_no_alarm_bakes_the_step_the_listener_carries_without_writi
 
     assert result["message"] == "v2 is live (was v1)"
     assert len(writes) == 1  # only the final switch: the 50% step was baked as the listener carried it
+
+
+def test_unlock_breaks_both_leases_a_killed_canary_left_so_a_rerun_resumes_it_at_once(live_world: World,
+                                                                                        fake_time: FakeTime):
+    create_alarm(live_world)
+    crash_before(live_world.session, "ModifyRule")  # the plan is recorded, its first step not yet written
+    with pytest.raises(SimulatedCrash):
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock), canary())
+    observer = AwsContext.create(boto3.Session(region_name=REGION))
+    records = app_records(observer, NAMESPACE, APP)
+    for kind in (LEASE, RUNNER):  # the killed job's leases, as it left them: an hour before they expire
+        assert try_acquire(records, "cutover", "v2", 3600, kind)[0] is not None
+
+    result = unlock(observer, AppQuery(app=APP, namespace=NAMESPACE))
+
+    assert sorted(result["broken"]) == ["canary-runner lease", "lease"]
+    assert result["message"].startswith("broke the lease of ")
+    assert "the canary-runner lease of " in result["message"]
+    assert "still recorded: cut over to v2 again to resume it, or roll back to abort it" in result["message"]
+    rerun = cutover(AwsContext.create(boto3.Session(region_name=REGION), clock=fake_time.clock), canary())
+    assert rerun["message"] == "v2 is live (was v1)"
+    assert traffic(live_world) == {"v2": 1, "v1": 0}
+
+
+def test_a_canary_killed_right_after_protecting_its_version_recorded_it_first_so_the_restore_unprotects_it(
+        live_world: World, fake_time: FakeTime):
+    cloudwatch = create_alarm(live_world)
+    once = [True]  # the first write to the app's item once v2's stack is protected: the step's lease release
+    crash_before(live_world.session, "UpdateItem",
+                 when=lambda: live_world.termination_protection("v2") and bool(once and once.pop()))
+    with pytest.raises(SimulatedCrash):
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock), canary())
+    assert traffic(live_world) == {"v2": 10, "v1": 90}
+    unlock(AwsContext.create(boto3.Session(region_name=REGION)), AppQuery(app=APP, namespace=NAMESPACE))
+    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="5xx")
+
+    rerun_rolled_back(fake_time, percent=10)
+
+    assert traffic(live_world) == {"v1": 1}
+    assert {v for v in live_world.versions if live_world.termination_protection(v)} == {"v1"}, \
+        "v2 takes no traffic: the protection the killed run switched on was recorded before, so it came off"

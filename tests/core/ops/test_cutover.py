@@ -25,8 +25,8 @@ def ecs_starts_tasks_at_once(world: World) -> None:
     world.session.events.register("after-call.ecs.UpdateService", lambda **_: world.sync())
 
 
-def test_cutover_scales_the_new_version_to_the_live_count_verifies_it_and_switches(live_world: World,
-                                                                                    fake_time: FakeTime):
+def test_cutover_scales_the_new_version_to_the_live_count_verifies_it_switches_and_protects_both(
+        live_world: World, fake_time: FakeTime):
     result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
 
     assert result == {"app": APP, "version": "v2", "previous": "v1", "changed": True, "dry_run": False,
@@ -83,6 +83,26 @@ def test_the_fence_before_the_switch_records_the_versions_to_protect_so_a_crash_
     assert live_world.termination_protection("v1")
     assert live_world.termination_protection("v2")
     assert app_records(aws, NAMESPACE, APP).read().doc(PROTECTED) == {"versions": ["v1", "v2"]}
+
+
+def test_a_cutover_killed_before_it_unprotects_the_old_previous_version_is_finished_by_a_rerun(
+        live_world: World, fake_time: FakeTime):
+    ecs_starts_tasks_at_once(live_world)
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))  # v2 live, v1 previous
+    live_world.deploy_version("v4", 2)
+    live_world.sync()
+    once = [True]  # the first protection switch after the live rule forwards to v4
+    crash_before(live_world.session, "UpdateTerminationProtection",
+                 when=lambda: live_world.live_version() == "v4" and bool(once and once.pop()))
+
+    with pytest.raises(SimulatedCrash):
+        cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v4"))
+    assert live_world.termination_protection("v1"), "killed before it took v1's protection away"
+
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v4"))
+
+    protected = {v for v in live_world.version_stacks() if live_world.termination_protection(v)}
+    assert protected == {"v2", "v4"}, "v1 takes no traffic: the fence's record named it, so the re-run unprotects it"
 
 
 def test_cutover_costs_at_most_three_more_calls_per_poll_while_tasks_start(live_world: World, fake_time: FakeTime):

@@ -198,17 +198,22 @@ def test_after_a_kill_at_10_percent_an_alarm_restores_the_recorded_state_not_the
     assert traffic(canary_world) == before == {"v1": 1}
 
 
-def test_rollback_during_a_canary_aborts_it_restores_the_recorded_state_and_the_canary_stops(
+def test_rollback_during_a_canary_aborts_it_restores_the_recorded_state_and_the_canary_stops_within_one_poll(
         canary_world: World, fake_time: FakeTime):
     before = traffic(canary_world)
-    aborted = once_at(canary_world, "DescribeAlarms",
-                      lambda: rollback(ctx(canary_world.session, fake_time),
-                                       RollbackArgs(app=APP, namespace=NAMESPACE)),
-                      when=lambda: traffic(canary_world).get("v2") == 10)
+    aborted_at: list[float] = []
+
+    def abort() -> dict[str, Any]:
+        aborted_at.append(fake_time.now())
+        return rollback(ctx(canary_world.session, fake_time), RollbackArgs(app=APP, namespace=NAMESPACE))
+
+    aborted = once_at(canary_world, "DescribeAlarms", abort, when=lambda: traffic(canary_world).get("v2") == 10)
 
     with pytest.raises(UnhealthyVersionError, match=r"canary aborted at step 1 \(aborted by rollback"):
         cutover(ctx(canary_world.session, fake_time), canary("v2"))
 
+    # the bake (60 s) notices at its next poll (10 s apart at most), not at its end
+    assert fake_time.now() - aborted_at[0] <= 10, "the runner baked on after its canary was aborted"
     assert aborted[0]["message"].startswith("canary of v2 at step 1/2 (10%), started by ")
     assert aborted[0]["message"].endswith("aborted; all traffic is back on v1")
     assert traffic(canary_world) == before
