@@ -21,13 +21,17 @@ and the sweep checks what a user relies on:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
+from emulator.faults import SimulatedCrash
+from emulator.states import set_stack_status
 from emulator.world import ExampleWorld
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, describe_stack
@@ -213,7 +217,7 @@ def _teardown_again(aws: AwsContext, world: World) -> dict[str, Any]:
     canary, rollback), then forced."""
     return _again(aws, lambda force: teardown(aws, TeardownArgs(app=APP, namespace=NAMESPACE, force=force,
                                                                 lease_wait_seconds=0)),
-                  live=bool(app_stacks(world, APP)) and any(sweep.reached(aws, APP).values()))
+                  live=takes_traffic(world, APP))
 
 
 def _teardown_environment(aws: AwsContext) -> dict[str, Any]:
@@ -221,9 +225,14 @@ def _teardown_environment(aws: AwsContext) -> dict[str, Any]:
 
 
 def _teardown_environment_again(aws: AwsContext, world: World) -> dict[str, Any]:
-    live = any(bool(app_stacks(world, app)) and any(sweep.reached(aws, app).values()) for app in (APP, OTHER))
     return _again(aws, lambda force: teardown_environment(
-        aws, TeardownEnvironmentArgs(namespace=NAMESPACE, force=force, lease_wait_seconds=0)), live=live)
+        aws, TeardownEnvironmentArgs(namespace=NAMESPACE, force=force, lease_wait_seconds=0)),
+                  live=takes_traffic(world, APP) or takes_traffic(world, OTHER))
+
+
+def takes_traffic(world: World, app: str) -> bool:
+    """Return whether ``app``'s live rule sends traffic anywhere (read through the world's own session)."""
+    return bool(app_stacks(world, app)) and any(sweep.reached(AwsContext.create(world.session), app).values())
 
 
 def _again(aws: AwsContext, run: Callable[[bool], dict[str, Any]], *, live: bool) -> dict[str, Any]:
@@ -356,3 +365,105 @@ def test_a_crash_before_any_write_leaves_other_apps_alone_and_a_rerun_finishes(w
     left["rerun"] = operation.rerun(AwsContext.create(boto3.Session(region_name=REGION), clock=fake_time.clock),
                                     world)
     operation.check(world, looking, fake_time, left)
+
+
+# ---- a re-run while CloudFormation still deletes ---------------------------------------------------
+
+
+def killed_during_the_delete_of(world: World, fake_time: FakeTime, run: sweep.Run, stack_name: str) -> None:
+    """Run ``run`` until it asks CloudFormation to delete ``stack_name``; then, as AWS answers (the delete starts and
+    takes minutes), the stack is ``DELETE_IN_PROGRESS``, and the process is killed while it waits."""
+    session = boto3.Session(region_name=REGION)
+    killed: list[str] = []
+
+    def call(params: dict[str, Any], model: Any, **_: Any) -> None:
+        if not killed and model.name == "DeleteStack" and f"/{stack_name}/" in params["StackName"]:
+            set_stack_status(stack_name, "DELETE_IN_PROGRESS")
+            killed.append(model.name)
+        if killed:  # from the kill on, nothing more is sent
+            raise SimulatedCrash(f"{model.name}: killed while {stack_name} is deleted")
+
+    session.events.register("provide-client-params.*.*", call)
+    with contextlib.suppress(SimulatedCrash):
+        run(AwsContext.create(session, clock=fake_time.clock))
+    assert killed, f"{stack_name} was never deleted"
+
+
+@dataclass(frozen=True)
+class Gone:
+    """A resource CloudFormation has deleted mid-way through its stack's delete, as a call about it then answers."""
+
+    operation: str
+    """The API call (botocore's event name, e.g. ``elastic-load-balancing-v2.DescribeRules``)."""
+    param: str
+    value: str
+    code: str
+
+
+def cloudformation_finishing(world: World, session: boto3.Session, stack_name: str, gone: Gone) -> None:
+    """While ``stack_name`` is being deleted, ``gone`` is gone (AWS answers ``gone.code`` for it); CloudFormation
+    finishes the delete when ``session`` next reads the stack by its id."""
+
+    def refuse(params: dict[str, Any], **_: Any) -> None:
+        if params.get(gone.param) == gone.value and stack_name in app_stacks_named(world, stack_name):
+            raise ClientError({"Error": {"Code": gone.code, "Message": f"{gone.value} not found"}},
+                              gone.operation.split(".")[-1])
+
+    def finish(params: dict[str, Any], **_: Any) -> None:
+        stack = app_stacks_named(world, stack_name).get(stack_name)
+        if stack and stack["StackStatus"] == "DELETE_IN_PROGRESS" and params.get("StackName") == stack["StackId"]:
+            set_stack_status(stack_name, "CREATE_COMPLETE")
+            world.client("cloudformation").delete_stack(StackName=stack["StackId"])
+
+    session.events.register(f"provide-client-params.{gone.operation}", refuse)
+    session.events.register("provide-client-params.cloudformation.DescribeStacks", finish)
+
+
+def app_stacks_named(world: World, stack_name: str) -> dict[str, dict[str, Any]]:
+    """Return ``stack_name``'s ``DescribeStacks`` entry (by name -> entry), if it exists."""
+    found = world.client("cloudformation").describe_stacks()["Stacks"]
+    return {s["StackName"]: s for s in found if s["StackName"] == stack_name}
+
+
+def listener_gone(world: World, app: str) -> Gone:
+    """``app``'s listener, gone: ``DescribeRules`` answers ``ListenerNotFound``."""
+    outputs = contract.outputs_of(describe_stack(AwsContext.create(world.session), naming.application_stack(
+        NAMESPACE, app)) or {})
+    return Gone("elastic-load-balancing-v2.DescribeRules", "ListenerArn", outputs[contract.LISTENER_ARN],
+                "ListenerNotFound")
+
+
+def test_a_teardown_killed_while_its_application_stack_is_deleted_is_finished_by_a_rerun(world: World,
+                                                                                        fake_time: FakeTime):
+    _, left = prepared(world, fake_time, "teardown")
+    application = naming.application_stack(NAMESPACE, APP)
+    gone = listener_gone(world, APP)
+    killed_during_the_delete_of(world, fake_time, _teardown, application)
+    looking = sweep.observer(fake_time)
+    unlock_what_is_left(world, looking)
+    rerun = boto3.Session(region_name=REGION)
+    cloudformation_finishing(world, rerun, application, gone)
+
+    left["rerun"] = teardown(AwsContext.create(rerun, clock=fake_time.clock),
+                             TeardownArgs(app=APP, namespace=NAMESPACE, lease_wait_seconds=0))
+
+    assert left["rerun"]["application_stack"] == application
+    ends_torn_down(world, looking, fake_time, left)
+
+
+@pytest.mark.parametrize("stack", ["web", "cluster"])
+def test_an_environment_teardown_killed_while_a_stack_is_deleted_is_finished_by_a_rerun(world: World,
+                                                                                       fake_time: FakeTime, stack: str):
+    _, left = prepared(world, fake_time, "teardown-environment")
+    name = naming.cluster_stack(NAMESPACE) if stack == "cluster" else naming.application_stack(NAMESPACE, APP)
+    gone = Gone("ecs.ListServices", "cluster", world.cluster_name, "ClusterNotFoundException") if stack == "cluster" \
+        else listener_gone(world, APP)
+    killed_during_the_delete_of(world, fake_time, _teardown_environment, name)
+    looking = sweep.observer(fake_time)
+    unlock_what_is_left(world, looking)
+    rerun = boto3.Session(region_name=REGION)
+    cloudformation_finishing(world, rerun, name, gone)
+
+    left["rerun"] = _teardown_environment_again(AwsContext.create(rerun, clock=fake_time.clock), world)
+
+    ends_without_an_environment(world, looking, fake_time, left)
