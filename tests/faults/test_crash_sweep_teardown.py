@@ -31,7 +31,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator.faults import SimulatedCrash
-from emulator.states import set_stack_status
+from emulator.states import failed_version_template, set_stack_status
 from emulator.world import ExampleWorld
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, describe_stack
@@ -467,3 +467,26 @@ def test_an_environment_teardown_killed_while_a_stack_is_deleted_is_finished_by_
     left["rerun"] = _teardown_environment_again(AwsContext.create(rerun, clock=fake_time.clock), world)
 
     ends_without_an_environment(world, looking, fake_time, left)
+
+
+def test_adopt_of_a_stack_cloudformation_cannot_update_is_refused_before_any_tag_naming_the_fix(world: World,
+                                                                                              fake_time: FakeTime):
+    _, left = prepared(world, fake_time, "adopt")
+    failed = naming.version_stack(NAMESPACE, APP, "v9")
+    world.client("cloudformation").create_stack(StackName=failed, TemplateBody=failed_version_template(APP, "v9"))
+    set_stack_status(failed, "ROLLBACK_COMPLETE")  # its create failed: CloudFormation refuses any UpdateStack
+    aws = sweep.observer(fake_time)
+
+    with pytest.raises(AwsStateError) as refused:
+        adopt(aws, AdoptArgs(app=APP, namespace=NAMESPACE, versions=["v9"]))
+
+    assert str(refused.value) == (
+        f"web: adopt refused, nothing was tagged: CloudFormation updates (and so tags) no stack in these states: "
+        f"{failed} is ROLLBACK_COMPLETE: its create failed and it holds nothing to adopt; delete it (`aws "
+        f"cloudformation delete-stack --stack-name {failed}`). Then run adopt again")
+    assert app_stacks(world, APP) == {**left["web"]["stacks"], failed: app_stacks(world, APP)[failed]}
+    world.client("cloudformation").delete_stack(StackName=failed)  # the fix it names
+    left["rerun"] = adopt(aws, AdoptArgs(app=APP, namespace=NAMESPACE, versions=["v9"]))
+    left["tagged_before"] = set()
+    assert left["rerun"]["not_found"] == ["v9"]
+    ends_adopted(world, aws, fake_time, left)

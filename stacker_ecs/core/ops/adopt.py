@@ -8,7 +8,8 @@ account: every version with a host rule on the app's listener, and every version
 ``--version``, is read by its stack name; each one of the app's (its ``App`` output or description),
 and the application stack itself, gets the tag through an ``UpdateStack`` that keeps the template
 and parameters (only tags change, which CloudFormation passes on to the resources). Run it once,
-under the app's lease; a re-run finds nothing left to tag.
+under the app's lease; a re-run finds nothing left to tag. A stack CloudFormation would not update (a
+failed create, a failed delete, an operation under way) is refused before any tag, with its fix.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from typing import Any
 from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
 from stacker_ecs.core.coordination import app_records, holding
+from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import LeaseArgs
 from stacker_ecs.core.ops.inventory import owned_by
 from stacker_ecs.core.ops.listener import describe_application, describe_listener
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
+UPDATABLE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
+                       "IMPORT_ROLLBACK_COMPLETE"})
+"""The stack states in which CloudFormation accepts an ``UpdateStack``."""
 
 
 class AdoptArgs(LeaseArgs):
@@ -33,7 +38,7 @@ class AdoptArgs(LeaseArgs):
     namespace: str
     """The stacker namespace of the environment, e.g. ecs-dev."""
     versions: list[str] = []
-    """Default: none; versions to adopt besides those with a host rule (a failed one, say), by name."""
+    """Default: none; versions to adopt besides those with a host rule (one whose rule is gone, say), by name."""
     dry_run: bool = False
     """Default: off; on names the stacks it would tag, and tags nothing."""
 
@@ -53,9 +58,11 @@ def adopt(aws: AwsContext, args: AdoptArgs) -> dict[str, Any]:
             else:
                 stacks.append(stack)
         tagged, already = [], []
+        untagged = [s for s in stacks if s is not None and _tags(s).get(contract.TAG_APP) != app]
+        _refuse_unupdatable(app, untagged)
         for stack in stacks:
             assert stack is not None  # noqa: S101 - describe_application read it
-            tags = {t["Key"]: t["Value"] for t in stack.get("Tags", [])}
+            tags = _tags(stack)
             if tags.get(contract.TAG_APP) == app:
                 already.append(stack["StackName"])
                 continue
@@ -66,6 +73,33 @@ def adopt(aws: AwsContext, args: AdoptArgs) -> dict[str, Any]:
         aws.log.info("%s %s", "would tag" if args.dry_run else "tagged", ", ".join(tagged))
     return {"app": app, "namespace": namespace, "tagged": tagged, "already_tagged": already,
             "not_found": missing, "dry_run": args.dry_run}
+
+
+def _tags(stack: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in stack.get("Tags", [])}
+
+
+def _refuse_unupdatable(app: str, stacks: list[dict[str, Any]]) -> None:
+    """Refuse, before any change, stacks CloudFormation would not update (so not tag), each with its fix: tagging the
+    others first would leave adopt failing on the same stack at every re-run."""
+    stuck = [f"{s['StackName']} is {s['StackStatus']}: {_fix(s)}" for s in stacks
+             if s["StackStatus"] not in UPDATABLE]
+    if stuck:
+        raise AwsStateError("adopt refused, nothing was tagged: CloudFormation updates (and so tags) no stack in these "
+                            "states: " + "; ".join(stuck) + ". Then run adopt again", app=app)
+
+
+def _fix(stack: dict[str, Any]) -> str:
+    status, name = stack["StackStatus"], stack["StackName"]
+    if status.endswith("_IN_PROGRESS"):
+        return "an operation on it is under way; wait for it to end"
+    if status == "UPDATE_ROLLBACK_FAILED":
+        return f"finish its rollback (`aws cloudformation continue-update-rollback --stack-name {name}`)"
+    if status.startswith("DELETE_"):
+        return (f"its delete failed; delete it again (`aws cloudformation delete-stack --stack-name {name}`, with "
+                "--retain-resources for what cannot go)")
+    return (f"its create failed and it holds nothing to adopt; delete it (`aws cloudformation delete-stack "
+            f"--stack-name {name}`)")
 
 
 def _tag(aws: AwsContext, stack: dict[str, Any], tags: dict[str, str]) -> None:
