@@ -490,3 +490,18 @@ def test_adopt_of_a_stack_cloudformation_cannot_update_is_refused_before_any_tag
     left["tagged_before"] = set()
     assert left["rerun"]["not_found"] == ["v9"]
     ends_adopted(world, aws, fake_time, left)
+
+
+def test_teardown_deletes_an_application_stack_whose_create_failed(world: World, fake_time: FakeTime):
+    _, left = prepared(world, fake_time, "teardown")
+    failed = naming.application_stack(NAMESPACE, "shop")
+    world.client("cloudformation").create_stack(StackName=failed, TemplateBody=failed_version_template("shop", "x"))
+    set_stack_status(failed, "ROLLBACK_COMPLETE")  # e.g. its certificate never validated: no listener, no outputs
+
+    result = teardown(sweep.observer(fake_time), TeardownArgs(app="shop", namespace=NAMESPACE, lease_wait_seconds=0))
+
+    assert result["application_stack"] == failed
+    assert app_stacks(world, "shop") == {}
+    looking = sweep.observer(fake_time)
+    assert snapshot(world, looking, APP) == left["web"]
+    assert snapshot(world, looking, OTHER) == left["other"]

@@ -9,7 +9,8 @@ recorded, the app is refused unless ``force``: tearing it down takes its site of
 environment's teardown refuses, before any change and again before the cluster stack's delete, while
 the cluster has a service no teardown deletes (:mod:`.cluster_services`): ECS would refuse ``DeleteCluster``.
 A stack already ``DELETE_IN_PROGRESS`` (a teardown killed while it waited: CloudFormation goes on deleting) is
-waited for, never read for its listener or cluster (they may be gone already) nor deleted again.
+waited for, never read for its listener or cluster (they may be gone already) nor deleted again; an application
+stack whose create failed (no listener ever) is deleted without reading one.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from stacker_ecs.core.validation import check_name
 FORCE = "teardown_force=true in the example configs (-e, --var or TEARDOWN_FORCE), --force with stacker-ecs teardown"
 """How each way of running teardown passes its ``force`` argument, for the refusals."""
 DELETING = "DELETE_IN_PROGRESS"
+NO_LISTENER = frozenset({DELETING, "CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED"})
+"""The states of an application stack whose listener teardown does not read: being deleted, or never created."""
 
 
 class TeardownArgs(LeaseArgs):
@@ -77,9 +80,10 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
     records = app_records(aws, args.namespace, app)
     with holding(records, "teardown", clock=aws.clock, wait_seconds=args.lease_wait_seconds) as lease:
         stack = describe_stack(aws, naming.application_stack(args.namespace, app))
-        # Being deleted (a teardown killed while it waited): its listener may be gone already; only wait for it.
+        # Being deleted (a teardown killed while it waited), or its create failed: no listener to read (gone, or never
+        # made, so nothing ever went live through it); only wait for its delete, or delete it.
         application = describe_application(aws, args.namespace, app) if stack is not None and \
-            stack["StackStatus"] != DELETING else None
+            stack["StackStatus"] not in NO_LISTENER else None
         versions = list_version_stacks(aws, args.namespace, app)
         state = describe_listener(aws, application) if application else None
         live = state.live_version if state else None
