@@ -404,7 +404,8 @@ class Gone:
 
 def cloudformation_finishing(world: World, session: boto3.Session, stack_name: str, gone: Gone) -> None:
     """While ``stack_name`` is being deleted, ``gone`` is gone (AWS answers ``gone.code`` for it); CloudFormation
-    finishes the delete when ``session`` next reads the stack by its id."""
+    finishes the delete when ``session`` reads the stack by its id a second time (the first still sees it deleting)."""
+    reads: list[str] = []
 
     def refuse(params: dict[str, Any], **_: Any) -> None:
         if params.get(gone.param) == gone.value and stack_name in app_stacks_named(world, stack_name):
@@ -413,12 +414,23 @@ def cloudformation_finishing(world: World, session: boto3.Session, stack_name: s
 
     def finish(params: dict[str, Any], **_: Any) -> None:
         stack = app_stacks_named(world, stack_name).get(stack_name)
-        if stack and stack["StackStatus"] == "DELETE_IN_PROGRESS" and params.get("StackName") == stack["StackId"]:
+        if not (stack and stack["StackStatus"] == "DELETE_IN_PROGRESS" and params.get("StackName") == stack["StackId"]):
+            return
+        reads.append(stack_name)
+        if len(reads) > 1:
             set_stack_status(stack_name, "CREATE_COMPLETE")
             world.client("cloudformation").delete_stack(StackName=stack["StackId"])
 
     session.events.register(f"provide-client-params.{gone.operation}", refuse)
     session.events.register("provide-client-params.cloudformation.DescribeStacks", finish)
+
+
+def deletes_through(session: boto3.Session) -> list[str]:
+    """Return (as they are made) the ``StackName`` of each ``DeleteStack`` through ``session``."""
+    deletes: list[str] = []
+    session.events.register("provide-client-params.cloudformation.DeleteStack",
+                            lambda params, **_: deletes.append(params["StackName"]))
+    return deletes
 
 
 def app_stacks_named(world: World, stack_name: str) -> dict[str, dict[str, Any]]:
@@ -435,21 +447,28 @@ def listener_gone(world: World, app: str) -> Gone:
                 "ListenerNotFound")
 
 
-def test_a_teardown_killed_while_its_application_stack_is_deleted_is_finished_by_a_rerun(world: World,
-                                                                                        fake_time: FakeTime):
+@pytest.mark.parametrize("stack", ["application", "v1"])
+def test_a_teardown_killed_while_a_stack_of_the_app_is_deleted_is_finished_by_a_rerun(world: World,
+                                                                                     fake_time: FakeTime, stack: str):
     _, left = prepared(world, fake_time, "teardown")
-    application = naming.application_stack(NAMESPACE, APP)
-    gone = listener_gone(world, APP)
-    killed_during_the_delete_of(world, fake_time, _teardown, application)
+    if stack == "application":
+        name, gone = naming.application_stack(NAMESPACE, APP), listener_gone(world, APP)
+    else:
+        name = naming.version_stack(NAMESPACE, APP, stack)
+        gone = Gone("elastic-load-balancing-v2.DescribeTargetHealth", "TargetGroupArn", world.target_group(stack),
+                    "TargetGroupNotFound")
+    killed_during_the_delete_of(world, fake_time, _teardown, name)
     looking = sweep.observer(fake_time)
     unlock_what_is_left(world, looking)
     rerun = boto3.Session(region_name=REGION)
-    cloudformation_finishing(world, rerun, application, gone)
+    cloudformation_finishing(world, rerun, name, gone)
+    deletes = deletes_through(rerun)
 
     left["rerun"] = teardown(AwsContext.create(rerun, clock=fake_time.clock),
                              TeardownArgs(app=APP, namespace=NAMESPACE, lease_wait_seconds=0))
 
-    assert left["rerun"]["application_stack"] == application
+    assert left["rerun"]["application_stack"] == naming.application_stack(NAMESPACE, APP)
+    assert not [d for d in deletes if f"/{name}/" in d], "a stack being deleted was deleted again"
     ends_torn_down(world, looking, fake_time, left)
 
 
@@ -465,9 +484,11 @@ def test_an_environment_teardown_killed_while_a_stack_is_deleted_is_finished_by_
     unlock_what_is_left(world, looking)
     rerun = boto3.Session(region_name=REGION)
     cloudformation_finishing(world, rerun, name, gone)
+    deletes = deletes_through(rerun)
 
     left["rerun"] = _teardown_environment_again(AwsContext.create(rerun, clock=fake_time.clock), world)
 
+    assert not [d for d in deletes if f"/{name}/" in d], "a stack being deleted was deleted again"
     ends_without_an_environment(world, looking, fake_time, left)
 
 
