@@ -515,11 +515,19 @@ def test_adopt_of_a_stack_cloudformation_cannot_update_is_refused_before_any_tag
     ends_adopted(world, aws, fake_time, left)
 
 
+def failed_application_stack(world: World, app: str) -> str:
+    """Create ``app``'s application stack as a failed create leaves it (e.g. its certificate never validated):
+    ``ROLLBACK_COMPLETE``, no listener, no outputs; return its name."""
+    failed = naming.application_stack(NAMESPACE, app)
+    world.client("cloudformation").create_stack(StackName=failed, TemplateBody=failed_version_template(app, "x"),
+                                                Tags=[{"Key": "stacker_namespace", "Value": NAMESPACE}])
+    set_stack_status(failed, "ROLLBACK_COMPLETE")
+    return failed
+
+
 def test_teardown_deletes_an_application_stack_whose_create_failed(world: World, fake_time: FakeTime):
     _, left = prepared(world, fake_time, "teardown")
-    failed = naming.application_stack(NAMESPACE, "shop")
-    world.client("cloudformation").create_stack(StackName=failed, TemplateBody=failed_version_template("shop", "x"))
-    set_stack_status(failed, "ROLLBACK_COMPLETE")  # e.g. its certificate never validated: no listener, no outputs
+    failed = failed_application_stack(world, "shop")
 
     result = teardown(sweep.observer(fake_time), TeardownArgs(app="shop", namespace=NAMESPACE, lease_wait_seconds=0))
 
@@ -528,3 +536,13 @@ def test_teardown_deletes_an_application_stack_whose_create_failed(world: World,
     looking = sweep.observer(fake_time)
     assert snapshot(world, looking, APP) == left["web"]
     assert snapshot(world, looking, OTHER) == left["other"]
+
+
+def test_teardown_environment_deletes_an_application_stack_whose_create_failed(world: World, fake_time: FakeTime):
+    _, left = prepared(world, fake_time, "teardown-environment")
+    failed_application_stack(world, "shop")
+
+    result = _teardown_environment(sweep.observer(fake_time))
+
+    assert [a["app"] for a in result["apps"]] == ["shop", APP, OTHER]
+    ends_without_an_environment(world, sweep.observer(fake_time), fake_time, left)

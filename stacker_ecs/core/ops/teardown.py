@@ -31,7 +31,7 @@ from stacker_ecs.core.ops.cleanup import wait_for_deletes
 from stacker_ecs.core.ops.cluster_services import blocking_services, failed_resources
 from stacker_ecs.core.ops.dashboard import delete_dashboard
 from stacker_ecs.core.ops.history import recorded
-from stacker_ecs.core.ops.inventory import VersionStack, find_apps, list_version_stacks
+from stacker_ecs.core.ops.inventory import LEFTOVERS, VersionStack, find_apps, list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener
 from stacker_ecs.core.ops.protection import protect_traffic
 from stacker_ecs.core.validation import check_name
@@ -39,8 +39,6 @@ from stacker_ecs.core.validation import check_name
 FORCE = "teardown_force=true in the example configs (-e, --var or TEARDOWN_FORCE), --force with stacker-ecs teardown"
 """How each way of running teardown passes its ``force`` argument, for the refusals."""
 DELETING = "DELETE_IN_PROGRESS"
-NO_LISTENER = frozenset({DELETING, "CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED"})
-"""The states of an application stack whose listener teardown does not read: being deleted, or never created."""
 
 
 class TeardownArgs(LeaseArgs):
@@ -83,7 +81,7 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
         # Being deleted (a teardown killed while it waited), or its create failed: no listener to read (gone, or never
         # made, so nothing ever went live through it); only wait for its delete, or delete it.
         application = describe_application(aws, args.namespace, app) if stack is not None and \
-            stack["StackStatus"] not in NO_LISTENER else None
+            stack["StackStatus"] not in LEFTOVERS else None
         versions = list_version_stacks(aws, args.namespace, app)
         state = describe_listener(aws, application) if application else None
         live = state.live_version if state else None
@@ -145,7 +143,7 @@ def teardown_environment(aws: AwsContext, args: TeardownEnvironmentArgs) -> dict
     """Tear down every app of the namespace, then its cluster stack; refuse up front while any app is live, or
     while the cluster has a service no teardown would delete (``DeleteCluster`` would fail on it)."""
     namespace = args.namespace
-    apps = find_apps(aws, namespace)
+    apps = find_apps(aws, namespace, leftovers=True)
     if not args.force:
         _refuse_live(aws, namespace, apps)
     cluster_stack = describe_stack(aws, naming.cluster_stack(namespace))
@@ -175,7 +173,7 @@ def _refuse_live(aws: AwsContext, namespace: str, apps: list[str]) -> None:
     live = []
     for app in apps:
         stack = describe_stack(aws, naming.application_stack(namespace, app))
-        if stack is None or stack["StackStatus"] == DELETING:  # its listener may be gone; teardown waits for it
+        if stack is None or stack["StackStatus"] in LEFTOVERS:  # no listener to read (gone, or never made)
             continue
         state = describe_listener(aws, describe_application(aws, namespace, app))
         if state.forward:
