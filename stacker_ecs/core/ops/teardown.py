@@ -3,8 +3,8 @@
 The order is the one AWS needs: the live rule goes first (a target group it names cannot be
 deleted), then every version stack, failed ones included, then the app's dashboard, then the
 application stack (whose listener the version rules are attached to; last, as it is how a re-run of
-teardown-environment finds an app teardown left half-done). It all happens under the app's lease, like cleanup,
-so no cutover or rollback writes the live rule meanwhile. While a version is live, or a canary is
+teardown-environment finds an app teardown left half-done). It all happens under the app's lease,
+like cleanup, so no cutover or rollback writes the live rule meanwhile. While a version is live, or a canary is
 recorded, the app is refused unless ``force``: tearing it down takes its site offline. An
 environment's teardown refuses, before any change and again before the cluster stack's delete, while
 the cluster has a service no teardown deletes (:mod:`.cluster_services`): ECS would refuse ``DeleteCluster``.
@@ -39,6 +39,7 @@ from stacker_ecs.core.validation import check_name
 FORCE = "teardown_force=true in the example configs (-e, --var or TEARDOWN_FORCE), --force with stacker-ecs teardown"
 """How each way of running teardown passes its ``force`` argument, for the refusals."""
 DELETING = "DELETE_IN_PROGRESS"
+"""A stack CloudFormation is deleting: teardown waits for it, and deletes it no second time."""
 
 
 class TeardownArgs(LeaseArgs):
