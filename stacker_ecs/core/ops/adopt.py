@@ -7,8 +7,9 @@ services keep running, and the cluster's delete fails later. Adopting finds them
 account: every version with a host rule on the app's listener, and every version named with
 ``--version``, is read by its stack name; each one of the app's (its ``App`` output or description),
 and the application stack itself, gets the tag through an ``UpdateStack`` that keeps the template
-and parameters (only tags change, which CloudFormation passes on to the resources). Run it once,
-under the app's lease; a re-run finds nothing left to tag. A stack CloudFormation would not update (a
+and parameters (only tags change, which CloudFormation passes on to the resources; AWS's resource
+schemas say each resource of our templates takes a tag in place, replacing nothing, and
+``test_cfn_lint.py`` checks it). Run it once, under the app's lease; a re-run finds nothing left to tag. A stack CloudFormation would not update (a
 failed create, a failed delete, an operation under way) is refused before any tag, with its fix.
 """
 
