@@ -227,9 +227,11 @@ def test_teardown_holds_the_app_lease_so_it_is_refused_while_another_writer_hold
     assert try_acquire(records, "cutover", "v2", ttl_seconds=120)[0] is not None
     before = live_world.stack_names()
 
-    with pytest.raises(LeaseHeldError, match=r"teardown refused: another operation holds the app's lease"):
+    with pytest.raises(LeaseHeldError, match=r"teardown refused: another operation holds the app's lease") as held:
         teardown(AwsContext.create(live_world.session, clock=fake_time.clock),
                  TeardownArgs(app=APP, namespace=NAMESPACE, force=True, lease_wait_seconds=0))
+
+    assert str(held.value).endswith("break it with `stacker-ecs unlock web --namespace ecs-dev`")
 
     assert live_world.stack_names() == before
     assert live_world.live_version() == "v1"
