@@ -9,8 +9,9 @@ account: every version with a host rule on the app's listener, and every version
 and the application stack itself, gets the tag through an ``UpdateStack`` that keeps the template
 and parameters (only tags change, which CloudFormation passes on to the resources; AWS's resource
 schemas say each resource of our templates takes a tag in place, replacing nothing, and
-``test_cfn_lint.py`` checks it). Run it once, under the app's lease; a re-run finds nothing left to tag. A stack CloudFormation would not update (a
-failed create, a failed delete, an operation under way) is refused before any tag, with its fix.
+``test_cfn_lint.py`` checks it). Run it once, under the app's lease; a re-run finds nothing left to
+tag. A stack CloudFormation would not update (a failed create, a failed delete, an operation under
+way) is refused before any tag, with its fix.
 """
 
 from __future__ import annotations
