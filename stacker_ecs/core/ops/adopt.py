@@ -23,13 +23,17 @@ from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
 from stacker_ecs.core.coordination import app_records, holding
 from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.model import LeaseArgs
+from stacker_ecs.core.ops.cluster_services import failed_resources
 from stacker_ecs.core.ops.inventory import owned_by
 from stacker_ecs.core.ops.listener import describe_application, describe_listener
+from stacker_ecs.core.ops.wait import poll
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
 UPDATABLE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
                        "IMPORT_ROLLBACK_COMPLETE"})
 """The stack states in which CloudFormation accepts an ``UpdateStack``."""
+UPDATE_TIMEOUT_SECONDS = 1800.0
+"""How long adopt waits for one stack's tag update (as long as CloudFormation's own waiter)."""
 
 
 class AdoptArgs(LeaseArgs):
@@ -113,6 +117,26 @@ def _tag(aws: AwsContext, stack: dict[str, Any], tags: dict[str, str]) -> None:
             Parameters=[{"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
                         for p in stack.get("Parameters", [])],
             Tags=[{"Key": key, "Value": value} for key, value in tags.items()])
-    with aws_call("DescribeStacks", stack["StackName"]):
-        cfn.get_waiter("stack_update_complete").wait(
-            StackName=stack["StackId"], WaiterConfig={"Delay": 5, "MaxAttempts": 360})
+    _wait_for_update(aws, stack)
+
+
+def _wait_for_update(aws: AwsContext, stack: dict[str, Any]) -> None:
+    """Wait (on the operation's clock) until the tag update of ``stack`` ends; refuse one that did not apply,
+    naming each resource that refused it and why."""
+    name = stack["StackName"]
+    polled = poll(aws.clock, lambda _: _status(aws, stack["StackId"]), lambda status: not status.endswith(
+        "_IN_PROGRESS"), timeout_seconds=UPDATE_TIMEOUT_SECONDS, first_seconds=1.0, cap_seconds=10.0)
+    if polled.value == "UPDATE_COMPLETE":
+        return
+    if polled.timed_out:
+        raise AwsStateError(f"{name}: its tag update is still {polled.value} after {UPDATE_TIMEOUT_SECONDS:.0f}s; "
+                            "run adopt again once it ends (a stack already tagged is skipped)", app=aws.app)
+    failed = "".join(f"; failed: {reason.rstrip('.')}" for reason in failed_resources(aws, stack["StackId"], "UPDATE"))
+    raise AwsStateError(f"{name}: CloudFormation did not apply the tag, the stack is {polled.value}{failed}. Fix "
+                        "what refused it (the pipeline's role may lack a service's tagging permission), then run "
+                        "adopt again (a stack already tagged is skipped)", app=aws.app)
+
+
+def _status(aws: AwsContext, stack_id: str) -> str:
+    with aws_call("DescribeStacks", stack_id):
+        return str(aws.client("cloudformation").describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"])
