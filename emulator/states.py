@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from moto.cloudformation.models import cloudformation_backends
+from moto.cloudformation.models import Event, cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from stacker_ecs.core import contract
@@ -45,3 +45,25 @@ def fail_delete(stack_name: str, reason: str = "The following resource(s) failed
             backend.stacks[stack_id] = backend.deleted_stacks.pop(stack_id)
             return True
     return False
+
+
+def fail_update(stack_name: str, logical_id: str, resource_type: str, reason: str, tags: dict[str, str],
+                region: str = "us-east-1") -> None:
+    """Turn the just-applied update of ``stack_name`` into one AWS rolled back: ``logical_id`` failed with
+    ``reason``, the stack is UPDATE_ROLLBACK_COMPLETE and has its ``tags`` from before the update again.
+
+    moto applies every update; AWS rolls one back when a resource refuses it (a tag its service
+    does not let the caller set, say), and names the resource and the reason in the stack's events.
+    """
+    backend = cloudformation_backends[DEFAULT_ACCOUNT_ID][region]
+    stack = next(s for s in backend.stacks.values() if s.name == stack_name and s.status != "DELETE_COMPLETE")
+    if stack.events and stack.events[-1].resource_status == "UPDATE_COMPLETE":
+        stack.events.pop()
+    stack.events.append(Event(stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+                              physical_resource_id="", resource_type=resource_type, resource_status="UPDATE_FAILED",
+                              resource_status_reason=reason, resource_properties=None))
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=f"The following resource(s) "
+                                                                                 f"failed to update: [{logical_id}].")
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+    stack.tags = dict(tags)

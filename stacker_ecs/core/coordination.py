@@ -136,6 +136,8 @@ class AppRecords:
     app: str
     wall: Callable[[], float] = field(default=time.time)
     """Seconds since the epoch: lease expiry and the live record (compared by other processes)."""
+    namespace: str = "<namespace>"
+    """The environment's namespace, as its commands take it (``--namespace``)."""
 
     @property
     def key(self) -> dict[str, Any]:
@@ -230,7 +232,7 @@ def app_records(aws: AwsContext, namespace: str, app: str) -> AppRecords:
     """
     dynamodb = aws.client("dynamodb")
     table = naming.coordination_table(namespace)
-    return AppRecords(dynamodb=dynamodb, table=table, app=app,
+    return AppRecords(dynamodb=dynamodb, table=table, app=app, namespace=namespace,
                       wall=aws.aws_time.primed_by(lambda: dynamodb.describe_table(TableName=table)))
 
 
@@ -372,7 +374,7 @@ def holding(records: AppRecords, operation: str, *, version: str = "", clock: Cl
             raise LeaseHeldError(
                 f"{operation} refused: another operation holds the app's {LABELS[kind]}: {seen}. Wait for it to "
                 f"finish and run again; if its holder is gone, the lease expires by itself, or break it with "
-                f"`stacker-ecs unlock {records.app} --namespace <namespace>`", app=records.app)
+                f"`stacker-ecs unlock {records.app} --namespace {records.namespace}`", app=records.app)
         if current and current.token != reported:
             reported = current.token
             LOGGER.info("%s: waiting for the lease held by %s", records.app, seen)

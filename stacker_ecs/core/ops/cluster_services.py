@@ -107,17 +107,18 @@ def _fix(namespace: str, cluster: str, service: str, stack: dict[str, Any] | Non
             "teardown-environment again")
 
 
-def failed_resources(aws: AwsContext, stack_id: str) -> list[str]:
-    """Return ``"<logical id> (<type>): <reason>"`` for each resource whose last delete failed (1 call)."""
+def failed_resources(aws: AwsContext, stack_id: str, action: str = "DELETE") -> list[str]:
+    """Return ``"<logical id> (<type>): <reason>"`` for each resource whose last ``action`` (``DELETE``,
+    ``UPDATE``) failed (1 call)."""
     with aws_call("DescribeStackEvents", stack_id):
         events = aws.client("cloudformation").describe_stack_events(StackName=stack_id)["StackEvents"]
     reasons: dict[str, str] = {}
     for event in events:  # newest first
         if event.get("ResourceType") == "AWS::CloudFormation::Stack":
-            if event.get("ResourceStatus") == "DELETE_IN_PROGRESS":
+            if event.get("ResourceStatus") == f"{action}_IN_PROGRESS":
                 break  # the start of the last delete
             continue
-        if event.get("ResourceStatus") == "DELETE_FAILED" and event["LogicalResourceId"] not in reasons:
+        if event.get("ResourceStatus") == f"{action}_FAILED" and event["LogicalResourceId"] not in reasons:
             reasons[event["LogicalResourceId"]] = (f"{event['LogicalResourceId']} ({event.get('ResourceType', '')}): "
                                                    f"{event.get('ResourceStatusReason', '')}")
     return list(reasons.values())

@@ -24,6 +24,8 @@ from stacker_ecs.core import contract, naming
 from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
 from stacker_ecs.core.errors import AwsCallError
 
+LEFTOVERS = frozenset({"DELETE_IN_PROGRESS", "CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED"})
+"""Application stack states without a listener to read: a delete under way, or a create that failed."""
 NAMESPACE_TAGS = ("stacker_namespace", "cfngin_namespace")
 """The tags stacker and CFNgin put on every stack of a config that sets no ``tags`` of its own."""
 
@@ -66,9 +68,10 @@ def _tagged(aws: AwsContext, key: str, values: list[str] | None, subject: str) -
         return [r["ResourceARN"] for page in pages for r in page["ResourceTagMappingList"]]
 
 
-def find_apps(aws: AwsContext, namespace: str) -> list[str]:
+def find_apps(aws: AwsContext, namespace: str, *, leftovers: bool = False) -> list[str]:
     """Return the apps with an application stack in ``namespace``: a few tagging calls, then 1 ``DescribeStacks``
-    per candidate app (by name); never a listing of the account's stacks."""
+    per candidate app (by name); never a listing of the account's stacks. ``leftovers``: also those whose
+    application stack is in a :data:`LEFTOVERS` state, outputs or not (for teardown-environment to remove)."""
     prefix = naming.application_stack(namespace, "")
     names = [arn.split("/")[1] for key in NAMESPACE_TAGS
              for arn in _tagged(aws, key, [namespace], f"stacks of {namespace}")]
@@ -79,8 +82,9 @@ def find_apps(aws: AwsContext, namespace: str) -> list[str]:
         if not app or not naming.NAME_RE.match(app):
             continue
         stack = describe_stack(aws, naming.application_stack(namespace, app))
-        if stack and stack["StackStatus"] != "DELETE_COMPLETE" and \
-                contract.outputs_of(stack).get(contract.APP) == app:
+        if stack is None or stack["StackStatus"] == "DELETE_COMPLETE":
+            continue
+        if contract.outputs_of(stack).get(contract.APP) == app or (leftovers and stack["StackStatus"] in LEFTOVERS):
             apps.append(app)
     return apps
 

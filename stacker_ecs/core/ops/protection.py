@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from stacker_ecs.core import naming
-from stacker_ecs.core.aws import AwsContext, aws_call
+from stacker_ecs.core.aws import AwsContext, aws_call, describe_stack
 from stacker_ecs.core.coordination import Lease
 from stacker_ecs.core.errors import AwsCallError
 from stacker_ecs.core.ops.listener import read_listener
@@ -82,7 +82,12 @@ def fence_traffic(lease: Lease, reaching: set[str | None]) -> None:
 
 
 def set_protection(aws: AwsContext, namespace: str, app: str, version: str, *, on: bool) -> bool | None:
-    """Switch one version stack's termination protection (1 call); None if the stack no longer exists."""
+    """Switch one version stack's termination protection (1 call); None if the stack no longer exists.
+
+    Taking it off a stack whose delete is under way (a teardown killed after its ``DeleteStack``, re-run) is
+    done already: whether CloudFormation accepts the switch then is not documented, so a refusal is read as
+    done when the stack is being deleted (one more read, only then).
+    """
     name = naming.version_stack(namespace, app, version)
     log = aws.about(version, app=app).log
     try:
@@ -90,6 +95,9 @@ def set_protection(aws: AwsContext, namespace: str, app: str, version: str, *, o
             aws.client("cloudformation").update_termination_protection(StackName=name,
                                                                        EnableTerminationProtection=on)
     except AwsCallError as exc:
+        if not on and "does not exist" not in str(exc) and _being_deleted(aws, name):
+            log.info("its stack %s is being deleted: no protection to take off", name)
+            return None
         if "does not exist" not in str(exc):
             raise
         if on:
@@ -98,6 +106,12 @@ def set_protection(aws: AwsContext, namespace: str, app: str, version: str, *, o
         return None
     log.info("termination protection %s", "on" if on else "off")
     return on
+
+
+def _being_deleted(aws: AwsContext, name: str) -> bool:
+    """Return whether stack ``name`` is being deleted, or is gone (1 call)."""
+    stack = describe_stack(aws, name)
+    return stack is None or stack["StackStatus"] == "DELETE_IN_PROGRESS"
 
 
 def protection_of(stack: dict[str, Any]) -> bool:

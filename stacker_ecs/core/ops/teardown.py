@@ -3,11 +3,14 @@
 The order is the one AWS needs: the live rule goes first (a target group it names cannot be
 deleted), then every version stack, failed ones included, then the app's dashboard, then the
 application stack (whose listener the version rules are attached to; last, as it is how a re-run of
-teardown-environment finds an app teardown left half-done). It all happens under the app's lease, like cleanup,
-so no cutover or rollback writes the live rule meanwhile. While a version is live, or a canary is
+teardown-environment finds an app teardown left half-done). It all happens under the app's lease,
+like cleanup, so no cutover or rollback writes the live rule meanwhile. While a version is live, or a canary is
 recorded, the app is refused unless ``force``: tearing it down takes its site offline. An
 environment's teardown refuses, before any change and again before the cluster stack's delete, while
 the cluster has a service no teardown deletes (:mod:`.cluster_services`): ECS would refuse ``DeleteCluster``.
+A stack already ``DELETE_IN_PROGRESS`` (a teardown killed while it waited: CloudFormation goes on deleting) is
+waited for, never read for its listener or cluster (they may be gone already) nor deleted again; an application
+stack whose create failed (no listener ever) is deleted without reading one.
 """
 
 from __future__ import annotations
@@ -28,13 +31,15 @@ from stacker_ecs.core.ops.cleanup import wait_for_deletes
 from stacker_ecs.core.ops.cluster_services import blocking_services, failed_resources
 from stacker_ecs.core.ops.dashboard import delete_dashboard
 from stacker_ecs.core.ops.history import recorded
-from stacker_ecs.core.ops.inventory import VersionStack, find_apps, list_version_stacks
+from stacker_ecs.core.ops.inventory import LEFTOVERS, VersionStack, find_apps, list_version_stacks
 from stacker_ecs.core.ops.listener import describe_application, describe_listener
 from stacker_ecs.core.ops.protection import protect_traffic
 from stacker_ecs.core.validation import check_name
 
 FORCE = "teardown_force=true in the example configs (-e, --var or TEARDOWN_FORCE), --force with stacker-ecs teardown"
 """How each way of running teardown passes its ``force`` argument, for the refusals."""
+DELETING = "DELETE_IN_PROGRESS"
+"""A stack CloudFormation is deleting: teardown waits for it, and deletes it no second time."""
 
 
 class TeardownArgs(LeaseArgs):
@@ -73,12 +78,11 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
     app = args.app
     records = app_records(aws, args.namespace, app)
     with holding(records, "teardown", clock=aws.clock, wait_seconds=args.lease_wait_seconds) as lease:
-        try:
-            application = describe_application(aws, args.namespace, app)
-        except AwsStateError as exc:
-            if "no application stack" not in str(exc):
-                raise
-            application = None
+        stack = describe_stack(aws, naming.application_stack(args.namespace, app))
+        # Being deleted (a teardown killed while it waited), or its create failed: no listener to read (gone, or never
+        # made, so nothing ever went live through it); only wait for its delete, or delete it.
+        application = describe_application(aws, args.namespace, app) if stack is not None and \
+            stack["StackStatus"] not in LEFTOVERS else None
         versions = list_version_stacks(aws, args.namespace, app)
         state = describe_listener(aws, application) if application else None
         live = state.live_version if state else None
@@ -92,10 +96,11 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
                                 "Pass force if that is what you want: " + FORCE, app=app)
         result: dict[str, Any] = {"app": app, "dry_run": args.dry_run, "live": live,
                                   "versions": sorted(s.version for s in versions),
-                                  "application_stack": application.stack_name if application else None}
+                                  "application_stack": stack["StackName"] if stack else None,
+                                  "changed": not args.dry_run and bool(versions or stack)}  # a history entry
         if args.dry_run:
             aws.log.info("would delete %d version stacks and %s", len(versions),
-                         application.stack_name if application else "no application stack")
+                         stack["StackName"] if stack else "no application stack")
             return result
         lease.write(canary=None, live=None, **{SWITCH: None})  # the fence before the first delete
         if state and state.live_rule_arn:
@@ -105,10 +110,8 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
         protect_traffic(aws, lease, args.namespace, app, set())  # no traffic: the suite's protection comes off
         _delete(aws, versions, args, what="version stacks")
         delete_dashboard(aws, args.namespace, app)  # while the application stack stands, so a re-run finds the app
-        if application:
-            stack = describe_stack(aws, application.stack_name)
-            if stack is not None:
-                _delete(aws, [_as_stack("application stack", stack)], args, what="stacks")
+        if stack is not None:
+            _delete(aws, [_as_stack("application stack", stack)], args, what="stacks")
     aws.log.info("removed")
     return result
 
@@ -123,6 +126,9 @@ def _delete(aws: AwsContext, stacks: list[VersionStack], args: TeardownArgs | Te
             what: str) -> None:
     cfn = aws.client("cloudformation")
     for stack in stacks:
+        if stack.status == DELETING:  # its delete was started before (a killed teardown): wait for it
+            aws.log.info("%s is being deleted already", stack.name)
+            continue
         aws.log.info("deleting %s", stack.name)
         with aws_call("DeleteStack", stack.name):
             cfn.delete_stack(StackName=stack.stack_id)
@@ -138,11 +144,13 @@ def teardown_environment(aws: AwsContext, args: TeardownEnvironmentArgs) -> dict
     """Tear down every app of the namespace, then its cluster stack; refuse up front while any app is live, or
     while the cluster has a service no teardown would delete (``DeleteCluster`` would fail on it)."""
     namespace = args.namespace
-    apps = find_apps(aws, namespace)
+    apps = find_apps(aws, namespace, leftovers=True)
     if not args.force:
         _refuse_live(aws, namespace, apps)
     cluster_stack = describe_stack(aws, naming.cluster_stack(namespace))
-    cluster = contract.outputs_of(cluster_stack).get(contract.CLUSTER_NAME) if cluster_stack else None
+    # A cluster stack being deleted (a teardown killed while it waited) may have no cluster left to read: only wait.
+    cluster = contract.outputs_of(cluster_stack).get(contract.CLUSTER_NAME) if cluster_stack and \
+        cluster_stack["StackStatus"] != DELETING else None
     if cluster:
         leaving = {naming.service_name(app, v.version) for app in apps for v in list_version_stacks(aws, namespace,
                                                                                                       app)}
@@ -165,6 +173,9 @@ def teardown_environment(aws: AwsContext, args: TeardownEnvironmentArgs) -> dict
 def _refuse_live(aws: AwsContext, namespace: str, apps: list[str]) -> None:
     live = []
     for app in apps:
+        stack = describe_stack(aws, naming.application_stack(namespace, app))
+        if stack is None or stack["StackStatus"] in LEFTOVERS:  # no listener to read (gone, or never made)
+            continue
         state = describe_listener(aws, describe_application(aws, namespace, app))
         if state.forward:
             live.append(f"{app} ({state.live_version or 'a target group'})")

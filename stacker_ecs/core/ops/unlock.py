@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from stacker_ecs.core.aws import AwsContext
+from stacker_ecs.core import naming
+from stacker_ecs.core.aws import AwsContext, describe_stack
 from stacker_ecs.core.coordination import LABELS, LEASE, RUNNER, app_records
+from stacker_ecs.core.errors import AwsStateError
 from stacker_ecs.core.ops.canary_plan import plan_of
 from stacker_ecs.core.ops.lookups import AppQuery
 
@@ -17,8 +19,17 @@ def unlock(aws: AwsContext, query: AppQuery) -> dict[str, Any]:
     """
     app = query.app
     records = app_records(aws, query.namespace, app)
+    try:
+        leases = records.break_leases(LEASE, RUNNER)
+    except AwsStateError:
+        cluster = naming.cluster_stack(query.namespace)
+        if describe_stack(aws, cluster) is not None:
+            raise
+        # (a teardown-environment killed after the cluster stack's delete: every lease went with its table)
+        return {"app": app, "broken": {}, "message": f"no lease was held: environment {query.namespace} has no cluster "
+                f"stack {cluster} (torn down?), so no coordination table"}
     now = records.wall()
-    broken = {LABELS[kind]: info.describe(now) for kind, info in records.break_leases(LEASE, RUNNER).items()}
+    broken = {LABELS[kind]: info.describe(now) for kind, info in leases.items()}
     for kind, holder in broken.items():
         aws.log.warning("broke the %s held by %s", kind, holder)
     plan = plan_of(records.read())

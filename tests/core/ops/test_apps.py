@@ -4,19 +4,23 @@ the build's switches, and teardown of one app or the whole environment."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from emulator.faults import SimulatedCrash, crash_before
 from emulator.world import ExampleWorld
 from stacker_ecs.core import naming
 from stacker_ecs.core.aws import AwsContext
 from stacker_ecs.core.coordination import LeaseHeldError, app_records, try_acquire
-from stacker_ecs.core.errors import AwsStateError, ConfigError
+from stacker_ecs.core.errors import AwsCallError, AwsStateError, ConfigError
 from stacker_ecs.core.model import parse
 from stacker_ecs.core.ops.canary_plan import CanaryPlan, plan_of
 from stacker_ecs.core.ops.listener import read_listener, write_forward
 from stacker_ecs.core.ops.lookups import VersionQuery, find_deployed_version
+from stacker_ecs.core.ops.protection import set_protection
 from stacker_ecs.core.ops.teardown import (
     DestroyCheckArgs,
     TeardownArgs,
@@ -223,9 +227,11 @@ def test_teardown_holds_the_app_lease_so_it_is_refused_while_another_writer_hold
     assert try_acquire(records, "cutover", "v2", ttl_seconds=120)[0] is not None
     before = live_world.stack_names()
 
-    with pytest.raises(LeaseHeldError, match=r"teardown refused: another operation holds the app's lease"):
+    with pytest.raises(LeaseHeldError, match=r"teardown refused: another operation holds the app's lease") as held:
         teardown(AwsContext.create(live_world.session, clock=fake_time.clock),
                  TeardownArgs(app=APP, namespace=NAMESPACE, force=True, lease_wait_seconds=0))
+
+    assert str(held.value).endswith("break it with `stacker-ecs unlock web --namespace ecs-dev`")
 
     assert live_world.stack_names() == before
     assert live_world.live_version() == "v1"
@@ -248,6 +254,27 @@ def test_a_teardown_killed_half_way_is_finished_by_a_rerun_without_force(live_wo
 
     assert result["live"] is None
     assert live_world.stack_names() == {naming.cluster_stack(NAMESPACE)}
+
+
+@pytest.mark.parametrize(("status", "done"), [("DELETE_IN_PROGRESS", True), ("UPDATE_COMPLETE", False)])
+def test_taking_protection_off_a_stack_being_deleted_is_done_even_if_cloudformation_refuses_the_switch(
+        status: str, done: bool):
+    # A teardown killed after a version's DeleteStack leaves its protection record pending; the re-run takes the
+    # protection off again while CloudFormation deletes the stack. AWS does not document whether it accepts that
+    # switch then: its refusal (an answer moto cannot give) must not stop the re-run, and only then.
+    name = naming.version_stack(NAMESPACE, APP, "v1")
+    aws = AwsContext.create(boto3.Session(region_name="us-east-1"))
+    refusal = f"Stack [{name}] is in {status} state and can not be updated."
+    with Stubber(aws.client("cloudformation")) as stub:
+        stub.add_client_error("update_termination_protection", "ValidationError", refusal)
+        stub.add_response("describe_stacks", {"Stacks": [{"StackName": name, "StackStatus": status,
+                                                          "CreationTime": datetime.now(UTC)}]}, {"StackName": name})
+        if done:
+            assert set_protection(aws, NAMESPACE, APP, "v1", on=False) is None
+        else:
+            with pytest.raises(AwsCallError, match="can not be updated"):
+                set_protection(aws, NAMESPACE, APP, "v1", on=False)
+        stub.assert_no_pending_responses()
 
 
 # ---- destroy ------------------------------------------------------------------------------------

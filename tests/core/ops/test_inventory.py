@@ -4,6 +4,7 @@ deleted stack the tagging API still returns is skipped."""
 from __future__ import annotations
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 
 from emulator.calls import CallCounter
@@ -92,3 +93,40 @@ def test_adopt_dry_run_lists_what_it_would_tag_and_tags_nothing(session: boto3.S
                                 naming.version_stack(NAMESPACE, "web", "v1")]
     assert not [call for call in counter.mutating() if call.startswith("cloudformation.")]
     assert [v.version for v in list_version_stacks(aws, NAMESPACE, "web")] == ["v2"], "v1 is still untagged"
+
+
+def test_adopt_whose_tag_update_is_rolled_back_names_the_resource_and_why_and_a_rerun_tags_it(
+        session: boto3.Session):
+    from emulator.states import fail_update
+    from stacker_ecs.core.errors import AwsStateError
+    from stacker_ecs.core.ops.adopt import AdoptArgs, adopt
+
+    aws = with_an_untagged_version(session)
+    v1 = naming.version_stack(NAMESPACE, "web", "v1")
+    before = session.client("cloudformation").describe_stacks(StackName=v1)["Stacks"][0]["Tags"]
+    refusal = ("User: arn:aws:sts::123456789012:assumed-role/web-pipeline/ci is not authorized to perform: "
+               "ecs:TagResource on resource: arn:aws:ecs:us-east-1:123456789012:task-definition/web-dev:1")
+
+    updated: list[str] = []
+
+    def rolled_back(**_: object) -> None:  # AWS rolls a refused tag back; moto applies every update
+        if updated[-1].split("/")[1] == v1:
+            fail_update(v1, "TaskDefinition", "AWS::ECS::TaskDefinition", refusal,
+                        {t["Key"]: t["Value"] for t in before})
+
+    events = aws.client("cloudformation").meta.events  # the operation's client (made before this test's hooks)
+    events.register("provide-client-params.cloudformation.UpdateStack",
+                    lambda params, **_: updated.append(params["StackName"]))
+    events.register("after-call.cloudformation.UpdateStack", rolled_back, unique_id="rolled-back")
+    with pytest.raises(AwsStateError, match=rf"{v1}: CloudFormation did not apply the tag, the stack is "
+                                            r"UPDATE_ROLLBACK_COMPLETE; failed: TaskDefinition "
+                                            r"\(AWS::ECS::TaskDefinition\): User: .* ecs:TagResource on .*\. Fix "
+                                            r"what refused it .* then run adopt again"):
+        adopt(aws, AdoptArgs(app="web", namespace=NAMESPACE))
+    assert [v.version for v in list_version_stacks(aws, NAMESPACE, "web")] == ["v2"], "v1 is still untagged"
+
+    events.unregister("after-call.cloudformation.UpdateStack", unique_id="rolled-back")
+    again = adopt(aws, AdoptArgs(app="web", namespace=NAMESPACE))
+
+    assert again["tagged"] == [v1]  # the application stack was tagged by the first run
+    assert sorted(v.version for v in list_version_stacks(aws, NAMESPACE, "web")) == ["v1", "v2"]
