@@ -106,20 +106,23 @@ def point(name: str, at: int, mode: str, case: str, known: dict[str, str]) -> An
 
 
 def crash_points(writes: dict[str, list[str]], *, known: dict[str, str], swept_to: dict[str, int] | None = None,
-                 opens: Iterable[str] = (SWITCH, DELETE)) -> Iterator[Any]:
+                 swept_before: dict[str, int] | None = None, opens: Iterable[str] = (SWITCH, DELETE)) -> Iterator[Any]:
     """Yield (operation, write index, mode) for each crash point of each operation of ``writes``.
 
     A kill before each write but those of :data:`SAME_AS_THE_NEXT` and the first lease take (nothing has changed
     yet), and after the last write; an interrupt before each write after one of ``opens`` (a traffic write, a
     delete) up to the release of the lease it was made under: there the lease's ``finally`` writes what the
     operation staged, a state a kill does not leave. ``swept_to``: operation -> the write from which its crash
-    points are swept elsewhere (only the end is kept).
+    points are swept elsewhere (only the end is kept); ``swept_before``: operation -> the write before which they
+    are (each operation that names one says where).
     """
     opening = set(opens)
     for name, made in writes.items():
         switched = False
         for at, write in [*enumerate(made), (len(made), "end")]:
-            if at >= (swept_to or {}).get(name, len(made)) and write != "end":
+            if (at >= (swept_to or {}).get(name, len(made)) and write != "end") or \
+                    at < (swept_before or {}).get(name, 0):
+                switched = write in opening or (switched and write != RELEASE)
                 continue
             what = write.split(".")[-1].replace(" (", "-").rstrip(")").replace(" ", "-")
             first_take = write == TAKE and TAKE not in made[:at]  # a kill there leaves the app as it was

@@ -80,6 +80,14 @@ WRITES: dict[str, list[str]] = {
 """The writes a clean run of each operation makes, in order (``(what)`` says which stack or record it is for):
 teardown-environment tears down ``web`` then ``web-admin``, then deletes the cluster stack."""
 
+SWEPT_TO = {"teardown-canary": 5}
+"""A teardown with a canary paused: from its first unprotect on, its crash points are the plain teardown's (its
+first fence dropped the canary record and the live rule is gone: what is left is the same stacks, protection and
+records)."""
+SWEPT_BEFORE = {"teardown-environment": 10}
+"""teardown-environment: its crash points in web's teardown before web's application stack is deleted are the
+teardown sweep's (the same writes, and the re-run tears web down the same way); from there on (the app is found by
+that stack), web-admin's teardown and the cluster's delete, they are swept here."""
 KNOWN: dict[str, str] = {}
 """Crash points expected to fail, and why (a test id -> the defect; none today)."""
 
@@ -345,7 +353,8 @@ def test_unlock_makes_one_write(world: World, fake_time: FakeTime):
                             ["dynamodb.UpdateItem (both leases)"])
 
 
-@pytest.mark.parametrize(("name", "at", "mode"), sweep.crash_points(WRITES, known=KNOWN, opens=(DELETE_RULE, TAG)))
+@pytest.mark.parametrize(("name", "at", "mode"), sweep.crash_points(WRITES, known=KNOWN, swept_to=SWEPT_TO,
+                                                                   swept_before=SWEPT_BEFORE, opens=(DELETE_RULE, TAG)))
 def test_a_crash_before_any_write_leaves_other_apps_alone_and_a_rerun_finishes(world: World, fake_time: FakeTime,
                                                                                name: str, at: int, mode: str):
     operation, left = prepared(world, fake_time, name)
