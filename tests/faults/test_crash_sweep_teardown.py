@@ -442,6 +442,18 @@ def deletes_through(session: boto3.Session) -> list[str]:
     return deletes
 
 
+def killed_then_unlocked(world: World, fake_time: FakeTime, run: sweep.Run, stack_name: str,
+                         gone: Gone) -> tuple[AwsContext, boto3.Session, list[str]]:
+    """Kill ``run`` while ``stack_name`` is deleted, unlock as the operator would; return an observer, the re-run's
+    session (CloudFormation finishing the delete as it reads, ``gone`` answering as gone) and its deletes."""
+    killed_during_the_delete_of(world, fake_time, run, stack_name)
+    looking = sweep.observer(fake_time)
+    unlock_what_is_left(world, looking)
+    rerun = boto3.Session(region_name=REGION)
+    cloudformation_finishing(world, rerun, stack_name, gone)
+    return looking, rerun, deletes_through(rerun)
+
+
 def app_stacks_named(world: World, stack_name: str) -> dict[str, dict[str, Any]]:
     """Return ``stack_name``'s ``DescribeStacks`` entry (by name -> entry), if it exists."""
     found = world.client("cloudformation").describe_stacks()["Stacks"]
@@ -466,12 +478,7 @@ def test_a_teardown_killed_while_a_stack_of_the_app_is_deleted_is_finished_by_a_
         name = naming.version_stack(NAMESPACE, APP, stack)
         gone = Gone("elastic-load-balancing-v2.DescribeTargetHealth", "TargetGroupArn", world.target_group(stack),
                     "TargetGroupNotFound")
-    killed_during_the_delete_of(world, fake_time, _teardown, name)
-    looking = sweep.observer(fake_time)
-    unlock_what_is_left(world, looking)
-    rerun = boto3.Session(region_name=REGION)
-    cloudformation_finishing(world, rerun, name, gone)
-    deletes = deletes_through(rerun)
+    looking, rerun, deletes = killed_then_unlocked(world, fake_time, _teardown, name, gone)
 
     left["rerun"] = teardown(AwsContext.create(rerun, clock=fake_time.clock),
                              TeardownArgs(app=APP, namespace=NAMESPACE, lease_wait_seconds=0))
@@ -488,12 +495,7 @@ def test_an_environment_teardown_killed_while_a_stack_is_deleted_is_finished_by_
     name = naming.cluster_stack(NAMESPACE) if stack == "cluster" else naming.application_stack(NAMESPACE, APP)
     gone = Gone("ecs.ListServices", "cluster", world.cluster_name, "ClusterNotFoundException") if stack == "cluster" \
         else listener_gone(world, APP)
-    killed_during_the_delete_of(world, fake_time, _teardown_environment, name)
-    looking = sweep.observer(fake_time)
-    unlock_what_is_left(world, looking)
-    rerun = boto3.Session(region_name=REGION)
-    cloudformation_finishing(world, rerun, name, gone)
-    deletes = deletes_through(rerun)
+    looking, rerun, deletes = killed_then_unlocked(world, fake_time, _teardown_environment, name, gone)
 
     left["rerun"] = _teardown_environment_again(AwsContext.create(rerun, clock=fake_time.clock), world)
 

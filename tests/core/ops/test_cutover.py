@@ -85,12 +85,17 @@ def test_the_fence_before_the_switch_records_the_versions_to_protect_so_a_crash_
     assert app_records(aws, NAMESPACE, APP).read().doc(PROTECTED) == {"versions": ["v1", "v2"]}
 
 
-def test_a_cutover_killed_before_it_unprotects_the_old_previous_version_is_finished_by_a_rerun(
-        live_world: World, fake_time: FakeTime):
+def v2_live_and_v4_deployed(live_world: World, fake_time: FakeTime) -> None:
+    """v2 live, v1 its previous version (both protected), v4 deployed beside them."""
     ecs_starts_tasks_at_once(live_world)
-    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))  # v2 live, v1 previous
+    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))
     live_world.deploy_version("v4", 2)
     live_world.sync()
+
+
+def test_a_cutover_killed_before_it_unprotects_the_old_previous_version_is_finished_by_a_rerun(
+        live_world: World, fake_time: FakeTime):
+    v2_live_and_v4_deployed(live_world, fake_time)
     once = [True]  # the first protection switch after the live rule forwards to v4
     crash_before(live_world.session, "UpdateTerminationProtection",
                  when=lambda: live_world.live_version() == "v4" and bool(once and once.pop()))
@@ -107,10 +112,7 @@ def test_a_cutover_killed_before_it_unprotects_the_old_previous_version_is_finis
 
 def test_a_cutover_after_the_previous_versions_stack_was_deleted_by_hand_switches_and_names_no_failure(
         live_world: World, fake_time: FakeTime):
-    ecs_starts_tasks_at_once(live_world)
-    cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v2"))  # v2 live, v1 previous
-    live_world.deploy_version("v4", 2)
-    live_world.sync()
+    v2_live_and_v4_deployed(live_world, fake_time)
     live_world.delete_version_out_of_band("v1")  # still recorded as protected by the suite
 
     result = cutover(AwsContext.create(live_world.session, clock=fake_time.clock), args("v4"))
