@@ -4,7 +4,8 @@ Each case runs in a fresh interpreter of this venv (``.pth`` included, as every 
 cases interleaved, ``repeats`` times; the figure is the least CPU time (user + system) a run took,
 which the load of a shared machine disturbs least. A command's case is what ``stacker-ecs
 <command>`` does before its first AWS call (as :func:`stacker_ecs.cli.main`): parse its options,
-import boto3, its model, operation and output. ``python -m scripts.startup [repeats]`` prints the table alone.
+import boto3, validate them with its model (pydantic builds a model's validator at its first use), import
+its operation and output. ``python -m scripts.startup [repeats]`` prints the table alone.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ COMMAND = """import sys
 sys.argv = ["stacker-ecs", *{argv!r}]
 from stacker_ecs import cli
 command = cli.COMMANDS[sys.argv[1]]
-cli.parse_arguments(sys.argv[1:])
+options = cli.parse_arguments(sys.argv[1:])
 import boto3
-cli.load(command.model), cli.load(command.operation), command.text and cli.load(command.text)
+cli.arguments(options), cli.load(command.operation), command.text and cli.load(command.text)
 """
 COMMANDS = {
     "status": ["status", "web", "--namespace", "ecs-dev"],

@@ -171,15 +171,20 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     return build_parser(_chosen(argv), with_help=wants_help).parse_args(argv)
 
 
+def arguments(options: argparse.Namespace) -> Any:
+    """Return the chosen command's arguments, validated by its model; bad values raise :class:`ConfigError`."""
+    from stacker_ecs.core.model import parse
+
+    values = {k: v for k, v in vars(options).items() if k not in ("command", "region", "output")}
+    return parse(load(COMMANDS[options.command].model), values, where="")  # main() names the command
+
+
 def run(options: argparse.Namespace, session: boto3.Session, clock: Clock | None = None) -> Any:
     """Run the chosen operation and return its result; bad values raise :class:`ConfigError`."""
     from stacker_ecs.core.aws import context_for
-    from stacker_ecs.core.model import parse
 
-    command = COMMANDS[options.command]
-    values = {k: v for k, v in vars(options).items() if k not in ("command", "region", "output")}
-    args = parse(load(command.model), values, where="")  # main() names the command
-    return load(command.operation)(context_for(session, args, clock), args)
+    args = arguments(options)
+    return load(COMMANDS[options.command].operation)(context_for(session, args, clock), args)
 
 
 def render(command: str, result: Any, output: str) -> str:

@@ -36,7 +36,6 @@ from stacker_ecs.core.ops.canary import (
 )
 from stacker_ecs.core.ops.canary_plan import PAUSED, CanaryPlan
 from stacker_ecs.core.ops.dashboard import refresh_dashboard
-from stacker_ecs.core.ops.diagnose import with_diagnosis
 from stacker_ecs.core.ops.health import wait_for_healthy
 from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.listener import ListenerState, read_listener, set_live
@@ -230,6 +229,8 @@ def _verify(aws: AwsContext, target: VersionTarget, needed: int, args: CutoverAr
         report = wait_for_healthy(aws, target, needed, timeout_seconds=args.timeout_seconds,
                                   max_failed_tasks=args.max_failed_tasks, namespace=args.namespace)
     except UnhealthyVersionError as exc:
+        from stacker_ecs.core.ops.diagnose import with_diagnosis  # only a refusal reads the checklist
+
         raise with_diagnosis(aws, type(exc)(app=args.app, version=args.version, details=exc.details,
                                             cause=f"{operation} refused, {live or 'nothing'} stays live: {exc.cause}"),
                              args.namespace) from None

@@ -18,7 +18,6 @@ from stacker_ecs.core.aws import AwsContext, aws_call
 from stacker_ecs.core.coordination import app_records
 from stacker_ecs.core.errors import AwsStateError, StackerEcsError, UnhealthyVersionError
 from stacker_ecs.core.ops.canary import settled_live_version
-from stacker_ecs.core.ops.diagnose import with_diagnosis
 from stacker_ecs.core.ops.health import stopped_task_arns, wait_for_healthy
 from stacker_ecs.core.ops.listener import describe_application, describe_listener, read_listener
 from stacker_ecs.core.ops.services import (
@@ -75,6 +74,8 @@ def verify_health(aws: AwsContext, args: VerifyHealthArgs) -> dict[str, Any]:
                                   max_failed_tasks=args.max_failed_tasks, known_failures=known_failures,
                                   namespace=args.namespace)
     except UnhealthyVersionError as exc:
+        from stacker_ecs.core.ops.diagnose import with_diagnosis  # only a failure reads the checklist
+
         diagnosed = with_diagnosis(aws, exc, args.namespace)  # while the failed tasks still describe the failure
         note = scale_back(aws, target, args.namespace)
         raise type(exc)(app=exc.app or args.app, version=exc.version or args.version, cause=exc.cause,
