@@ -6,13 +6,21 @@ which the load of a shared machine disturbs least. A command's case is what ``st
 <command>`` does before its first AWS call (as :func:`stacker_ecs.cli.main`): parse its options,
 import boto3, validate them with its model (pydantic builds a model's validator at its first use), import
 its operation and output. ``python -m scripts.startup [repeats]`` prints the table alone.
+
+CPU times move with the machine's load by more than a change to our imports saves (tens of ms on a
+shared machine). ``python -m scripts.startup --instructions`` counts instead the instructions each case
+executes under valgrind's callgrind (same count on every run; about 20 s a case; needs ``valgrind``).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import resource
+import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 BOTO3 = "import boto3"
 # The seed's scripts: boto3 and the files they read (ecs.json, ecs-config.yml, .env).
@@ -47,27 +55,56 @@ def cpu_seconds(code: str) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def instructions(code: str) -> int:
+    """Return the instructions ``python -c code`` executes in a fresh interpreter (valgrind's callgrind)."""
+    run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", code],
+                         capture_output=True, text=True, check=True, env={**os.environ, "PYTHONMALLOC": "malloc"})
+    found = re.search(r"Collected : (\d+)", run.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no count: {run.stderr[-500:]}")
+    return int(found[1])
+
+
+def cases() -> dict[str, str]:
+    """Return case -> the code it runs."""
+    return {"import boto3": BOTO3, "seed-style script": SEED, "boto3 + one pydantic model": PYDANTIC,
+            **{f"stacker-ecs {name}": COMMAND.format(argv=argv) for name, argv in COMMANDS.items()}}
+
+
+def count() -> dict[str, int]:
+    """Return case -> instructions, two cases at a time (each in its own valgrind)."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind on PATH (e.g. apt-get install valgrind)")
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(cases(), pool.map(instructions, cases().values()), strict=True))
+
+
 def measure(repeats: int = 20) -> dict[str, float]:
     """Return case -> least CPU seconds over ``repeats`` interleaved runs."""
-    cases = {"import boto3": BOTO3, "seed-style script": SEED, "boto3 + one pydantic model": PYDANTIC,
-             **{f"stacker-ecs {name}": COMMAND.format(argv=argv) for name, argv in COMMANDS.items()}}
-    best = {name: float("inf") for name in cases}
+    cases_ = cases()
+    best = {name: float("inf") for name in cases_}
     for _ in range(repeats):
-        for name, code in cases.items():
+        for name, code in cases_.items():
             best[name] = min(best[name], cpu_seconds(code))
     return best
 
 
-def report(repeats: int = 20) -> str:
-    """Return the table: each case's start-up and its ratio to ``import boto3`` (bar: 1.3 for commands)."""
-    best = measure(repeats)
-    base = best["import boto3"]
-    lines = [f"start-up, least CPU time of {repeats} runs (bar: a command <= {BAR} x import boto3):"]
-    for name, seconds in best.items():
-        flag = "  OVER" if name.startswith("stacker-ecs") and seconds > BAR * base else ""
-        lines.append(f"  {name:<28}{seconds:>7.3f} s {seconds / base:>6.2f} x{flag}")
+def report(repeats: int = 20, *, counted: bool = False) -> str:
+    """Return the table: each case's start-up and its ratio to ``import boto3`` (bar: 1.3 for commands).
+
+    ``counted``: instructions executed (:func:`count`) instead of the least CPU time of ``repeats`` runs.
+    """
+    figures: dict[str, float] = dict(count()) if counted else measure(repeats)
+    base = figures["import boto3"]
+    how = "instructions executed (callgrind)" if counted else f"least CPU time of {repeats} runs"
+    lines = [f"start-up, {how} (bar: a command <= {BAR} x import boto3):"]
+    for name, figure in figures.items():
+        flag = "  OVER" if name.startswith("stacker-ecs") and figure > BAR * base else ""
+        shown = f"{figure / 1e6:>7.0f} M" if counted else f"{figure:>7.3f} s"
+        lines.append(f"  {name:<28}{shown} {figure / base:>6.2f} x{flag}")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    print(report(int(sys.argv[1]) if len(sys.argv) > 1 else 20))
+    numbers = [int(arg) for arg in sys.argv[1:] if arg.isdigit()]
+    print(report(numbers[0] if numbers else 20, counted="--instructions" in sys.argv))
