@@ -90,8 +90,21 @@ def test_the_core_imports_no_engine_anywhere_in_its_source():
     assert {module: names for module, names in importing.items() if names} == {}
 
 
-def test_every_module_imports_in_a_fresh_interpreter():
-    probe = "import importlib, sys\nfor name in sys.argv[1:]: importlib.import_module(name)\nprint('ok')"
+BUILD_MODELS = """
+import importlib, sys
+from pydantic import BaseModel
+for name in sys.argv[1:]:
+    for value in list(vars(importlib.import_module(name)).values()):
+        if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == name:
+            value.model_rebuild(force=True)  # raises when its validator cannot be built
+print('ok')
+"""
+
+
+def test_every_module_imports_and_every_model_builds_its_validator_in_a_fresh_interpreter():
+    """Our models build their validators at first use (``defer_build``): a model that cannot be built would
+    otherwise fail only when a run first validates its arguments."""
+    probe = BUILD_MODELS
     done = subprocess.run([sys.executable, "-c", probe, *MODULES], capture_output=True, text=True, cwd=ROOT,
                           check=False)
 
