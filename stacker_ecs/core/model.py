@@ -30,14 +30,13 @@ class Spec(BaseModel):
         frozen=True,
         alias_generator=to_pascal,
         populate_by_name=True,
-        defer_build=True,
     )
 
 
 class Args(BaseModel):
     """Hook, lookup and CLI arguments: snake_case names, typos are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 @functools.cache
