@@ -118,6 +118,12 @@ def describe_application(aws: AwsContext, namespace: str, app: str) -> Applicati
         raise AwsStateError(
             f"no application stack {stack_name!r}; check the app name and namespace, or deploy the "
             "application stack first", app=app)
+    return application_of(stack, namespace, app)
+
+
+def application_of(stack: dict[str, Any], namespace: str, app: str) -> Application:
+    """Return the outputs of an application stack already read (``DescribeStacks``); refuse one without them."""
+    stack_name = naming.application_stack(namespace, app)
     outputs = contract.outputs_of(stack)
     missing = [k for k in contract.APPLICATION_OUTPUTS_READ if k not in outputs]
     if missing:

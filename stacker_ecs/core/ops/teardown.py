@@ -32,7 +32,7 @@ from stacker_ecs.core.ops.cluster_services import blocking_services, failed_reso
 from stacker_ecs.core.ops.dashboard import delete_dashboard
 from stacker_ecs.core.ops.history import recorded
 from stacker_ecs.core.ops.inventory import LEFTOVERS, VersionStack, find_apps, list_version_stacks
-from stacker_ecs.core.ops.listener import describe_application, describe_listener
+from stacker_ecs.core.ops.listener import application_of, describe_application, describe_listener
 from stacker_ecs.core.ops.protection import protect_traffic
 from stacker_ecs.core.validation import check_name
 
@@ -81,7 +81,7 @@ def teardown(aws: AwsContext, args: TeardownArgs) -> dict[str, Any]:
         stack = describe_stack(aws, naming.application_stack(args.namespace, app))
         # Being deleted (a teardown killed while it waited), or its create failed: no listener to read (gone, or never
         # made, so nothing ever went live through it); only wait for its delete, or delete it.
-        application = describe_application(aws, args.namespace, app) if stack is not None and \
+        application = application_of(stack, args.namespace, app) if stack is not None and \
             stack["StackStatus"] not in LEFTOVERS else None
         versions = list_version_stacks(aws, args.namespace, app)
         state = describe_listener(aws, application) if application else None
@@ -176,7 +176,7 @@ def _refuse_live(aws: AwsContext, namespace: str, apps: list[str]) -> None:
         stack = describe_stack(aws, naming.application_stack(namespace, app))
         if stack is None or stack["StackStatus"] in LEFTOVERS:  # no listener to read (gone, or never made)
             continue
-        state = describe_listener(aws, describe_application(aws, namespace, app))
+        state = describe_listener(aws, application_of(stack, namespace, app))
         if state.forward:
             live.append(f"{app} ({state.live_version or 'a target group'})")
     if live:

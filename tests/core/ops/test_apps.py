@@ -187,10 +187,15 @@ def test_teardown_of_the_environment_refuses_while_an_app_is_live_then_removes_e
         teardown_environment(AwsContext.create(live_world.session, clock=fake_time.clock),
                              TeardownEnvironmentArgs(namespace=NAMESPACE))
 
+    read: list[str] = []
+    live_world.session.events.register("provide-client-params.cloudformation.DescribeStacks",
+                                       lambda params, **_: read.append(params.get("StackName", "")))
     teardown_environment(AwsContext.create(live_world.session, clock=fake_time.clock),
                          TeardownEnvironmentArgs(namespace=NAMESPACE, force=True))
 
     assert live_world.stack_names() == set()
+    # the application stack is read by name once to find the app and once by its teardown (its outputs from that read)
+    assert read.count(naming.application_stack(NAMESPACE, APP)) == 2
 
 
 def _record_canary(world: World) -> None:
