@@ -138,5 +138,5 @@ def _wait_for_update(aws: AwsContext, stack: dict[str, Any]) -> None:
 
 
 def _status(aws: AwsContext, stack_id: str) -> str:
-    with aws_call("DescribeStacks", stack_id):
-        return str(aws.client("cloudformation").describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"])
+    stack = describe_stack(aws, stack_id)
+    return stack["StackStatus"] if stack else "DELETE_COMPLETE"  # deleted meanwhile (by hand): not tagged
