@@ -75,16 +75,17 @@ def count() -> dict[str, int]:
     """Return case -> instructions, two cases at a time (each in its own valgrind)."""
     if shutil.which("valgrind") is None:
         raise SystemExit("--instructions needs valgrind on PATH (e.g. apt-get install valgrind)")
+    runs = cases()
     with ThreadPoolExecutor(2) as pool:
-        return dict(zip(cases(), pool.map(instructions, cases().values()), strict=True))
+        return dict(zip(runs, pool.map(instructions, runs.values()), strict=True))
 
 
 def measure(repeats: int = 20) -> dict[str, float]:
     """Return case -> least CPU seconds over ``repeats`` interleaved runs."""
-    cases_ = cases()
-    best = {name: float("inf") for name in cases_}
+    runs = cases()
+    best = {name: float("inf") for name in runs}
     for _ in range(repeats):
-        for name, code in cases_.items():
+        for name, code in runs.items():
             best[name] = min(best[name], cpu_seconds(code))
     return best
 
@@ -94,7 +95,7 @@ def report(repeats: int = 20, *, counted: bool = False) -> str:
 
     ``counted``: instructions executed (:func:`count`) instead of the least CPU time of ``repeats`` runs.
     """
-    figures: dict[str, float] = dict(count()) if counted else measure(repeats)
+    figures: dict[str, float] = {**count()} if counted else measure(repeats)
     base = figures["import boto3"]
     how = "instructions executed (callgrind)" if counted else f"least CPU time of {repeats} runs"
     lines = [f"start-up, {how} (bar: a command <= {BAR} x import boto3):"]
